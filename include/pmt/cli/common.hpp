@@ -1,0 +1,52 @@
+// What every pmt executable shares (mlpack's generic binding main, KenLM's one try/catch):
+// the shared flags, defined once (--data-root, --settings, --seed, --proc, --json, --verbose,
+// --version), the help layout (purpose, usage, flags with defaults, example, citation), and the
+// error mapping: exit 0 ok, 1 data or runtime failure, 2 usage; one line on stderr per error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace pmt::cli {
+
+struct CommonOptions {
+  std::string data_root = ".";
+  std::string settings;  // empty: the project's data/settings.json
+  std::uint64_t seed = 42;
+  int proc = 0;  // 0: all hardware threads
+  bool json = false;
+  bool verbose = false;
+};
+
+// Which shared flags a tool takes.
+enum CommonFlags : unsigned {
+  kDataRoot = 1u << 0,
+  kSettings = 1u << 1,
+  kSeed = 1u << 2,
+  kProc = 1u << 3,
+  kJson = 1u << 4,
+  kAllCommon = kDataRoot | kSettings | kSeed | kProc | kJson,
+};
+
+struct ToolInfo {
+  std::string name;         // executable name
+  std::string purpose;      // one paragraph
+  std::string example;      // one or more command lines
+  std::string citation;     // paper(s) the tool implements
+};
+
+// Creates the app with the shared help layout; --help and --version are always there,
+// --verbose too (prints the resolved flags and the wall time on stderr at the end).
+void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsigned flags);
+
+// Parses argv, then runs `body`; maps pmt::Error / CLI11 errors to the exit codes above.
+int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
+             const std::function<void()>& body);
+
+// The settings file in force: --settings, else data/settings.json of the project.
+std::string settings_path(const CommonOptions& common);
+
+}  // namespace pmt::cli

@@ -1,0 +1,39 @@
+// Atomic file output: everything pmt writes goes to "<path>.tmp.<pid>" first and is renamed over
+// <path> only once complete, so a killed run never leaves a half-written result, and a rerun can
+// trust that any file present is whole (resumable work skips it).
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+namespace pmt::io {
+
+// Writes into a temporary sibling file; commit() renames it into place. If the object is
+// destroyed without commit() (an exception, a crash path) the temporary file is removed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path, bool binary = false);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  std::ofstream& stream() { return out_; }
+  const std::filesystem::path& path() const { return path_; }
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+// Whole-file convenience: creates parent directories, writes `content` atomically.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Reads a whole file; throws pmt::Error (data) naming the file when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace pmt::io

@@ -1,0 +1,39 @@
+// Where the replication package keeps each file, under a data root (DESIGN.md, "File layout").
+// Every tool builds its paths here so that the layout is written down once.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace pmt::io {
+
+class Layout {
+ public:
+  explicit Layout(std::filesystem::path root) : root_(std::move(root)) {}
+  const std::filesystem::path& root() const { return root_; }
+
+  // raw_data/<model>/results_<model>_original.csv or ..._<mut>_mutated0_MP_<param>.csv;
+  // with dc: raw_data/deepcrime_comp/results_<model>_..._dc.csv. mut "original" = sound.
+  std::filesystem::path accuracy_csv(const std::string& model, const std::string& mut,
+                                     const std::string& param, bool dc = false) const;
+  // rep_mce/<model>/<model>_<mut>_<param>_200_pop_size.npy (original: <model>_original_...).
+  std::filesystem::path rep_mce(const std::string& model, const std::string& mut,
+                                const std::string& param) const;
+  // rep_practicality/<model>/<model>_<mut>_<param>_30_rep_<size>_size_pop.npy
+  std::filesystem::path rep_practicality(const std::string& model, const std::string& mut,
+                                         const std::string& param, int size) const;
+  // rep_practicality/<model>/data_plot/l_std_<model>_<mut>_<param>.npy (original: l_std_<m>_original)
+  std::filesystem::path l_std(const std::string& model, const std::string& mut,
+                              const std::string& param) const;
+  // <model>_orig.npy / <model>_orig_same.npy at the root.
+  std::filesystem::path orig_kill_rates(const std::string& model, bool same) const;
+  // plot_results/<model>/<model>_<mut>_param/list_mut.npy
+  std::filesystem::path mutant_kill_rates(const std::string& model, const std::string& mut) const;
+  // plot_results/<model>/<stem>.png etc.
+  std::filesystem::path plot_dir(const std::string& model) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace pmt::io

@@ -1,0 +1,98 @@
+#include "pmt/cli/common.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "pmt/error.hpp"
+#include "pmt/io/settings.hpp"
+
+#ifndef PMT_VERSION
+#define PMT_VERSION "0.1.0"
+#endif
+
+namespace pmt::cli {
+
+namespace {
+
+class HelpFormatter : public CLI::Formatter {
+ public:
+  HelpFormatter(ToolInfo info) : info_(std::move(info)) {}
+  std::string make_footer(const CLI::App*) const override {
+    return fmt::format("\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
+                       "error, 2 usage error.\n",
+                       info_.example, info_.citation);
+  }
+
+ private:
+  ToolInfo info_;
+};
+
+}  // namespace
+
+void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsigned flags) {
+  app.name(info.name);
+  app.description(info.purpose);
+  app.formatter(std::make_shared<HelpFormatter>(info));
+  app.get_formatter()->column_width(30);
+  app.set_version_flag("--version", std::string("pmt ") + PMT_VERSION);
+  app.option_defaults()->always_capture_default();
+  if (flags & kDataRoot)
+    app.add_option("--data-root", common.data_root,
+                   "Folder holding raw_data/, rep_mce/, rep_practicality/, plot_results/ (the "
+                   "replication package's layout)");
+  if (flags & kSettings)
+    app.add_option("--settings", common.settings,
+                   "Mutation/parameter table (JSON) [default: the project's data/settings.json]")
+        ->check(CLI::ExistingFile);
+  if (flags & kSeed)
+    app.add_option("--seed", common.seed, "Seed of all random streams (results do not depend on --proc)");
+  if (flags & kProc)
+    app.add_option("--proc", common.proc, "Worker threads (0 = all cores)")
+        ->check(CLI::NonNegativeNumber);
+  if (flags & kJson)
+    app.add_flag("--json", common.json,
+                 "Print one JSON object on stdout instead of the reference's lines (inf/nan as "
+                 "strings)");
+  app.add_flag("-v,--verbose", common.verbose,
+               "At the end, print the resolved flags and the wall time on stderr");
+}
+
+int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
+             const std::function<void()>& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "%s: %s (see --help)\n", app.get_name().c_str(), e.what());
+    return 2;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  int code = 0;
+  try {
+    body();
+  } catch (const pmt::Error& e) {
+    std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+    if (common.verbose) std::fprintf(stderr, "  (thrown at %s:%d)\n", e.source_file(), e.source_line());
+    code = e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+    code = 1;
+  }
+  if (common.verbose) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "%s: resolved flags:\n%s", app.get_name().c_str(),
+                 app.config_to_str(true, false).c_str());
+    std::fprintf(stderr, "%s: wall time %.3f s, exit %d\n", app.get_name().c_str(), secs, code);
+  }
+  return code;
+}
+
+std::string settings_path(const CommonOptions& common) {
+  return common.settings.empty() ? io::find_data_file("settings.json").string() : common.settings;
+}
+
+}  // namespace pmt::cli

@@ -1,0 +1,60 @@
+#include "pmt/io/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <sstream>
+
+#include "pmt/error.hpp"
+
+namespace pmt::io {
+
+namespace fs = std::filesystem;
+
+AtomicFile::AtomicFile(fs::path path, bool binary) : path_(std::move(path)) {
+  if (path_.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(path_.parent_path(), ec);
+    PMT_THROW_IF(ec, kData, "{}: cannot create directory: {}", path_.parent_path().string(),
+                 ec.message());
+  }
+  tmp_ = path_;
+  tmp_ += fmt::format(".tmp.{}", ::getpid());
+  out_.open(tmp_, binary ? std::ios::out | std::ios::binary | std::ios::trunc
+                         : std::ios::out | std::ios::trunc);
+  PMT_THROW_IF(!out_, kData, "{}: cannot open for writing", tmp_.string());
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) {
+    out_.close();
+    std::error_code ec;
+    fs::remove(tmp_, ec);
+  }
+}
+
+void AtomicFile::commit() {
+  out_.flush();
+  PMT_THROW_IF(!out_, kData, "{}: write failed", tmp_.string());
+  out_.close();
+  std::error_code ec;
+  fs::rename(tmp_, path_, ec);
+  PMT_THROW_IF(ec, kData, "{}: cannot rename into place: {}", path_.string(), ec.message());
+  committed_ = true;
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  AtomicFile file(path, true);
+  file.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.commit();
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  PMT_THROW_IF(!in, kData, "{}: cannot open (missing file?)", path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  PMT_THROW_IF(in.bad(), kData, "{}: read error", path.string());
+  return ss.str();
+}
+
+}  // namespace pmt::io

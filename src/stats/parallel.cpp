@@ -1,0 +1,90 @@
+#include "pmt/stats/parallel.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace pmt::stats {
+
+unsigned resolve_proc(int proc) {
+  if (proc > 0) return static_cast<unsigned>(proc);
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw ? hw : 1;
+}
+
+Progress::Progress(std::string label, std::size_t total)
+    : label_(std::move(label)),
+      total_(total),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_),
+      enabled_(::isatty(2) != 0) {}
+
+Progress::~Progress() {
+  if (drawn_) draw(true);
+}
+
+void Progress::advance(std::size_t n) {
+  done_ += n;
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  if (now - start_ < std::chrono::seconds(2) || now - last_draw_ < std::chrono::milliseconds(200))
+    return;
+  last_draw_ = now;
+  draw(false);
+}
+
+void Progress::draw(bool final) {
+  const std::size_t done = done_.load();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+  const int width = 30;
+  const int filled = static_cast<int>(frac * width);
+  const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0.0;
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\r%s [%s] %zu/%zu %5.1f%% %6.1fs elapsed, ETA %6.1fs%s", label_.c_str(),
+               bar.c_str(), done, total_, 100 * frac, elapsed, eta, final ? "\n" : "");
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void parallel_for(std::size_t n, int proc, const std::function<void(std::size_t)>& fn,
+                  Progress* progress) {
+  const unsigned threads = std::min<std::size_t>(resolve_proc(proc), n ? n : 1);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    while (!failed) {
+      const std::size_t i = next++;
+      if (i >= n) break;
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+      if (progress) progress->advance();
+    }
+  };
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace pmt::stats
