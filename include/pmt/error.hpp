@@ -35,7 +35,7 @@ class Error : public std::runtime_error {
 // PMT_THROW(kind, "format {}", args...): throw pmt::Error with a formatted message.
 #define PMT_THROW(KIND, ...) \
   throw ::pmt::Error(::pmt::ErrorKind::KIND, ::fmt::format(__VA_ARGS__), __FILE__, __LINE__)
-#define PMT_THROW_IF(COND, KIND, ...) \
-  do {                                \
+#define PMT_THROW_IF(COND, KIND, ...)       \
+  do {                                      \
     if (COND) PMT_THROW(KIND, __VA_ARGS__); \
   } while (0)

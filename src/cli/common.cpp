@@ -21,9 +21,10 @@ class HelpFormatter : public CLI::Formatter {
  public:
   HelpFormatter(ToolInfo info) : info_(std::move(info)) {}
   std::string make_footer(const CLI::App*) const override {
-    return fmt::format("\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
-                       "error, 2 usage error.\n",
-                       info_.example, info_.citation);
+    return fmt::format(
+        "\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
+        "error, 2 usage error.\n",
+        info_.example, info_.citation);
   }
 
  private:
@@ -48,7 +49,8 @@ void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsig
                    "Mutation/parameter table (JSON) [default: the project's data/settings.json]")
         ->check(CLI::ExistingFile);
   if (flags & kSeed)
-    app.add_option("--seed", common.seed, "Seed of all random streams (results do not depend on --proc)");
+    app.add_option("--seed", common.seed,
+                   "Seed of all random streams (results do not depend on --proc)");
   if (flags & kProc)
     app.add_option("--proc", common.proc, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber);
@@ -75,7 +77,8 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
     body();
   } catch (const pmt::Error& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
-    if (common.verbose) std::fprintf(stderr, "  (thrown at %s:%d)\n", e.source_file(), e.source_line());
+    if (common.verbose)
+      std::fprintf(stderr, "  (thrown at %s:%d)\n", e.source_file(), e.source_line());
     code = e.exit_code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());

@@ -82,9 +82,8 @@ AccuracyTable read_accuracy_csv(const std::filesystem::path& path) {
       } catch (const std::exception&) {
         ok = false;
       }
-      PMT_THROW_IF(!ok || used != cell.size(), kData,
-                   "{}: column '{}': '{}' is not a number", where, table.names.back(),
-                   cell.substr(0, 40));
+      PMT_THROW_IF(!ok || used != cell.size(), kData, "{}: column '{}': '{}' is not a number",
+                   where, table.names.back(), cell.substr(0, 40));
       PMT_THROW_IF(!std::isfinite(value) || value < 0.0 || value > 1.0, kData,
                    "{}: column '{}': accuracy {} is outside [0, 1]", where, table.names.back(),
                    cell);
@@ -97,9 +96,8 @@ AccuracyTable read_accuracy_csv(const std::filesystem::path& path) {
 void write_accuracy_csv(const std::filesystem::path& path, const std::vector<std::string>& names,
                         const std::vector<double>& accuracy,
                         const std::vector<std::vector<std::string>>& label_rows) {
-  PMT_THROW_IF(names.size() != accuracy.size(), kData,
-               "{}: {} instance names but {} accuracies", path.string(), names.size(),
-               accuracy.size());
+  PMT_THROW_IF(names.size() != accuracy.size(), kData, "{}: {} instance names but {} accuracies",
+               path.string(), names.size(), accuracy.size());
   std::string out = "true_label";
   for (const auto& n : names) out += ";" + n;
   out += "\n";

@@ -15,9 +15,9 @@ std::string stem(const std::string& model, const std::string& mut, const std::st
 
 fs::path Layout::accuracy_csv(const std::string& model, const std::string& mut,
                               const std::string& param, bool dc) const {
-  const std::string name =
-      mut == "original" ? fmt::format("results_{}_original", model)
-                        : fmt::format("results_{}_{}_mutated0_MP_{}", model, mut, param);
+  const std::string name = mut == "original"
+                               ? fmt::format("results_{}_original", model)
+                               : fmt::format("results_{}_{}_mutated0_MP_{}", model, mut, param);
   if (dc) return root_ / "raw_data" / "deepcrime_comp" / (name + "_dc.csv");
   return root_ / "raw_data" / model / (name + ".csv");
 }

@@ -76,22 +76,27 @@ NpyArray read_npy(const std::filesystem::path& path) {
     arr.shape.push_back(std::stoull(it->str()));
 
   std::size_t item = 0;
-  if (descr == "<f8" || descr == "<i8") item = 8;
-  else if (descr == "<f4" || descr == "<i4") item = 4;
+  if (descr == "<f8" || descr == "<i8")
+    item = 8;
+  else if (descr == "<f4" || descr == "<i4")
+    item = 4;
   else
     PMT_THROW(kData, "{}: dtype '{}' is not supported (expected little-endian float64 '<f8'{})",
-              where, descr,
-              descr.size() > 0 && descr[0] == '>' ? ": big-endian byte order" : "");
+              where, descr, descr.size() > 0 && descr[0] == '>' ? ": big-endian byte order" : "");
   const std::size_t n = arr.size();
   const std::size_t data_off = offset + header_len;
   PMT_THROW_IF(bytes.size() - data_off < n * item, kData,
                "{}: truncated: shape {} needs {} bytes of data, file has {}", where,
                arr.shape_string(), n * item, bytes.size() - data_off);
   const char* src = bytes.data() + data_off;
-  if (descr == "<f8") convert<double>(src, n, arr.data);
-  else if (descr == "<f4") convert<float>(src, n, arr.data);
-  else if (descr == "<i8") convert<std::int64_t>(src, n, arr.data);
-  else convert<std::int32_t>(src, n, arr.data);
+  if (descr == "<f8")
+    convert<double>(src, n, arr.data);
+  else if (descr == "<f4")
+    convert<float>(src, n, arr.data);
+  else if (descr == "<i8")
+    convert<std::int64_t>(src, n, arr.data);
+  else
+    convert<std::int32_t>(src, n, arr.data);
   return arr;
 }
 
@@ -116,8 +121,8 @@ void write_npy(const std::filesystem::path& path, const std::vector<std::size_t>
   meta.shape = shape;
   PMT_THROW_IF(meta.size() != data.size(), kData, "{}: shape {} does not hold {} values",
                path.string(), meta.shape_string(), data.size());
-  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + meta.shape_string() +
-                       ", }";
+  std::string header =
+      "{'descr': '<f8', 'fortran_order': False, 'shape': " + meta.shape_string() + ", }";
   // Pad with spaces so that magic + header is a multiple of 64 bytes, ending with '\n'.
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

@@ -33,17 +33,16 @@ Settings Settings::load(const fs::path& path) {
   } catch (const nlohmann::json::exception& e) {
     PMT_THROW(kData, "{}: malformed JSON: {}", path.string(), e.what());
   }
-  PMT_THROW_IF(!s.json_.is_object() || !s.json_.contains("models") ||
-                   !s.json_["models"].is_object(),
-               kData, "{}: expected an object with a \"models\" table", path.string());
+  PMT_THROW_IF(
+      !s.json_.is_object() || !s.json_.contains("models") || !s.json_["models"].is_object(), kData,
+      "{}: expected an object with a \"models\" table", path.string());
   for (const auto& [model, muts] : s.json_["models"].items()) {
-    PMT_THROW_IF(!muts.is_object(), kData, "{}: models.{} must be an object", path.string(),
-                 model);
+    PMT_THROW_IF(!muts.is_object(), kData, "{}: models.{} must be an object", path.string(), model);
     for (const auto& [mut, params] : muts.items()) {
-      PMT_THROW_IF(!params.is_array() ||
-                       !std::all_of(params.begin(), params.end(),
-                                    [](const nlohmann::json& p) { return p.is_string(); }),
-                   kData, "{}: models.{}.{} must be a list of strings", path.string(), model, mut);
+      PMT_THROW_IF(
+          !params.is_array() || !std::all_of(params.begin(), params.end(),
+                                             [](const nlohmann::json& p) { return p.is_string(); }),
+          kData, "{}: models.{}.{} must be a list of strings", path.string(), model, mut);
     }
   }
   return s;
@@ -56,8 +55,8 @@ std::vector<std::string> Settings::models() const {
 }
 
 std::vector<std::string> Settings::mutations(const std::string& model) const {
-  PMT_THROW_IF(!json_["models"].contains(model), kUsage,
-               "unknown model '{}' (in {}: {})", model, file_.string(), join(models()));
+  PMT_THROW_IF(!json_["models"].contains(model), kUsage, "unknown model '{}' (in {}: {})", model,
+               file_.string(), join(models()));
   std::vector<std::string> out;
   for (const auto& [mut, _] : json_["models"][model].items()) out.push_back(mut);
   return out;

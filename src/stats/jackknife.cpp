@@ -11,8 +11,8 @@ std::pair<double, double> jackknife(const std::vector<double>& x, JackknifeDivis
   PMT_THROW_IF(R < 2, kData, "the jackknife needs at least 2 repetitions (got {})", R);
   double total = 0;
   for (double v : x) total += v;
-  const double denom = divisor == JackknifeDivisor::kReference ? static_cast<double>(R)
-                                                               : static_cast<double>(R - 1);
+  const double denom =
+      divisor == JackknifeDivisor::kReference ? static_cast<double>(R) : static_cast<double>(R - 1);
   std::vector<double> loo(R);
   double loo_mean = 0;
   for (std::size_t k = 0; k < R; ++k) {

@@ -66,19 +66,26 @@ TestOutcome mutation_test(const double* a, std::size_t na, const double* b, std:
   if (scale == 0.0) {
     // Defined here (the reference divides by zero): identical constants -> nothing to detect.
     out.p_value_exact = diff == 0.0 ? 1.0 : 0.0;
-    out.cohen_d = diff == 0.0 ? 0.0 : (diff < 0 ? std::numeric_limits<double>::infinity()
-                                                : -std::numeric_limits<double>::infinity());
+    out.cohen_d = diff == 0.0 ? 0.0
+                              : (diff < 0 ? std::numeric_limits<double>::infinity()
+                                          : -std::numeric_limits<double>::infinity());
   } else {
-    const double se = std::sqrt(scale * (1.0 / static_cast<double>(na) +
-                                         1.0 / static_cast<double>(nb)));
+    const double se =
+        std::sqrt(scale * (1.0 / static_cast<double>(na) + 1.0 / static_cast<double>(nb)));
     out.p_value_exact = std::erfc(std::fabs(diff / se) / std::sqrt(2.0));
     out.cohen_d = (ma.mean - mb.mean) / std::sqrt(scale);
   }
   out.p_value = options.round_p ? round3(out.p_value_exact) : out.p_value_exact;
   switch (options.effect) {
-    case EffectRule::kAbsolute: out.effect_size = std::fabs(out.cohen_d); break;
-    case EffectRule::kPositive: out.effect_size = out.cohen_d; break;
-    case EffectRule::kNegative: out.effect_size = -out.cohen_d; break;
+    case EffectRule::kAbsolute:
+      out.effect_size = std::fabs(out.cohen_d);
+      break;
+    case EffectRule::kPositive:
+      out.effect_size = out.cohen_d;
+      break;
+    case EffectRule::kNegative:
+      out.effect_size = -out.cohen_d;
+      break;
   }
   out.killed = out.p_value < options.alpha && out.effect_size >= options.min_effect;
   return out;
@@ -100,7 +107,8 @@ bool KillDecision::killed(const double* a, const double* b) const {
   const double scale = (ma.ss + mb.ss) / static_cast<double>(na_ + nb_ - 2);
   const double diff = mb.mean - ma.mean;
   const double d2 = diff * diff;
-  if (scale == 0.0 || options_.min_effect <= 0) return mutation_test(a, na_, b, nb_, options_).killed;
+  if (scale == 0.0 || options_.min_effect <= 0)
+    return mutation_test(a, na_, b, nb_, options_).killed;
   // d = -diff / sd: a positive effect needs diff < 0, a negative one diff > 0.
   if (options_.effect == EffectRule::kPositive && diff >= 0) return false;
   if (options_.effect == EffectRule::kNegative && diff <= 0) return false;

@@ -5,10 +5,10 @@
 #include <limits>
 
 #include <boost/math/distributions/beta.hpp>
-#include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/tools/minima.hpp>
 
 #include "pmt/error.hpp"
+#include "pmt/stats/trf.hpp"
 
 namespace pmt::stats {
 
@@ -51,14 +51,13 @@ Distances ideal_distances(const BetaFit& fit, int N) {
   d.to_sound = hellinger(fit.alpha, fit.beta, 1.0, N + 1.0);
   d.to_mutant = hellinger(fit.alpha, fit.beta, N + 1.0, 1.0);
   d.ratio = d.to_mutant == 0.0 ? (d.to_sound == 0.0 ? std::numeric_limits<double>::quiet_NaN()
-                                                     : std::numeric_limits<double>::infinity())
+                                                    : std::numeric_limits<double>::infinity())
                                : d.to_sound / d.to_mutant;
   return d;
 }
 
 PosteriorFitter::PosteriorFitter(int N, double h) : N_(N) {
-  PMT_THROW_IF(N < 1 || !(h > 0 && h < 1), kUsage, "invalid posterior grid (N = {}, h = {})", N,
-               h);
+  PMT_THROW_IF(N < 1 || !(h > 0 && h < 1), kUsage, "invalid posterior grid (N = {}, h = {})", N, h);
   // numpy.arange(1e-8, 1, h): ceil((stop - start) / step) points, start + i * step.
   const double start = 1e-8;
   const auto n = static_cast<std::size_t>(std::ceil((1.0 - start) / h));
@@ -106,7 +105,6 @@ std::vector<double> PosteriorFitter::bagged_pdf(const double* rates, std::size_t
 
 BetaFit PosteriorFitter::fit(const double* rates, std::size_t B) const {
   const std::vector<double> y = bagged_pdf(rates, B);
-  const std::size_t n = x_.size();
   double a = 0, b = 0;
   for (std::size_t r = 0; r < B; ++r) {
     a += rates[r] * N_ + 1.0;
@@ -115,77 +113,12 @@ BetaFit PosteriorFitter::fit(const double* rates, std::size_t B) const {
   a /= static_cast<double>(B);
   b /= static_cast<double>(B);
 
-  // Levenberg-Marquardt on r_i = pdf(x_i; a, b) - y_i with the analytic Jacobian
-  // d pdf / d a = pdf (log x - psi(a) + psi(a + b)), d pdf / d b = pdf (log(1-x) - psi(b) + psi(a + b)).
-  auto cost_at = [&](double pa, double pb) {
-    const double lb = log_beta(pa, pb);
-    double c = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double r = std::exp((pa - 1) * log_x_[i] + (pb - 1) * log_1mx_[i] - lb) - y[i];
-      c += r * r;
-    }
-    return c;
-  };
+  const TrfResult r = fit_beta_trf(log_x_, log_1mx_, y, a, b);
   BetaFit out;
-  double cost = cost_at(a, b);
-  double lambda = 1e-3;
-  for (int it = 0; it < 500; ++it) {
-    out.iterations = it + 1;
-    const double lb = log_beta(a, b);
-    const double psab = boost::math::digamma(a + b);
-    const double pa = boost::math::digamma(a) - psab, pb = boost::math::digamma(b) - psab;
-    double jaa = 0, jab = 0, jbb = 0, ga = 0, gb = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double f = std::exp((a - 1) * log_x_[i] + (b - 1) * log_1mx_[i] - lb);
-      const double r = f - y[i];
-      const double da = f * (log_x_[i] - pa), db = f * (log_1mx_[i] - pb);
-      jaa += da * da;
-      jab += da * db;
-      jbb += db * db;
-      ga += da * r;
-      gb += db * r;
-    }
-    if (cost == 0.0 || (std::fabs(ga) + std::fabs(gb)) == 0.0) {
-      out.converged = true;
-      break;
-    }
-    bool accepted = false;
-    for (int tries = 0; tries < 60 && !accepted; ++tries) {
-      const double m11 = jaa * (1 + lambda), m22 = jbb * (1 + lambda), m12 = jab;
-      const double det = m11 * m22 - m12 * m12;
-      if (!(det > 0)) {
-        lambda *= 10;
-        continue;
-      }
-      double sa = -(m22 * ga - m12 * gb) / det;
-      double sb = -(m11 * gb - m12 * ga) / det;
-      // Stay inside the bounds (0, inf): shrink a step that would cross zero.
-      double t = 1.0;
-      if (a + sa <= 0) t = std::min(t, 0.5 * a / -sa);
-      if (b + sb <= 0) t = std::min(t, 0.5 * b / -sb);
-      sa *= t;
-      sb *= t;
-      const double na = a + sa, nb = b + sb;
-      const double ncost = cost_at(na, nb);
-      if (ncost < cost) {
-        const bool small_step = std::fabs(sa) <= 1e-13 * (std::fabs(a) + 1e-13) &&
-                                std::fabs(sb) <= 1e-13 * (std::fabs(b) + 1e-13);
-        const bool small_gain = cost - ncost <= 1e-15 * cost;
-        a = na;
-        b = nb;
-        cost = ncost;
-        lambda = std::max(lambda / 10, 1e-12);
-        accepted = true;
-        if (small_step || small_gain) out.converged = true;
-      } else {
-        lambda *= 10;
-      }
-    }
-    if (!accepted) out.converged = true;  // no descent direction left: at the minimum
-    if (out.converged) break;
-  }
-  out.alpha = a;
-  out.beta = b;
+  out.alpha = r.alpha;
+  out.beta = r.beta;
+  out.iterations = r.nfev;
+  out.converged = r.status != 0;
   return out;
 }
 

@@ -24,8 +24,8 @@ inline void draw_front(double* v, double* w, std::uint32_t n, int k, Rng& rng) {
 void check_population(const Population& pop, int k, const std::string& what) {
   PMT_THROW_IF(k < 2, kUsage, "the sample size k must be at least 2 (got {})", k);
   PMT_THROW_IF(pop.same && pop.sound.size() != pop.mutant.size(), kData,
-               "{}: --same pairs instance i of both files, but they hold {} and {} instances",
-               what, pop.sound.size(), pop.mutant.size());
+               "{}: --same pairs instance i of both files, but they hold {} and {} instances", what,
+               pop.sound.size(), pop.mutant.size());
   const std::size_t n = std::min(pop.sound.size(), pop.mutant.size());
   PMT_THROW_IF(n < static_cast<std::size_t>(k), kData,
                "{}: {} usable instances, fewer than the sample size k = {} of one mutation test",

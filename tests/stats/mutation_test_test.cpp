@@ -24,15 +24,14 @@ TEST_CASE("DeepCrime single test matches the reference on every mnist row", "[mu
   const auto sound = pmt::io::read_accuracy_csv(layout.accuracy_csv("mnist", "original", "", true));
   int checked = 0;
   for (const auto& row : oracles["deepcrime_single_test"]) {
-    const auto mut = pmt::io::read_accuracy_csv(
-        layout.accuracy_csv("mnist", row["mut"], row["param"], true));
+    const auto mut =
+        pmt::io::read_accuracy_csv(layout.accuracy_csv("mnist", row["mut"], row["param"], true));
     const auto out = mutation_test(sound.accuracy.data(), sound.accuracy.size(),
                                    mut.accuracy.data(), mut.accuracy.size());
     INFO(row["mut"].get<std::string>() << " " << row["param"].get<std::string>());
     // p is rounded to 3 decimals by both: exact. |d| to 1e-9 relative (summation order only).
     CHECK(out.p_value == row["expected"]["p_value"].get<double>());
-    CHECK(out.effect_size ==
-          Approx(row["expected"]["effect_size"].get<double>()).epsilon(1e-9));
+    CHECK(out.effect_size == Approx(row["expected"]["effect_size"].get<double>()).epsilon(1e-9));
     CHECK(out.killed == row["expected"]["killed"].get<bool>());
     ++checked;
   }

@@ -32,10 +32,10 @@ enum CommonFlags : unsigned {
 };
 
 struct ToolInfo {
-  std::string name;         // executable name
-  std::string purpose;      // one paragraph
-  std::string example;      // one or more command lines
-  std::string citation;     // paper(s) the tool implements
+  std::string name;      // executable name
+  std::string purpose;   // one paragraph
+  std::string example;   // one or more command lines
+  std::string citation;  // paper(s) the tool implements
 };
 
 // Creates the app with the shared help layout; --help and --version are always there,

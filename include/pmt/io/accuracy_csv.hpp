@@ -13,10 +13,10 @@
 namespace pmt::io {
 
 struct AccuracyTable {
-  std::filesystem::path file;        // where it was read from (for messages)
-  std::vector<std::string> names;    // one per instance (header fields after the first)
-  std::vector<double> accuracy;      // same size as names; NaN = missing instance
-  std::size_t missing() const;       // how many NaN cells
+  std::filesystem::path file;      // where it was read from (for messages)
+  std::vector<std::string> names;  // one per instance (header fields after the first)
+  std::vector<double> accuracy;    // same size as names; NaN = missing instance
+  std::size_t missing() const;     // how many NaN cells
 };
 
 // Throws pmt::Error (data) naming the file: missing file, empty file, wrong delimiter, a last row

@@ -22,7 +22,8 @@ class Layout {
   // rep_practicality/<model>/<model>_<mut>_<param>_30_rep_<size>_size_pop.npy
   std::filesystem::path rep_practicality(const std::string& model, const std::string& mut,
                                          const std::string& param, int size) const;
-  // rep_practicality/<model>/data_plot/l_std_<model>_<mut>_<param>.npy (original: l_std_<m>_original)
+  // rep_practicality/<model>/data_plot/l_std_<model>_<mut>_<param>.npy (original:
+  // l_std_<m>_original)
   std::filesystem::path l_std(const std::string& model, const std::string& mut,
                               const std::string& param) const;
   // <model>_orig.npy / <model>_orig_same.npy at the root.

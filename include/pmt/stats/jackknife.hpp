@@ -19,7 +19,9 @@ enum class JackknifeDivisor { kReference, kTextbook };
 struct JackknifeEstimate {
   double mean = 0, mean_mce = 0;
   double variance = 0, variance_mce = 0;
-  std::pair<double, double> mean_ci() const { return {mean - 1.96 * mean_mce, mean + 1.96 * mean_mce}; }
+  std::pair<double, double> mean_ci() const {
+    return {mean - 1.96 * mean_mce, mean + 1.96 * mean_mce};
+  }
   std::pair<double, double> variance_ci() const {
     return {variance - 1.96 * variance_mce, variance + 1.96 * variance_mce};
   }

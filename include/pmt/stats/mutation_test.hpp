@@ -20,9 +20,9 @@ namespace pmt::stats {
 enum class EffectRule { kAbsolute, kPositive, kNegative };
 
 struct TestOptions {
-  double alpha = 0.05;        // significance level for the (rounded) p-value
-  double min_effect = 0.5;    // threshold on the effect size
-  bool round_p = true;        // reference: p rounded to 3 decimals before comparing
+  double alpha = 0.05;      // significance level for the (rounded) p-value
+  double min_effect = 0.5;  // threshold on the effect size
+  bool round_p = true;      // reference: p rounded to 3 decimals before comparing
   EffectRule effect = EffectRule::kAbsolute;
   // Parses "abs" | "positive" | "negative"; throws pmt::Error (usage) otherwise.
   static EffectRule parse_effect(const std::string& name);

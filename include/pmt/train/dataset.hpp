@@ -1,0 +1,59 @@
+// Datasets of the MNIST family: IDX files (LeCun's format: magic 0x0000 08 <ndims>, big-endian
+// dimensions, unsigned bytes), plain or gzip-compressed, and the labelled in-memory set that
+// training and the data mutation operators work on. No LibTorch here.
+//
+// Where datasets live: <data-dir>/<dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],
+// <data-dir> defaulting to <data-root>/datasets (what scripts/get_data.sh fills in).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pmt::train {
+
+struct IdxArray {
+  std::vector<std::int64_t> dims;  // e.g. {N, 28, 28} for images, {N} for labels
+  std::vector<std::uint8_t> data;  // row-major
+};
+
+// Reads an unsigned-byte IDX file, plain or .gz (detected from the content). Throws pmt::Error
+// (data) naming the file: missing, not IDX, wrong element type, truncated or corrupt gzip.
+IdxArray read_idx(const std::filesystem::path& path);
+// Writes atomically; gzip-compressed when the name ends in .gz.
+void write_idx(const std::filesystem::path& path, const IdxArray& array);
+
+// A labelled set: x holds size() samples of sample_shape (float, already divided by the scale).
+struct Dataset {
+  std::vector<std::int64_t> sample_shape;
+  std::vector<float> x;
+  std::vector<std::int64_t> y;
+  std::int64_t size() const { return static_cast<std::int64_t>(y.size()); }
+  std::int64_t sample_size() const;
+  // Samples [begin, end) and the subset picked by `indices` (in that order).
+  Dataset slice(std::int64_t begin, std::int64_t end) const;
+  Dataset subset(const std::vector<std::int64_t>& indices) const;
+};
+
+// Builds a dataset from an image array {N, ...} and a label array {N}; pixels divided by `scale`;
+// reshaped to `sample_shape` (its element count must match). Labels must be < num_classes.
+Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
+                     const std::vector<std::int64_t>& sample_shape, double scale, int num_classes,
+                     const std::string& origin);
+
+struct DatasetFiles {
+  std::filesystem::path images;
+  std::filesystem::path labels;
+};
+// The files of split "train" or "test" of `dataset` under `data_dir` (plain preferred over .gz).
+// Throws pmt::Error (data) saying what is missing and how to get it (scripts/get_data.sh).
+DatasetFiles locate_dataset(const std::string& dataset, const std::filesystem::path& data_dir,
+                            const std::string& split);
+// Labels file next to an images file: "...images-idx3..." -> "...labels-idx1...".
+std::filesystem::path labels_for_images(const std::filesystem::path& images);
+
+Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>& sample_shape,
+                     double scale, int num_classes);
+
+}  // namespace pmt::train

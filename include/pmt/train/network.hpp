@@ -1,0 +1,66 @@
+// A subject spec as a LibTorch module, and Keras-style training (model.fit) and evaluation.
+// Every random draw (initialisers, dropout masks, epoch shuffles) comes from one per-instance
+// torch::Generator, never the global one, so concurrent instances are reproducible.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace pmt::train {
+
+class SubjectNet : public torch::nn::Module {
+ public:
+  // Builds the layers and initialises them with the spec's Keras initialisers drawn from `gen`.
+  SubjectNet(const SubjectSpec& spec, torch::Generator gen);
+  // Output of the last layer before its activation (logits when it is softmax).
+  torch::Tensor logits(torch::Tensor x);
+  // Output after the last activation (class probabilities for softmax).
+  torch::Tensor forward(torch::Tensor x);
+  const SubjectSpec& spec() const { return spec_; }
+  // The instance's random stream (also used by fit() for the epoch shuffles).
+  torch::Generator& generator() { return gen_; }
+
+ private:
+  torch::Tensor run(torch::Tensor x, bool last_activation);
+  SubjectSpec spec_;
+  torch::Generator gen_;
+  std::vector<torch::nn::Conv2d> conv_;
+  std::vector<torch::nn::Linear> dense_;
+  std::vector<int> slot_;  // per layer: its index in conv_ / dense_, or -1
+};
+
+struct EpochStats {
+  int epoch = 0;  // 1-based
+  double loss = 0, accuracy = 0;
+  double val_loss = 0, val_accuracy = 0;  // NaN without validation data
+  double seconds = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochStats> history;
+  bool early_stopped = false;
+  double seconds = 0;
+};
+
+// Keras model.fit: shuffles every epoch, mini-batches of spec.batch_size (the last one partial),
+// the spec's loss and optimiser; validation data (may be null) evaluated after every epoch and
+// monitored by early stopping (val_loss, min_delta 0) when spec.patience > 0.
+TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation,
+                const std::function<void(const EpochStats&)>& on_epoch = {});
+
+// Loss (the spec's) and accuracy of `net` on `data`; predicted classes into *predictions.
+std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
+                                   std::vector<std::int64_t>* predictions = nullptr);
+
+// Atomic save (temp + rename) and load; load throws pmt::Error (data) naming a corrupt file.
+void save_net(SubjectNet& net, const std::filesystem::path& path);
+void load_net(SubjectNet& net, const std::filesystem::path& path);
+
+}  // namespace pmt::train

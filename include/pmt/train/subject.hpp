@@ -1,0 +1,74 @@
+// Subjects: a deep-learning program to mutate, as declarative JSON (data/subjects/<name>.json).
+// The spec holds everything DeepCrime's pre-training operators touch (layers with activations,
+// initialisers and use_bias; loss; optimiser; batch size; epochs; validation; early stopping;
+// dataset), so that each operator is a pure function spec -> spec or data -> data (mutation.hpp).
+// Keras semantics: channels-first shapes here, "valid" padding, glorot_uniform kernels and zero
+// biases by default. No LibTorch in this header: tools and tests that only read specs stay light.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pmt::train {
+
+struct LayerSpec {
+  std::string type;                 // conv2d, max_pool2d, dropout, flatten, dense
+  int units = 0;                    // dense: units; conv2d: filters
+  std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, max_pool2d pool_size
+  double rate = 0.0;                // dropout
+  std::string activation = "linear";
+  std::string kernel_initializer = "glorot_uniform";
+  std::string bias_initializer = "zeros";
+  bool use_bias = true;
+};
+
+struct OptimizerSpec {
+  std::string name = "adam";
+  double learning_rate = 0.001;
+  std::map<std::string, double> params;  // rho, beta_1, momentum... (Keras names)
+};
+
+struct SubjectSpec {
+  std::string name;
+  std::string dataset;                    // mnist, fashion_mnist (datasets/<dataset>/ IDX files)
+  std::vector<std::int64_t> input_shape;  // per sample, channels first: {1, 28, 28}
+  int num_classes = 10;
+  double scale = 255.0;  // pixels are divided by it
+  std::vector<LayerSpec> layers;
+  std::string loss = "categorical_crossentropy";
+  OptimizerSpec optimizer;
+  int batch_size = 32;
+  int epochs = 1;
+  std::string validation = "none";  // "none", "test" (Keras validation_data) or a fraction
+                                    // "0.1" (Keras validation_split: the last 10%)
+  int patience = 0;                 // early stopping on val_loss; 0 = off
+  std::string metric = "accuracy";
+};
+
+// Valid names (Keras spelling), for checks and error messages.
+const std::vector<std::string>& layer_types();
+const std::vector<std::string>& activation_names();
+const std::vector<std::string>& initializer_names();
+const std::vector<std::string>& optimizer_names();
+const std::vector<std::string>& loss_names();
+std::string join_names(const std::vector<std::string>& names);
+
+// Parses and validates a spec; `origin` (a file name) prefixes every message. Unknown names are
+// reported with the valid ones; shapes that do not fit name the layer. Throws pmt::Error (data).
+SubjectSpec parse_subject(const nlohmann::json& json, const std::string& origin);
+SubjectSpec load_subject(const std::filesystem::path& path);
+// A built-in subject: data/subjects/<name>.json found from any working directory.
+std::filesystem::path builtin_subject_path(const std::string& name);
+nlohmann::json to_json(const SubjectSpec& spec);
+
+// Output shape of every layer (channels first, without the batch dimension); throws naming the
+// layer whose input does not fit (e.g. a kernel larger than its input, dense before flatten).
+std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec);
+
+}  // namespace pmt::train

@@ -1,0 +1,67 @@
+// The training tools as library functions (tools/*_main.cpp only parse flags and print):
+//   train_mutants: trains instances of the sound subject or of a mutant and saves them as
+//     <data-root>/trained_models/<model>/<mutation folder>/instance_<i>.pt + instance_<i>.json
+//   gen_acc: evaluates every saved instance of a configuration on the test set and writes
+//     <data-root>/raw_data/<model>/results_<model>_<mut>_mutated0_MP_<param>.csv (or
+//     results_<model>_original.csv) in the replication package's layout.
+// No LibTorch here, so the tools' main files compile in a second.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pmt::train {
+
+// What both tools need to find a configuration.
+struct ConfigOptions {
+  std::string model;         // built-in subject name (data/subjects/<model>.json) or output name
+  std::string subject_file;  // --subject FILE: a user's spec instead of the built-in one
+  std::string mut = "original";
+  std::string param;
+  std::string data_root = ".";
+  std::string data_dir;  // datasets; empty: <data_root>/datasets
+  int jobs = 0;          // instances at once; 0: the fastest layout for the machine
+  int threads = 0;       // intra-op threads per instance; 0: cores / jobs
+  bool progress = true;  // per-epoch lines on stderr
+};
+
+struct TrainMutantsOptions : ConfigOptions {
+  std::string instances = "0-19";  // "0-19", "3", "0,2,5-7"
+  std::uint64_t seed = 42;
+};
+
+struct TrainMutantsSummary {
+  std::filesystem::path folder;
+  std::vector<int> trained, skipped;
+  std::vector<double> final_accuracy;  // per trained instance (validation if any, else training)
+  double seconds = 0;
+  int jobs = 1, threads = 1;
+  nlohmann::json to_json() const;
+};
+
+struct GenAccOptions : ConfigOptions {
+  std::string test_set;     // IDX images file; empty: the subject's dataset test split
+  std::string test_labels;  // IDX labels; empty: derived from test_set's name
+};
+
+struct GenAccSummary {
+  std::filesystem::path file;
+  std::vector<int> instances;
+  std::vector<double> accuracy;
+  nlohmann::json to_json() const;
+};
+
+// "0-19" -> 0..19; "0,2,5-7" -> 0,2,5,6,7. Throws pmt::Error (usage).
+std::vector<int> parse_instances(const std::string& text);
+
+// The instances' folder: <data_root>/trained_models/<model>/<original | mut_param>.
+std::filesystem::path instances_folder(const ConfigOptions& options);
+
+TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& options);
+GenAccSummary run_gen_acc(const GenAccOptions& options);
+
+}  // namespace pmt::train

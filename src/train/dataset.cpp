@@ -1,0 +1,181 @@
+// IDX reading/writing (plain and gzip via zlib) and dataset lookup (see dataset.hpp).
+#include "pmt/train/dataset.hpp"
+
+#include <zlib.h>
+
+#include <cstring>
+
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+
+namespace pmt::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Whole file, inflated when it starts with the gzip magic bytes.
+std::string read_maybe_gz(const fs::path& path) {
+  std::string raw = io::read_file(path);
+  if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f ||
+      static_cast<unsigned char>(raw[1]) != 0x8b)
+    return raw;
+  z_stream zs{};
+  PMT_THROW_IF(inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK, kData, "{}: zlib init failed",
+               path.string());
+  zs.next_in = reinterpret_cast<Bytef*>(raw.data());
+  zs.avail_in = static_cast<uInt>(raw.size());
+  std::string out;
+  char buf[1 << 16];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc == Z_OK || rc == Z_STREAM_END) out.append(buf, sizeof buf - zs.avail_out);
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended before the stream did
+  }
+  inflateEnd(&zs);
+  PMT_THROW_IF(rc != Z_STREAM_END, kData, "{}: corrupt or truncated gzip data", path.string());
+  return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const fs::path& path) {
+  PMT_THROW_IF(!fs::exists(path), kData,
+               "{}: no such file (run scripts/get_data.sh, or point --data-dir at the dataset)",
+               path.string());
+  const std::string s = read_maybe_gz(path);
+  PMT_THROW_IF(s.size() < 4 || s[0] != 0 || s[1] != 0, kData, "{}: not an IDX file", path.string());
+  PMT_THROW_IF(static_cast<unsigned char>(s[2]) != 0x08, kData,
+               "{}: IDX element type 0x{:02x} not supported (only unsigned bytes, 0x08)",
+               path.string(), static_cast<unsigned char>(s[2]));
+  const int nd = static_cast<unsigned char>(s[3]);
+  PMT_THROW_IF(nd < 1 || s.size() < 4 + 4 * static_cast<std::size_t>(nd), kData,
+               "{}: truncated IDX header", path.string());
+  IdxArray a;
+  std::size_t count = 1;
+  for (int d = 0; d < nd; ++d) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data() + 4 + 4 * d);
+    const std::int64_t v = (std::int64_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+    a.dims.push_back(v);
+    count *= static_cast<std::size_t>(v);
+  }
+  const std::size_t offset = 4 + 4 * static_cast<std::size_t>(nd);
+  PMT_THROW_IF(s.size() != offset + count, kData,
+               "{}: IDX size mismatch: header says {} bytes of data, file has {} (truncated or "
+               "corrupt)",
+               path.string(), count, s.size() - offset);
+  a.data.assign(s.begin() + static_cast<std::ptrdiff_t>(offset), s.end());
+  return a;
+}
+
+void write_idx(const fs::path& path, const IdxArray& a) {
+  std::string s{0, 0, 0x08, static_cast<char>(a.dims.size())};
+  for (auto d : a.dims)
+    for (int shift = 24; shift >= 0; shift -= 8)
+      s.push_back(static_cast<char>((d >> shift) & 0xff));
+  s.append(reinterpret_cast<const char*>(a.data.data()), a.data.size());
+  if (path.extension() == ".gz") {
+    z_stream zs{};
+    PMT_THROW_IF(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                              Z_DEFAULT_STRATEGY) != Z_OK,
+                 kData, "{}: zlib init failed", path.string());
+    std::string out(deflateBound(&zs, static_cast<uLong>(s.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(s.data());
+    zs.avail_in = static_cast<uInt>(s.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    PMT_THROW_IF(rc != Z_STREAM_END, kData, "{}: gzip compression failed", path.string());
+    s = std::move(out);
+  }
+  io::write_file_atomic(path, s);
+}
+
+std::int64_t Dataset::sample_size() const {
+  std::int64_t n = 1;
+  for (auto d : sample_shape) n *= d;
+  return n;
+}
+
+Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
+  std::vector<std::int64_t> idx;
+  for (std::int64_t i = begin; i < end; ++i) idx.push_back(i);
+  return subset(idx);
+}
+
+Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
+  Dataset d;
+  d.sample_shape = sample_shape;
+  const std::int64_t n = sample_size();
+  d.x.resize(indices.size() * static_cast<std::size_t>(n));
+  d.y.reserve(indices.size());
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    std::memcpy(d.x.data() + k * n, x.data() + indices[k] * n, sizeof(float) * n);
+    d.y.push_back(y[indices[k]]);
+  }
+  return d;
+}
+
+Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
+                     const std::vector<std::int64_t>& sample_shape, double scale, int num_classes,
+                     const std::string& origin) {
+  PMT_THROW_IF(labels.dims.size() != 1, kData, "{}: labels must be a 1-D IDX array", origin);
+  PMT_THROW_IF(images.dims.empty() || images.dims[0] != labels.dims[0], kData,
+               "{}: {} images but {} labels", origin, images.dims.empty() ? 0 : images.dims[0],
+               labels.dims[0]);
+  Dataset d;
+  d.sample_shape = sample_shape;
+  std::int64_t per = 1;
+  for (std::size_t i = 1; i < images.dims.size(); ++i) per *= images.dims[i];
+  PMT_THROW_IF(per != d.sample_size(), kData,
+               "{}: images have {} values each but the subject's input_shape needs {}", origin, per,
+               d.sample_size());
+  d.x.resize(images.data.size());
+  const float inv = static_cast<float>(1.0 / scale);
+  for (std::size_t i = 0; i < images.data.size(); ++i) d.x[i] = images.data[i] * inv;
+  d.y.assign(labels.data.begin(), labels.data.end());
+  for (auto v : d.y)
+    PMT_THROW_IF(v >= num_classes, kData, "{}: label {} out of range (num_classes {})", origin, v,
+                 num_classes);
+  return d;
+}
+
+fs::path labels_for_images(const fs::path& images) {
+  std::string name = images.filename().string();
+  const auto pos = name.find("images-idx3");
+  PMT_THROW_IF(pos == std::string::npos, kUsage,
+               "{}: cannot derive the labels file name (expected '...images-idx3...')",
+               images.string());
+  name.replace(pos, 11, "labels-idx1");
+  return images.parent_path() / name;
+}
+
+DatasetFiles locate_dataset(const std::string& dataset, const fs::path& data_dir,
+                            const std::string& split) {
+  const std::string prefix = split == "train" ? "train" : "t10k";
+  const fs::path dir = data_dir / dataset;
+  auto find = [&](const std::string& stem) {
+    for (const char* ext : {"", ".gz"}) {
+      fs::path p = dir / (stem + ext);
+      if (fs::exists(p)) return p;
+    }
+    PMT_THROW(kData,
+              "dataset '{}': missing {} (and {}.gz) in {} (run scripts/get_data.sh, or point "
+              "--data-dir at a folder holding {}/)",
+              dataset, stem, stem, dir.string(), dataset);
+  };
+  return {find(prefix + "-images-idx3-ubyte"), find(prefix + "-labels-idx1-ubyte")};
+}
+
+Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>& sample_shape,
+                     double scale, int num_classes) {
+  return make_dataset(read_idx(files.images), read_idx(files.labels), sample_shape, scale,
+                      num_classes, files.images.string());
+}
+
+}  // namespace pmt::train

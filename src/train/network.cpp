@@ -1,0 +1,323 @@
+// Subject specs as LibTorch modules; Keras initialisers, activations and losses; model.fit.
+// References: Keras 2.3 / TF 2.3 initializers.py, activations.py, losses.py (semantics only).
+#include "pmt/train/network.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/train/optim.hpp"
+
+namespace pmt::train {
+
+namespace {
+
+constexpr double kEps = 1e-7;  // Keras backend epsilon
+
+// Keras fans: dense kernel (in, out); conv kernel (kh, kw, in, out) -> receptive field * in/out.
+// LibTorch weights are (out, in[, kh, kw]).
+std::pair<double, double> fans(const torch::Tensor& w) {
+  if (w.dim() == 1) return {double(w.size(0)), double(w.size(0))};
+  const double receptive = w.dim() > 2 ? double(w[0][0].numel()) : 1.0;
+  return {double(w.size(1)) * receptive, double(w.size(0)) * receptive};
+}
+
+// Normal(0, std) truncated at 2 std (TF's truncated_normal), redrawing the outliers.
+void truncated_normal_(torch::Tensor& w, double stddev, torch::Generator& gen) {
+  w.normal_(0.0, stddev, gen);
+  for (int round = 0; round < 100; ++round) {
+    torch::Tensor bad = w.abs() > 2 * stddev;
+    if (!bad.any().item<bool>()) return;
+    torch::Tensor redraw = torch::empty_like(w).normal_(0.0, stddev, gen);
+    w.copy_(torch::where(bad, redraw, w));
+  }
+  w.clamp_(-2 * stddev, 2 * stddev);
+}
+
+void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  const auto [fan_in, fan_out] = fans(w);
+  const double fan_avg = (fan_in + fan_out) / 2;
+  // variance scaling: truncated normal stddev corrected by 0.8796 (Keras' constant).
+  auto vs_normal = [&](double scale, double fan) {
+    truncated_normal_(w, std::sqrt(scale / fan) / .87962566103423978, gen);
+  };
+  auto vs_uniform = [&](double scale, double fan) {
+    const double limit = std::sqrt(3.0 * scale / fan);
+    w.uniform_(-limit, limit, gen);
+  };
+  if (name == "zeros" || name == "constant") {
+    w.zero_();
+  } else if (name == "ones") {
+    w.fill_(1.0);
+  } else if (name == "random_normal") {
+    w.normal_(0.0, 0.05, gen);
+  } else if (name == "random_uniform") {
+    w.uniform_(-0.05, 0.05, gen);
+  } else if (name == "truncated_normal") {
+    truncated_normal_(w, 0.05, gen);
+  } else if (name == "orthogonal") {
+    const int64_t rows = w.size(0), cols = w.numel() / rows;
+    torch::Tensor a = torch::empty({std::max(rows, cols), std::min(rows, cols)}).normal_(0, 1, gen);
+    auto [q, r] = torch::linalg_qr(a);
+    q = q * torch::sign(torch::diagonal(r));
+    if (rows < cols) q = q.t();
+    w.copy_(q.reshape(w.sizes()));
+  } else if (name == "glorot_uniform") {
+    vs_uniform(1.0, fan_avg);
+  } else if (name == "glorot_normal") {
+    vs_normal(1.0, fan_avg);
+  } else if (name == "he_uniform") {
+    vs_uniform(2.0, fan_in);
+  } else if (name == "he_normal") {
+    vs_normal(2.0, fan_in);
+  } else if (name == "lecun_uniform") {
+    vs_uniform(1.0, fan_in);
+  } else if (name == "lecun_normal") {
+    vs_normal(1.0, fan_in);
+  } else {
+    PMT_THROW(kData, "unknown initialiser '{}' (valid: {})", name, join_names(initializer_names()));
+  }
+}
+
+torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
+  if (name == "linear") return x;
+  if (name == "relu") return torch::relu(x);
+  if (name == "softmax") return torch::softmax(x, x.dim() - 1);
+  if (name == "elu") return torch::elu(x);
+  if (name == "selu") return torch::selu(x);
+  if (name == "softplus") return torch::softplus(x);
+  if (name == "softsign") return x / (x.abs() + 1);
+  if (name == "tanh") return torch::tanh(x);
+  if (name == "sigmoid") return torch::sigmoid(x);
+  if (name == "hard_sigmoid") return torch::clamp(x * 0.2 + 0.5, 0.0, 1.0);
+  if (name == "exponential") return torch::exp(x);
+  PMT_THROW(kData, "unknown activation '{}' (valid: {})", name, join_names(activation_names()));
+}
+
+// Keras losses on the network output `p` (after the last activation) against one-hot `y`:
+// mean over the last axis (or its sum, for the cross-entropies) then over the batch.
+torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y) {
+  const auto mean_last = [](const torch::Tensor& t) { return t.mean(-1).mean(); };
+  if (name == "categorical_crossentropy") {
+    torch::Tensor q = p / p.sum(-1, true);
+    return -(y * torch::log(q.clamp(kEps, 1 - kEps))).sum(-1).mean();
+  }
+  if (name == "mean_squared_error") return mean_last((p - y).pow(2));
+  if (name == "mean_absolute_error") return mean_last((p - y).abs());
+  if (name == "mean_absolute_percentage_error")
+    return 100 * mean_last((y - p).abs() / y.abs().clamp_min(kEps));
+  if (name == "mean_squared_logarithmic_error")
+    return mean_last((torch::log1p(p.clamp_min(kEps)) - torch::log1p(y.clamp_min(kEps))).pow(2));
+  const torch::Tensor y_pm = 2 * y - 1;  // hinge losses map {0, 1} labels to {-1, 1}
+  if (name == "hinge") return mean_last((1 - y_pm * p).clamp_min(0));
+  if (name == "squared_hinge") return mean_last((1 - y_pm * p).clamp_min(0).pow(2));
+  if (name == "categorical_hinge") {
+    const torch::Tensor pos = (y * p).sum(-1);
+    const torch::Tensor neg = std::get<0>(((1 - y) * p).max(-1));
+    return (neg - pos + 1).clamp_min(0).mean();
+  }
+  if (name == "logcosh") {
+    const torch::Tensor d = p - y;
+    return mean_last(d + torch::softplus(-2 * d) - std::log(2.0));
+  }
+  if (name == "huber_loss") {
+    const torch::Tensor d = (p - y).abs();
+    return mean_last(torch::where(d <= 1, 0.5 * d * d, d - 0.5));
+  }
+  if (name == "binary_crossentropy") {
+    const torch::Tensor q = p.clamp(kEps, 1 - kEps);
+    return mean_last(-(y * torch::log(q) + (1 - y) * torch::log(1 - q)));
+  }
+  if (name == "kullback_leibler_divergence") {
+    const torch::Tensor yc = y.clamp(kEps, 1), pc = p.clamp(kEps, 1);
+    return (yc * torch::log(yc / pc)).sum(-1).mean();
+  }
+  if (name == "poisson") return mean_last(p - y * torch::log(p + kEps));
+  PMT_THROW(kData, "unknown loss '{}' (valid: {})", name, join_names(loss_names()));
+}
+
+// Loss of a batch from the last layer's pre-activation output. Softmax + categorical
+// cross-entropy is computed from the logits, as TF 2.3's Keras does.
+torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
+                         const torch::Tensor& labels) {
+  const std::string& last = spec.layers.back().activation;
+  if (spec.loss == "categorical_crossentropy" && last == "softmax")
+    return torch::nll_loss(torch::log_softmax(logits, 1), labels);
+  const torch::Tensor y = torch::one_hot(labels, spec.num_classes).to(torch::kFloat);
+  return keras_loss(spec.loss, activate(logits, last), y);
+}
+
+torch::Tensor as_tensor(const Dataset& d) {
+  std::vector<int64_t> shape{d.size()};
+  shape.insert(shape.end(), d.sample_shape.begin(), d.sample_shape.end());
+  return torch::from_blob(const_cast<float*>(d.x.data()), shape, torch::kFloat);
+}
+
+torch::Tensor labels_tensor(const Dataset& d) {
+  return torch::from_blob(const_cast<int64_t*>(d.y.data()), {d.size()}, torch::kLong);
+}
+
+}  // namespace
+
+SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
+    : spec_(spec), gen_(std::move(gen)) {
+  const auto shapes = infer_shapes(spec_);
+  for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+    const LayerSpec& l = spec_.layers[i];
+    const std::vector<int64_t>& in = i == 0 ? spec_.input_shape : shapes[i - 1];
+    const std::string name = "layer" + std::to_string(i);
+    torch::Tensor w, b;
+    if (l.type == "conv2d") {
+      slot_.push_back(static_cast<int>(conv_.size()));
+      auto conv = register_module(
+          name,
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(in[0], l.units, {l.kernel[0], l.kernel[1]})
+                                .bias(l.use_bias)));
+      conv_.push_back(conv);
+      w = conv->weight, b = conv->bias;
+    } else if (l.type == "dense") {
+      slot_.push_back(static_cast<int>(dense_.size()));
+      auto dense = register_module(
+          name, torch::nn::Linear(torch::nn::LinearOptions(in[0], l.units).bias(l.use_bias)));
+      dense_.push_back(dense);
+      w = dense->weight, b = dense->bias;
+    } else {
+      slot_.push_back(-1);
+    }
+    if (w.defined()) initialise(w, l.kernel_initializer, gen_);
+    if (b.defined()) initialise(b, l.bias_initializer, gen_);
+  }
+}
+
+torch::Tensor SubjectNet::run(torch::Tensor x, bool last_activation) {
+  for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+    const LayerSpec& l = spec_.layers[i];
+    const bool last = i + 1 == spec_.layers.size();
+    if (l.type == "conv2d") {
+      x = conv_[slot_[i]]->forward(x);
+    } else if (l.type == "dense") {
+      x = dense_[slot_[i]]->forward(x);
+    } else if (l.type == "max_pool2d") {
+      x = torch::max_pool2d(x, {l.kernel[0], l.kernel[1]});
+    } else if (l.type == "flatten") {
+      x = x.flatten(1);
+    } else if (l.type == "dropout" && is_training() && l.rate > 0) {
+      if (l.rate >= 1) {
+        x = torch::zeros_like(x);
+      } else {
+        torch::Tensor keep = torch::empty_like(x).bernoulli_(1 - l.rate, gen_);
+        x = x * keep * (1.0 / (1 - l.rate));
+      }
+    }
+    if ((l.type == "conv2d" || l.type == "dense") && (!last || last_activation))
+      x = activate(x, l.activation);
+  }
+  return x;
+}
+
+torch::Tensor SubjectNet::logits(torch::Tensor x) { return run(std::move(x), false); }
+torch::Tensor SubjectNet::forward(torch::Tensor x) { return run(std::move(x), true); }
+
+std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
+                                   std::vector<std::int64_t>* predictions) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  const torch::Tensor x = as_tensor(data), y = labels_tensor(data);
+  double loss = 0;
+  int64_t correct = 0;
+  if (predictions) predictions->clear();
+  const int64_t step = 1000;
+  for (int64_t start = 0; start < data.size(); start += step) {
+    const int64_t end = std::min(data.size(), start + step);
+    const torch::Tensor out = net.logits(x.slice(0, start, end));
+    const torch::Tensor yb = y.slice(0, start, end);
+    loss += batch_loss(net.spec(), out, yb).item<double>() * double(end - start);
+    const torch::Tensor pred = out.argmax(1);
+    correct += pred.eq(yb).sum().item<int64_t>();
+    if (predictions) {
+      const int64_t* p = pred.data_ptr<int64_t>();
+      predictions->insert(predictions->end(), p, p + (end - start));
+    }
+  }
+  const double n = std::max<double>(1.0, double(data.size()));
+  return {loss / n, double(correct) / n};
+}
+
+TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation,
+                const std::function<void(const EpochStats&)>& on_epoch) {
+  const SubjectSpec& spec = net.spec();
+  PMT_THROW_IF(train.size() == 0, kData, "no training data");
+  auto optimizer = make_optimizer(spec.optimizer, net.parameters());
+  const auto t0 = std::chrono::steady_clock::now();
+  TrainResult result;
+  const torch::Tensor x = as_tensor(train), y = labels_tensor(train);
+  double best = std::numeric_limits<double>::infinity();
+  int wait = 0;
+  for (int epoch = 1; epoch <= spec.epochs; ++epoch) {
+    const auto e0 = std::chrono::steady_clock::now();
+    net.train();
+    const torch::Tensor order = torch::randperm(train.size(), net.generator(), torch::kLong);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    for (int64_t start = 0; start < train.size(); start += spec.batch_size) {
+      const int64_t end = std::min(train.size(), start + int64_t(spec.batch_size));
+      const torch::Tensor idx = order.slice(0, start, end);
+      const torch::Tensor xb = x.index_select(0, idx), yb = y.index_select(0, idx);
+      optimizer->zero_grad();
+      const torch::Tensor out = net.logits(xb);
+      torch::Tensor loss = batch_loss(spec, out, yb);
+      loss.backward();
+      optimizer->step();
+      loss_sum += loss.item<double>() * double(end - start);
+      correct += out.argmax(1).eq(yb).sum().item<int64_t>();
+    }
+    EpochStats s;
+    s.epoch = epoch;
+    s.loss = loss_sum / double(train.size());
+    s.accuracy = double(correct) / double(train.size());
+    s.val_loss = s.val_accuracy = std::numeric_limits<double>::quiet_NaN();
+    if (validation) std::tie(s.val_loss, s.val_accuracy) = evaluate(net, *validation);
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();
+    result.history.push_back(s);
+    if (on_epoch) on_epoch(s);
+    if (spec.patience > 0 && validation) {
+      if (s.val_loss < best) {
+        best = s.val_loss, wait = 0;
+      } else if (++wait >= spec.patience) {
+        result.early_stopped = true;
+        break;
+      }
+    }
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+void save_net(SubjectNet& net, const std::filesystem::path& path) {
+  torch::serialize::OutputArchive archive;
+  net.save(archive);
+  std::filesystem::create_directories(path.parent_path());
+  io::AtomicFile file(path, true);
+  archive.save_to(file.stream());
+  file.stream().flush();
+  PMT_THROW_IF(!file.stream(), kData, "{}: write failed", path.string());
+  file.commit();
+}
+
+void load_net(SubjectNet& net, const std::filesystem::path& path) {
+  PMT_THROW_IF(!std::filesystem::exists(path), kData, "{}: no such file", path.string());
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path.string());
+    net.load(archive);
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    PMT_THROW(kData, "{}: corrupt or incompatible model file ({})", path.string(),
+              what.substr(0, what.find('\n')));
+  }
+}
+
+}  // namespace pmt::train

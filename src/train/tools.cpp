@@ -1,0 +1,297 @@
+// train_mutants and gen_acc (see tools.hpp): configuration lookup, the jobs x threads layout,
+// resumable atomic saves with JSON sidecars, progress on stderr, and accuracy files.
+#include "pmt/train/tools.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <regex>
+
+#include "pmt/error.hpp"
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/io/json_number.hpp"
+#include "pmt/io/layout.hpp"
+#include "pmt/stats/parallel.hpp"
+#include "pmt/stats/rng.hpp"
+#include "pmt/train/mutation.hpp"
+#include "pmt/train/network.hpp"
+
+namespace pmt::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Config {
+  std::string model;
+  SubjectSpec spec;  // unmutated
+  Mutation mutation;
+  fs::path data_dir;
+  fs::path folder;
+};
+
+Config resolve(const ConfigOptions& o) {
+  Config c;
+  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage, "--model or --subject is required");
+  c.mutation = make_mutation(o.mut, o.param);
+  const fs::path spec_file =
+      o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
+  c.spec = load_subject(spec_file);
+  c.model = o.model.empty() ? c.spec.name : o.model;
+  c.data_dir = o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
+  c.folder = fs::path(o.data_root) / "trained_models" / c.model / c.mutation.folder();
+  return c;
+}
+
+// The jobs x threads layout: by default one instance per core, one intra-op thread each
+// (measured ~1.4x faster than one instance on all cores for the mnist subject on 2 cores).
+std::pair<int, int> layout(const ConfigOptions& o, std::size_t pending) {
+  const int cores = static_cast<int>(stats::resolve_proc(0));
+  int jobs = o.jobs > 0 ? o.jobs : std::max(1, std::min<int>(cores, static_cast<int>(pending)));
+  int threads = o.threads > 0 ? o.threads : std::max(1, cores / jobs);
+  return {jobs, threads};
+}
+
+// Intra-op threads of the calling thread (OpenMP's per-thread setting) and OpenBLAS's pool.
+void use_threads(int threads) {
+  at::set_num_threads(threads);
+  using SetFn = void (*)(int);
+  if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    fn(threads);
+}
+
+std::uint64_t instance_seed(std::uint64_t seed, const Mutation& m, int i, std::uint64_t purpose) {
+  stats::Rng r = stats::make_stream(
+      seed, {stats::key_of(m.folder().c_str()), static_cast<std::uint64_t>(i), purpose});
+  return (static_cast<std::uint64_t>(r()) << 32) | r();
+}
+
+std::string hms(double secs) {
+  if (!std::isfinite(secs) || secs < 0) return "?";
+  const long s = std::lround(secs);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+fs::path model_file(const fs::path& folder, int i) {
+  return folder / fmt::format("instance_{}.pt", i);
+}
+fs::path sidecar_file(const fs::path& folder, int i) {
+  return folder / fmt::format("instance_{}.json", i);
+}
+
+}  // namespace
+
+std::vector<int> parse_instances(const std::string& text) {
+  static const std::regex item(R"(\s*(\d+)\s*(?:-\s*(\d+)\s*)?)");
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, comma - start);
+    std::smatch m;
+    PMT_THROW_IF(!std::regex_match(part, m, item), kUsage,
+                 "--instances: expected e.g. 0-19 or 0,3,5-7, got '{}'", text);
+    const int a = std::stoi(m[1]), b = m[2].matched ? std::stoi(m[2]) : a;
+    PMT_THROW_IF(b < a || b - a > 100000, kUsage, "--instances: bad range '{}'", part);
+    for (int i = a; i <= b; ++i)
+      if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+    start = comma + 1;
+  }
+  return out;
+}
+
+fs::path instances_folder(const ConfigOptions& options) { return resolve(options).folder; }
+
+json TrainMutantsSummary::to_json() const {
+  json acc = json::array();
+  for (double a : final_accuracy) acc.push_back(io::json_number(a));
+  return {{"folder", folder.string()}, {"trained", trained},   {"skipped", skipped},
+          {"final_accuracy", acc},     {"wall_time_s", seconds}, {"jobs", jobs},
+          {"threads", threads}};
+}
+
+json GenAccSummary::to_json() const {
+  json acc = json::array();
+  for (double a : accuracy) acc.push_back(io::json_number(a));
+  return {{"file", file.string()}, {"instances", instances}, {"accuracy", acc}};
+}
+
+TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const Config c = resolve(o);
+  const std::vector<int> wanted = parse_instances(o.instances);
+  TrainMutantsSummary summary;
+  summary.folder = c.folder;
+  std::vector<int> pending;
+  for (int i : wanted) {
+    if (fs::exists(model_file(c.folder, i)) && fs::exists(sidecar_file(c.folder, i)))
+      summary.skipped.push_back(i);
+    else
+      pending.push_back(i);
+  }
+  std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
+  if (pending.empty()) {
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return summary;
+  }
+  // Everything that can fail on bad input is checked before the first instance trains.
+  const Dataset train_data =
+      load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "train"), c.spec.input_shape,
+                   c.spec.scale, c.spec.num_classes);
+  Dataset test_data;
+  if (c.spec.validation == "test")
+    test_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "test"),
+                             c.spec.input_shape, c.spec.scale, c.spec.num_classes);
+  fs::create_directories(c.folder);
+
+  std::mutex mutex;  // guards the progress counters, stderr and the summary
+  std::size_t epochs_done = 0, epochs_total = 0;
+  for (std::size_t k = 0; k < pending.size(); ++k)
+    epochs_total += static_cast<std::size_t>(mutate_spec(c.spec, c.mutation, 1).epochs);
+  std::map<int, double> accuracy;
+
+  stats::parallel_for(pending.size(), summary.jobs, [&](std::size_t k) {
+    use_threads(summary.threads);
+    const int i = pending[k];
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::uint64_t seed = instance_seed(o.seed, c.mutation, i, 0);
+    stats::Rng data_rng = stats::make_stream(instance_seed(o.seed, c.mutation, i, 1), {});
+    Dataset train = mutate_data(train_data, c.mutation, data_rng);
+    const SubjectSpec spec = mutate_spec(c.spec, c.mutation, train.size());
+    Dataset validation;
+    const Dataset* val = nullptr;
+    if (spec.validation == "test") {
+      val = &test_data;
+    } else if (spec.validation != "none") {  // Keras validation_split: the last fraction
+      const auto n_val = static_cast<std::int64_t>(train.size() * std::stod(spec.validation));
+      validation = train.slice(train.size() - n_val, train.size());
+      train = train.slice(0, train.size() - n_val);
+      val = &validation;
+    }
+    SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(seed));
+    const TrainResult r = fit(net, train, val, [&](const EpochStats& s) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++epochs_done;
+      if (!o.progress) return;
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double eta = elapsed / double(epochs_done) * double(epochs_total - epochs_done);
+      std::string val_text =
+          val ? fmt::format(" val_loss {:.4f} val_acc {:.4f}", s.val_loss, s.val_accuracy) : "";
+      std::fprintf(stderr, "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
+                   "(%.1f s) ETA %s\n",
+                   c.model.c_str(), c.mutation.folder().c_str(), i, s.epoch, spec.epochs, s.loss,
+                   s.accuracy, val_text.c_str(), s.seconds, hms(eta).c_str());
+    });
+    save_net(net, model_file(c.folder, i));
+    json history = json::array();
+    for (const auto& s : r.history)
+      history.push_back({{"epoch", s.epoch},
+                         {"loss", io::json_number(s.loss)},
+                         {"accuracy", io::json_number(s.accuracy)},
+                         {"val_loss", io::json_number(s.val_loss)},
+                         {"val_accuracy", io::json_number(s.val_accuracy)},
+                         {"seconds", s.seconds}});
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const json side{{"subject", c.model},
+                    {"mutation", c.mutation.name},
+                    {"parameter", c.mutation.param},
+                    {"instance", i},
+                    {"seed", seed},
+                    {"base_seed", o.seed},
+                    {"epochs", r.history.size()},
+                    {"early_stopped", r.early_stopped},
+                    {"train_size", train.size()},
+                    {"history", history},
+                    {"wall_time_s", wall},
+                    {"threads", summary.threads},
+                    {"spec", to_json(spec)}};
+    io::write_file_atomic(sidecar_file(c.folder, i), side.dump(2) + "\n");
+    const auto& last = r.history.back();
+    std::lock_guard<std::mutex> lock(mutex);
+    accuracy[i] = val ? last.val_accuracy : last.accuracy;
+  });
+  for (const auto& [i, a] : accuracy) {
+    summary.trained.push_back(i);
+    summary.final_accuracy.push_back(a);
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+GenAccSummary run_gen_acc(const GenAccOptions& o) {
+  const Config c = resolve(o);
+  // Instances present: instance_<i>.json (written last) with its instance_<i>.pt.
+  std::vector<int> found;
+  std::error_code ec;
+  static const std::regex name(R"(instance_(\d+)\.json)");
+  for (const auto& e : fs::directory_iterator(c.folder, ec)) {
+    std::smatch m;
+    const std::string f = e.path().filename().string();
+    if (std::regex_match(f, m, name) && fs::exists(model_file(c.folder, std::stoi(m[1]))))
+      found.push_back(std::stoi(m[1]));
+  }
+  PMT_THROW_IF(found.empty(), kData, "no trained instances in {} (run train_mutants first)",
+               c.folder.string());
+  std::sort(found.begin(), found.end());
+
+  DatasetFiles files;
+  if (o.test_set.empty()) {
+    files = locate_dataset(c.spec.dataset, c.data_dir, "test");
+  } else {
+    files.images = o.test_set;
+    files.labels = o.test_labels.empty() ? labels_for_images(o.test_set) : fs::path(o.test_labels);
+  }
+  const Dataset test =
+      load_dataset(files, c.spec.input_shape, c.spec.scale, c.spec.num_classes);
+
+  // Columns 0..max instance; a gap (an instance whose training is missing) is an empty cell.
+  const int columns = found.back() + 1;
+  std::vector<double> accuracy(columns, std::nan(""));
+  std::vector<std::vector<std::int64_t>> predictions(columns);
+  const auto [jobs, threads] = layout(o, found.size());
+  stats::Progress progress("gen_acc " + c.mutation.folder(), found.size());
+  stats::parallel_for(
+      found.size(), jobs,
+      [&](std::size_t k) {
+        use_threads(threads);
+        const int i = found[k];
+        const json side = json::parse(io::read_file(sidecar_file(c.folder, i)), nullptr, false);
+        PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData,
+                     "{}: corrupt sidecar", sidecar_file(c.folder, i).string());
+        const SubjectSpec spec = parse_subject(side["spec"], sidecar_file(c.folder, i).string());
+        SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(0));
+        load_net(net, model_file(c.folder, i));
+        accuracy[i] = evaluate(net, test, &predictions[i]).second;
+      },
+      o.progress ? &progress : nullptr);
+
+  std::vector<std::string> names;
+  for (int i = 0; i < columns; ++i) names.push_back(fmt::format("pred_label_model_{}", i));
+  std::vector<std::vector<std::string>> rows(test.size());
+  for (std::int64_t s = 0; s < test.size(); ++s) {
+    rows[s].reserve(columns + 1);
+    rows[s].push_back(std::to_string(test.y[s]));
+    for (int i = 0; i < columns; ++i)
+      rows[s].push_back(predictions[i].empty() ? "" : std::to_string(predictions[i][s]));
+  }
+  GenAccSummary summary;
+  summary.file = io::Layout(o.data_root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
+  fs::create_directories(summary.file.parent_path());
+  io::write_accuracy_csv(summary.file, names, accuracy, rows);
+  summary.instances = found;
+  for (int i : found) summary.accuracy.push_back(accuracy[i]);
+  return summary;
+}
+
+}  // namespace pmt::train

@@ -1,0 +1,52 @@
+// gen_acc: evaluates every saved instance of a configuration and writes its accuracy file in the
+// replication package's layout (raw_data/<model>/results_<model>_..._MP_<param>.csv).
+#include <cstdio>
+
+#include "pmt/cli/common.hpp"
+#include "pmt/train/tools.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app;
+  pmt::cli::CommonOptions common;
+  pmt::train::GenAccOptions o;
+  pmt::cli::setup_app(
+      app,
+      {"gen_acc",
+       "Evaluates every instance saved by train_mutants for one configuration on the test set "
+       "(the subject's test split, or --test-set) and writes raw_data/<model>/results_<model>_"
+       "<mut>_mutated0_MP_<param>.csv (results_<model>_original.csv for --mut original): a "
+       "';'-separated header true_label;pred_label_model_0;..., one row per test input (true "
+       "label, each instance's prediction) and a last row of accuracies, so that mutation_test, "
+       "posterior, ratio, mce and practicality read it unchanged. A missing instance index "
+       "(between 0 and the largest one) is an empty cell.",
+       "  gen_acc --model mnist --mut original\n"
+       "  gen_acc --model mnist --mut delete_training_data --param 30.93\n"
+       "  gen_acc --model mnist --mut original --test-set weak/t10k-images-idx3-ubyte.gz",
+       "Humbatova, Jahangirova, Tonella. DeepCrime. ISSTA 2021 (generate_acc_files)."},
+      common, pmt::cli::kDataRoot | pmt::cli::kJson);
+  app.add_option("--model", o.model, "Subject (built-in name, or the name given to train_mutants)");
+  app.add_option("--subject", o.subject_file, "A user's subject spec (JSON)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--mut", o.mut, "Mutation operator, or original");
+  app.add_option("--param", o.param, "Operator parameter");
+  app.add_option("--data-dir", o.data_dir, "Datasets folder [default: <data-root>/datasets]");
+  app.add_option("--test-set", o.test_set, "IDX images file (plain or .gz) to evaluate on")
+      ->check(CLI::ExistingFile);
+  app.add_option("--test-labels", o.test_labels,
+                 "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
+      ->check(CLI::ExistingFile);
+  app.add_option("--jobs", o.jobs, "Instances evaluated at once (0: one per core)")
+      ->check(CLI::NonNegativeNumber);
+  return pmt::cli::run_main(app, argc, argv, common, [&] {
+    o.data_root = common.data_root;
+    const auto s = pmt::train::run_gen_acc(o);
+    if (common.json) {
+      std::printf("%s\n", s.to_json().dump().c_str());
+      return;
+    }
+    double mean = 0;
+    for (double a : s.accuracy) mean += a / double(s.accuracy.size());
+    std::printf("%s: %zu instances, mean accuracy %.4f\n", s.file.string().c_str(),
+                s.instances.size(), mean);
+  });
+}
