@@ -17,6 +17,24 @@ namespace pmt::cli {
 
 namespace {
 
+// Wraps text at `width` columns on word boundaries (help text).
+std::string wrap(const std::string& text, std::size_t width = 100) {
+  std::string out, line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(pos, end - pos);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    pos = end + 1;
+  }
+  return out + line;
+}
+
 class HelpFormatter : public CLI::Formatter {
  public:
   HelpFormatter(ToolInfo info) : info_(std::move(info)) {}
@@ -24,7 +42,7 @@ class HelpFormatter : public CLI::Formatter {
     return fmt::format(
         "\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
         "error, 2 usage error.\n",
-        info_.example, info_.citation);
+        info_.example, wrap(info_.citation));
   }
 
  private:
@@ -35,7 +53,7 @@ class HelpFormatter : public CLI::Formatter {
 
 void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsigned flags) {
   app.name(info.name);
-  app.description(info.purpose);
+  app.description(wrap(info.purpose));
   app.formatter(std::make_shared<HelpFormatter>(info));
   app.get_formatter()->column_width(30);
   app.set_version_flag("--version", std::string("pmt ") + PMT_VERSION);

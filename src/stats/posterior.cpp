@@ -129,6 +129,7 @@ double quantile(std::vector<double> values, double q) {
   const auto lo = static_cast<std::size_t>(std::floor(pos));
   const std::size_t hi = std::min(lo + 1, values.size() - 1);
   const double frac = pos - static_cast<double>(lo);
+  if (frac == 0.0 || values[lo] == values[hi]) return values[lo];  // also for infinite values
   return values[lo] + (values[hi] - values[lo]) * frac;
 }
 

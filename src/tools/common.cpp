@@ -1,0 +1,168 @@
+#include "common.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "pmt/error.hpp"
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/stats/parallel.hpp"
+
+namespace pmt::tools::detail {
+
+namespace fs = std::filesystem;
+
+Context make_context(const AnalysisOptions& o, bool require_param) {
+  Context ctx{io::Settings::load(cli::settings_path(o.common)), io::Layout(o.common.data_root), {}};
+  PMT_THROW_IF(o.bootstraps < 1 || o.trials < 1, kUsage,
+               "the number of bootstraps and of trials must be at least 1");
+  if (o.mut == "original") {
+    ctx.settings.mutations(o.model);  // checks the model name
+    ctx.params = {"none"};
+    return ctx;
+  }
+  const auto all = ctx.settings.params(o.model, o.mut);
+  if (!o.param.empty()) {
+    ctx.settings.check_param(o.model, o.mut, o.param);
+    ctx.params = {o.param};
+  } else {
+    PMT_THROW_IF(require_param, kUsage,
+                 "--param is required for mutation {} (one of the "
+                 "settings' parameters, or --mut original)",
+                 o.mut);
+    ctx.params = all;
+  }
+  return ctx;
+}
+
+stats::Population load_population(const AnalysisOptions& o, const io::Layout& layout,
+                                  const std::string& mut, const std::string& param, bool dc) {
+  const auto sound = io::read_accuracy_csv(layout.accuracy_csv(o.model, "original", "", dc));
+  const auto mutant = mut == "original"
+                          ? sound
+                          : io::read_accuracy_csv(layout.accuracy_csv(o.model, mut, param, dc));
+  stats::Population pop;
+  pop.same = o.same;
+  std::size_t dropped_s = 0, dropped_m = 0;
+  if (o.same) {
+    PMT_THROW_IF(sound.accuracy.size() != mutant.accuracy.size(), kData,
+                 "{}: --same pairs instance i with sound instance i, but it has {} instances and "
+                 "{} has {}",
+                 mutant.file.string(), mutant.accuracy.size(), sound.file.string(),
+                 sound.accuracy.size());
+    for (std::size_t i = 0; i < sound.accuracy.size(); ++i) {
+      const bool ok = !std::isnan(sound.accuracy[i]) && !std::isnan(mutant.accuracy[i]);
+      if (ok) {
+        pop.sound.push_back(sound.accuracy[i]);
+        pop.mutant.push_back(mutant.accuracy[i]);
+      } else {
+        ++dropped_m;
+      }
+    }
+  } else {
+    for (double a : sound.accuracy) std::isnan(a) ? void(++dropped_s) : pop.sound.push_back(a);
+    for (double a : mutant.accuracy) std::isnan(a) ? void(++dropped_m) : pop.mutant.push_back(a);
+  }
+  if (dropped_s)
+    std::fprintf(stderr, "note: %s: %zu missing instance(s) dropped\n", sound.file.c_str(),
+                 dropped_s);
+  if (dropped_m)
+    std::fprintf(stderr, "note: %s: %zu missing instance(s) dropped%s\n", mutant.file.c_str(),
+                 dropped_m, o.same ? " (with their sound pairs)" : "");
+  stats::check_population(pop, o.sample, mutant.file.string());
+  return pop;
+}
+
+stats::BootstrapOptions bootstrap_options(const AnalysisOptions& o) {
+  stats::BootstrapOptions b;
+  b.B = o.bootstraps;
+  b.N = o.trials;
+  b.k = o.sample;
+  b.test = o.test;
+  return b;
+}
+
+std::vector<std::uint64_t> config_key(const AnalysisOptions& o, const std::string& mut,
+                                      const std::string& param, const char* purpose) {
+  return {stats::key_of(purpose), stats::key_of(o.model.c_str()), stats::key_of(mut.c_str()),
+          stats::key_of(mut == "original" ? "" : param.c_str()), o.same ? 1u : 0u};
+}
+
+stats::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
+                  std::initializer_list<std::uint64_t> more) {
+  std::uint64_t h = 0;
+  for (auto k : key) h = stats::mix64(h ^ k);
+  for (auto k : more) h = stats::mix64(h ^ (k + 0x9e3779b97f4a7c15ULL));
+  return stats::make_stream(seed, {h});
+}
+
+std::vector<double> repeated_kill_rates(const stats::Population& pop,
+                                        const stats::BootstrapOptions& b, std::uint64_t seed,
+                                        const std::vector<std::uint64_t>& key, int R, int proc,
+                                        const std::string& label, int first_rep) {
+  const auto B = static_cast<std::size_t>(b.B);
+  std::vector<double> out(static_cast<std::size_t>(R) * B);
+  stats::Progress progress(label, static_cast<std::size_t>(R));
+  stats::parallel_for(
+      static_cast<std::size_t>(R), proc,
+      [&](std::size_t r) {
+        stats::Rng rng = stream(seed, key, {static_cast<std::uint64_t>(first_rep) + r});
+        const auto rates = stats::bootstrap_kill_rates(pop, b, rng);
+        std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(r * B));
+      },
+      &progress);
+  return out;
+}
+
+KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
+  KillRates kr;
+  kr.params = ctx.settings.params(o.model, o.mut);
+  const auto B = static_cast<std::size_t>(o.bootstraps);
+  const fs::path orig_path = ctx.layout.orig_kill_rates(o.model, o.same);
+  const fs::path mut_path = ctx.layout.mutant_kill_rates(o.model, o.mut);
+  const auto b = bootstrap_options(o);
+  if (fs::exists(orig_path)) {
+    kr.original = io::read_npy(orig_path, {B}).data;
+    std::fprintf(stderr, "Loading original instances posterior... (%s)\n", orig_path.c_str());
+  } else {
+    const auto pop = load_population(o, ctx.layout, "original", "");
+    kr.original =
+        repeated_kill_rates(pop, b, o.common.seed, config_key(o, "original", "", "bootstrap"), 1,
+                            o.common.proc, "original");
+    io::write_npy(orig_path, {B}, kr.original);
+  }
+  if (fs::exists(mut_path)) {
+    const auto arr = io::read_npy(mut_path, {0, B});
+    PMT_THROW_IF(arr.shape[0] != kr.params.size(), kData,
+                 "{}: holds kill rates of {} parameters but the settings list {} for {} {} "
+                 "(delete it to recompute)",
+                 mut_path.string(), arr.shape[0], kr.params.size(), o.model, o.mut);
+    for (std::size_t i = 0; i < arr.shape[0]; ++i)
+      kr.mutants.emplace_back(arr.data.begin() + static_cast<long>(i * B),
+                              arr.data.begin() + static_cast<long>((i + 1) * B));
+    kr.from_cache = true;
+    std::fprintf(stderr, "Loading mutant kill rates... (%s)\n", mut_path.c_str());
+    return kr;
+  }
+  std::vector<double> flat;
+  for (const auto& param : kr.params) {
+    const auto pop = load_population(o, ctx.layout, o.mut, param);
+    kr.mutants.push_back(repeated_kill_rates(pop, b, o.common.seed,
+                                             config_key(o, o.mut, param, "bootstrap"), 1,
+                                             o.common.proc, o.mut + "_" + param));
+    flat.insert(flat.end(), kr.mutants.back().begin(), kr.mutants.back().end());
+  }
+  io::write_npy(mut_path, {kr.params.size(), B}, flat);
+  return kr;
+}
+
+void warn_pairing(const AnalysisOptions& o, const io::Settings& settings) {
+  if (!o.same && settings.is_model_level(o.mut))
+    std::fprintf(stderr,
+                 "note: %s is a post-training mutation (mutant i derives from sound instance i); "
+                 "the reference analyses it with --same\n",
+                 o.mut.c_str());
+}
+
+}  // namespace pmt::tools::detail

@@ -1,0 +1,61 @@
+// Internal helpers shared by the analysis tools (not installed).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pmt/io/layout.hpp"
+#include "pmt/io/settings.hpp"
+#include "pmt/stats/resampling.hpp"
+#include "pmt/tools/analysis.hpp"
+
+namespace pmt::tools::detail {
+
+// Settings + checked names: the parameters the run covers (all, or --param alone).
+struct Context {
+  io::Settings settings;
+  io::Layout layout;
+  std::vector<std::string> params;
+};
+// require_param: the tool works on one parameter (mce, practicality) unless mut is "original".
+Context make_context(const AnalysisOptions& o, bool require_param);
+
+// Reads the sound and the mutant accuracy files (mut "original": sound vs sound), drops missing
+// instances with a note on stderr (with `same`, an id missing on either side is dropped from
+// both) and checks there are at least k usable instances.
+stats::Population load_population(const AnalysisOptions& o, const io::Layout& layout,
+                                  const std::string& mut, const std::string& param,
+                                  bool dc = false);
+
+stats::BootstrapOptions bootstrap_options(const AnalysisOptions& o);
+
+// Stream key of one configuration's experiment (model, mutation, parameter, pairing, purpose).
+std::vector<std::uint64_t> config_key(const AnalysisOptions& o, const std::string& mut,
+                                      const std::string& param, const char* purpose);
+stats::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
+                  std::initializer_list<std::uint64_t> more);
+
+// R repetitions of B bootstrap kill rates (R * B values, row-major) on `proc` threads, with a
+// progress bar; repetition r uses stream(seed, key, {first_rep + r}).
+std::vector<double> repeated_kill_rates(const stats::Population& pop,
+                                        const stats::BootstrapOptions& b, std::uint64_t seed,
+                                        const std::vector<std::uint64_t>& key, int R, int proc,
+                                        const std::string& label, int first_rep = 0);
+
+// Kill rates of the original and of every parameter for posterior/ratio, from the reference's
+// caches when present (<model>_orig[_same].npy, plot_results/.../list_mut.npy), else computed
+// from raw_data and cached there.
+struct KillRates {
+  std::vector<double> original;              // B
+  std::vector<std::vector<double>> mutants;  // one row of B per parameter (settings order)
+  std::vector<std::string> params;           // settings order
+  bool from_cache = false;
+};
+KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx);
+
+// Note on stderr when a post-training mutation is analysed without --same.
+void warn_pairing(const AnalysisOptions& o, const io::Settings& settings);
+
+}  // namespace pmt::tools::detail

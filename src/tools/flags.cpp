@@ -1,0 +1,37 @@
+#include <CLI/CLI.hpp>
+
+#include "pmt/tools/analysis.hpp"
+
+namespace pmt::tools {
+
+void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help) {
+  app.add_option("--model", o.model,
+                 "Subject model, as named in the settings (mnist, lenet, "
+                 "movie_recomm, ...)")
+      ->required();
+  app.add_option("--mut", o.mut,
+                 "Mutation operator, as named in the settings (e.g. "
+                 "change_label)")
+      ->required();
+  app.add_option("--param", o.param, param_help);
+  app.add_flag("--same", o.same,
+               "Pair mutant i with sound instance i (post-training mutations such as "
+               "neurons_freezing, weights_fuzzing)");
+  app.add_option("--bootstraps", o.bootstraps, "Bootstrap samples B")->check(CLI::PositiveNumber);
+  app.add_option("--trials", o.trials, "Mutation tests per bootstrap sample N")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--sample-size", o.sample, "Instances per side in one mutation test k")
+      ->check(CLI::Range(2, 100000));
+  app.add_flag_callback(
+      "--exact-p", [&o] { o.test.round_p = false; },
+      "Compare the exact p-value with 0.05 (default: rounded to 3 decimals "
+      "first, as the reference)");
+  app.add_option_function<std::string>(
+         "--effect",
+         [&o](const std::string& s) { o.test.effect = stats::TestOptions::parse_effect(s); },
+         "Effect-size rule: abs (|d| >= 0.5, PMT), positive (d >= 0.5, DeepCrime classification), "
+         "negative (d <= -0.5, DeepCrime regression) [default: abs]")
+      ->check(CLI::IsMember({"abs", "positive", "negative"}));
+}
+
+}  // namespace pmt::tools

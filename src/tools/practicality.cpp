@@ -1,0 +1,255 @@
+// practicality: run_mp.py + pop_var.py of the PMT replication package (the sampling effect of
+// the population size, the paper's RQ on practicality). For each population size s: 30 random
+// sub-populations of s sound and s mutated instances (without replacement; --same reuses the
+// sound ids), each with R repetitions of the bootstrap -> rep_practicality/...(30, R, B).npy;
+// then each sub-population's jackknife estimate (mean, variance, estimate -+ 1.96 MCE), summarised
+// over sub-populations by median and 2.5% / 97.5% quantiles -> data_plot/l_std_...npy
+// (sizes, 3, 2, 3) and the figure plot_results/<model>/std/<model>_<mut>_<param>_std.png.
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common.hpp"
+#include "pmt/error.hpp"
+#include "pmt/io/json_number.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/plot/gnuplot.hpp"
+#include "pmt/stats/parallel.hpp"
+
+namespace pmt::tools {
+
+namespace fs = std::filesystem;
+using io::json_number;
+using io::py_repr;
+
+namespace {
+
+// The (n_pop, R, B) kill rates of one population size, computed on proc threads.
+std::vector<double> generate_size(const PracticalityOptions& o, const stats::Population& full,
+                                  const std::vector<std::uint64_t>& key, int s) {
+  const auto n_s = static_cast<std::uint32_t>(full.sound.size());
+  const auto n_m = static_cast<std::uint32_t>(full.mutant.size());
+  PMT_THROW_IF(static_cast<std::uint32_t>(s) > std::min(n_s, n_m), kData,
+               "population size {} exceeds the {} usable instances", s, std::min(n_s, n_m));
+  std::vector<stats::Population> subs;
+  for (int j = 0; j < o.n_pop; ++j) {
+    stats::Rng rng =
+        detail::stream(o.common.seed, key,
+                       {0xB00Bu, static_cast<std::uint64_t>(s), static_cast<std::uint64_t>(j)});
+    stats::Population sub;
+    sub.same = full.same;
+    const auto ids_s = stats::sample_without_replacement(n_s, static_cast<std::uint32_t>(s), rng);
+    const auto ids_m =
+        full.same ? ids_s
+                  : stats::sample_without_replacement(n_m, static_cast<std::uint32_t>(s), rng);
+    for (auto id : ids_s) sub.sound.push_back(full.sound[id]);
+    for (auto id : ids_m) sub.mutant.push_back(full.mutant[id]);
+    subs.push_back(std::move(sub));
+  }
+  const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
+  std::vector<double> out(static_cast<std::size_t>(o.n_pop) * R * B);
+  const auto b = detail::bootstrap_options(o);
+  stats::Progress progress(fmt::format("size {}", s), subs.size() * R);
+  stats::parallel_for(
+      subs.size() * R, o.common.proc,
+      [&](std::size_t task) {
+        const std::size_t j = task / R, r = task % R;
+        stats::Rng rng = detail::stream(o.common.seed, key, {static_cast<std::uint64_t>(s), j, r});
+        const auto rates = stats::bootstrap_kill_rates(subs[j], b, rng);
+        std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(task * B));
+      },
+      &progress);
+  return out;
+}
+
+stats::SamplingSummary summarise_size(const PracticalityOptions& o, const fs::path& path) {
+  const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
+  const auto arr = io::read_npy(path, {0, R, B});
+  const stats::PosteriorFitter fitter(o.trials, 0.01);
+  std::vector<stats::JackknifeEstimate> per(arr.shape[0]);
+  stats::parallel_for(per.size(), o.common.proc, [&](std::size_t j) {
+    per[j] = stats::jackknife_estimate(fitter, arr.data.data() + j * R * B, R, B, o.divisor);
+  });
+  return stats::summarise_sampling(per);
+}
+
+nlohmann::json summary_json(int size, const stats::SamplingSummary& s) {
+  nlohmann::json j = {{"size", size}};
+  const char* names[3] = {"estimate", "lower", "upper"};
+  for (int i = 0; i < 3; ++i) {
+    auto triple = [&](int k) {
+      return nlohmann::json{json_number(s[i][k][0]), json_number(s[i][k][1]),
+                            json_number(s[i][k][2])};
+    };
+    j[names[i]] = {{"mean", triple(0)}, {"variance", triple(1)}};
+  }
+  return j;
+}
+
+void print_block(std::ostream& out, int size, const stats::SamplingSummary& s) {
+  out << "*** Results ***\n" << fmt::format("Pop size {}\n", size);
+  const char* heads[3] = {"\nAverage and Std of each estimate: \n",
+                          "\nAverage and Std of each estimate lower bound: \n",
+                          "\nAverage and Std of each estimate upper bound: \n"};
+  for (int i = 0; i < 3; ++i) {
+    out << heads[i];
+    out << fmt::format("Mean: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][0][0]),
+                       py_repr(s[i][0][1]), py_repr(s[i][0][2]));
+    out << fmt::format("Variance: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][1][0]),
+                       py_repr(s[i][1][1]), py_repr(s[i][1][2]));
+  }
+}
+
+plot::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
+                    const std::vector<stats::SamplingSummary>& all) {
+  plot::Figure fig;
+  const std::string stem = o.mut == "original"
+                               ? fmt::format("{}_original_std", o.model)
+                               : fmt::format("{}_{}_{}_std", o.model, o.mut, o.param);
+  fig.png = layout.plot_dir(o.model) / "std" / (stem + ".png");
+  fig.size = "1200,550";
+  fig.data = "# size, then for estimate/lower/upper x mean/variance: median q2.5 q97.5\n";
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    fig.data += std::to_string(o.sizes[i]);
+    for (int e = 0; e < 3; ++e)
+      for (int k = 0; k < 2; ++k)
+        for (int q = 0; q < 3; ++q) fig.data += fmt::format(" {:.10g}", all[i][e][k][q]);
+    fig.data += "\n";
+  }
+  // Column of (estimate e, quantity k, statistic q): 2 + 6e + 3k + q.
+  auto panel = [](int k, const char* title) {
+    std::string s = fmt::format("set title '{}'\n", title);
+    const char* colors[3] = {"#1f4fd8", "#2ca02c", "#ff7f0e"};
+    const char* names[3] = {"estimate", "lower bound (-1.96 MCE)", "upper bound (+1.96 MCE)"};
+    const int shift[3] = {0, -4, 4};
+    s += "plot ";
+    for (int e = 0; e < 3; ++e) {
+      const int c = 2 + 6 * e + 3 * k;
+      s += fmt::format("{}DATA using ($1+{}):{}:{}:{} with yerrorbars pt 7 lc rgb '{}' title '{}'",
+                       e ? ", " : "", shift[e], c, c + 1, c + 2, colors[e], names[e]);
+    }
+    return s + "\n";
+  };
+  fig.script = fmt::format(
+      "set termoption noenhanced\n"
+      "set multiplot layout 1,2 title '{} {} {}: sampling effect of the population size "
+      "(median and 95% range over {} sub-populations)'\n"
+      "set xlabel 'Sampled population size'\nset grid\nset key top right\nset xrange [0:215]\n"
+      "set ylabel 'Posterior mean'\n{}set ylabel 'Posterior variance'\n{}unset multiplot\n",
+      o.model, o.mut, o.param, o.n_pop, panel(0, "Point estimate (posterior mean)"),
+      panel(1, "Posterior variance"));
+  return fig;
+}
+
+}  // namespace
+
+void run_practicality(const PracticalityOptions& o, std::ostream& out) {
+  PMT_THROW_IF(o.n_pop < 1 || o.reps < 2, kUsage, "--n-pop must be >= 1 and --reps >= 2");
+  const auto ctx = detail::make_context(o, true);
+  if (o.mut != "original") detail::warn_pairing(o, ctx.settings);
+  const std::string param = o.mut == "original" ? "" : ctx.params.front();
+  auto size_index = [&](int s) {
+    const auto it = std::find(o.sizes.begin(), o.sizes.end(), s);
+    PMT_THROW_IF(it == o.sizes.end(), kUsage, "population size {} is not one of the sizes studied",
+                 s);
+    return static_cast<std::size_t>(it - o.sizes.begin());
+  };
+  std::vector<int> to_make = o.sizes;
+  if (o.size) to_make = {o.sizes[size_index(o.size)]};
+  if (o.pop_size) to_make = {o.sizes[size_index(o.pop_size)]};
+
+  // 1. The repetition arrays that are missing (run_mp.py).
+  const auto l_std_path = ctx.layout.l_std(o.model, o.mut, param);
+  const bool have_l_std = fs::exists(l_std_path);
+  std::unique_ptr<stats::Population> full;
+  const auto key = detail::config_key(o, o.mut, param, "practicality");
+  for (int s : to_make) {
+    const auto path = ctx.layout.rep_practicality(o.model, o.mut, param, s);
+    if (fs::exists(path) || (have_l_std && !o.size)) continue;
+    if (!full)
+      full =
+          std::make_unique<stats::Population>(detail::load_population(o, ctx.layout, o.mut, param));
+    io::write_npy(path,
+                  {static_cast<std::size_t>(o.n_pop), static_cast<std::size_t>(o.reps),
+                   static_cast<std::size_t>(o.bootstraps)},
+                  generate_size(o, *full, key, s));
+    std::fprintf(stderr, "wrote %s\n", path.c_str());
+  }
+
+  // 2. The summaries (pop_var.py): from l_std when present, else from the arrays.
+  if (o.pop_size) {
+    const std::size_t i = size_index(o.pop_size);
+    stats::SamplingSummary s;
+    if (have_l_std) {
+      const auto arr = io::read_npy(l_std_path, {o.sizes.size(), 3, 2, 3});
+      for (int e = 0; e < 3; ++e)
+        for (int k = 0; k < 2; ++k)
+          for (int q = 0; q < 3; ++q) s[e][k][q] = arr.data[i * 18 + e * 6 + k * 3 + q];
+    } else {
+      s = summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, o.pop_size));
+    }
+    if (o.common.json)
+      out << summary_json(o.pop_size, s).dump() << "\n";
+    else
+      print_block(out, o.pop_size, s);
+    out.flush();
+    return;
+  }
+  std::vector<stats::SamplingSummary> all;
+  if (have_l_std) {
+    const auto arr = io::read_npy(l_std_path, {o.sizes.size(), 3, 2, 3});
+    all.resize(o.sizes.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+      for (int e = 0; e < 3; ++e)
+        for (int k = 0; k < 2; ++k)
+          for (int q = 0; q < 3; ++q) all[i][e][k][q] = arr.data[i * 18 + e * 6 + k * 3 + q];
+  } else {
+    std::vector<int> missing;
+    for (int s : o.sizes)
+      if (!fs::exists(ctx.layout.rep_practicality(o.model, o.mut, param, s))) missing.push_back(s);
+    if (!missing.empty()) {
+      std::fprintf(stderr,
+                   "note: sizes %s still to generate (rerun without --size); no summary yet\n",
+                   fmt::format("{}", fmt::join(missing, ", ")).c_str());
+      return;
+    }
+    std::vector<double> flat;
+    for (int s : o.sizes) {
+      all.push_back(summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, s)));
+      for (const auto& e : all.back())
+        for (const auto& k : e) flat.insert(flat.end(), k.begin(), k.end());
+    }
+    io::write_npy(l_std_path, {o.sizes.size(), 3, 2, 3}, flat);
+    std::fprintf(stderr, "wrote %s\n", l_std_path.c_str());
+  }
+  if (o.common.json) {
+    nlohmann::json j = {{"model", o.model}, {"mut", o.mut}, {"param", param}};
+    j["sizes"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < all.size(); ++i)
+      j["sizes"].push_back(summary_json(o.sizes[i], all[i]));
+    out << j.dump() << "\n";
+  } else {
+    out << fmt::format(
+        "Model {}, Mutation {} (Param {}): median [2.5%, 97.5%] over {} "
+        "sub-populations\n",
+        o.model, o.mut, o.param.empty() ? "None" : o.param, o.n_pop);
+    out << fmt::format("{:>5}  {:>32}  {:>32}  {:>32}\n", "size", "mean estimate", "lower bound",
+                       "upper bound");
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      out << fmt::format("{:>5}", o.sizes[i]);
+      for (int e = 0; e < 3; ++e)
+        out << fmt::format("  {:.4f} [{:.4f}, {:.4f}]{:>7}", all[i][e][0][0], all[i][e][0][1],
+                           all[i][e][0][2], "");
+      out << "\n";
+    }
+  }
+  if (o.plot) {
+    const auto fig = figure(o, ctx.layout, all);
+    if (plot::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
+  }
+  out.flush();
+}
+
+}  // namespace pmt::tools

@@ -1,0 +1,34 @@
+// mce: jackknife Monte-Carlo error of the bagged posterior (exp.py + mce_estim.py). See run_mce.
+#include <iostream>
+
+#include "pmt/tools/analysis.hpp"
+
+int main(int argc, char** argv) {
+  pmt::tools::MceOptions o;
+  CLI::App app;
+  bool textbook = false;
+  pmt::cli::setup_app(
+      app,
+      {"mce",
+       "Monte-Carlo error of the posterior estimate. Writes rep_mce/<model>/<model>_<mut>_<param>"
+       "_200_pop_size.npy (R repetitions x B bootstrap kill rates, from the 200-instance raw "
+       "accuracies) when missing, then fits each repetition's bagged posterior (grid step 0.01) "
+       "and prints the jackknife estimate of the posterior mean and variance with 95% intervals "
+       "value +- 1.96 MCE. The leave-one-out values divide by R, as the reference (--textbook: "
+       "by R - 1). --mut original studies the sound instances.",
+       "  mce --model mnist --mut change_label --param 18.75\n"
+       "  mce --model mnist --mut original --json",
+       "F. Tambon, F. Khomh, G. Antoniol. A Probabilistic Framework for Mutation Testing in Deep "
+       "Neural Networks. Information and Software Technology 155 (2023). Replication package: "
+       "FlowSs/PMT."},
+      o.common, pmt::cli::kAllCommon);
+  pmt::tools::add_analysis_flags(app, o,
+                                 "Parameter of the mutation (required unless --mut original)");
+  app.add_option("--reps", o.reps, "Repetitions R of the bootstrap")->check(CLI::Range(2, 100000));
+  app.add_flag("--textbook", textbook,
+               "Leave-one-out mean divides by R - 1 (default: by R, as the reference)");
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
+    if (textbook) o.divisor = pmt::stats::JackknifeDivisor::kTextbook;
+    pmt::tools::run_mce(o, std::cout);
+  });
+}
