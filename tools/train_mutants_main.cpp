@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
       {"train_mutants",
        "Trains independent instances of a subject (the sound program, --mut original) or of a "
        "mutant made by one of DeepCrime's training-data or hyperparameter operators, each with "
-       "its own seed derived from --seed and its index. Saves trained_models/<model>/<mut>[_<param>]"
+       "its own seed derived from --seed and its index. Saves "
+       "trained_models/<model>/<mut>[_<param>]"
        "/instance_<i>.pt with a JSON sidecar (seed, per-epoch loss and accuracy, wall time). "
        "Existing instances are skipped, so a rerun resumes; writes are atomic. Progress (instance, "
        "epoch, loss, ETA) on stderr; a summary on stdout.\nMutations: " +
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--model", o.model,
                  "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp) or, with "
                  "--subject, the name used for the output folders");
-  app.add_option("--subject", o.subject_file, "A user's subject spec (JSON) instead of a built-in one")
+  app.add_option("--subject", o.subject_file,
+                 "A user's subject spec (JSON) instead of a built-in one")
       ->check(CLI::ExistingFile);
   app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
   app.add_option("--param", o.param, "Operator parameter, used verbatim in folder and file names");

@@ -152,7 +152,11 @@ fs::path labels_for_images(const fs::path& images) {
                "{}: cannot derive the labels file name (expected '...images-idx3...')",
                images.string());
   name.replace(pos, 11, "labels-idx1");
-  return images.parent_path() / name;
+  fs::path labels = images.parent_path() / name;
+  // the labels may be compressed when the images are not, or the other way round
+  fs::path other = labels.extension() == ".gz" ? fs::path(labels).replace_extension()
+                                               : fs::path(labels.string() + ".gz");
+  return !fs::exists(labels) && fs::exists(other) ? other : labels;
 }
 
 DatasetFiles locate_dataset(const std::string& dataset, const fs::path& data_dir,

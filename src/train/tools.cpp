@@ -40,7 +40,8 @@ struct Config {
 
 Config resolve(const ConfigOptions& o) {
   Config c;
-  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage, "--model or --subject is required");
+  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
+               "--model or --subject is required");
   c.mutation = make_mutation(o.mut, o.param);
   const fs::path spec_file =
       o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
@@ -115,7 +116,7 @@ fs::path instances_folder(const ConfigOptions& options) { return resolve(options
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
-  return {{"folder", folder.string()}, {"trained", trained},   {"skipped", skipped},
+  return {{"folder", folder.string()}, {"trained", trained},     {"skipped", skipped},
           {"final_accuracy", acc},     {"wall_time_s", seconds}, {"jobs", jobs},
           {"threads", threads}};
 }
@@ -141,17 +142,17 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   }
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
-    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return summary;
   }
   // Everything that can fail on bad input is checked before the first instance trains.
-  const Dataset train_data =
-      load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "train"), c.spec.input_shape,
-                   c.spec.scale, c.spec.num_classes);
+  const Dataset train_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "train"),
+                                          c.spec.input_shape, c.spec.scale, c.spec.num_classes);
   Dataset test_data;
   if (c.spec.validation == "test")
-    test_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "test"),
-                             c.spec.input_shape, c.spec.scale, c.spec.num_classes);
+    test_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "test"), c.spec.input_shape,
+                             c.spec.scale, c.spec.num_classes);
   fs::create_directories(c.folder);
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
@@ -188,7 +189,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
       const double eta = elapsed / double(epochs_done) * double(epochs_total - epochs_done);
       std::string val_text =
           val ? fmt::format(" val_loss {:.4f} val_acc {:.4f}", s.val_loss, s.val_accuracy) : "";
-      std::fprintf(stderr, "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
+      std::fprintf(stderr,
+                   "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
                    "(%.1f s) ETA %s\n",
                    c.model.c_str(), c.mutation.folder().c_str(), i, s.epoch, spec.epochs, s.loss,
                    s.accuracy, val_text.c_str(), s.seconds, hms(eta).c_str());
@@ -202,7 +204,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                          {"val_loss", io::json_number(s.val_loss)},
                          {"val_accuracy", io::json_number(s.val_accuracy)},
                          {"seconds", s.seconds}});
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const json side{{"subject", c.model},
                     {"mutation", c.mutation.name},
                     {"parameter", c.mutation.param},
@@ -252,8 +255,7 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
     files.images = o.test_set;
     files.labels = o.test_labels.empty() ? labels_for_images(o.test_set) : fs::path(o.test_labels);
   }
-  const Dataset test =
-      load_dataset(files, c.spec.input_shape, c.spec.scale, c.spec.num_classes);
+  const Dataset test = load_dataset(files, c.spec.input_shape, c.spec.scale, c.spec.num_classes);
 
   // Columns 0..max instance; a gap (an instance whose training is missing) is an empty cell.
   const int columns = found.back() + 1;
@@ -267,8 +269,8 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
         use_threads(threads);
         const int i = found[k];
         const json side = json::parse(io::read_file(sidecar_file(c.folder, i)), nullptr, false);
-        PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData,
-                     "{}: corrupt sidecar", sidecar_file(c.folder, i).string());
+        PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData, "{}: corrupt sidecar",
+                     sidecar_file(c.folder, i).string());
         const SubjectSpec spec = parse_subject(side["spec"], sidecar_file(c.folder, i).string());
         SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(0));
         load_net(net, model_file(c.folder, i));

@@ -1,1 +1,101 @@
+// Subject specs: the built-in mnist subject is DeepCrime's model; bad specs give one-line
+// errors that list the valid names or name the layer whose shape does not fit.
 #include <catch2/catch.hpp>
+
+#include "pmt/error.hpp"
+#include "pmt/train/subject.hpp"
+
+using nlohmann::json;
+using pmt::train::parse_subject;
+
+namespace {
+
+json tiny() {
+  return json::parse(R"({
+    "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
+    "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 16, "epochs": 2})");
+}
+
+}  // namespace
+
+TEST_CASE("the built-in mnist subject is DeepCrime's MNIST model", "[subject]") {
+  const auto s = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
+  REQUIRE(s.layers.size() == 8);
+  CHECK(s.layers[0].type == "conv2d");
+  CHECK(s.layers[0].units == 32);
+  CHECK(s.layers[1].units == 64);
+  CHECK(s.layers[3].rate == 0.25);
+  CHECK(s.layers[5].units == 128);
+  CHECK(s.layers[7].activation == "softmax");
+  CHECK(s.layers[7].kernel_initializer == "glorot_uniform");
+  CHECK(s.optimizer.name == "adadelta");
+  CHECK(s.optimizer.learning_rate == 1.0);
+  CHECK(s.optimizer.params.at("rho") == 0.95);
+  CHECK(s.batch_size == 128);
+  CHECK(s.epochs == 12);
+  CHECK(s.scale == 255);
+  const auto shapes = pmt::train::infer_shapes(s);
+  CHECK(shapes[4] == std::vector<std::int64_t>{9216});  // 64 x 12 x 12 after pooling
+}
+
+TEST_CASE("specs round-trip through JSON", "[subject]") {
+  const auto s = parse_subject(tiny(), "tiny.json");
+  const auto t = parse_subject(pmt::train::to_json(s), "again");
+  CHECK(pmt::train::to_json(t) == pmt::train::to_json(s));
+}
+
+TEST_CASE("unknown names are errors that list the valid ones", "[subject]") {
+  json j = tiny();
+  j["layers"][1]["type"] = "lstm";
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("x.json: layer 1: unknown layer type 'lstm'") &&
+                          Catch::Contains("conv2d, max_pool2d, dropout, flatten, dense"));
+  j = tiny();
+  j["layers"][1]["activation"] = "gelu";
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("unknown activation 'gelu'") &&
+                          Catch::Contains("hard_sigmoid, exponential, linear"));
+  j = tiny();
+  j["layers"][2]["kernel_initializer"] = "xavier";
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"), Catch::Contains("unknown initialiser 'xavier'") &&
+                                                      Catch::Contains("glorot_uniform"));
+  j = tiny();
+  j["optimizer"]["name"] = "lbfgs";
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("unknown optimiser 'lbfgs'") && Catch::Contains("nadam"));
+  j = tiny();
+  j["loss"] = "focal";
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("unknown loss 'focal'") && Catch::Contains("poisson"));
+  j = tiny();
+  j["layers"][1]["unit"] = 3;
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"), Catch::Contains("unknown key 'unit'"));
+}
+
+TEST_CASE("shapes that do not fit name the layer", "[subject]") {
+  json j = tiny();
+  j["layers"].erase(0);  // dense on a [1, 4, 4] input
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("layer 0 (dense)") && Catch::Contains("flatten"));
+  j = tiny();
+  j["layers"].insert(j["layers"].begin(),
+                     json{{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 5}});
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
+                      Catch::Contains("layer 0 (conv2d)") && Catch::Contains("does not fit"));
+  j = tiny();
+  j["layers"][2]["units"] = 3;
+  REQUIRE_THROWS_WITH(parse_subject(j, "x.json"), Catch::Contains("num_classes"));
+  try {
+    parse_subject(j, "x.json");
+  } catch (const pmt::Error& e) {
+    CHECK(e.exit_code() == 1);
+    CHECK(std::string(e.what()).find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("an unknown built-in subject is a usage error listing the built-in ones", "[subject]") {
+  REQUIRE_THROWS_WITH(pmt::train::builtin_subject_path("resnet"),
+                      Catch::Contains("unknown model 'resnet'") && Catch::Contains("mnist_mlp"));
+}

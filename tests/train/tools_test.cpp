@@ -1,1 +1,161 @@
+// train_mutants and gen_acc end to end on a tiny generated dataset (two classes of 4x4 images:
+// bright left half vs bright right half, plus noise) with a tiny MLP: seconds in all.
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "pmt/error.hpp"
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/tools.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void write_split(const fs::path& dir, const std::string& prefix, int n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> noise(0, 30);
+  pmt::train::IdxArray x{{n, 4, 4}, {}}, y{{n}, {}};
+  for (int i = 0; i < n; ++i) {
+    const int label = i % 2;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) {
+        const double v = ((c < 2) == (label == 0) ? 200 : 40) + noise(gen);
+        x.data.push_back(static_cast<std::uint8_t>(std::clamp(v, 0.0, 255.0)));
+      }
+    y.data.push_back(static_cast<std::uint8_t>(label));
+  }
+  pmt::train::write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), x);
+  pmt::train::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
+}
+
+struct Fixture {
+  fs::path root = fs::temp_directory_path() / "pmt_train_tools_test";
+  fs::path subject = root / "tiny.json";
+  Fixture() {
+    fs::remove_all(root);
+    fs::create_directories(root / "datasets" / "tiny");
+    write_split(root / "datasets" / "tiny", "train", 256, 1);
+    write_split(root / "datasets" / "tiny", "t10k", 64, 2);
+    pmt::io::write_file_atomic(subject, R"({
+      "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
+      "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
+                 {"type": "dropout", "rate": 0.1},
+                 {"type": "dense", "units": 2, "activation": "softmax"}],
+      "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 3,
+      "validation": "test"})");
+  }
+  pmt::train::TrainMutantsOptions train(const std::string& mut = "original",
+                                        const std::string& param = "") const {
+    pmt::train::TrainMutantsOptions o;
+    o.subject_file = subject.string();
+    o.mut = mut;
+    o.param = param;
+    o.instances = "0-2";
+    o.data_root = root.string();
+    o.progress = false;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resumes", "[tools]") {
+  const auto s = pmt::train::run_train_mutants(train());
+  CHECK(s.trained == std::vector<int>{0, 1, 2});
+  const fs::path folder = root / "trained_models" / "tiny" / "original";
+  for (int i = 0; i < 3; ++i) {
+    CHECK(fs::exists(folder / fmt::format("instance_{}.pt", i)));
+    const json side = json::parse(pmt::io::read_file(folder / fmt::format("instance_{}.json", i)));
+    CHECK(side["subject"] == "tiny");
+    CHECK(side["mutation"] == "original");
+    CHECK(side["epochs"] == 3);
+    CHECK(side["history"].size() == 3);
+    CHECK(side["history"][2]["val_accuracy"].get<double>() > 0.9);
+    CHECK(side.contains("wall_time_s"));
+  }
+  // different instances have different seeds
+  const json a = json::parse(pmt::io::read_file(folder / "instance_0.json"));
+  const json b = json::parse(pmt::io::read_file(folder / "instance_1.json"));
+  CHECK(a["seed"] != b["seed"]);
+  // no temporary files left behind
+  for (const auto& e : fs::directory_iterator(folder))
+    CHECK(e.path().string().find(".tmp.") == std::string::npos);
+
+  // A rerun skips what exists; an instance without its sidecar (killed between the two writes)
+  // and a leftover temporary file are not counted as done.
+  const auto mtime = fs::last_write_time(folder / "instance_0.pt");
+  fs::remove(folder / "instance_2.json");
+  pmt::io::write_file_atomic(folder / "instance_3.pt.tmp.999", "half");
+  auto o = train();
+  o.instances = "0-3";
+  const auto r = pmt::train::run_train_mutants(o);
+  CHECK(r.skipped == std::vector<int>{0, 1});
+  CHECK(r.trained == std::vector<int>{2, 3});
+  CHECK(fs::last_write_time(folder / "instance_0.pt") == mtime);
+
+  // Same seed and index -> the same model, whatever the jobs layout.
+  fs::remove(folder / "instance_1.json");
+  o.instances = "1";
+  o.jobs = 1;
+  o.threads = 1;
+  pmt::train::run_train_mutants(o);
+  const json b2 = json::parse(pmt::io::read_file(folder / "instance_1.json"));
+  CHECK(b2["history"][2]["loss"] == b["history"][2]["loss"]);
+}
+
+TEST_CASE_METHOD(Fixture, "gen_acc writes the replication package's layout", "[tools]") {
+  pmt::train::run_train_mutants(train());
+  pmt::train::GenAccOptions g;
+  g.subject_file = subject.string();
+  g.data_root = root.string();
+  g.progress = false;
+  const auto s = pmt::train::run_gen_acc(g);
+  CHECK(s.file == root / "raw_data" / "tiny" / "results_tiny_original.csv");
+  const auto table = pmt::io::read_accuracy_csv(s.file);
+  CHECK(table.names ==
+        std::vector<std::string>{"pred_label_model_0", "pred_label_model_1", "pred_label_model_2"});
+  for (double acc : table.accuracy) CHECK(acc > 0.9);
+  CHECK(table.accuracy[0] == Approx(s.accuracy[0]).margin(1e-15));
+  // header + one row per test input + the accuracies
+  const std::string text = pmt::io::read_file(s.file);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1 + 64 + 1);
+  CHECK(text.rfind("true_label;pred_label_model_0;", 0) == 0);
+
+  // a mutant: its own file name; --test-set evaluates on another file
+  pmt::train::run_train_mutants(train("delete_training_data", "50"));
+  g.mut = "delete_training_data";
+  g.param = "50";
+  g.test_set = (root / "datasets" / "tiny" / "train-images-idx3-ubyte.gz").string();
+  const auto m = pmt::train::run_gen_acc(g);
+  CHECK(m.file.filename() == "results_tiny_delete_training_data_mutated0_MP_50.csv");
+  CHECK(pmt::io::read_accuracy_csv(m.file).accuracy.size() == 3);
+}
+
+TEST_CASE_METHOD(Fixture, "bad input fails before anything is written", "[tools]") {
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(train("shuffle_weights", "1")),
+                      Catch::Contains("unknown mutation 'shuffle_weights'"));
+  auto o = train();
+  o.data_dir = (root / "elsewhere").string();
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+                      Catch::Contains("dataset 'tiny': missing train-images-idx3-ubyte"));
+  CHECK(!fs::exists(root / "trained_models"));
+  pmt::train::GenAccOptions g;
+  g.subject_file = subject.string();
+  g.data_root = root.string();
+  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g), Catch::Contains("run train_mutants first"));
+
+  // a corrupt model file is a one-line data error naming it
+  pmt::train::run_train_mutants(train());
+  pmt::io::write_file_atomic(root / "trained_models" / "tiny" / "original" / "instance_1.pt",
+                             "garbage");
+  g.progress = false;
+  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g), Catch::Contains("instance_1.pt: corrupt"));
+  CHECK(!fs::exists(root / "raw_data"));
+}

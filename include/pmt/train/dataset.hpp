@@ -50,7 +50,8 @@ struct DatasetFiles {
 // Throws pmt::Error (data) saying what is missing and how to get it (scripts/get_data.sh).
 DatasetFiles locate_dataset(const std::string& dataset, const std::filesystem::path& data_dir,
                             const std::string& split);
-// Labels file next to an images file: "...images-idx3..." -> "...labels-idx1...".
+// Labels file next to an images file: "...images-idx3..." -> "...labels-idx1..." (with or
+// without .gz, whichever exists).
 std::filesystem::path labels_for_images(const std::filesystem::path& images);
 
 Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>& sample_shape,
