@@ -157,6 +157,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
   std::size_t epochs_done = 0, epochs_total = 0;
+  double epoch_seconds = 0;  // summed over all instances
   for (std::size_t k = 0; k < pending.size(); ++k)
     epochs_total += static_cast<std::size_t>(mutate_spec(c.spec, c.mutation, 1).epochs);
   std::map<int, double> accuracy;
@@ -183,10 +184,11 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     const TrainResult r = fit(net, train, val, [&](const EpochStats& s) {
       std::lock_guard<std::mutex> lock(mutex);
       ++epochs_done;
+      epoch_seconds += s.seconds;
       if (!o.progress) return;
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double eta = elapsed / double(epochs_done) * double(epochs_total - epochs_done);
+      // remaining epochs x mean epoch time, spread over the jobs running at once
+      const double eta = epoch_seconds / double(epochs_done) * double(epochs_total - epochs_done) /
+                         double(std::min<std::size_t>(summary.jobs, pending.size()));
       std::string val_text =
           val ? fmt::format(" val_loss {:.4f} val_acc {:.4f}", s.val_loss, s.val_accuracy) : "";
       std::fprintf(stderr,
