@@ -1,0 +1,113 @@
+// mce and practicality on the replication package's repetition files (deterministic: 1e-6
+// relative), and bit-identical results whatever --proc.
+#include <catch2/catch.hpp>
+
+#include "fixture.hpp"
+
+TEST_CASE("mce reproduces the reference on every rep_mce file", "[cli][mce]") {
+  DataRoot d;
+  d.with("rep_mce");
+  int checked = 0;
+  const auto all_oracles = oracles();
+  for (const auto& row : all_oracles["mce"]) {
+    pmt::tools::MceOptions o;
+    d.setup(o, row["mut"], row["mut"] == "original" ? "" : row["param"].get<std::string>());
+    o.common.json = true;
+    const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_mce, o));
+    INFO(row["file"].get<std::string>());
+    for (const char* k : {"mean", "mean_mce", "variance", "variance_mce"})
+      CHECK(close(j[k], row["expected"][k]));
+    ++checked;
+  }
+  CHECK(checked == 12);
+}
+
+TEST_CASE("mce prints the reference's three lines", "[cli][mce]") {
+  DataRoot d;
+  d.with("rep_mce");
+  pmt::tools::MceOptions o;
+  d.setup(o, "change_label", "18.75");
+  const std::string out = run_tool(pmt::tools::run_mce, o);
+  CHECK_THAT(out, Catch::StartsWith("Model mnist, Mutation change_label (Param 18.75)\n"
+                                    "Mean: Avg 0.3652769864"));
+  CHECK_THAT(out, Catch::Contains("\nVariance: Avg 0.0167801962"));
+  CHECK_THAT(out, Catch::Contains("95% Confidence Interval: ("));
+}
+
+TEST_CASE("practicality summaries for sizes 25 and 190", "[cli][practicality]") {
+  const char* names[3] = {"estimate", "lower", "upper"};
+  const char* quantity[2] = {"mean", "variance"};
+  for (const bool from_l_std : {false, true}) {
+    DataRoot d;
+    d.with("rep_practicality/mnist/mnist_change_label_3.12_30_rep_25_size_pop.npy");
+    d.with("rep_practicality/mnist/mnist_change_label_3.12_30_rep_190_size_pop.npy");
+    if (from_l_std) d.with("rep_practicality/mnist/data_plot/l_std_mnist_change_label_3.12.npy");
+    const auto all_oracles = oracles();
+    for (const auto& row : all_oracles["practicality"]) {
+      pmt::tools::PracticalityOptions o;
+      d.setup(o, "change_label", "3.12");
+      o.pop_size = row["size"];
+      o.common.json = true;
+      const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_practicality, o));
+      INFO("size " << o.pop_size << (from_l_std ? " from l_std" : " from the arrays"));
+      for (int e = 0; e < 3; ++e)
+        for (int k = 0; k < 2; ++k)
+          for (int q = 0; q < 3; ++q)
+            CHECK(close(j[names[e]][quantity[k]][q], row["expected"][names[e]][k][q]));
+    }
+  }
+}
+
+TEST_CASE("results are bit-identical whatever --proc", "[cli][mce][determinism]") {
+  std::string bytes[2];
+  for (int proc : {1, 2}) {
+    DataRoot d;
+    d.with_raw_data();
+    pmt::tools::MceOptions o;
+    d.setup(o, "delete_training_data", "9.29");
+    o.reps = 8;
+    o.common.proc = proc;
+    run_tool(pmt::tools::run_mce, o);
+    std::ifstream in(d.root / "rep_mce/mnist/mnist_delete_training_data_9.29_200_pop_size.npy",
+                     std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    bytes[proc - 1] = ss.str();
+  }
+  CHECK(bytes[0].size() > 8 * 100 * 8);
+  CHECK(bytes[0] == bytes[1]);
+}
+
+TEST_CASE("a different seed gives different kill rates", "[cli][mce][determinism]") {
+  std::string out[2];
+  for (int i = 0; i < 2; ++i) {
+    DataRoot d;
+    d.with_raw_data();
+    pmt::tools::MceOptions o;
+    d.setup(o, "delete_training_data", "9.29");
+    o.reps = 4;
+    o.common.seed = 42 + i;
+    o.common.json = true;
+    out[i] = run_tool(pmt::tools::run_mce, o);
+  }
+  CHECK(out[0] != out[1]);
+}
+
+TEST_CASE("practicality generates and summarises a small sweep", "[cli][practicality]") {
+  DataRoot d;
+  d.with_raw_data();
+  pmt::tools::PracticalityOptions o;
+  d.setup(o, "delete_training_data", "30.93");
+  o.sizes = {25, 50};
+  o.n_pop = 3;
+  o.reps = 4;
+  o.common.json = true;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_practicality, o));
+  REQUIRE(j["sizes"].size() == 2);
+  // 30.93 is always killed: every estimate sits near 1.
+  CHECK(j["sizes"][1]["estimate"]["mean"][0].get<double>() > 0.95);
+  const fs::path base = d.root / "rep_practicality" / "mnist";
+  CHECK(fs::file_size(base / "mnist_delete_training_data_30.93_30_rep_25_size_pop.npy") ==
+        128 + 3 * 4 * 100 * 8);
+  CHECK(fs::exists(base / "data_plot" / "l_std_mnist_delete_training_data_30.93.npy"));
+}

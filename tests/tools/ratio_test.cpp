@@ -1,0 +1,120 @@
+// ratio and posterior: the reference's numbers from its own cached kill rates (deterministic,
+// 1e-6), and bootstrap posteriors from the raw accuracies within Monte-Carlo error.
+#include <catch2/catch.hpp>
+
+#include "fixture.hpp"
+
+TEST_CASE("ratio on the reference's cached kill rates, without raw data", "[cli][ratio]") {
+  DataRoot d;
+  d.with_reference_caches();  // no raw_data/: the caches alone must do
+  int checked = 0;
+  const auto all_oracles = oracles();
+  for (const auto& row : all_oracles["ratio_from_cached_kill_rates"]) {
+    pmt::tools::RatioOptions o;
+    d.setup(o, row["mut"]);
+    o.common.json = true;
+    const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+    INFO(row["mut"].get<std::string>());
+    for (const char* k : {"to_sound", "to_mutant", "ratio"})
+      CHECK(close(j["original"][k], row["expected"]["original"][k]));
+    REQUIRE(j["mutants"].size() == row["expected"]["mutants"].size());
+    for (std::size_t i = 0; i < j["mutants"].size(); ++i) {
+      for (const char* k : {"to_sound", "to_mutant", "ratio"})
+        CHECK(close(j["mutants"][i][k], row["expected"]["mutants"][i][k]));
+      CHECK_FALSE(j["mutants"][i].contains("mc"));  // no raw data: no uncertainty claimed
+      ++checked;
+    }
+  }
+  CHECK(checked == 30);
+}
+
+TEST_CASE("ratio prints the reference's lines", "[cli][ratio]") {
+  DataRoot d;
+  d.with_reference_caches();
+  pmt::tools::RatioOptions o;
+  d.setup(o, "change_activation_function");
+  const std::string out = run_tool(pmt::tools::run_ratio, o);
+  CHECK_THAT(out, Catch::Contains("Original: Hellinger distance to ideal non-mutant posterior: "
+                                  "0.75663, Hellinger distance to ideal mutant posterior: 1.00000\n"
+                                  "Ratio:  0.7566258"));
+  CHECK_THAT(out, Catch::Contains("Mut: sigmoid, Hellinger distance to ideal non-mutant posterior: "
+                                  "1.00000, Hellinger distance to ideal mutant posterior: 0.0\n"
+                                  "Ratio:  inf\nVerdict: killed"));
+}
+
+TEST_CASE("bootstrap posteriors from raw accuracies agree within Monte-Carlo error",
+          "[cli][posterior][ratio]") {
+  // sd: the run-to-run spread of one posterior mean, ~10 x the MCE of the package's rep_mce file
+  // of the configuration; two independent runs differ by sqrt(2) sd. Tolerance
+  // max(4 sqrt(2) sd, 0.005); same verdict where the reference's ratio is outside [0.9, 1.1].
+  const auto all = oracles();
+  auto mce_of = [&](const std::string& mut, const std::string& param) {
+    for (const auto& m : all["mce"])
+      if (m["mut"] == mut && m["param"] == param) return m["expected"]["mean_mce"].get<double>();
+    FAIL("no rep_mce oracle for " << mut << " " << param);
+    return 0.0;
+  };
+  DataRoot d;
+  d.with_raw_data();
+  pmt::tools::PosteriorOptions po;
+  d.setup(po, "delete_training_data");
+  po.common.json = true;
+  po.plot = false;
+  const auto post = nlohmann::json::parse(run_tool(pmt::tools::run_posterior, po));
+  pmt::tools::RatioOptions ro;
+  d.setup(ro, "delete_training_data");
+  ro.common.json = true;
+  const auto rat = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, ro));
+  int checked = 0;
+  for (const auto& row : all["bootstrap_seed42"]) {
+    const std::string mut = row["mut"], param = row["param"];
+    INFO(mut << " " << param);
+    nlohmann::json got_post, got_ratio;
+    if (mut == "original") {
+      got_post = post["original"];
+      got_ratio = rat["original"];
+    } else {
+      for (std::size_t i = 0; i < post["mutants"].size(); ++i)
+        if (post["mutants"][i]["param"] == param) {
+          got_post = post["mutants"][i];
+          got_ratio = rat["mutants"][i];
+        }
+    }
+    REQUIRE(got_post.is_object());
+    const double sd = 10 * mce_of(mut, mut == "original" ? "none" : param);
+    const double tol = std::max(4 * std::sqrt(2.0) * sd, 0.005);
+    CHECK(std::fabs(got_post["mean"].get<double>() -
+                    row["expected"]["posterior_mean"].get<double>()) <= tol);
+    const double ref_ratio = row["expected"]["to_mutant"].get<double>() == 0
+                                 ? INFINITY
+                                 : row["expected"]["to_sound"].get<double>() /
+                                       row["expected"]["to_mutant"].get<double>();
+    if (ref_ratio < 0.9 || ref_ratio > 1.1) {
+      const bool got_killed =
+          got_ratio["ratio"].is_string() || got_ratio["ratio"].get<double>() > 1;
+      CHECK(got_killed == (ref_ratio > 1));
+    }
+    ++checked;
+  }
+  CHECK(checked == 3);
+  // Firm verdicts carry their Monte-Carlo check: 30.93 is killed in every repetition.
+  CHECK(rat["mutants"][4]["mc"]["firm"] == true);
+  CHECK(rat["mutants"][4]["mc"]["killed_fraction"] == 1.0);
+  // posterior cached the kill rates where the reference does, and ratio used them.
+  CHECK(fs::exists(d.root / "mnist_orig.npy"));
+  CHECK(fs::exists(d.root / "plot_results/mnist/mnist_delete_training_data_param/list_mut.npy"));
+}
+
+TEST_CASE("posterior writes its figure with data and script beside it", "[cli][posterior]") {
+  DataRoot d;
+  d.with_reference_caches();
+  pmt::tools::PosteriorOptions o;
+  d.setup(o, "change_label");
+  const std::string out = run_tool(pmt::tools::run_posterior, o);
+  CHECK_THAT(out, Catch::StartsWith("Model mnist, Mutation change_label\nOriginal: alpha"));
+  const fs::path dir = d.root / "plot_results" / "mnist";
+  CHECK(fs::exists(dir / "mnist_change_label.dat"));
+  CHECK(fs::exists(dir / "mnist_change_label.gp"));
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
+    CHECK(fs::file_size(dir / "mnist_change_label.png") > 10000);
+}
