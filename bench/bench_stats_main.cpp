@@ -1,0 +1,108 @@
+// bench_stats: throughput of the statistics engine on the bundled MNIST accuracies.
+//  1. mutation tests per second on one core (bootstrap kill rates, B = N = 100, k = 20);
+//  2. the same on --proc threads, per core, and that the kill rates are bit-identical;
+//  3. the full sampling-effect sweep of one parameter (8 sizes x 30 x 100 x 100 x 100 tests,
+//     then 24,000 posterior fits) as `practicality` runs it, wall time.
+// Prints one JSON object on stdout (progress on stderr).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pmt/cli/common.hpp"
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/stats/parallel.hpp"
+#include "pmt/stats/resampling.hpp"
+#include "pmt/tools/analysis.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Runs `reps` repetitions of B bootstrap kill rates on `proc` threads; returns (seconds, rates).
+std::pair<double, std::vector<double>> kill_rates(const pmt::stats::Population& pop, int reps,
+                                                  int proc) {
+  pmt::stats::BootstrapOptions b;
+  std::vector<double> out(static_cast<std::size_t>(reps) * b.B);
+  const auto t0 = Clock::now();
+  pmt::stats::parallel_for(static_cast<std::size_t>(reps), proc, [&](std::size_t r) {
+    auto rng = pmt::stats::make_stream(42, {r});
+    const auto rates = pmt::stats::bootstrap_kill_rates(pop, b, rng);
+    std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(r) * b.B);
+  });
+  return {seconds_since(t0), out};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pmt::cli::CommonOptions common;
+  std::string data_root = ".";
+  int reps = 400;
+  bool sweep = true;
+  CLI::App app;
+  pmt::cli::setup_app(app,
+                      {"bench_stats",
+                       "Measures mutation tests per second per core (bootstrap kill rates on the "
+                       "bundled MNIST accuracies) on 1 and --proc threads, checks that results are "
+                       "bit-identical across thread counts, and times the full sampling-effect "
+                       "sweep of one parameter. One JSON object on stdout.",
+                       "  bench_stats --data-root . --proc 2", "(benchmark)"},
+                      common, pmt::cli::kProc);
+  app.add_option("--data-root", data_root, "Folder holding raw_data/mnist (the project root)");
+  app.add_option("--reps", reps, "Repetitions of B x N = 10,000 tests per measurement");
+  app.add_flag_callback(
+      "--no-sweep", [&] { sweep = false; }, "Skip the sweep timing");
+  return pmt::cli::run_main(app, argc, argv, common, [&] {
+    pmt::stats::Population pop;
+    const fs::path raw = fs::path(data_root) / "raw_data" / "mnist";
+    pop.sound = pmt::io::read_accuracy_csv(raw / "results_mnist_original.csv").accuracy;
+    pop.mutant =
+        pmt::io::read_accuracy_csv(raw / "results_mnist_delete_training_data_mutated0_MP_9.29.csv")
+            .accuracy;
+    const double tests = static_cast<double>(reps) * 100 * 100;
+    const unsigned threads = pmt::stats::resolve_proc(common.proc);
+    kill_rates(pop, 20, 1);  // warm-up
+    const auto [t1, r1] = kill_rates(pop, reps, 1);
+    const auto [tn, rn] = kill_rates(pop, reps, static_cast<int>(threads));
+    nlohmann::json j = {{"tests", tests},
+                        {"one_thread", {{"seconds", t1}, {"tests_per_second", tests / t1}}},
+                        {"threads", threads},
+                        {"n_threads",
+                         {{"seconds", tn},
+                          {"tests_per_second", tests / tn},
+                          {"tests_per_second_per_core", tests / tn / threads},
+                          {"speedup_over_one_thread", t1 / tn}}},
+                        {"bit_identical_across_threads", r1 == rn}};
+    if (sweep) {
+      const fs::path tmp =
+          fs::temp_directory_path() / ("pmt_bench_" + std::to_string(std::random_device{}()));
+      fs::create_directories(tmp);
+      fs::copy(fs::path(data_root) / "raw_data", tmp / "raw_data", fs::copy_options::recursive);
+      pmt::tools::PracticalityOptions o;
+      o.common.data_root = tmp.string();
+      o.common.settings = pmt::cli::settings_path(common);
+      o.common.proc = static_cast<int>(threads);
+      o.model = "mnist";
+      o.mut = "change_label";
+      o.param = "3.12";
+      o.plot = false;
+      std::ostringstream sink;
+      const auto t0 = Clock::now();
+      pmt::tools::run_practicality(o, sink);
+      const double ts = seconds_since(t0);
+      fs::remove_all(tmp);
+      j["sweep"] = {{"tests", 240e6}, {"seconds", ts}, {"threads", threads}};
+    }
+    std::cout << j.dump(1) << "\n";
+  });
+}
