@@ -75,6 +75,17 @@ stats::SamplingSummary summarise_size(const PracticalityOptions& o, const fs::pa
   return stats::summarise_sampling(per);
 }
 
+// data_plot/l_std_...npy: (sizes, 3, 2, 3) -> one summary per size.
+std::vector<stats::SamplingSummary> read_l_std(const fs::path& path, std::size_t n_sizes) {
+  const auto arr = io::read_npy(path, {n_sizes, 3, 2, 3});
+  std::vector<stats::SamplingSummary> all(n_sizes);
+  for (std::size_t i = 0; i < n_sizes; ++i)
+    for (int e = 0; e < 3; ++e)
+      for (int k = 0; k < 2; ++k)
+        for (int q = 0; q < 3; ++q) all[i][e][k][q] = arr.data[i * 18 + e * 6 + k * 3 + q];
+  return all;
+}
+
 nlohmann::json summary_json(int size, const stats::SamplingSummary& s) {
   nlohmann::json j = {{"size", size}};
   const char* names[3] = {"estimate", "lower", "upper"};
@@ -181,15 +192,10 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
   // 2. The summaries (pop_var.py): from l_std when present, else from the arrays.
   if (o.pop_size) {
     const std::size_t i = size_index(o.pop_size);
-    stats::SamplingSummary s;
-    if (have_l_std) {
-      const auto arr = io::read_npy(l_std_path, {o.sizes.size(), 3, 2, 3});
-      for (int e = 0; e < 3; ++e)
-        for (int k = 0; k < 2; ++k)
-          for (int q = 0; q < 3; ++q) s[e][k][q] = arr.data[i * 18 + e * 6 + k * 3 + q];
-    } else {
-      s = summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, o.pop_size));
-    }
+    const stats::SamplingSummary s =
+        have_l_std
+            ? read_l_std(l_std_path, o.sizes.size())[i]
+            : summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, o.pop_size));
     if (o.common.json)
       out << summary_json(o.pop_size, s).dump() << "\n";
     else
@@ -199,12 +205,7 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
   }
   std::vector<stats::SamplingSummary> all;
   if (have_l_std) {
-    const auto arr = io::read_npy(l_std_path, {o.sizes.size(), 3, 2, 3});
-    all.resize(o.sizes.size());
-    for (std::size_t i = 0; i < all.size(); ++i)
-      for (int e = 0; e < 3; ++e)
-        for (int k = 0; k < 2; ++k)
-          for (int q = 0; q < 3; ++q) all[i][e][k][q] = arr.data[i * 18 + e * 6 + k * 3 + q];
+    all = read_l_std(l_std_path, o.sizes.size());
   } else {
     std::vector<int> missing;
     for (int s : o.sizes)
@@ -240,8 +241,8 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
     for (std::size_t i = 0; i < all.size(); ++i) {
       out << fmt::format("{:>5}", o.sizes[i]);
       for (int e = 0; e < 3; ++e)
-        out << fmt::format("  {:.4f} [{:.4f}, {:.4f}]{:>7}", all[i][e][0][0], all[i][e][0][1],
-                           all[i][e][0][2], "");
+        out << fmt::format("  {:>32}", fmt::format("{:.4f} [{:.4f}, {:.4f}]", all[i][e][0][0],
+                                                   all[i][e][0][1], all[i][e][0][2]));
       out << "\n";
     }
   }
