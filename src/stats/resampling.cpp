@@ -68,16 +68,17 @@ std::vector<double> bootstrap_kill_rates(const Population& pop, const BootstrapO
 double repeated_protocol_run(const Population& pop, int N, int k, const TestOptions& test,
                              Rng& rng) {
   const auto n = static_cast<std::uint32_t>(std::min(pop.sound.size(), pop.mutant.size()));
-  std::vector<std::uint32_t> ids(n);
-  std::iota(ids.begin(), ids.end(), 0u);
-  // First half (n/2 ids) -> sound pool, the rest -> mutant pool (disjoint).
-  const std::uint32_t half = n / 2;
-  for (std::uint32_t i = 0; i < half; ++i) std::swap(ids[i], ids[i + bounded(rng, n - i)]);
+  // A random half of the ids -> sound pool, the other ids -> mutant pool (disjoint).
+  std::vector<char> in_sound(n, 0);
+  for (std::uint32_t id : sample_without_replacement(n, n / 2, rng)) in_sound[id] = 1;
   std::vector<double> sound_pool, mut_pool, paired_sound;
-  for (std::uint32_t i = 0; i < half; ++i) sound_pool.push_back(pop.sound[ids[i]]);
-  for (std::uint32_t i = half; i < n; ++i) {
-    mut_pool.push_back(pop.mutant[ids[i]]);
-    if (pop.same) paired_sound.push_back(pop.sound[ids[i]]);
+  for (std::uint32_t id = 0; id < n; ++id) {
+    if (in_sound[id]) {
+      sound_pool.push_back(pop.sound[id]);
+    } else {
+      mut_pool.push_back(pop.mutant[id]);
+      if (pop.same) paired_sound.push_back(pop.sound[id]);
+    }
   }
   const auto nm = static_cast<std::uint32_t>(mut_pool.size());
   const auto ns = static_cast<std::uint32_t>(sound_pool.size());
