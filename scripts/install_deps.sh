@@ -8,7 +8,7 @@ packages=(
   libboost-math-dev libcli11-dev libfmt-dev nlohmann-json3-dev catch2 libpcg-cpp-dev
   gnuplot-nox
   # training engine: LibTorch with OpenBLAS (2.5x faster than the reference BLAS here)
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread zlib1g-dev
   "$@"
 )
 
