@@ -117,7 +117,7 @@ BetaFit PosteriorFitter::fit(const double* rates, std::size_t B) const {
   BetaFit out;
   out.alpha = r.alpha;
   out.beta = r.beta;
-  out.iterations = r.nfev;
+  out.evaluations = r.nfev;
   out.converged = r.status != 0;
   return out;
 }

@@ -166,3 +166,18 @@ void warn_pairing(const AnalysisOptions& o, const io::Settings& settings) {
 }
 
 }  // namespace pmt::tools::detail
+
+namespace pmt::tools::detail {
+
+stats::BetaFit fit_posterior(const stats::PosteriorFitter& fitter, const std::vector<double>& rates,
+                             const std::string& label) {
+  const stats::BetaFit fit = fitter.fit(rates);
+  if (!fit.converged)
+    std::fprintf(stderr,
+                 "note: %s: the Beta fit stopped after %d evaluations without meeting its "
+                 "tolerances (the reference would fail here); using the last estimate\n",
+                 label.c_str(), fit.evaluations);
+  return fit;
+}
+
+}  // namespace pmt::tools::detail

@@ -8,6 +8,7 @@
 
 #include "pmt/io/layout.hpp"
 #include "pmt/io/settings.hpp"
+#include "pmt/stats/posterior.hpp"
 #include "pmt/stats/resampling.hpp"
 #include "pmt/tools/analysis.hpp"
 
@@ -58,4 +59,11 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx);
 // Note on stderr when a post-training mutation is analysed without --same.
 void warn_pairing(const AnalysisOptions& o, const io::Settings& settings);
 
+}  // namespace pmt::tools::detail
+
+namespace pmt::tools::detail {
+// The bagged-posterior fit, with a note on stderr when it stopped at the evaluation limit (where
+// the reference's curve_fit raises "Optimal parameters not found").
+stats::BetaFit fit_posterior(const stats::PosteriorFitter& fitter, const std::vector<double>& rates,
+                             const std::string& label);
 }  // namespace pmt::tools::detail

@@ -100,10 +100,12 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out) {
   const auto kr = detail::kill_rates_for(o, ctx);
   const stats::PosteriorFitter fitter(o.trials, o.grid_step);
 
-  std::vector<Curve> curves{{"original", kr.original, fitter.fit(kr.original)}};
+  std::vector<Curve> curves{
+      {"original", kr.original, detail::fit_posterior(fitter, kr.original, "original")}};
   for (std::size_t i = 0; i < kr.params.size(); ++i) {
     if (std::find(ctx.params.begin(), ctx.params.end(), kr.params[i]) == ctx.params.end()) continue;
-    curves.push_back({kr.params[i], kr.mutants[i], fitter.fit(kr.mutants[i])});
+    curves.push_back(
+        {kr.params[i], kr.mutants[i], detail::fit_posterior(fitter, kr.mutants[i], kr.params[i])});
   }
   auto describe = [&](const Curve& c) {
     const auto ci = o.hdi ? c.fit.hdi95() : c.fit.ci95();

@@ -64,7 +64,8 @@ void run_ratio(const RatioOptions& o, std::ostream& out) {
   detail::warn_pairing(o, ctx.settings);
   const auto kr = detail::kill_rates_for(o, ctx);
   const stats::PosteriorFitter fitter(o.trials, o.grid_step);
-  const auto d0 = stats::ideal_distances(fitter.fit(kr.original), o.trials);
+  const auto d0 =
+      stats::ideal_distances(detail::fit_posterior(fitter, kr.original, "original"), o.trials);
 
   nlohmann::json j = {{"model", o.model},
                       {"mut", o.mut},
@@ -83,7 +84,8 @@ void run_ratio(const RatioOptions& o, std::ostream& out) {
   for (std::size_t i = 0; i < kr.params.size(); ++i) {
     const std::string& param = kr.params[i];
     if (std::find(ctx.params.begin(), ctx.params.end(), param) == ctx.params.end()) continue;
-    const auto d = stats::ideal_distances(fitter.fit(kr.mutants[i]), o.trials);
+    const auto d =
+        stats::ideal_distances(detail::fit_posterior(fitter, kr.mutants[i], param), o.trials);
     const bool can_repeat = o.mc_reps > 0 && raw_data_present(o, ctx, param);
     const Uncertainty u = can_repeat ? mc_uncertainty(o, ctx, fitter, param) : Uncertainty{};
     const int agree = d.killed() ? u.killed : u.reps - u.killed;

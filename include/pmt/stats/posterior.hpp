@@ -22,7 +22,7 @@ namespace pmt::stats {
 struct BetaFit {
   double alpha = 0;
   double beta = 0;
-  int iterations = 0;
+  int evaluations = 0;  // model evaluations of the fit (scipy's nfev)
   bool converged = false;
   double mean() const;
   double variance() const;
@@ -46,7 +46,7 @@ Distances ideal_distances(const BetaFit& fit, int N);
 
 // Fits bagged posteriors for kill rates of N trials on the grid of step h (0.001 for posterior
 // and ratio, 0.01 inside the jackknife, as the reference). Tabulates the Beta pdf of every
-// possible count 0..N once, so a fit costs a weighted sum plus a few Levenberg-Marquardt steps.
+// possible count 0..N once, so a fit costs a weighted sum plus a few trust-region steps (trf.hpp).
 class PosteriorFitter {
  public:
   PosteriorFitter(int N, double h);
