@@ -118,3 +118,31 @@ TEST_CASE("posterior writes its figure with data and script beside it", "[cli][p
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
     CHECK(fs::file_size(dir / "mnist_change_label.png") > 10000);
 }
+
+TEST_CASE("verdicts from raw accuracies agree with the reference's wherever they are firm",
+          "[cli][ratio]") {
+  // The reference's ratios (from its own cached kill rates) against pmt's own bootstrap on the
+  // raw accuracies: the same verdict wherever the reference's ratio lies outside [0.9, 1.1]
+  // (closer to 1 it is a coin toss between runs).
+  DataRoot d;
+  d.with_raw_data();
+  int firm = 0;
+  const auto all_oracles = oracles();
+  for (const auto& row : all_oracles["ratio_from_cached_kill_rates"]) {
+    pmt::tools::RatioOptions o;
+    d.setup(o, row["mut"]);
+    o.same = o.mut == "neurons_freezing" || o.mut == "weights_fuzzing";
+    o.mc_reps = 0;
+    o.common.json = true;
+    const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+    for (std::size_t i = 0; i < j["mutants"].size(); ++i) {
+      const auto& want = row["expected"]["mutants"][i]["ratio"];
+      const double ref = want.is_string() ? INFINITY : want.get<double>();
+      if (ref >= 0.9 && ref <= 1.1) continue;
+      INFO(o.mut << " " << j["mutants"][i]["param"].get<std::string>());
+      CHECK(j["mutants"][i]["killed"].get<bool>() == (ref > 1));
+      ++firm;
+    }
+  }
+  CHECK(firm == 13);  // of the 30 configurations, 13 have a firm reference verdict
+}
