@@ -59,23 +59,23 @@ void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsig
   app.set_version_flag("--version", std::string("pmt ") + PMT_VERSION);
   app.option_defaults()->always_capture_default();
   if (flags & kDataRoot)
-    app.add_option("--data-root", common.data_root,
-                   "Folder holding raw_data/, rep_mce/, rep_practicality/, plot_results/ (the "
-                   "replication package's layout)");
+    app.add_option(
+        "--data-root", common.data_root,
+        "Root of the replication package's layout: raw_data/, rep_mce/, rep_practicality/, "
+        "plot_results/, trained_models/");
   if (flags & kSettings)
     app.add_option("--settings", common.settings,
                    "Mutation/parameter table (JSON) [default: the project's data/settings.json]")
         ->check(CLI::ExistingFile);
   if (flags & kSeed)
     app.add_option("--seed", common.seed,
-                   "Seed of all random streams (results do not depend on --proc)");
+                   "Seed of all random streams (results do not depend on the number of threads)");
   if (flags & kProc)
     app.add_option("--proc", common.proc, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber);
   if (flags & kJson)
     app.add_flag("--json", common.json,
-                 "Print one JSON object on stdout instead of the reference's lines (inf/nan as "
-                 "strings)");
+                 "Print one JSON object on stdout instead of text lines (inf/nan as strings)");
   app.add_flag("-v,--verbose", common.verbose,
                "At the end, print the resolved flags and the wall time on stderr");
 }
