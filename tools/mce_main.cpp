@@ -6,7 +6,6 @@
 int main(int argc, char** argv) {
   pmt::tools::MceOptions o;
   CLI::App app;
-  bool textbook = false;
   pmt::cli::setup_app(
       app,
       {"mce",
@@ -25,10 +24,6 @@ int main(int argc, char** argv) {
   pmt::tools::add_analysis_flags(app, o,
                                  "Parameter of the mutation (required unless --mut original)");
   app.add_option("--reps", o.reps, "Repetitions R of the bootstrap")->check(CLI::Range(2, 100000));
-  app.add_flag("--textbook", textbook,
-               "Leave-one-out mean divides by R - 1 (default: by R, as the reference)");
-  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
-    if (textbook) o.divisor = pmt::stats::JackknifeDivisor::kTextbook;
-    pmt::tools::run_mce(o, std::cout);
-  });
+  pmt::tools::add_jackknife_flag(app, o.divisor);
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] { pmt::tools::run_mce(o, std::cout); });
 }

@@ -7,7 +7,6 @@
 int main(int argc, char** argv) {
   pmt::tools::PracticalityOptions o;
   CLI::App app;
-  bool textbook = false;
   pmt::cli::setup_app(
       app,
       {"practicality",
@@ -35,9 +34,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 100000));
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
-  app.add_flag("--textbook", textbook, "Jackknife leave-one-out divides by R - 1 (default: R)");
-  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
-    if (textbook) o.divisor = pmt::stats::JackknifeDivisor::kTextbook;
-    pmt::tools::run_practicality(o, std::cout);
-  });
+  pmt::tools::add_jackknife_flag(app, o.divisor);
+  return pmt::cli::run_main(app, argc, argv, o.common,
+                            [&] { pmt::tools::run_practicality(o, std::cout); });
 }

@@ -34,4 +34,10 @@ void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& pa
       ->check(CLI::IsMember({"abs", "positive", "negative"}));
 }
 
+void add_jackknife_flag(CLI::App& app, stats::JackknifeDivisor& divisor) {
+  app.add_flag_callback(
+      "--textbook", [&divisor] { divisor = stats::JackknifeDivisor::kTextbook; },
+      "Jackknife leave-one-out values divide by R - 1 (default: by R, as the reference)");
+}
+
 }  // namespace pmt::tools

@@ -81,4 +81,8 @@ namespace pmt::tools {
 // --proc, --json, --verbose) to a tool's CLI.
 void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help);
 
+// --textbook: the jackknife's leave-one-out values divide by R - 1 instead of R (mce,
+// practicality).
+void add_jackknife_flag(CLI::App& app, stats::JackknifeDivisor& divisor);
+
 }  // namespace pmt::tools
