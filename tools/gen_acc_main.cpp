@@ -24,19 +24,12 @@ int main(int argc, char** argv) {
        "  gen_acc --model mnist --mut original --test-set weak/t10k-images-idx3-ubyte.gz",
        "Humbatova, Jahangirova, Tonella. DeepCrime. ISSTA 2021 (generate_acc_files)."},
       common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  app.add_option("--model", o.model, "Subject (built-in name, or the name given to train_mutants)");
-  app.add_option("--subject", o.subject_file, "A user's subject spec (JSON)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--mut", o.mut, "Mutation operator, or original");
-  app.add_option("--param", o.param, "Operator parameter");
-  app.add_option("--data-dir", o.data_dir, "Datasets folder [default: <data-root>/datasets]");
+  pmt::train::add_config_flags(app, o, "Instances evaluated at once (0: one per core)");
   app.add_option("--test-set", o.test_set, "IDX images file (plain or .gz) to evaluate on")
       ->check(CLI::ExistingFile);
   app.add_option("--test-labels", o.test_labels,
                  "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
       ->check(CLI::ExistingFile);
-  app.add_option("--jobs", o.jobs, "Instances evaluated at once (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     const auto s = pmt::train::run_gen_acc(o);

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/train/mutation.hpp"
+#include "pmt/mutate/registry.hpp"
 #include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
 
@@ -17,46 +17,45 @@ int main(int argc, char** argv) {
       app,
       {"train_mutants",
        "Trains independent instances of a subject (the sound program, --mut original) or of a "
-       "mutant made by one of DeepCrime's training-data or hyperparameter operators, each with "
+       "mutant made by one of DeepCrime's 24 pre-training operators, each with "
        "its own seed derived from --seed and its index. Saves "
        "trained_models/<model>/<mut>[_<param>]"
        "/instance_<i>.pt with a JSON sidecar (seed, per-epoch loss and accuracy, wall time). "
        "Existing instances are skipped, so a rerun resumes; writes are atomic. Progress (instance, "
        "epoch, loss, ETA) on stderr; a summary on stdout.\nMutations: " +
-           pmt::train::join_names(pmt::train::mutation_names()) +
-           ". Data operators take a percentage (0-100) as --param; change_batch_size a batch "
-           "size, change_learning_rate a rate, change_epochs an epoch count; disable_batching "
-           "none.",
+           pmt::train::join_names(pmt::mutate::mutation_names()) +
+           ". --list-mutations [--model M] shows each operator's parameter, search space and "
+           "whether (and on which layer) it applies to M; an operator that does not apply is a "
+           "usage error saying why.",
        "  scripts/get_data.sh\n"
        "  train_mutants --model mnist --mut original --instances 0-19\n"
        "  train_mutants --model mnist --mut delete_training_data --param 30.93 --instances 0-19\n"
+       "  train_mutants --model mnist --mut change_activation_function --param elu\n"
+       "  train_mutants --list-mutations --model mnist\n"
        "  train_mutants --subject my_model.json --mut change_epochs --param 3 --jobs 2 --threads 1",
        "Humbatova, Jahangirova, Tonella. DeepCrime: mutation testing of deep learning systems "
        "based on real faults. ISSTA 2021.\nTambon, Khomh, Antoniol. A probabilistic framework "
        "for mutation testing in deep neural networks. IST 2023."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
-  app.add_option("--model", o.model,
-                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp) or, with "
-                 "--subject, the name used for the output folders");
-  app.add_option("--subject", o.subject_file,
-                 "A user's subject spec (JSON) instead of a built-in one")
-      ->check(CLI::ExistingFile);
-  app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
-  app.add_option("--param", o.param, "Operator parameter, used verbatim in folder and file names");
+  pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)");
   app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
-  app.add_option("--data-dir", o.data_dir,
-                 "Folder holding <dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
-                 "[default: <data-root>/datasets, filled by scripts/get_data.sh]");
-  app.add_option("--jobs", o.jobs, "Instances trained at once (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", o.threads, "Intra-op threads per instance (0: cores / jobs)")
       ->check(CLI::NonNegativeNumber);
+  bool list = false;
+  app.add_flag("--list-mutations", list,
+               "List every operator (DeepCrime code, parameter kind, search values or bounds); "
+               "with --model or --subject, whether it applies to that subject and which layer it "
+               "targets; then exit");
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "No per-epoch progress lines on stderr");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.seed = common.seed;
     o.progress = !quiet;
+    if (list) {
+      std::fputs(pmt::train::list_mutations(o, common.json).c_str(), stdout);
+      return;
+    }
     const auto s = pmt::train::run_train_mutants(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());

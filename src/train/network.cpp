@@ -160,6 +160,22 @@ torch::Tensor labels_tensor(const Dataset& d) {
   return torch::from_blob(const_cast<int64_t*>(d.y.data()), {d.size()}, torch::kLong);
 }
 
+// Keras (TF 2.3) gradient clipping, applied to each gradient tensor on its own: clipnorm scales
+// g to norm c when its L2 norm exceeds c (tf.clip_by_norm); clipvalue clamps it to [-c, c].
+void clip_gradients(const std::vector<torch::Tensor>& params, double clipnorm, double clipvalue) {
+  if (clipnorm <= 0 && clipvalue <= 0) return;
+  torch::NoGradGuard no_grad;
+  for (const auto& p : params) {
+    torch::Tensor g = p.grad();
+    if (!g.defined()) continue;
+    if (clipnorm > 0) {
+      const double norm = g.norm().item<double>();
+      if (norm > clipnorm) g.mul_(clipnorm / norm);
+    }
+    if (clipvalue > 0) g.clamp_(-clipvalue, clipvalue);
+  }
+}
+
 }  // namespace
 
 SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
@@ -218,6 +234,19 @@ torch::Tensor SubjectNet::run(torch::Tensor x, bool last_activation) {
   return x;
 }
 
+torch::Tensor SubjectNet::regularization() const {
+  torch::Tensor penalty;
+  for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+    const LayerSpec& l = spec_.layers[i];
+    if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
+    const torch::Tensor& w =
+        l.type == "conv2d" ? conv_[slot_[i]]->weight : dense_[slot_[i]]->weight;
+    torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
+    penalty = penalty.defined() ? penalty + term : term;
+  }
+  return penalty;
+}
+
 torch::Tensor SubjectNet::logits(torch::Tensor x) { return run(std::move(x), false); }
 torch::Tensor SubjectNet::forward(torch::Tensor x) { return run(std::move(x), true); }
 
@@ -250,7 +279,13 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
                 const std::function<void(const EpochStats&)>& on_epoch) {
   const SubjectSpec& spec = net.spec();
   PMT_THROW_IF(train.size() == 0, kData, "no training data");
-  auto optimizer = make_optimizer(spec.optimizer, net.parameters());
+  const std::vector<torch::Tensor> params = net.parameters();
+  auto optimizer = make_optimizer(spec.optimizer, params);
+  const auto option = [&](const char* key) {
+    const auto it = spec.optimizer.params.find(key);
+    return it == spec.optimizer.params.end() ? 0.0 : it->second;
+  };
+  const double clipnorm = option("clipnorm"), clipvalue = option("clipvalue");
   const auto t0 = std::chrono::steady_clock::now();
   TrainResult result;
   const torch::Tensor x = as_tensor(train), y = labels_tensor(train);
@@ -269,7 +304,10 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
       optimizer->zero_grad();
       const torch::Tensor out = net.logits(xb);
       torch::Tensor loss = batch_loss(spec, out, yb);
+      if (const torch::Tensor penalty = net.regularization(); penalty.defined())
+        loss = loss + penalty;
       loss.backward();
+      clip_gradients(params, clipnorm, clipvalue);
       optimizer->step();
       loss_sum += loss.item<double>() * double(end - start);
       correct += out.argmax(1).eq(yb).sum().item<int64_t>();

@@ -53,6 +53,11 @@ const std::vector<std::string>& loss_names() {
   return v;
 }
 
+const std::vector<std::string>& regularizer_names() {
+  static const std::vector<std::string> v{"none", "l1", "l2", "l1_l2"};
+  return v;
+}
+
 std::string join_names(const std::vector<std::string>& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
@@ -103,11 +108,17 @@ std::string layer_where(std::size_t i, const std::string& type) {
 
 }  // namespace
 
+void set_regularizer(LayerSpec& layer, const std::string& name) {
+  layer.kernel_regularizer = name;
+  layer.l1 = name == "l1" || name == "l1_l2" ? 0.01 : 0.0;
+  layer.l2 = name == "l2" || name == "l1_l2" ? 0.01 : 0.0;
+}
+
 SubjectSpec parse_subject(const json& j, const std::string& origin) {
-  check_keys(
-      origin, "subject", j,
-      {"name", "source", "description", "dataset", "input_shape", "num_classes", "scale", "layers",
-       "loss", "optimizer", "batch_size", "epochs", "validation", "patience", "metric"});
+  check_keys(origin, "subject", j,
+             {"name", "source", "description", "dataset", "input_shape", "num_classes", "scale",
+              "layers", "loss", "optimizer", "batch_size", "epochs", "validation", "patience",
+              "metric", "mutation_layers"});
   SubjectSpec s;
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
@@ -153,7 +164,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   const json opt = j.value("optimizer", json::object());
   check_keys(origin, "optimizer", opt,
              {"name", "learning_rate", "rho", "epsilon", "beta_1", "beta_2", "momentum", "nesterov",
-              "initial_accumulator_value", "schedule_decay"});
+              "initial_accumulator_value", "schedule_decay", "clipnorm", "clipvalue"});
   s.optimizer.name = get<std::string>(origin, "optimizer", opt, "name", "adam");
   check_name(origin, "optimizer", "optimiser", s.optimizer.name, optimizer_names());
   s.optimizer.learning_rate = get<double>(origin, "optimizer", opt, "learning_rate", 0.001);
@@ -177,9 +188,10 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     check_name(origin, fmt::format("layer {}", i), "layer type", l.type, layer_types());
     const std::string where = layer_where(i, l.type);
     if (l.type == "conv2d" || l.type == "dense") {
-      check_keys(origin, where, lj,
-                 {"type", l.type == "dense" ? "units" : "filters", "kernel_size", "activation",
-                  "kernel_initializer", "bias_initializer", "use_bias"});
+      check_keys(
+          origin, where, lj,
+          {"type", l.type == "dense" ? "units" : "filters", "kernel_size", "activation",
+           "kernel_initializer", "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
       PMT_THROW_IF(l.type == "dense" && lj.contains("kernel_size"), kData,
                    "{}: {}: dense has no kernel_size", origin, where);
       l.units = get<int>(origin, where, lj, l.type == "dense" ? "units" : "filters", 0);
@@ -194,6 +206,13 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       l.bias_initializer = get<std::string>(origin, where, lj, "bias_initializer", "zeros");
       check_name(origin, where, "initialiser", l.bias_initializer, initializer_names());
       l.use_bias = get<bool>(origin, where, lj, "use_bias", true);
+      l.kernel_regularizer = get<std::string>(origin, where, lj, "kernel_regularizer", "none");
+      check_name(origin, where, "regulariser", l.kernel_regularizer, regularizer_names());
+      set_regularizer(l, l.kernel_regularizer);
+      l.l1 = get<double>(origin, where, lj, "l1", l.l1);
+      l.l2 = get<double>(origin, where, lj, "l2", l.l2);
+      PMT_THROW_IF(!(l.l1 >= 0 && l.l2 >= 0), kData, "{}: {}: l1 and l2 must be >= 0", origin,
+                   where);
     } else if (l.type == "max_pool2d") {
       check_keys(origin, where, lj, {"type", "pool_size"});
       l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
@@ -209,6 +228,15 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
                  where);
     s.layers.push_back(l);
     ++i;
+  }
+  const json layers_of = j.value("mutation_layers", json::object());
+  PMT_THROW_IF(!layers_of.is_object(), kData, "{}: mutation_layers must be an object", origin);
+  for (const auto& [op, index] : layers_of.items()) {
+    PMT_THROW_IF(!index.is_number_integer() || index.get<int>() < 0 ||
+                     index.get<std::size_t>() >= s.layers.size(),
+                 kData, "{}: mutation_layers.{}: expected a layer index 0-{}", origin, op,
+                 s.layers.size() - 1);
+    s.mutation_layers[op] = index.get<int>();
   }
   try {
     const auto shapes = infer_shapes(s);
@@ -293,6 +321,8 @@ json to_json(const SubjectSpec& s) {
       lj["kernel_initializer"] = l.kernel_initializer;
       lj["bias_initializer"] = l.bias_initializer;
       lj["use_bias"] = l.use_bias;
+      lj["kernel_regularizer"] = l.kernel_regularizer;
+      if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     } else if (l.type == "max_pool2d") {
       lj["pool_size"] = l.kernel;
     } else if (l.type == "dropout") {
@@ -315,6 +345,7 @@ json to_json(const SubjectSpec& s) {
          {"patience", s.patience},
          {"metric", s.metric}};
   j["validation"] = s.validation;
+  if (!s.mutation_layers.empty()) j["mutation_layers"] = s.mutation_layers;
   return j;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 
 #include "pmt/error.hpp"
@@ -18,9 +19,9 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/layout.hpp"
+#include "pmt/mutate/pre_training.hpp"
 #include "pmt/stats/parallel.hpp"
 #include "pmt/stats/rng.hpp"
-#include "pmt/train/mutation.hpp"
 #include "pmt/train/network.hpp"
 
 namespace pmt::train {
@@ -29,6 +30,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+using mutate::Mutation;
 
 struct Config {
   std::string model;
@@ -42,11 +45,11 @@ Config resolve(const ConfigOptions& o) {
   Config c;
   PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
                "--model or --subject is required");
-  c.mutation = make_mutation(o.mut, o.param);
   const fs::path spec_file =
       o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
   c.spec = load_subject(spec_file);
   c.model = o.model.empty() ? c.spec.name : o.model;
+  c.mutation = mutate::make_mutation(o.mut, o.param, c.spec, o.layer);
   c.data_dir = o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
   c.folder = fs::path(o.data_root) / "trained_models" / c.model / c.mutation.folder();
   return c;
@@ -113,6 +116,39 @@ std::vector<int> parse_instances(const std::string& text) {
 
 fs::path instances_folder(const ConfigOptions& options) { return resolve(options).folder; }
 
+std::string list_mutations(const ConfigOptions& o, bool as_json) {
+  std::optional<SubjectSpec> spec;
+  if (!o.model.empty() || !o.subject_file.empty()) {
+    spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
+                                               : fs::path(o.subject_file));
+    if (!o.model.empty()) spec->name = o.model;
+  }
+  const SubjectSpec* s = spec ? &*spec : nullptr;
+  if (as_json) return mutate::registry_json(s).dump() + "\n";
+  return mutate::registry_table(s);
+}
+
+void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_help) {
+  app.add_option("--model", o.model,
+                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp) or, with "
+                 "--subject, the name used for the output folders");
+  app.add_option("--subject", o.subject_file,
+                 "A user's subject spec (JSON) instead of a built-in one")
+      ->check(CLI::ExistingFile);
+  app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
+  app.add_option("--param", o.param,
+                 "Operator parameter, used verbatim in folder and file names (a layer other "
+                 "than the subject's default appears as <value>_layer<N>)");
+  app.add_option("--layer", o.layer,
+                 "Layer index a layer operator targets [default: the subject's, see "
+                 "train_mutants --list-mutations --model M]")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--data-dir", o.data_dir,
+                 "Folder holding <dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
+                 "[default: <data-root>/datasets, filled by scripts/get_data.sh]");
+  app.add_option("--jobs", o.jobs, jobs_help)->check(CLI::NonNegativeNumber);
+}
+
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
@@ -159,7 +195,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   std::size_t epochs_done = 0, epochs_total = 0;
   double epoch_seconds = 0;  // summed over all instances
   for (std::size_t k = 0; k < pending.size(); ++k)
-    epochs_total += static_cast<std::size_t>(mutate_spec(c.spec, c.mutation, 1).epochs);
+    epochs_total += static_cast<std::size_t>(mutate::mutate_spec(c.spec, c.mutation, 1).epochs);
   std::map<int, double> accuracy;
 
   stats::parallel_for(pending.size(), summary.jobs, [&](std::size_t k) {
@@ -168,8 +204,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = instance_seed(o.seed, c.mutation, i, 0);
     stats::Rng data_rng = stats::make_stream(instance_seed(o.seed, c.mutation, i, 1), {});
-    Dataset train = mutate_data(train_data, c.mutation, data_rng);
-    const SubjectSpec spec = mutate_spec(c.spec, c.mutation, train.size());
+    Dataset train = mutate::mutate_data(train_data, c.mutation, data_rng);
+    const SubjectSpec spec = mutate::mutate_spec(c.spec, c.mutation, train.size());
     Dataset validation;
     const Dataset* val = nullptr;
     if (spec.validation == "test") {
@@ -211,6 +247,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     const json side{{"subject", c.model},
                     {"mutation", c.mutation.name},
                     {"parameter", c.mutation.param},
+                    {"operator", c.mutation.to_json()},
                     {"instance", i},
                     {"seed", seed},
                     {"base_seed", o.seed},

@@ -24,6 +24,8 @@ class SubjectNet : public torch::nn::Module {
   // Output after the last activation (class probabilities for softmax).
   torch::Tensor forward(torch::Tensor x);
   const SubjectSpec& spec() const { return spec_; }
+  // Keras' kernel regularisation penalty summed over the layers (undefined when none has one).
+  torch::Tensor regularization() const;
   // The instance's random stream (also used by fit() for the epoch shuffles).
   torch::Generator& generator() { return gen_; }
 

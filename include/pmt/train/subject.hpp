@@ -26,12 +26,17 @@ struct LayerSpec {
   std::string kernel_initializer = "glorot_uniform";
   std::string bias_initializer = "zeros";
   bool use_bias = true;
+  // Keras kernel_regularizer: "none", "l1", "l2" or "l1_l2"; its factors (Keras defaults 0.01:
+  // the penalty l1 * sum|W| + l2 * sum W^2 is added to the loss of every training batch).
+  std::string kernel_regularizer = "none";
+  double l1 = 0.0, l2 = 0.0;
 };
 
 struct OptimizerSpec {
   std::string name = "adam";
   double learning_rate = 0.001;
-  std::map<std::string, double> params;  // rho, beta_1, momentum... (Keras names)
+  std::map<std::string, double> params;  // rho, beta_1, momentum... (Keras names); clipnorm and
+                                         // clipvalue: Keras gradient clipping (per tensor)
 };
 
 struct SubjectSpec {
@@ -49,6 +54,10 @@ struct SubjectSpec {
                                     // "0.1" (Keras validation_split: the last 10%)
   int patience = 0;                 // early stopping on val_loss; 0 = off
   std::string metric = "accuracy";
+  // The layer each layer operator targets on this subject (DeepCrime's per-subject properties,
+  // e.g. mnist: change_activation_function -> the Dense(128) layer); operators not listed take
+  // the first layer they apply to (mutate/registry.hpp).
+  std::map<std::string, int> mutation_layers;
 };
 
 // Valid names (Keras spelling), for checks and error messages.
@@ -57,7 +66,11 @@ const std::vector<std::string>& activation_names();
 const std::vector<std::string>& initializer_names();
 const std::vector<std::string>& optimizer_names();
 const std::vector<std::string>& loss_names();
+const std::vector<std::string>& regularizer_names();  // none, l1, l2, l1_l2
 std::string join_names(const std::vector<std::string>& names);
+
+// Sets a layer's kernel regulariser with Keras' default factors (0.01 for l1 and for l2).
+void set_regularizer(LayerSpec& layer, const std::string& name);
 
 // Parses and validates a spec; `origin` (a file name) prefixes every message. Unknown names are
 // reported with the valid ones; shapes that do not fit name the layer. Throws pmt::Error (data).

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 namespace pmt::train {
@@ -22,6 +23,7 @@ struct ConfigOptions {
   std::string subject_file;  // --subject FILE: a user's spec instead of the built-in one
   std::string mut = "original";
   std::string param;
+  int layer = -1;  // --layer: the layer a layer operator targets; -1: the subject's default
   std::string data_root = ".";
   std::string data_dir;  // datasets; empty: <data_root>/datasets
   int jobs = 0;          // instances at once; 0: the fastest layout for the machine
@@ -54,6 +56,14 @@ struct GenAccSummary {
   std::vector<double> accuracy;
   nlohmann::json to_json() const;
 };
+
+// The flags both tools share: --model, --subject, --mut, --param, --layer, --data-dir, --jobs.
+void add_config_flags(CLI::App& app, ConfigOptions& options, const std::string& jobs_help);
+
+// train_mutants --list-mutations: the operator registry, and with --model/--subject whether
+// each operator applies to that subject, the layer it targets and DeepCrime's search space
+// there; a text table, or JSON.
+std::string list_mutations(const ConfigOptions& options, bool json);
 
 // "0-19" -> 0..19; "0,2,5-7" -> 0,2,5,6,7. Throws pmt::Error (usage).
 std::vector<int> parse_instances(const std::string& text);

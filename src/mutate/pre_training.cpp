@@ -1,16 +1,18 @@
-// DeepCrime's training-data and hyperparameter operators (see mutation.hpp; reference:
-// DeepCrime operators/training_data_operators.py, get_random_indexes: a random permutation of
-// the candidates, of which the first int(n * pct / 100) are taken).
-#include "pmt/train/mutation.hpp"
+// DeepCrime's pre-training operators (see pre_training.hpp; reference: DeepCrime
+// operators/training_data_operators.py, get_random_indexes: a random permutation of the
+// candidates, of which the first int(n * pct / 100) are taken; the other operators/*.py edit one
+// entry of the model's Keras config, as mutate_spec edits the spec).
+#include "pmt/mutate/pre_training.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <random>
 
 #include "pmt/error.hpp"
 
-namespace pmt::train {
+namespace pmt::mutate {
 
 namespace {
 
@@ -30,14 +32,17 @@ std::vector<std::int64_t> indices_of(const Dataset& d, std::int64_t label) {
   return idx;
 }
 
-// Labels present, most frequent first (ties: smaller label first, like np.argmax on np.unique).
+// Labels present, most frequent first; ties: the larger label first, as DeepCrime's np.argmax
+// over np.unique(y, axis=0) of one-hot rows (which sorts the rows from the last class to the
+// first).
 std::vector<std::int64_t> labels_by_frequency(const Dataset& d) {
   const auto counts = class_counts(d);
   std::vector<std::int64_t> labels;
   for (std::size_t c = 0; c < counts.size(); ++c)
     if (counts[c] > 0) labels.push_back(static_cast<std::int64_t>(c));
-  std::stable_sort(labels.begin(), labels.end(),
-                   [&](std::int64_t a, std::int64_t b) { return counts[a] > counts[b]; });
+  std::stable_sort(labels.begin(), labels.end(), [&](std::int64_t a, std::int64_t b) {
+    return counts[a] != counts[b] ? counts[a] > counts[b] : a > b;
+  });
   return labels;
 }
 
@@ -66,50 +71,6 @@ Dataset delete_per_class(const Dataset& d, double pct, stats::Rng& rng, bool onl
     drop.insert(drop.end(), chosen.begin(), chosen.end());
   }
   return remove(d, drop);
-}
-
-double parse_number(const std::string& name, const std::string& param, double lo, double hi,
-                    bool integer) {
-  double v = 0;
-  std::size_t used = 0;
-  try {
-    v = std::stod(param, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  PMT_THROW_IF(param.empty() || used != param.size() || !(v >= lo && v <= hi) ||
-                   (integer && v != std::floor(v)),
-               kUsage, "--mut {}: --param must be {} in [{}, {}], got '{}'", name,
-               integer ? "an integer" : "a number", lo, hi, param);
-  return v;
-}
-
-struct OperatorInfo {
-  const char* name;
-  bool data;
-  double lo, hi;
-  bool integer;
-};
-
-const std::vector<OperatorInfo>& operators() {
-  static const std::vector<OperatorInfo> ops{
-      {"change_label", true, 0, 100, false},
-      {"delete_training_data", true, 0, 99.99, false},
-      {"unbalance_train_data", true, 0, 100, false},
-      {"add_noise", true, 0, 100, false},
-      {"make_output_classes_overlap", true, 0, 100, false},
-      {"change_batch_size", false, 1, 1e9, true},
-      {"change_learning_rate", false, 0, 1e9, false},
-      {"change_epochs", false, 1, 1e6, true},
-      {"disable_batching", false, 0, 0, false},
-  };
-  return ops;
-}
-
-const OperatorInfo& info(const std::string& name) {
-  for (const auto& op : operators())
-    if (name == op.name) return op;
-  PMT_THROW(kUsage, "unknown mutation '{}' (valid: {})", name, join_names(mutation_names()));
 }
 
 }  // namespace
@@ -173,47 +134,77 @@ Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rn
   return out;
 }
 
-const std::vector<std::string>& mutation_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v{"original"};
-    for (const auto& op : operators()) v.emplace_back(op.name);
-    return v;
-  }();
-  return names;
+namespace {
+
+// The operator's numeric value (checked by make_mutation).
+double number(const Mutation& m) {
+  double v = 0;
+  const std::string& t = m.value;
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
 }
 
-bool Mutation::is_data() const { return !is_original() && info(name).data; }
-
-std::string Mutation::folder() const { return is_original() ? name : name + "_" + param; }
-
-Mutation make_mutation(const std::string& name, const std::string& param) {
-  if (name == "original") {
-    PMT_THROW_IF(!param.empty(), kUsage, "--mut original takes no --param");
-    return {};
-  }
-  const OperatorInfo& op = info(name);
-  if (name == "disable_batching") {
-    PMT_THROW_IF(!param.empty() && param != "full", kUsage,
-                 "--mut disable_batching takes no --param (implied: full)");
-    return {name, "full"};
-  }
-  PMT_THROW_IF(param.empty(), kUsage, "--mut {} needs --param", name);
-  parse_number(name, param, op.lo, op.hi, op.integer);
-  return {name, param};
+train::LayerSpec& target(SubjectSpec& s, const Mutation& m) {
+  PMT_THROW_IF(m.layer < 0 || m.layer >= static_cast<int>(s.layers.size()), kUsage,
+               "--mut {}: no layer {} in subject '{}'", m.name, m.layer, s.name);
+  return s.layers[static_cast<std::size_t>(m.layer)];
 }
+
+}  // namespace
 
 SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t train_size) {
   SubjectSpec s = spec;
-  if (m.name == "change_batch_size") s.batch_size = std::stoi(m.param);
-  if (m.name == "change_learning_rate") s.optimizer.learning_rate = std::stod(m.param);
-  if (m.name == "change_epochs") s.epochs = std::stoi(m.param);
-  if (m.name == "disable_batching") s.batch_size = static_cast<int>(train_size);
+  const std::string& n = m.name;
+  if (m.is_original() || m.is_data()) return s;
+  if (n == "change_batch_size") {
+    s.batch_size = static_cast<int>(number(m));
+  } else if (n == "change_learning_rate") {
+    s.optimizer.learning_rate = number(m);
+  } else if (n == "change_epochs") {
+    s.epochs = static_cast<int>(number(m));
+  } else if (n == "disable_batching") {
+    s.batch_size = static_cast<int>(train_size);
+  } else if (n == "change_activation_function" || n == "add_activation_function") {
+    target(s, m).activation = m.value;
+  } else if (n == "remove_activation_function") {
+    target(s, m).activation = "linear";
+  } else if (n == "add_weights_regularisation" || n == "change_weights_regularisation") {
+    train::set_regularizer(target(s, m), m.value);
+  } else if (n == "remove_weights_regularisation") {
+    train::set_regularizer(target(s, m), "none");
+  } else if (n == "change_dropout_rate") {
+    target(s, m).rate = number(m);
+  } else if (n == "change_earlystopping_patience") {
+    s.patience = static_cast<int>(number(m));
+  } else if (n == "change_weights_initialisation") {
+    target(s, m).kernel_initializer = m.value;
+  } else if (n == "add_bias" || n == "remove_bias") {
+    target(s, m).use_bias = n == "add_bias";
+  } else if (n == "change_loss_function") {
+    s.loss = m.value;
+  } else if (n == "change_optimisation_function") {
+    // DeepCrime compiles with the optimiser's name: Keras' defaults, other settings dropped
+    // (TF 2.3: learning rate 0.01 for SGD, 0.001 for the others).
+    s.optimizer = train::OptimizerSpec{m.value, m.value == "sgd" ? 0.01 : 0.001, {}};
+  } else if (n == "change_gradient_clip") {
+    const auto cut = m.value.find('_');
+    s.optimizer.params.erase("clipnorm");
+    s.optimizer.params.erase("clipvalue");
+    double c = 0;
+    std::from_chars(m.value.data() + cut + 1, m.value.data() + m.value.size(), c);
+    s.optimizer.params[m.value.substr(0, cut)] = c;
+  } else if (n == "remove_validation_set") {
+    s.validation = "none";
+    s.patience = 0;  // Keras' EarlyStopping has no val_loss to monitor without validation data
+  } else {
+    PMT_THROW(kUsage, "--mut {}: not a pre-training operator", n);
+  }
   return s;
 }
 
 Dataset mutate_data(const Dataset& d, const Mutation& m, stats::Rng& rng) {
   if (!m.is_data()) return d;
-  const double pct = std::stod(m.param);
+  const double pct = number(m);
   if (m.name == "change_label") return change_label(d, pct, rng);
   if (m.name == "delete_training_data") return delete_training_data(d, pct, rng);
   if (m.name == "unbalance_train_data") return unbalance_train_data(d, pct, rng);
@@ -221,4 +212,4 @@ Dataset mutate_data(const Dataset& d, const Mutation& m, stats::Rng& rng) {
   return make_output_classes_overlap(d, pct, rng);
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::mutate

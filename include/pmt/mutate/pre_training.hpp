@@ -1,0 +1,57 @@
+// DeepCrime's pre-training mutation operators (shared/OPERATORS.md) as pure functions: the
+// training-data operators data -> data (seeded), every other operator spec -> spec. The registry
+// (registry.hpp) says which operator takes which parameter and applies where. No LibTorch here.
+//
+// Training data ("pct" is a percentage 0-100; DeepCrime picks int(n * pct / 100) samples):
+//   change_label                 of the most frequent class, pct% get a label drawn uniformly
+//                                from the other classes present
+//   delete_training_data         delete pct% of the samples of every class
+//   unbalance_train_data         delete pct% of the samples of each class smaller than the mean
+//                                class size
+//   add_noise                    pct% of the samples get N(0, (std(x_i) * pct / 100)^2) noise
+//   make_output_classes_overlap  copy pct% of the most frequent class, labelled with the second
+//                                most frequent class, appended
+// "Most frequent" as DeepCrime's np.argmax over np.unique of one-hot rows: ties go to the
+// larger label (on a balanced set TCL targets the last class, TCO relabels as the one before).
+// Spec operators: see mutate_spec.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "pmt/mutate/registry.hpp"
+#include "pmt/stats/rng.hpp"
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace pmt::mutate {
+
+using train::Dataset;
+using train::SubjectSpec;
+
+// Data operators (Dataset in, Dataset out; labels are class indices).
+Dataset change_label(const Dataset& d, double pct, stats::Rng& rng);
+Dataset delete_training_data(const Dataset& d, double pct, stats::Rng& rng);
+Dataset unbalance_train_data(const Dataset& d, double pct, stats::Rng& rng);
+Dataset add_noise(const Dataset& d, double pct, stats::Rng& rng);
+Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rng);
+
+// Class sizes indexed by label (size = max label + 1).
+std::vector<std::int64_t> class_counts(const Dataset& d);
+
+// spec -> spec (identity for the data operators and the original):
+//   change_batch_size B, change_learning_rate LR, change_epochs E, disable_batching (batch =
+//   `train_size`), change_activation_function / add_activation_function A (layer's activation),
+//   remove_activation_function (layer's activation -> linear), add_weights_regularisation /
+//   change_weights_regularisation R (layer's kernel regulariser, Keras factors 0.01),
+//   remove_weights_regularisation, change_dropout_rate P (the dropout layer's rate),
+//   change_earlystopping_patience N, change_weights_initialisation I (layer's kernel
+//   initialiser), add_bias / remove_bias (layer's use_bias), change_loss_function L,
+//   change_optimisation_function O (Keras defaults of O: learning rate 0.01 for sgd, else
+//   0.001), change_gradient_clip clipnorm_C / clipvalue_C, remove_validation_set (no
+//   validation data, so no early stopping).
+SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t train_size);
+// data -> data (identity for the spec operators and the original).
+Dataset mutate_data(const Dataset& d, const Mutation& m, stats::Rng& rng);
+
+}  // namespace pmt::mutate

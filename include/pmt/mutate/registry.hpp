@@ -1,0 +1,98 @@
+// The ONE operator registry: every mutation operator pmt knows, with its DeepCrime code, the kind
+// of parameter it takes, the values or bounds DeepCrime's search explores, and the rule that says
+// whether it applies to a subject (and to which layer). train_mutants, gen_acc,
+// `--list-mutations` and the docs read this table; an operator is added here once.
+// Semantics: shared/OPERATORS.md (DeepCrime, Humbatova et al., ISSTA 2021: operators/*.py and
+// utils/properties/*). No LibTorch here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pmt/train/subject.hpp"
+
+namespace pmt::mutate {
+
+enum class ParamKind {
+  kPercent,   // 0-100 (a share of the training data)
+  kInteger,   // a positive integer (batch size, epochs, patience)
+  kPositive,  // a real > 0 (learning rate)
+  kRate,      // a real in [0, 1] (dropout rate)
+  kChoice,    // one name of a fixed list (activation, initialiser, loss, optimiser...)
+  kClip,      // clipnorm_<c> or clipvalue_<c>, c > 0
+  kLayer,     // no value: the parameter is the targeted layer's index
+  kImplied,   // no value: one fixed parameter string (disable_batching: "full")
+};
+
+enum class SearchKind { kBinary, kExhaustive, kNone };
+
+struct OperatorInfo {
+  std::string name;   // as DeepCrime and the PMT package name it in folders and files
+  std::string code;   // DeepCrime's code: TCL, TRD, ...
+  std::string group;  // training data, hyperparameters, activation, ...
+  ParamKind kind;
+  SearchKind search;
+  std::vector<std::string> choices;  // kChoice: the accepted values
+  double lo = 0, hi = 0;             // numeric kinds: accepted range
+  bool data = false;                 // changes the training data (data -> data)
+  bool layer = false;                // targets one layer of the subject (--layer)
+  std::string implied;               // kImplied: the parameter string
+  std::string summary;
+};
+
+// Pre-training operators in DeepCrime's order.
+const std::vector<OperatorInfo>& operators();
+// The operator called `name`; a usage error listing the valid names otherwise.
+const OperatorInfo& find_operator(const std::string& name);
+// "original" followed by every operator name.
+const std::vector<std::string>& mutation_names();
+
+// Why `op` cannot mutate layer `layer` of `spec` ("" when it can). For operators that do not
+// target a layer, `layer` is ignored and the subject as a whole is checked.
+std::string not_applicable(const OperatorInfo& op, const train::SubjectSpec& spec, int layer);
+// The layer a layer operator targets by default: the subject's choice (its "mutation_layers",
+// DeepCrime's per-subject properties) or else the first layer it applies to, hidden layers
+// before the output layer; -1 when none (or when `op` does not target a layer).
+int default_layer(const OperatorInfo& op, const train::SubjectSpec& spec);
+
+// What DeepCrime's search explores for `op` on `spec`: the values of an exhaustive search (the
+// choices minus the subject's current value where DeepCrime removes it), or the bounds of a
+// binary search (from the most aggressive value `from` towards `to`, down to `precision`).
+struct SearchSpace {
+  SearchKind kind = SearchKind::kNone;
+  std::vector<std::string> values;
+  double from = 0, to = 0, precision = 0;
+  nlohmann::json to_json() const;
+  std::string describe() const;
+};
+SearchSpace search_space(const OperatorInfo& op, const train::SubjectSpec& spec);
+
+// A mutation as named on the command line (--mut, --param, --layer) and resolved on a subject.
+struct Mutation {
+  std::string name = "original";
+  std::string param;  // canonical: used verbatim in folder and file names
+  std::string value;  // the operator's value (param without a "_layer<N>" suffix)
+  int layer = -1;     // targeted layer (layer operators), else -1
+  bool is_original() const { return name == "original"; }
+  bool is_data() const;
+  // "original", or "<name>_<param>": the folder under trained_models/<model>/.
+  std::string folder() const;
+  nlohmann::json to_json() const;
+};
+
+// Checks the name, the parameter (kind and range) and that the operator applies to the subject;
+// resolves the layer (`layer` >= 0: --layer; else a "_layer<N>" suffix of `param`; else the
+// default). A layer other than the default is written into the parameter as "<value>_layer<N>"
+// (for kLayer operators the parameter is the layer index), so that every configuration has its
+// own folder and accuracy file. Throws pmt::Error (usage) naming the subject, operator and why.
+Mutation make_mutation(const std::string& name, const std::string& param,
+                       const train::SubjectSpec& spec, int layer = -1);
+
+// The registry as JSON (for --list-mutations --json), applicability against `spec` when given.
+nlohmann::json registry_json(const train::SubjectSpec* spec);
+// The same as an aligned text table.
+std::string registry_table(const train::SubjectSpec* spec);
+
+}  // namespace pmt::mutate

@@ -1,0 +1,596 @@
+// The operator registry (see registry.hpp): the table, parameter checks, applicability, default
+// layers, DeepCrime's search spaces (its utils/properties/properties_mnist.py for the bounds and
+// values; HLR and HNE search from the subject's own value) and the --list-mutations views.
+#include "pmt/mutate/registry.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "pmt/error.hpp"
+
+namespace pmt::mutate {
+
+using nlohmann::json;
+using train::LayerSpec;
+using train::SubjectSpec;
+
+namespace {
+
+std::vector<std::string> without(std::vector<std::string> v, const std::string& drop) {
+  v.erase(std::remove(v.begin(), v.end(), drop), v.end());
+  return v;
+}
+
+std::vector<OperatorInfo> make_table() {
+  using K = ParamKind;
+  using S = SearchKind;
+  const auto& acts = train::activation_names();
+  const std::vector<std::string> regs{"l1", "l2", "l1_l2"};
+  std::vector<OperatorInfo> t;
+  auto add = [&](OperatorInfo op) { t.push_back(std::move(op)); };
+  // Training data.
+  add({"change_label",
+       "TCL",
+       "training data",
+       K::kPercent,
+       S::kBinary,
+       {},
+       0,
+       100,
+       true,
+       false,
+       "",
+       "pct% of the most frequent class get a label drawn from the other classes"});
+  add({"delete_training_data",
+       "TRD",
+       "training data",
+       K::kPercent,
+       S::kBinary,
+       {},
+       0,
+       99.99,
+       true,
+       false,
+       "",
+       "delete pct% of the samples of every class"});
+  add({"unbalance_train_data",
+       "TUD",
+       "training data",
+       K::kPercent,
+       S::kBinary,
+       {},
+       0,
+       100,
+       true,
+       false,
+       "",
+       "delete pct% of the samples of every class smaller than the mean class"});
+  add({"add_noise",
+       "TAN",
+       "training data",
+       K::kPercent,
+       S::kBinary,
+       {},
+       0,
+       100,
+       true,
+       false,
+       "",
+       "pct% of the samples get Gaussian noise of sd std(x_i) * pct / 100"});
+  add({"make_output_classes_overlap",
+       "TCO",
+       "training data",
+       K::kPercent,
+       S::kBinary,
+       {},
+       0,
+       100,
+       true,
+       false,
+       "",
+       "copies of pct% of the most frequent class, labelled as the second most frequent"});
+  // Hyperparameters.
+  add({"change_batch_size",
+       "HBS",
+       "hyperparameters",
+       K::kInteger,
+       S::kExhaustive,
+       {"32", "64", "256", "512"},
+       1,
+       1e9,
+       false,
+       false,
+       "",
+       "batch size B"});
+  add({"change_learning_rate",
+       "HLR",
+       "hyperparameters",
+       K::kPositive,
+       S::kBinary,
+       {},
+       0,
+       1e9,
+       false,
+       false,
+       "",
+       "learning rate LR"});
+  add({"change_epochs",
+       "HNE",
+       "hyperparameters",
+       K::kInteger,
+       S::kBinary,
+       {},
+       1,
+       1e6,
+       false,
+       false,
+       "",
+       "E epochs"});
+  add({"disable_batching",
+       "HDB",
+       "hyperparameters",
+       K::kImplied,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       false,
+       "full",
+       "batch size = the training set's size"});
+  // Activation functions.
+  add({"change_activation_function", "ACH", "activation", K::kChoice, S::kExhaustive, acts, 0, 0,
+       false, true, "", "the layer's activation becomes A"});
+  add({"remove_activation_function",
+       "ARM",
+       "activation",
+       K::kLayer,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       true,
+       "",
+       "the layer's activation becomes linear"});
+  add({"add_activation_function", "AAL", "activation", K::kChoice, S::kExhaustive,
+       without(acts, "linear"), 0, 0, false, true, "", "a linear layer gets activation A"});
+  // Regularisation and dropout.
+  add({"add_weights_regularisation", "RAW", "regularisation", K::kChoice, S::kExhaustive, regs, 0,
+       0, false, true, "", "an unregularised layer gets kernel regulariser R (factor 0.01)"});
+  add({"change_weights_regularisation", "RCW", "regularisation", K::kChoice, S::kExhaustive, regs,
+       0, 0, false, true, "", "a regularised layer's kernel regulariser becomes R"});
+  add({"remove_weights_regularisation",
+       "RRW",
+       "regularisation",
+       K::kLayer,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       true,
+       "",
+       "a regularised layer loses its kernel regulariser"});
+  add({"change_dropout_rate",
+       "RCD",
+       "regularisation",
+       K::kRate,
+       S::kExhaustive,
+       {"0.125", "0.25", "0.75", "1.0"},
+       0,
+       1,
+       false,
+       true,
+       "",
+       "the dropout layer's rate P"});
+  add({"change_earlystopping_patience",
+       "RCP",
+       "regularisation",
+       K::kInteger,
+       S::kBinary,
+       {},
+       1,
+       1e6,
+       false,
+       false,
+       "",
+       "early stopping patience N (epochs)"});
+  // Weights and bias.
+  add({"change_weights_initialisation", "WCI", "weights", K::kChoice, S::kExhaustive,
+       train::initializer_names(), 0, 0, false, true, "", "the layer's kernel initialiser I"});
+  add({"add_bias",
+       "WAB",
+       "weights",
+       K::kLayer,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       true,
+       "",
+       "a layer without bias gets one"});
+  add({"remove_bias",
+       "WRB",
+       "weights",
+       K::kLayer,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       true,
+       "",
+       "the layer loses its bias"});
+  // Loss, optimiser, validation.
+  add({"change_loss_function", "LCH", "loss", K::kChoice, S::kExhaustive, train::loss_names(), 0, 0,
+       false, false, "", "loss L (Keras, on the network's output)"});
+  add({"change_optimisation_function", "OCH", "optimiser", K::kChoice, S::kExhaustive,
+       train::optimizer_names(), 0, 0, false, false, "",
+       "optimiser O with Keras' defaults (learning rate 0.01 for sgd, 0.001 otherwise)"});
+  add({"change_gradient_clip",
+       "OCG",
+       "optimiser",
+       K::kClip,
+       S::kNone,
+       {"clipvalue_0.5"},
+       0,
+       1e9,
+       false,
+       false,
+       "",
+       "gradient clipping clipnorm_C or clipvalue_C (per tensor, as Keras)"});
+  add({"remove_validation_set",
+       "VRM",
+       "validation",
+       K::kImplied,
+       S::kNone,
+       {},
+       0,
+       0,
+       false,
+       false,
+       "all",
+       "no validation data (and so no early stopping)"});
+  return t;
+}
+
+std::string kind_name(ParamKind k) {
+  switch (k) {
+    case ParamKind::kPercent:
+      return "percentage 0-100";
+    case ParamKind::kInteger:
+      return "integer >= 1";
+    case ParamKind::kPositive:
+      return "number > 0";
+    case ParamKind::kRate:
+      return "rate 0-1";
+    case ParamKind::kChoice:
+      return "name";
+    case ParamKind::kClip:
+      return "clipnorm_C | clipvalue_C";
+    case ParamKind::kLayer:
+      return "layer index";
+    case ParamKind::kImplied:
+      return "none";
+  }
+  return "";
+}
+
+bool has_weights(const LayerSpec& l) { return l.type == "dense" || l.type == "conv2d"; }
+
+// Why `op` cannot act on layer `i` of `spec` ("" when it can).
+std::string layer_reason(const OperatorInfo& op, const SubjectSpec& spec, int i) {
+  if (i < 0 || i >= static_cast<int>(spec.layers.size()))
+    return fmt::format("it has no layer {} (layers 0-{})", i, spec.layers.size() - 1);
+  const LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
+  const std::string what = fmt::format("layer {} ({})", i, l.type);
+  const std::string& n = op.name;
+  if (n == "change_dropout_rate")
+    return l.type == "dropout" ? "" : what + " is not a dropout layer";
+  if (!has_weights(l)) return what + " has no weights (only dense and conv2d layers do)";
+  if (n == "change_activation_function") return "";
+  if (n == "remove_activation_function")
+    return l.activation != "linear" ? "" : what + " has no activation (it is linear)";
+  if (n == "add_activation_function")
+    return l.activation == "linear" ? "" : what + " already has activation " + l.activation;
+  if (n == "add_weights_regularisation")
+    return l.kernel_regularizer == "none" ? "" : what + " is already regularised";
+  if (n == "change_weights_regularisation" || n == "remove_weights_regularisation")
+    return l.kernel_regularizer != "none" ? "" : what + " has no kernel regulariser";
+  if (n == "add_bias") return !l.use_bias ? "" : what + " already has a bias";
+  if (n == "remove_bias") return l.use_bias ? "" : what + " has no bias";
+  return "";  // change_weights_initialisation
+}
+
+// Why no layer of a subject suits `op` (when default_layer finds none).
+std::string no_layer_reason(const OperatorInfo& op) {
+  const std::string& n = op.name;
+  if (n == "change_dropout_rate") return "it has no dropout layer";
+  if (n == "remove_activation_function") return "it has no layer with an activation to remove";
+  if (n == "add_activation_function")
+    return "it has no linear dense or conv2d layer to add an activation to";
+  if (n == "add_weights_regularisation") return "it has no unregularised dense or conv2d layer";
+  if (n == "change_weights_regularisation" || n == "remove_weights_regularisation")
+    return "it has no regularised layer";
+  if (n == "add_bias") return "it has no dense or conv2d layer without a bias";
+  if (n == "remove_bias") return "it has no layer with a bias";
+  return "it has no dense or conv2d layer";
+}
+
+std::string subject_reason(const OperatorInfo& op, const SubjectSpec& spec) {
+  if (op.name == "change_earlystopping_patience" && spec.patience == 0)
+    return "it does not use early stopping (patience 0)";
+  if (op.name == "remove_validation_set" && spec.validation == "none")
+    return "it has no validation set";
+  return "";
+}
+
+// Parses all of `text` as a double (std::from_chars: no locale, no exceptions).
+bool to_double(const std::string& text, double& v) {
+  const char* end = text.data() + text.size();
+  const auto r = std::from_chars(text.data(), end, v);
+  return !text.empty() && r.ec == std::errc() && r.ptr == end && std::isfinite(v);
+}
+
+// Checks a parameter value of `op` (without any layer suffix); usage error naming it.
+void check_value(const OperatorInfo& op, const std::string& value) {
+  const std::string bad = fmt::format("--mut {}: --param", op.name);
+  if (op.kind == ParamKind::kChoice) {
+    PMT_THROW_IF(std::find(op.choices.begin(), op.choices.end(), value) == op.choices.end(), kUsage,
+                 "{} must be one of {}, got '{}'", bad, train::join_names(op.choices), value);
+    return;
+  }
+  std::string number = value;
+  if (op.kind == ParamKind::kClip) {
+    const auto cut = value.find('_');
+    const std::string how = value.substr(0, cut);
+    PMT_THROW_IF(cut == std::string::npos || (how != "clipnorm" && how != "clipvalue"), kUsage,
+                 "{} must be clipnorm_C or clipvalue_C (C > 0), got '{}'", bad, value);
+    number = value.substr(cut + 1);
+  }
+  double v = 0;
+  const bool ok = to_double(number, v);
+  const bool integer = op.kind == ParamKind::kInteger;
+  const bool positive = op.kind == ParamKind::kPositive || op.kind == ParamKind::kClip;
+  PMT_THROW_IF(
+      !ok || v < op.lo || v > op.hi || (positive && !(v > 0)) || (integer && v != std::floor(v)),
+      kUsage, "{} must be {} in {}{}, {}], got '{}'", bad, integer ? "an integer" : "a number",
+      positive ? "(" : "[", op.lo, op.hi, value);
+}
+
+// "<value>_layer<N>" -> value, N; else value, -1.
+std::pair<std::string, int> split_layer(const std::string& param) {
+  const auto pos = param.rfind("_layer");
+  if (pos == std::string::npos || pos + 6 == param.size()) return {param, -1};
+  int n = 0;
+  const char* first = param.data() + pos + 6;
+  const char* last = param.data() + param.size();
+  const auto r = std::from_chars(first, last, n);
+  if (r.ec != std::errc() || r.ptr != last || n < 0) return {param, -1};
+  return {param.substr(0, pos), n};
+}
+
+std::string subject_name(const SubjectSpec& spec) {
+  return spec.name.empty() ? std::string("the subject") : "subject '" + spec.name + "'";
+}
+
+}  // namespace
+
+const std::vector<OperatorInfo>& operators() {
+  static const std::vector<OperatorInfo> table = make_table();
+  return table;
+}
+
+const std::vector<std::string>& mutation_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v{"original"};
+    for (const auto& op : operators()) v.push_back(op.name);
+    return v;
+  }();
+  return names;
+}
+
+const OperatorInfo& find_operator(const std::string& name) {
+  for (const auto& op : operators())
+    if (op.name == name) return op;
+  PMT_THROW(kUsage, "unknown mutation '{}' (valid: {})", name, train::join_names(mutation_names()));
+}
+
+std::string not_applicable(const OperatorInfo& op, const SubjectSpec& spec, int layer) {
+  if (!op.layer) return subject_reason(op, spec);
+  return layer_reason(op, spec, layer);
+}
+
+int default_layer(const OperatorInfo& op, const SubjectSpec& spec) {
+  if (!op.layer) return -1;
+  if (const auto it = spec.mutation_layers.find(op.name); it != spec.mutation_layers.end())
+    return it->second;
+  const int last = static_cast<int>(spec.layers.size()) - 1;
+  for (int i = 0; i < last; ++i)
+    if (layer_reason(op, spec, i).empty()) return i;
+  return layer_reason(op, spec, last).empty() ? last : -1;
+}
+
+SearchSpace search_space(const OperatorInfo& op, const SubjectSpec& spec) {
+  SearchSpace s;
+  s.kind = op.search;
+  if (op.search == SearchKind::kExhaustive) {
+    s.values = op.choices;
+    const int layer = default_layer(op, spec);
+    const LayerSpec* l = layer >= 0 ? &spec.layers[static_cast<std::size_t>(layer)] : nullptr;
+    // DeepCrime leaves out the subject's current value.
+    if (op.name == "change_activation_function" && l) s.values = without(s.values, l->activation);
+    if (op.name == "change_weights_initialisation" && l)
+      s.values = without(s.values, l->kernel_initializer);
+    if (op.name == "change_weights_regularisation" && l)
+      s.values = without(s.values, l->kernel_regularizer);
+    if (op.name == "change_loss_function") s.values = without(s.values, spec.loss);
+    if (op.name == "change_optimisation_function")
+      s.values = without(s.values, spec.optimizer.name);
+  } else if (op.search == SearchKind::kBinary) {
+    if (op.kind == ParamKind::kPercent) {
+      s.from = op.hi >= 100 ? 100 : 99, s.to = 0, s.precision = 5;
+    } else if (op.name == "change_learning_rate") {
+      s.from = 0.001, s.to = spec.optimizer.learning_rate, s.precision = 0.01;
+    } else if (op.name == "change_epochs") {
+      s.from = 1, s.to = spec.epochs, s.precision = 1;
+    } else if (op.name == "change_earlystopping_patience") {
+      s.from = 1, s.to = 10, s.precision = 1;
+    }
+  } else if (op.kind == ParamKind::kImplied) {
+    s.values = {op.implied};
+  } else if (op.kind == ParamKind::kClip) {
+    s.values = op.choices;
+  }
+  return s;
+}
+
+json SearchSpace::to_json() const {
+  switch (kind) {
+    case SearchKind::kBinary:
+      return {{"search", "binary"}, {"from", from}, {"to", to}, {"precision", precision}};
+    case SearchKind::kExhaustive:
+      return {{"search", "exhaustive"}, {"values", values}};
+    case SearchKind::kNone:
+      return {{"search", "none"}, {"values", values}};
+  }
+  return {};
+}
+
+std::string SearchSpace::describe() const {
+  switch (kind) {
+    case SearchKind::kBinary:
+      return fmt::format("binary {} -> {} (precision {})", from, to, precision);
+    case SearchKind::kExhaustive:
+      return "exhaustive: " + train::join_names(values);
+    case SearchKind::kNone:
+      return values.empty() ? "none" : "none: " + train::join_names(values);
+  }
+  return "";
+}
+
+bool Mutation::is_data() const { return !is_original() && find_operator(name).data; }
+
+std::string Mutation::folder() const { return is_original() ? name : name + "_" + param; }
+
+json Mutation::to_json() const {
+  json j{{"name", name}, {"parameter", param}};
+  if (!is_original()) {
+    j["code"] = find_operator(name).code;
+    j["value"] = value;
+    if (layer >= 0) j["layer"] = layer;
+  }
+  return j;
+}
+
+Mutation make_mutation(const std::string& name, const std::string& param, const SubjectSpec& spec,
+                       int layer) {
+  if (name == "original") {
+    PMT_THROW_IF(!param.empty(), kUsage, "--mut original takes no --param");
+    PMT_THROW_IF(layer >= 0, kUsage, "--mut original takes no --layer");
+    return {};
+  }
+  const OperatorInfo& op = find_operator(name);
+  Mutation m;
+  m.name = name;
+  PMT_THROW_IF(!op.layer && layer >= 0, kUsage, "--mut {} does not target a layer (no --layer)",
+               name);
+  if (op.kind == ParamKind::kImplied) {
+    PMT_THROW_IF(!param.empty() && param != op.implied, kUsage,
+                 "--mut {} takes no --param (implied: {})", name, op.implied);
+    m.param = m.value = op.implied;
+  } else if (op.kind == ParamKind::kLayer) {
+    if (!param.empty()) {
+      int n = -1;
+      const auto r = std::from_chars(param.data(), param.data() + param.size(), n);
+      PMT_THROW_IF(r.ec != std::errc() || r.ptr != param.data() + param.size() || n < 0, kUsage,
+                   "--mut {}: --param is the layer index (or leave it out), got '{}'", name, param);
+      PMT_THROW_IF(layer >= 0 && layer != n, kUsage, "--mut {}: --param {} and --layer {} disagree",
+                   name, param, layer);
+      layer = n;
+    }
+  } else {
+    PMT_THROW_IF(param.empty(), kUsage, "--mut {} needs --param ({})", name, kind_name(op.kind));
+    auto [value, suffix] = op.layer ? split_layer(param) : std::pair{param, -1};
+    PMT_THROW_IF(suffix >= 0 && layer >= 0 && suffix != layer, kUsage,
+                 "--mut {}: --param {} and --layer {} disagree", name, param, layer);
+    if (suffix >= 0) layer = suffix;
+    check_value(op, value);
+    m.value = value;
+  }
+  if (op.layer) {
+    const int fallback = default_layer(op, spec);
+    if (layer < 0) {
+      PMT_THROW_IF(fallback < 0, kUsage, "--mut {} does not apply to {}: {}", name,
+                   subject_name(spec), no_layer_reason(op));
+      layer = fallback;
+    }
+    const std::string why = layer_reason(op, spec, layer);
+    PMT_THROW_IF(!why.empty(), kUsage, "--mut {} does not apply to {}: {}", name,
+                 subject_name(spec), why);
+    m.layer = layer;
+    if (op.kind == ParamKind::kLayer) {
+      m.param = m.value = std::to_string(layer);
+    } else {
+      m.param = layer == fallback ? m.value : fmt::format("{}_layer{}", m.value, layer);
+    }
+  } else {
+    const std::string why = subject_reason(op, spec);
+    PMT_THROW_IF(!why.empty(), kUsage, "--mut {} does not apply to {}: {}", name,
+                 subject_name(spec), why);
+    if (m.param.empty()) m.param = m.value;
+  }
+  return m;
+}
+
+json registry_json(const SubjectSpec* spec) {
+  json list = json::array();
+  for (const auto& op : operators()) {
+    json j{{"name", op.name},       {"code", op.code},
+           {"group", op.group},     {"parameter", kind_name(op.kind)},
+           {"summary", op.summary}, {"targets_layer", op.layer}};
+    if (op.kind == ParamKind::kChoice) j["choices"] = op.choices;
+    if (spec) {
+      const int layer = default_layer(op, *spec);
+      const std::string why =
+          op.layer && layer < 0 ? no_layer_reason(op) : not_applicable(op, *spec, layer);
+      j["applies"] = why.empty();
+      if (!why.empty()) j["why_not"] = why;
+      if (layer >= 0) j["layer"] = layer;
+      j["search"] = search_space(op, *spec).to_json();
+    }
+    list.push_back(j);
+  }
+  return list;
+}
+
+std::string registry_table(const SubjectSpec* spec) {
+  std::string out;
+  const json list = registry_json(spec);
+  out += fmt::format("{:<31} {:<4} {:<16} {:<24} {}\n", "operator", "code", "group", "parameter",
+                     spec ? "on " + spec->name + ": applies / layer / search" : "summary");
+  for (const auto& j : list) {
+    std::string last;
+    if (spec) {
+      if (j["applies"].get<bool>()) {
+        const std::string layer =
+            j.contains("layer") ? fmt::format("layer {}; ", j["layer"].get<int>()) : "";
+        const auto& op = find_operator(j["name"].get<std::string>());
+        last = "yes; " + layer + search_space(op, *spec).describe();
+      } else {
+        last = "no: " + j["why_not"].get<std::string>();
+      }
+    } else {
+      last = j["summary"].get<std::string>();
+    }
+    out += fmt::format("{:<31} {:<4} {:<16} {:<24} {}\n", j["name"].get<std::string>(),
+                       j["code"].get<std::string>(), j["group"].get<std::string>(),
+                       j["parameter"].get<std::string>(), last);
+  }
+  return out;
+}
+
+}  // namespace pmt::mutate

@@ -1,0 +1,200 @@
+// The operator registry and the spec operators: parameter checks, the layer each operator
+// targets (the subject's choice or the first that fits), the change it makes to the spec, and
+// the usage errors of operators that do not apply.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "pmt/error.hpp"
+#include "pmt/mutate/pre_training.hpp"
+#include "pmt/train/subject.hpp"
+
+using namespace pmt::mutate;
+using pmt::train::SubjectSpec;
+
+namespace {
+
+SubjectSpec mnist() { return pmt::train::load_subject(pmt::train::builtin_subject_path("mnist")); }
+
+// A stack with what mnist lacks: a linear layer, a regularised layer without bias, early stopping.
+SubjectSpec varied() {
+  return pmt::train::parse_subject(nlohmann::json::parse(R"({
+    "name": "varied", "dataset": "tiny", "input_shape": [4], "num_classes": 2,
+    "layers": [{"type": "dense", "units": 8, "activation": "relu"},
+               {"type": "dense", "units": 8, "use_bias": false, "kernel_regularizer": "l2"},
+               {"type": "dropout", "rate": 0.2},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "validation": "0.2", "patience": 3})"),
+                                   "varied.json");
+}
+
+SubjectSpec apply(const SubjectSpec& s, const std::string& name, const std::string& param,
+                  int layer = -1) {
+  return mutate_spec(s, make_mutation(name, param, s, layer), 1000);
+}
+
+}  // namespace
+
+TEST_CASE("the registry holds DeepCrime's 24 pre-training operators with their codes",
+          "[registry]") {
+  std::set<std::string> codes;
+  for (const auto& op : operators()) codes.insert(op.code);
+  CHECK(operators().size() == 24);
+  CHECK(codes == std::set<std::string>{"TCL", "TRD", "TUD", "TAN", "TCO", "HBS", "HLR", "HNE",
+                                       "HDB", "ACH", "ARM", "AAL", "RAW", "RCW", "RRW", "RCD",
+                                       "RCP", "WCI", "WAB", "WRB", "LCH", "OCH", "OCG", "VRM"});
+  CHECK(mutation_names().front() == "original");
+  CHECK(find_operator("change_dropout_rate").code == "RCD");
+}
+
+TEST_CASE("hyperparameter operators are spec -> spec", "[registry]") {
+  const SubjectSpec s = mnist();
+  CHECK(apply(s, "change_batch_size", "32").batch_size == 32);
+  CHECK(apply(s, "change_learning_rate", "0.001").optimizer.learning_rate == 0.001);
+  CHECK(apply(s, "change_epochs", "3").epochs == 3);
+  const Mutation db = make_mutation("disable_batching", "", s);
+  CHECK(db.folder() == "disable_batching_full");
+  CHECK(mutate_spec(s, db, 8004).batch_size == 8004);
+  CHECK(apply(s, "delete_training_data", "10").batch_size == 128);
+}
+
+TEST_CASE("activation operators change the subject's layer: mnist ACH targets Dense(128)",
+          "[registry]") {
+  const SubjectSpec s = mnist();
+  const Mutation ach = make_mutation("change_activation_function", "elu", s);
+  CHECK(ach.layer == 5);
+  CHECK(ach.folder() == "change_activation_function_elu");
+  CHECK(mutate_spec(s, ach, 1).layers[5].activation == "elu");
+  // --layer elsewhere: the layer enters the parameter (its own folder and accuracy file)
+  const Mutation other = make_mutation("change_activation_function", "tanh", s, 0);
+  CHECK(other.param == "tanh_layer0");
+  CHECK(make_mutation("change_activation_function", "tanh_layer0", s).layer == 0);
+  CHECK(mutate_spec(s, other, 1).layers[0].activation == "tanh");
+  CHECK(mutate_spec(s, other, 1).layers[5].activation == "relu");
+
+  const Mutation arm = make_mutation("remove_activation_function", "", s);
+  CHECK(arm.layer == 0);  // the first layer with an activation
+  CHECK(arm.param == "0");
+  CHECK(mutate_spec(s, arm, 1).layers[0].activation == "linear");
+  CHECK(apply(s, "remove_activation_function", "5").layers[5].activation == "linear");
+
+  const SubjectSpec v = varied();
+  const Mutation aal = make_mutation("add_activation_function", "sigmoid", v);
+  CHECK(aal.layer == 1);  // the linear layer
+  CHECK(mutate_spec(v, aal, 1).layers[1].activation == "sigmoid");
+  REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "tanh", s),
+                      Catch::Contains("does not apply to subject 'mnist'") &&
+                          Catch::Contains("no linear dense or conv2d layer"));
+  REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "linear", v),
+                      Catch::Contains("must be one of"));
+}
+
+TEST_CASE("regularisation, dropout and patience operators", "[registry]") {
+  const SubjectSpec s = mnist(), v = varied();
+  const SubjectSpec raw = apply(s, "add_weights_regularisation", "l1_l2");
+  CHECK(raw.layers[0].kernel_regularizer == "l1_l2");
+  CHECK(raw.layers[0].l1 == 0.01);
+  CHECK(raw.layers[0].l2 == 0.01);
+  const SubjectSpec rcw = apply(v, "change_weights_regularisation", "l1");
+  CHECK(rcw.layers[1].kernel_regularizer == "l1");
+  CHECK(rcw.layers[1].l1 == 0.01);
+  CHECK(rcw.layers[1].l2 == 0.0);
+  CHECK(apply(v, "remove_weights_regularisation", "").layers[1].kernel_regularizer == "none");
+  REQUIRE_THROWS_WITH(make_mutation("remove_weights_regularisation", "", s),
+                      Catch::Contains("no regularised layer"));
+  REQUIRE_THROWS_WITH(make_mutation("add_weights_regularisation", "l2", v, 1),
+                      Catch::Contains("layer 1 (dense) is already regularised"));
+
+  // regression: RCD no-op (DeepCrime before its 2022 fix left the rate unchanged)
+  const Mutation rcd = make_mutation("change_dropout_rate", "0.75", s);
+  CHECK(rcd.layer == 3);
+  CHECK(mutate_spec(s, rcd, 1).layers[3].rate == 0.75);
+  CHECK(mutate_spec(s, make_mutation("change_dropout_rate", "1.0", s, 6), 1).layers[6].rate == 1.0);
+  REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "0.5", s, 5),
+                      Catch::Contains("layer 5 (dense) is not a dropout layer"));
+  REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.5", s),
+                      Catch::Contains("[0, 1]") && Catch::Contains("'1.5'"));
+
+  // regression: RCP KeyError (DeepCrime's property is named change_patience)
+  CHECK(apply(v, "change_earlystopping_patience", "1").patience == 1);
+  REQUIRE_THROWS_WITH(make_mutation("change_earlystopping_patience", "2", s),
+                      Catch::Contains("does not use early stopping"));
+}
+
+TEST_CASE("weights, bias, loss, optimiser, clip and validation operators", "[registry]") {
+  const SubjectSpec s = mnist(), v = varied();
+  const Mutation wci = make_mutation("change_weights_initialisation", "zeros", s);
+  CHECK(wci.layer == 0);
+  CHECK(mutate_spec(s, wci, 1).layers[0].kernel_initializer == "zeros");
+  CHECK(apply(v, "add_bias", "").layers[1].use_bias);
+  CHECK_FALSE(apply(s, "remove_bias", "").layers[0].use_bias);
+  REQUIRE_THROWS_WITH(make_mutation("add_bias", "", s),
+                      Catch::Contains("no dense or conv2d layer without a bias"));
+  // regression: LCH copy crash (DeepCrime deep-copied the compiled model); here a spec edit
+  CHECK(apply(s, "change_loss_function", "poisson").loss == "poisson");
+  const SubjectSpec och = apply(s, "change_optimisation_function", "sgd");
+  CHECK(och.optimizer.name == "sgd");
+  CHECK(och.optimizer.learning_rate == 0.01);
+  CHECK(och.optimizer.params.empty());  // Adadelta's rho is gone: Keras' defaults of SGD
+  CHECK(apply(s, "change_optimisation_function", "nadam").optimizer.learning_rate == 0.001);
+  // regression: OCG unusable (DeepCrime's properties never set a clip value)
+  CHECK(apply(s, "change_gradient_clip", "clipnorm_1.5").optimizer.params.at("clipnorm") == 1.5);
+  CHECK(apply(s, "change_gradient_clip", "clipvalue_0.5").optimizer.params.at("clipvalue") == 0.5);
+  REQUIRE_THROWS_WITH(make_mutation("change_gradient_clip", "clip_1", s),
+                      Catch::Contains("clipnorm_C or clipvalue_C"));
+  REQUIRE_THROWS_WITH(make_mutation("change_gradient_clip", "clipnorm_-1", s),
+                      Catch::Contains("(0, "));
+  const SubjectSpec vrm = apply(v, "remove_validation_set", "");
+  CHECK(vrm.validation == "none");
+  CHECK(vrm.patience == 0);
+  CHECK(make_mutation("remove_validation_set", "", s).folder() == "remove_validation_set_all");
+  REQUIRE_THROWS_WITH(
+      make_mutation("remove_validation_set", "",
+                    pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp"))),
+      Catch::Contains("has no validation set"));
+}
+
+TEST_CASE("unknown mutations and bad parameters are usage errors", "[registry]") {
+  const SubjectSpec s = mnist();
+  REQUIRE_THROWS_WITH(make_mutation("flip_bits", "1", s),
+                      Catch::Contains("unknown mutation 'flip_bits'") &&
+                          Catch::Contains("change_label") && Catch::Contains("disable_batching"));
+  REQUIRE_THROWS_WITH(make_mutation("change_label", "", s), Catch::Contains("needs --param"));
+  REQUIRE_THROWS_WITH(make_mutation("change_label", "150", s), Catch::Contains("[0, 100]"));
+  REQUIRE_THROWS_WITH(make_mutation("change_label", "ten", s), Catch::Contains("'ten'"));
+  REQUIRE_THROWS_WITH(make_mutation("change_epochs", "2.5", s), Catch::Contains("an integer"));
+  REQUIRE_THROWS_WITH(make_mutation("change_learning_rate", "-0.1", s), Catch::Contains("(0, "));
+  REQUIRE_THROWS_WITH(make_mutation("original", "3", s), Catch::Contains("takes no --param"));
+  REQUIRE_THROWS_WITH(make_mutation("change_label", "3", s, 2),
+                      Catch::Contains("does not target a layer"));
+  REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 2),
+                      Catch::Contains("layer 2 (max_pool2d) has no weights"));
+  REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 9),
+                      Catch::Contains("has no layer 9"));
+  try {
+    make_mutation("flip_bits", "1", s);
+    FAIL("no error");
+  } catch (const pmt::Error& e) {
+    CHECK(e.exit_code() == 2);
+  }
+  CHECK(make_mutation("change_label", "3.12", s).folder() == "change_label_3.12");
+}
+
+TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a subject", "[registry]") {
+  const SubjectSpec s = mnist();
+  const auto list = registry_json(&s);
+  REQUIRE(list.size() == 24);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& j : list) by_name[j["name"].get<std::string>()] = j;
+  CHECK(by_name["change_learning_rate"]["search"]["to"] == 1.0);
+  CHECK(by_name["change_epochs"]["search"]["to"] == 12);
+  CHECK(by_name["change_batch_size"]["search"]["values"].size() == 4);
+  // DeepCrime leaves the current value out of an exhaustive search
+  CHECK(by_name["change_activation_function"]["search"]["values"].size() == 10);
+  CHECK(by_name["change_activation_function"]["layer"] == 5);
+  CHECK(by_name["add_bias"]["applies"] == false);
+  CHECK(by_name["change_label"]["applies"] == true);
+  const std::string table = registry_table(&s);
+  CHECK(table.find("no: it does not use early stopping") != std::string::npos);
+  CHECK(registry_table(nullptr).find("TCL") != std::string::npos);
+}
