@@ -418,18 +418,8 @@ SearchSpace search_space(const OperatorInfo& op, const SubjectSpec& spec) {
   SearchSpace s;
   s.kind = op.search;
   if (op.search == SearchKind::kExhaustive) {
+    // DeepCrime's exhaustive loop tries every candidate, the subject's current value included.
     s.values = op.choices;
-    const int layer = default_layer(op, spec);
-    const LayerSpec* l = layer >= 0 ? &spec.layers[static_cast<std::size_t>(layer)] : nullptr;
-    // DeepCrime leaves out the subject's current value.
-    if (op.name == "change_activation_function" && l) s.values = without(s.values, l->activation);
-    if (op.name == "change_weights_initialisation" && l)
-      s.values = without(s.values, l->kernel_initializer);
-    if (op.name == "change_weights_regularisation" && l)
-      s.values = without(s.values, l->kernel_regularizer);
-    if (op.name == "change_loss_function") s.values = without(s.values, spec.loss);
-    if (op.name == "change_optimisation_function")
-      s.values = without(s.values, spec.optimizer.name);
   } else if (op.search == SearchKind::kBinary) {
     if (op.kind == ParamKind::kPercent) {
       s.from = op.hi >= 100 ? 100 : 99, s.to = 0, s.precision = 5;

@@ -254,6 +254,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                     {"epochs", r.history.size()},
                     {"early_stopped", r.early_stopped},
                     {"train_size", train.size()},
+                    {"train_class_counts", mutate::class_counts(train)},
                     {"history", history},
                     {"wall_time_s", wall},
                     {"threads", summary.threads},

@@ -189,8 +189,8 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   CHECK(by_name["change_learning_rate"]["search"]["to"] == 1.0);
   CHECK(by_name["change_epochs"]["search"]["to"] == 12);
   CHECK(by_name["change_batch_size"]["search"]["values"].size() == 4);
-  // DeepCrime leaves the current value out of an exhaustive search
-  CHECK(by_name["change_activation_function"]["search"]["values"].size() == 10);
+  // DeepCrime's exhaustive loop includes the subject's current value (relu)
+  CHECK(by_name["change_activation_function"]["search"]["values"].size() == 11);
   CHECK(by_name["change_activation_function"]["layer"] == 5);
   CHECK(by_name["add_bias"]["applies"] == false);
   CHECK(by_name["change_label"]["applies"] == true);

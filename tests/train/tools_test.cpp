@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 #include "pmt/error.hpp"
@@ -12,28 +11,12 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/train/dataset.hpp"
 #include "pmt/train/tools.hpp"
+#include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-void write_split(const fs::path& dir, const std::string& prefix, int n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> noise(0, 30);
-  pmt::train::IdxArray x{{n, 4, 4}, {}}, y{{n}, {}};
-  for (int i = 0; i < n; ++i) {
-    const int label = i % 2;
-    for (int r = 0; r < 4; ++r)
-      for (int c = 0; c < 4; ++c) {
-        const double v = ((c < 2) == (label == 0) ? 200 : 40) + noise(gen);
-        x.data.push_back(static_cast<std::uint8_t>(std::clamp(v, 0.0, 255.0)));
-      }
-    y.data.push_back(static_cast<std::uint8_t>(label));
-  }
-  pmt::train::write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), x);
-  pmt::train::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
-}
 
 struct Fixture {
   fs::path root = fs::temp_directory_path() / "pmt_train_tools_test";
@@ -41,8 +24,8 @@ struct Fixture {
   Fixture() {
     fs::remove_all(root);
     fs::create_directories(root / "datasets" / "tiny");
-    write_split(root / "datasets" / "tiny", "train", 256, 1);
-    write_split(root / "datasets" / "tiny", "t10k", 64, 2);
+    pmt::test::write_split(root / "datasets" / "tiny", "train", 256, 1);
+    pmt::test::write_split(root / "datasets" / "tiny", "t10k", 64, 2);
     pmt::io::write_file_atomic(subject, R"({
       "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
       "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},

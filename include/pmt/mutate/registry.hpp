@@ -57,8 +57,8 @@ std::string not_applicable(const OperatorInfo& op, const train::SubjectSpec& spe
 // before the output layer; -1 when none (or when `op` does not target a layer).
 int default_layer(const OperatorInfo& op, const train::SubjectSpec& spec);
 
-// What DeepCrime's search explores for `op` on `spec`: the values of an exhaustive search (the
-// choices minus the subject's current value where DeepCrime removes it), or the bounds of a
+// What DeepCrime's search explores for `op` on `spec`: the values of an exhaustive search (every
+// candidate, the subject's current value included, as DeepCrime's loop does), or the bounds of a
 // binary search (from the most aggressive value `from` towards `to`, down to `precision`).
 struct SearchSpace {
   SearchKind kind = SearchKind::kNone;
