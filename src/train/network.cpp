@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
@@ -181,9 +182,22 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double clipnorm, d
 SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
     : spec_(spec), gen_(std::move(gen)) {
   const auto shapes = infer_shapes(spec_);
+  std::map<std::string, int> index;  // name -> layer j, or input k as -1 - k
+  for (std::size_t k = 0; k < spec_.inputs.size(); ++k)
+    index[spec_.inputs[k].name] = -1 - static_cast<int>(k);
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& l = spec_.layers[i];
-    const std::vector<int64_t>& in = i == 0 ? spec_.input_shape : shapes[i - 1];
+    std::vector<int> edges;
+    for (const auto& e : l.inputs) edges.push_back(index.at(e));
+    if (edges.empty()) edges.push_back(static_cast<int>(i) - 1);  // a programmatic stack
+    edges_.push_back(edges);
+    if (!l.name.empty()) index[l.name] = static_cast<int>(i);
+    const int from = edges[0];
+    const std::vector<int64_t>& in =
+        from >= 0
+            ? shapes[static_cast<std::size_t>(from)]
+            : (spec_.inputs.empty() ? spec_.input_shape
+                                    : spec_.inputs[static_cast<std::size_t>(-1 - from)].shape);
     const std::string name = "layer" + std::to_string(i);
     torch::Tensor w, b;
     if (l.type == "conv2d") {
@@ -200,6 +214,13 @@ SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
           name, torch::nn::Linear(torch::nn::LinearOptions(in[0], l.units).bias(l.use_bias)));
       dense_.push_back(dense);
       w = dense->weight, b = dense->bias;
+    } else if (l.type == "embedding") {
+      slot_.push_back(static_cast<int>(embedding_.size()));
+      auto emb = register_module(name, torch::nn::Embedding(l.input_dim, l.units));
+      embedding_.push_back(emb);
+      // Keras' embedding matrix is (input_dim, output_dim), LibTorch's too: its transpose has
+      // the (out, in) layout that the initialisers' fans assume.
+      initialise(emb->weight.t(), l.kernel_initializer, gen_);
     } else {
       slot_.push_back(-1);
     }
@@ -208,14 +229,24 @@ SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
   }
 }
 
-torch::Tensor SubjectNet::run(torch::Tensor x, bool last_activation) {
+torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool last_activation) {
+  const std::size_t want = std::max<std::size_t>(1, spec_.inputs.size());
+  PMT_THROW_IF(inputs.size() != want, kData, "subject '{}' takes {} input(s), got {}", spec_.name,
+               want, inputs.size());
+  std::vector<torch::Tensor> out(spec_.layers.size());
+  const auto value = [&](int e) -> const torch::Tensor& {
+    return e >= 0 ? out[static_cast<std::size_t>(e)] : inputs[static_cast<std::size_t>(-1 - e)];
+  };
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& l = spec_.layers[i];
     const bool last = i + 1 == spec_.layers.size();
+    torch::Tensor x = value(edges_[i][0]);
     if (l.type == "conv2d") {
       x = conv_[slot_[i]]->forward(x);
     } else if (l.type == "dense") {
       x = dense_[slot_[i]]->forward(x);
+    } else if (l.type == "embedding") {
+      x = embedding_[slot_[i]]->forward(x.to(torch::kLong));
     } else if (l.type == "max_pool2d") {
       x = torch::max_pool2d(x, {l.kernel[0], l.kernel[1]});
     } else if (l.type == "flatten") {
@@ -227,11 +258,20 @@ torch::Tensor SubjectNet::run(torch::Tensor x, bool last_activation) {
         torch::Tensor keep = torch::empty_like(x).bernoulli_(1 - l.rate, gen_);
         x = x * keep * (1.0 / (1 - l.rate));
       }
+    } else if (l.type == "concatenate") {
+      std::vector<torch::Tensor> parts;
+      for (int e : edges_[i]) parts.push_back(value(e));
+      x = torch::cat(parts, -1);
+    } else if (l.type == "add") {
+      for (std::size_t k = 1; k < edges_[i].size(); ++k) x = x + value(edges_[i][k]);
+    } else if (l.type == "dot") {
+      x = (x * value(edges_[i][1])).sum(-1, true);
     }
     if ((l.type == "conv2d" || l.type == "dense") && (!last || last_activation))
       x = activate(x, l.activation);
+    out[i] = x;
   }
-  return x;
+  return out.back();
 }
 
 torch::Tensor SubjectNet::regularization() const {
@@ -247,8 +287,11 @@ torch::Tensor SubjectNet::regularization() const {
   return penalty;
 }
 
-torch::Tensor SubjectNet::logits(torch::Tensor x) { return run(std::move(x), false); }
-torch::Tensor SubjectNet::forward(torch::Tensor x) { return run(std::move(x), true); }
+torch::Tensor SubjectNet::logits(torch::Tensor x) { return run({std::move(x)}, false); }
+torch::Tensor SubjectNet::logits(const std::vector<torch::Tensor>& inputs) {
+  return run(inputs, false);
+}
+torch::Tensor SubjectNet::forward(torch::Tensor x) { return run({std::move(x)}, true); }
 
 std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions) {

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> v{"conv2d", "max_pool2d", "dropout", "flatten", "dense"};
+  static const std::vector<std::string> v{"conv2d",    "max_pool2d",  "dropout", "flatten", "dense",
+                                          "embedding", "concatenate", "add",     "dot"};
   return v;
 }
 const std::vector<std::string>& activation_names() {
@@ -116,18 +117,38 @@ void set_regularizer(LayerSpec& layer, const std::string& name) {
 
 SubjectSpec parse_subject(const json& j, const std::string& origin) {
   check_keys(origin, "subject", j,
-             {"name", "source", "description", "dataset", "input_shape", "num_classes", "scale",
-              "layers", "loss", "optimizer", "batch_size", "epochs", "validation", "patience",
-              "metric", "mutation_layers"});
+             {"name", "source", "description", "dataset", "input_shape", "inputs", "num_classes",
+              "scale", "layers", "loss", "optimizer", "batch_size", "epochs", "validation",
+              "patience", "metric", "mutation_layers"});
   SubjectSpec s;
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
   PMT_THROW_IF(s.dataset.empty(), kData, "{}: missing \"dataset\"", origin);
-  s.input_shape = get<std::vector<std::int64_t>>(origin, "subject", j, "input_shape", {});
-  PMT_THROW_IF(s.input_shape.size() != 3 && s.input_shape.size() != 1, kData,
-               "{}: input_shape must be [channels, height, width] or [features]", origin);
-  for (auto d : s.input_shape)
-    PMT_THROW_IF(d <= 0, kData, "{}: input_shape must be positive", origin);
+  if (j.contains("inputs")) {
+    PMT_THROW_IF(j.contains("input_shape"), kData,
+                 "{}: give \"inputs\" (a graph) or \"input_shape\" (a stack), not both", origin);
+    PMT_THROW_IF(!j["inputs"].is_array() || j["inputs"].empty(), kData,
+                 "{}: \"inputs\" must be a non-empty list of {{\"name\", \"shape\"}}", origin);
+    for (const auto& ij : j["inputs"]) {
+      const std::string where = fmt::format("input {}", s.inputs.size());
+      check_keys(origin, where, ij, {"name", "shape"});
+      InputSpec in{get<std::string>(origin, where, ij, "name", ""),
+                   get<std::vector<std::int64_t>>(origin, where, ij, "shape", {})};
+      PMT_THROW_IF(in.name.empty(), kData, "{}: {}: missing \"name\"", origin, where);
+      PMT_THROW_IF(in.shape.empty(), kData, "{}: {}: missing \"shape\"", origin, where);
+      for (auto d : in.shape)
+        PMT_THROW_IF(d <= 0, kData, "{}: {}: shape must be positive", origin, where);
+      s.inputs.push_back(in);
+    }
+    s.input_shape = s.inputs[0].shape;
+  } else {
+    s.input_shape = get<std::vector<std::int64_t>>(origin, "subject", j, "input_shape", {});
+    PMT_THROW_IF(s.input_shape.size() != 3 && s.input_shape.size() != 1, kData,
+                 "{}: input_shape must be [channels, height, width] or [features]", origin);
+    for (auto d : s.input_shape)
+      PMT_THROW_IF(d <= 0, kData, "{}: input_shape must be positive", origin);
+    s.inputs = {{"input", s.input_shape}};
+  }
   s.num_classes = get<int>(origin, "subject", j, "num_classes", 10);
   PMT_THROW_IF(s.num_classes < 2, kData, "{}: num_classes must be >= 2", origin);
   s.scale = get<double>(origin, "subject", j, "scale", 255.0);
@@ -188,10 +209,10 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     check_name(origin, fmt::format("layer {}", i), "layer type", l.type, layer_types());
     const std::string where = layer_where(i, l.type);
     if (l.type == "conv2d" || l.type == "dense") {
-      check_keys(
-          origin, where, lj,
-          {"type", l.type == "dense" ? "units" : "filters", "kernel_size", "activation",
-           "kernel_initializer", "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
+      check_keys(origin, where, lj,
+                 {"type", "name", "inputs", l.type == "dense" ? "units" : "filters", "kernel_size",
+                  "activation", "kernel_initializer", "bias_initializer", "use_bias",
+                  "kernel_regularizer", "l1", "l2"});
       PMT_THROW_IF(l.type == "dense" && lj.contains("kernel_size"), kData,
                    "{}: {}: dense has no kernel_size", origin, where);
       l.units = get<int>(origin, where, lj, l.type == "dense" ? "units" : "filters", 0);
@@ -214,18 +235,37 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       PMT_THROW_IF(!(l.l1 >= 0 && l.l2 >= 0), kData, "{}: {}: l1 and l2 must be >= 0", origin,
                    where);
     } else if (l.type == "max_pool2d") {
-      check_keys(origin, where, lj, {"type", "pool_size"});
+      check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size"});
       l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
     } else if (l.type == "dropout") {
-      check_keys(origin, where, lj, {"type", "rate"});
+      check_keys(origin, where, lj, {"type", "name", "inputs", "rate"});
       l.rate = get<double>(origin, where, lj, "rate", 0.5);
       PMT_THROW_IF(!(l.rate >= 0 && l.rate <= 1), kData, "{}: {}: rate must be in [0, 1]", origin,
                    where);
+    } else if (l.type == "embedding") {
+      check_keys(origin, where, lj,
+                 {"type", "name", "inputs", "input_dim", "output_dim", "embeddings_initializer"});
+      l.input_dim = get<int>(origin, where, lj, "input_dim", 0);
+      l.units = get<int>(origin, where, lj, "output_dim", 0);
+      PMT_THROW_IF(l.input_dim < 1 || l.units < 1, kData,
+                   "{}: {}: input_dim and output_dim must be >= 1", origin, where);
+      // Keras' default "uniform" is RandomUniform(-0.05, 0.05)
+      l.kernel_initializer =
+          get<std::string>(origin, where, lj, "embeddings_initializer", "random_uniform");
+      check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
+      l.use_bias = false;
     } else {
-      check_keys(origin, where, lj, {"type"});
+      check_keys(origin, where, lj, {"type", "name", "inputs"});
     }
     PMT_THROW_IF(l.kernel[0] < 1 || l.kernel[1] < 1, kData, "{}: {}: sizes must be >= 1", origin,
                  where);
+    // Graph edges: by default the previous layer (or the single input).
+    l.name = get<std::string>(origin, where, lj, "name", fmt::format("layer{}", i));
+    const std::string previous = i == 0 ? s.inputs[0].name : s.layers.back().name;
+    PMT_THROW_IF(i == 0 && s.inputs.size() > 1 && !lj.contains("inputs"), kData,
+                 "{}: {}: the subject has several inputs: say which this layer reads (\"inputs\")",
+                 origin, where);
+    l.inputs = get<std::vector<std::string>>(origin, where, lj, "inputs", {previous});
     s.layers.push_back(l);
     ++i;
   }
@@ -250,12 +290,46 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   return s;
 }
 
+bool is_stack(const SubjectSpec& spec) {
+  if (spec.inputs.size() > 1) return false;
+  for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+    const std::string previous =
+        i == 0 ? (spec.inputs.empty() ? "input" : spec.inputs[0].name) : spec.layers[i - 1].name;
+    const LayerSpec& l = spec.layers[i];
+    if ((!l.name.empty() && l.name != fmt::format("layer{}", i)) ||
+        (!l.inputs.empty() && l.inputs != std::vector<std::string>{previous}))
+      return false;
+  }
+  return true;
+}
+
 std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
-  std::vector<std::vector<std::int64_t>> out;
-  std::vector<std::int64_t> shape = spec.input_shape;
+  using Shape = std::vector<std::int64_t>;
+  std::vector<Shape> out;
+  std::map<std::string, Shape> known;  // inputs and the layers seen so far, by name
+  for (const auto& in : spec.inputs)
+    PMT_THROW_IF(!known.emplace(in.name, in.shape).second, kData, "input '{}' is named twice",
+                 in.name);
+  if (spec.inputs.empty()) known["input"] = spec.input_shape;
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec& l = spec.layers[i];
     const std::string where = layer_where(i, l.type);
+    std::vector<Shape> in;
+    if (l.inputs.empty()) {
+      in.push_back(i == 0 ? spec.input_shape : out.back());
+    } else {
+      for (const auto& e : l.inputs) {
+        const auto it = known.find(e);
+        PMT_THROW_IF(it == known.end(), kData,
+                     "{}: reads '{}', which is neither an input nor an earlier layer", where, e);
+        in.push_back(it->second);
+      }
+    }
+    const bool merge = l.type == "concatenate" || l.type == "add" || l.type == "dot";
+    PMT_THROW_IF(!merge && in.size() != 1, kData, "{}: reads {} inputs, expected one", where,
+                 in.size());
+    PMT_THROW_IF(merge && in.size() < 2, kData, "{}: needs at least two inputs", where);
+    Shape shape = in[0];
     if (l.type == "conv2d" || l.type == "max_pool2d") {
       PMT_THROW_IF(shape.size() != 3, kData,
                    "{}: needs a [channels, height, width] input, got [{}]", where,
@@ -277,7 +351,30 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       std::int64_t n = 1;
       for (auto d : shape) n *= d;
       shape = {n};
+    } else if (l.type == "embedding") {
+      PMT_THROW_IF(shape.size() != 1, kData, "{}: needs a 1-D input of indices, got [{}]", where,
+                   fmt::join(shape, ", "));
+      shape = {shape[0], l.units};
+    } else if (l.type == "concatenate") {  // along the last axis, as Keras' default
+      for (std::size_t k = 1; k < in.size(); ++k) {
+        PMT_THROW_IF(in[k].size() != shape.size() ||
+                         !std::equal(shape.begin(), shape.end() - 1, in[k].begin()),
+                     kData, "{}: input shapes [{}] and [{}] differ beyond the last axis", where,
+                     fmt::join(shape, ", "), fmt::join(in[k], ", "));
+        shape.back() += in[k].back();
+      }
+    } else if (l.type == "add" || l.type == "dot") {
+      for (std::size_t k = 1; k < in.size(); ++k)
+        PMT_THROW_IF(in[k] != shape, kData, "{}: input shapes [{}] and [{}] differ", where,
+                     fmt::join(shape, ", "), fmt::join(in[k], ", "));
+      if (l.type == "dot") {
+        PMT_THROW_IF(in.size() != 2 || shape.size() != 1, kData,
+                     "{}: needs two 1-D inputs (Keras Dot(axes=1))", where);
+        shape = {1};
+      }
     }
+    PMT_THROW_IF(!l.name.empty() && !known.emplace(l.name, shape).second, kData,
+                 "{}: the name '{}' is already taken", where, l.name);
     out.push_back(shape);
   }
   return out;
@@ -311,9 +408,16 @@ fs::path builtin_subject_path(const std::string& name) {
 }
 
 json to_json(const SubjectSpec& s) {
+  const bool graph = !is_stack(s);
   json layers = json::array();
   for (const auto& l : s.layers) {
     json lj{{"type", l.type}};
+    if (graph) lj["name"] = l.name, lj["inputs"] = l.inputs;
+    if (l.type == "embedding") {
+      lj["input_dim"] = l.input_dim;
+      lj["output_dim"] = l.units;
+      lj["embeddings_initializer"] = l.kernel_initializer;
+    }
     if (l.type == "conv2d" || l.type == "dense") {
       lj[l.type == "dense" ? "units" : "filters"] = l.units;
       if (l.type == "conv2d") lj["kernel_size"] = l.kernel;
@@ -332,19 +436,18 @@ json to_json(const SubjectSpec& s) {
   }
   json opt{{"name", s.optimizer.name}, {"learning_rate", s.optimizer.learning_rate}};
   for (const auto& [k, v] : s.optimizer.params) opt[k] = v;
-  json j{{"name", s.name},
-         {"dataset", s.dataset},
-         {"input_shape", s.input_shape},
-         {"num_classes", s.num_classes},
-         {"scale", s.scale},
-         {"layers", layers},
-         {"loss", s.loss},
-         {"optimizer", opt},
-         {"batch_size", s.batch_size},
-         {"epochs", s.epochs},
-         {"patience", s.patience},
-         {"metric", s.metric}};
+  json j{{"name", s.name},         {"dataset", s.dataset},       {"num_classes", s.num_classes},
+         {"scale", s.scale},       {"layers", layers},           {"loss", s.loss},
+         {"optimizer", opt},       {"batch_size", s.batch_size}, {"epochs", s.epochs},
+         {"patience", s.patience}, {"metric", s.metric}};
   j["validation"] = s.validation;
+  if (graph) {
+    json inputs = json::array();
+    for (const auto& in : s.inputs) inputs.push_back({{"name", in.name}, {"shape", in.shape}});
+    j["inputs"] = inputs;
+  } else {
+    j["input_shape"] = s.input_shape;
+  }
   if (!s.mutation_layers.empty()) j["mutation_layers"] = s.mutation_layers;
   return j;
 }

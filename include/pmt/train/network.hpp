@@ -19,8 +19,10 @@ class SubjectNet : public torch::nn::Module {
  public:
   // Builds the layers and initialises them with the spec's Keras initialisers drawn from `gen`.
   SubjectNet(const SubjectSpec& spec, torch::Generator gen);
-  // Output of the last layer before its activation (logits when it is softmax).
+  // Output of the last layer before its activation (logits when it is softmax), from a batch of
+  // each input (a graph subject's inputs in spec order; a stack has one).
   torch::Tensor logits(torch::Tensor x);
+  torch::Tensor logits(const std::vector<torch::Tensor>& inputs);
   // Output after the last activation (class probabilities for softmax).
   torch::Tensor forward(torch::Tensor x);
   const SubjectSpec& spec() const { return spec_; }
@@ -30,12 +32,15 @@ class SubjectNet : public torch::nn::Module {
   torch::Generator& generator() { return gen_; }
 
  private:
-  torch::Tensor run(torch::Tensor x, bool last_activation);
+  torch::Tensor run(const std::vector<torch::Tensor>& inputs, bool last_activation);
   SubjectSpec spec_;
   torch::Generator gen_;
   std::vector<torch::nn::Conv2d> conv_;
   std::vector<torch::nn::Linear> dense_;
-  std::vector<int> slot_;  // per layer: its index in conv_ / dense_, or -1
+  std::vector<torch::nn::Embedding> embedding_;
+  std::vector<int> slot_;                // per layer: its index in conv_ / dense_ / embedding_
+  std::vector<std::vector<int>> edges_;  // per layer: what it reads (layer j >= 0, input k as
+                                         // -1 - k)
 };
 
 struct EpochStats {

@@ -18,8 +18,14 @@
 namespace pmt::train {
 
 struct LayerSpec {
-  std::string type;                 // conv2d, max_pool2d, dropout, flatten, dense
-  int units = 0;                    // dense: units; conv2d: filters
+  std::string type;  // conv2d, max_pool2d, dropout, flatten, dense, embedding, concatenate, add,
+                     // dot
+  // Graph form: the layer's name and the names of the inputs or earlier layers it reads (a
+  // stack leaves both empty: "layer<i>", reading the previous layer or the single input).
+  std::string name;
+  std::vector<std::string> inputs;
+  int input_dim = 0;                // embedding: vocabulary size (indices 0 .. input_dim - 1)
+  int units = 0;                    // dense: units; conv2d: filters; embedding: output_dim
   std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, max_pool2d pool_size
   double rate = 0.0;                // dropout
   std::string activation = "linear";
@@ -39,10 +45,19 @@ struct OptimizerSpec {
                                          // clipvalue: Keras gradient clipping (per tensor)
 };
 
+// One input of a graph subject: its name and the shape of one sample (channels first).
+struct InputSpec {
+  std::string name;
+  std::vector<std::int64_t> shape;
+};
+
 struct SubjectSpec {
   std::string name;
   std::string dataset;                    // mnist, fashion_mnist (datasets/<dataset>/ IDX files)
-  std::vector<std::int64_t> input_shape;  // per sample, channels first: {1, 28, 28}
+  std::vector<std::int64_t> input_shape;  // per sample, channels first: {1, 28, 28} (the first
+                                          // input's shape in the graph form)
+  // Graph form ("inputs" in the JSON): every input; a stack has one, named "input".
+  std::vector<InputSpec> inputs;
   int num_classes = 10;
   double scale = 255.0;  // pixels are divided by it
   std::vector<LayerSpec> layers;
@@ -80,8 +95,12 @@ SubjectSpec load_subject(const std::filesystem::path& path);
 std::filesystem::path builtin_subject_path(const std::string& name);
 nlohmann::json to_json(const SubjectSpec& spec);
 
+// True when the spec is a plain stack (one input, each layer reading the previous one).
+bool is_stack(const SubjectSpec& spec);
+
 // Output shape of every layer (channels first, without the batch dimension); throws naming the
-// layer whose input does not fit (e.g. a kernel larger than its input, dense before flatten).
+// layer whose input does not fit (e.g. a kernel larger than its input, dense before flatten), or
+// a graph edge that names no input or earlier layer. The last layer is the output.
 std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec);
 
 }  // namespace pmt::train
