@@ -3,10 +3,13 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/train/subject.hpp"
 
 namespace pmt::train {
 
@@ -96,9 +99,14 @@ void write_idx(const fs::path& path, const IdxArray& a) {
   io::write_file_atomic(path, s);
 }
 
-std::int64_t Dataset::sample_size() const {
+std::int64_t Dataset::size() const {
+  return regression() ? static_cast<std::int64_t>(t.size()) / target_dim
+                      : static_cast<std::int64_t>(y.size());
+}
+
+std::int64_t Dataset::sample_size(std::size_t k) const {
   std::int64_t n = 1;
-  for (auto d : sample_shape) n *= d;
+  for (auto d : inputs.at(k).shape) n *= d;
   return n;
 }
 
@@ -110,15 +118,33 @@ Dataset Dataset::slice(std::int64_t begin, std::int64_t end) const {
 
 Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   Dataset d;
-  d.sample_shape = sample_shape;
-  const std::int64_t n = sample_size();
-  d.x.resize(indices.size() * static_cast<std::size_t>(n));
-  d.y.reserve(indices.size());
-  for (std::size_t k = 0; k < indices.size(); ++k) {
-    std::memcpy(d.x.data() + k * n, x.data() + indices[k] * n, sizeof(float) * n);
-    d.y.push_back(y[indices[k]]);
+  d.target_dim = target_dim;
+  d.classes = classes;
+  const auto rows = [&](const auto& from, auto& to, std::int64_t width) {
+    to.resize(indices.size() * static_cast<std::size_t>(width));
+    for (std::size_t k = 0; k < indices.size(); ++k)
+      std::memcpy(to.data() + k * width, from.data() + indices[k] * width,
+                  sizeof(from[0]) * static_cast<std::size_t>(width));
+  };
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    d.inputs.push_back({inputs[k].shape, {}});
+    rows(inputs[k].x, d.inputs[k].x, sample_size(k));
+  }
+  if (regression()) {
+    rows(t, d.t, target_dim);
+  } else {
+    rows(y, d.y, 1);
   }
   return d;
+}
+
+void Dataset::append(const Dataset& other) {
+  PMT_THROW_IF(other.inputs.size() != inputs.size() || other.target_dim != target_dim, kData,
+               "cannot append a dataset of another kind");
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    inputs[k].x.insert(inputs[k].x.end(), other.inputs[k].x.begin(), other.inputs[k].x.end());
+  y.insert(y.end(), other.y.begin(), other.y.end());
+  t.insert(t.end(), other.t.begin(), other.t.end());
 }
 
 Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
@@ -129,15 +155,16 @@ Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
                "{}: {} images but {} labels", origin, images.dims.empty() ? 0 : images.dims[0],
                labels.dims[0]);
   Dataset d;
-  d.sample_shape = sample_shape;
+  d.inputs = {{sample_shape, {}}};
   std::int64_t per = 1;
   for (std::size_t i = 1; i < images.dims.size(); ++i) per *= images.dims[i];
   PMT_THROW_IF(per != d.sample_size(), kData,
                "{}: images have {} values each but the subject's input_shape needs {}", origin, per,
                d.sample_size());
-  d.x.resize(images.data.size());
+  std::vector<float>& x = d.inputs[0].x;
+  x.resize(images.data.size());
   const float inv = static_cast<float>(1.0 / scale);
-  for (std::size_t i = 0; i < images.data.size(); ++i) d.x[i] = images.data[i] * inv;
+  for (std::size_t i = 0; i < images.data.size(); ++i) x[i] = images.data[i] * inv;
   d.y.assign(labels.data.begin(), labels.data.end());
   for (auto v : d.y)
     PMT_THROW_IF(v >= num_classes, kData, "{}: label {} out of range (num_classes {})", origin, v,
@@ -180,6 +207,100 @@ Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>&
                      double scale, int num_classes) {
   return make_dataset(read_idx(files.images), read_idx(files.labels), sample_shape, scale,
                       num_classes, files.images.string());
+}
+
+namespace {
+
+std::string with_split(std::string name, const std::string& split) {
+  for (auto pos = name.find("{split}"); pos != std::string::npos; pos = name.find("{split}"))
+    name.replace(pos, 7, split);
+  return name;
+}
+
+ArrayData read_npy_array(const fs::path& path) {
+  const io::NpyArray a = io::read_npy(path);
+  ArrayData out;
+  for (auto d : a.shape) out.shape.push_back(static_cast<std::int64_t>(d));
+  out.data.assign(a.data.begin(), a.data.end());
+  out.origin = path.string();
+  return out;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  return fmt::format("({})", fmt::join(shape, ", "));
+}
+
+}  // namespace
+
+Dataset make_dataset(const SubjectSpec& spec, std::vector<ArrayData> inputs, ArrayData targets) {
+  PMT_THROW_IF(inputs.size() != spec.inputs.size(), kData, "{}: {} input arrays for {} inputs",
+               targets.origin, inputs.size(), spec.inputs.size());
+  PMT_THROW_IF(targets.shape.empty(), kData, "{}: the targets are a scalar", targets.origin);
+  const std::int64_t n = targets.shape[0];
+  Dataset d;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    ArrayData& a = inputs[k];
+    const InputSpec& in = spec.inputs[k];
+    PMT_THROW_IF(a.shape.empty() || a.shape[0] != n, kData,
+                 "{}: {} samples, but the targets {} have {}: inputs and targets must have one "
+                 "row per sample",
+                 a.origin, a.shape.empty() ? 0 : a.shape[0], targets.origin, n);
+    std::int64_t per = 1, want = 1;
+    for (std::size_t i = 1; i < a.shape.size(); ++i) per *= a.shape[i];
+    for (auto v : in.shape) want *= v;
+    PMT_THROW_IF(per != want, kData,
+                 "{}: shape {} does not fit input '{}' of shape ({}) per sample", a.origin,
+                 shape_text(a.shape), in.name, fmt::join(in.shape, ", "));
+    const float inv = static_cast<float>(1.0 / in.scale);
+    for (float& v : a.data) {
+      PMT_THROW_IF(!std::isfinite(v), kData, "{}: contains NaN or infinite values", a.origin);
+      v *= inv;
+    }
+    d.inputs.push_back({in.shape, std::move(a.data)});
+  }
+  const std::int64_t width = targets.shape.size() > 1 ? targets.shape[1] : 1;
+  PMT_THROW_IF(targets.shape.size() > 2, kData, "{}: targets must be 1-D or 2-D, got {}",
+               targets.origin, shape_text(targets.shape));
+  for (float v : targets.data)
+    PMT_THROW_IF(!std::isfinite(v), kData, "{}: contains NaN or infinite values", targets.origin);
+  if (spec.task == "regression") {
+    PMT_THROW_IF(width != spec.num_classes, kData,
+                 "{}: {} target columns, but the subject has {} outputs", targets.origin, width,
+                 spec.num_classes);
+    d.target_dim = width;
+    d.t = std::move(targets.data);
+    d.classes = spec.classes;
+    return d;
+  }
+  // Classification: class indices, or one-hot rows (their argmax).
+  PMT_THROW_IF(width != 1 && width != spec.num_classes, kData,
+               "{}: targets {} are neither class indices nor one-hot rows of {} classes",
+               targets.origin, shape_text(targets.shape), spec.num_classes);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* row = targets.data.data() + i * width;
+    const float label =
+        width == 1 ? row[0] : static_cast<float>(std::max_element(row, row + width) - row);
+    PMT_THROW_IF(
+        label < 0 || label >= static_cast<float>(spec.num_classes) || label != std::floor(label),
+        kData, "{}: target {} of sample {} is not a class index below {}", targets.origin, label, i,
+        spec.num_classes);
+    d.y.push_back(static_cast<std::int64_t>(label));
+  }
+  return d;
+}
+
+Dataset load_split(const SubjectSpec& spec, const fs::path& data_dir, const std::string& split) {
+  const fs::path dir = data_dir / spec.dataset;
+  if (spec.data.format == "idx")
+    return load_dataset(locate_dataset(spec.dataset, data_dir, split), spec.input_shape,
+                        spec.inputs.at(0).scale, spec.num_classes);
+  PMT_THROW_IF(spec.data.format != "npy", kData, "subject '{}': data format '{}' not supported",
+               spec.name, spec.data.format);
+  std::vector<ArrayData> inputs;
+  for (const auto& name : spec.data.inputs)
+    inputs.push_back(read_npy_array(dir / with_split(name, split)));
+  return make_dataset(spec, std::move(inputs),
+                      read_npy_array(dir / with_split(spec.data.targets, split)));
 }
 
 }  // namespace pmt::train

@@ -98,6 +98,19 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   PMT_THROW(kData, "unknown activation '{}' (valid: {})", name, join_names(activation_names()));
 }
 
+// DeepCrime's lenet angle (test_models/lenet.py angle_loss_fn; PMT's generate_acc_files_lenet.py):
+// the two columns are spherical angles (a0, a1) -> (sin a0 cos a1, sin a0 sin a1, cos a0); the
+// error is acos of the cosine between prediction and truth, clipped to [-0.99999, 0.99999].
+torch::Tensor angular_error(const torch::Tensor& p, const torch::Tensor& y) {
+  const auto unit = [](const torch::Tensor& a) {
+    const torch::Tensor a0 = a.select(1, 0), a1 = a.select(1, 1);
+    return torch::stack({a0.sin() * a1.cos(), a0.sin() * a1.sin(), a0.cos()}, 1);
+  };
+  const torch::Tensor u = unit(p), v = unit(y);
+  const torch::Tensor cosine = (u * v).sum(1) / (u.norm(2, 1) * v.norm(2, 1));
+  return torch::acos(cosine.clamp(-0.99999, 0.99999));
+}
+
 // Keras losses on the network output `p` (after the last activation) against one-hot `y`:
 // mean over the last axis (or its sum, for the cross-entropies) then over the batch.
 torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y) {
@@ -137,28 +150,61 @@ torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const 
     return (yc * torch::log(yc / pc)).sum(-1).mean();
   }
   if (name == "poisson") return mean_last(p - y * torch::log(p + kEps));
+  if (name == "angle_loss") return angular_error(p, y).mean();
   PMT_THROW(kData, "unknown loss '{}' (valid: {})", name, join_names(loss_names()));
 }
 
-// Loss of a batch from the last layer's pre-activation output. Softmax + categorical
-// cross-entropy is computed from the logits, as TF 2.3's Keras does.
+// Loss of a batch from the last layer's pre-activation output against the targets (class
+// indices, or target rows for regression). Softmax + categorical cross-entropy is computed from
+// the logits, as TF 2.3's Keras does.
 torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
-                         const torch::Tensor& labels) {
+                         const torch::Tensor& target) {
   const std::string& last = spec.layers.back().activation;
+  if (spec.task == "regression") return keras_loss(spec.loss, activate(logits, last), target);
   if (spec.loss == "categorical_crossentropy" && last == "softmax")
-    return torch::nll_loss(torch::log_softmax(logits, 1), labels);
-  const torch::Tensor y = torch::one_hot(labels, spec.num_classes).to(torch::kFloat);
+    return torch::nll_loss(torch::log_softmax(logits, 1), target);
+  const torch::Tensor y = torch::one_hot(target, spec.num_classes).to(torch::kFloat);
   return keras_loss(spec.loss, activate(logits, last), y);
 }
 
-torch::Tensor as_tensor(const Dataset& d) {
-  std::vector<int64_t> shape{d.size()};
-  shape.insert(shape.end(), d.sample_shape.begin(), d.sample_shape.end());
-  return torch::from_blob(const_cast<float*>(d.x.data()), shape, torch::kFloat);
+// Per sample: 1 when the subject's metric counts the output as right (the class is predicted;
+// the angular error is below the threshold; every target is within the threshold).
+torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
+                          const torch::Tensor& target) {
+  const Metric m = parse_metric(spec.metric);
+  if (m.kind == "accuracy") return logits.argmax(1).eq(target);
+  const torch::Tensor p = activate(logits, spec.layers.back().activation);
+  if (m.kind == "angle_below") return angular_error(p, target) < m.threshold * M_PI / 180.0;
+  return ((p - target).abs() <= m.threshold).all(1);
 }
 
-torch::Tensor labels_tensor(const Dataset& d) {
+std::vector<torch::Tensor> input_tensors(const Dataset& d) {
+  std::vector<torch::Tensor> out;
+  for (const auto& in : d.inputs) {
+    std::vector<int64_t> shape{d.size()};
+    shape.insert(shape.end(), in.shape.begin(), in.shape.end());
+    out.push_back(torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat));
+  }
+  return out;
+}
+
+torch::Tensor target_tensor(const Dataset& d) {
+  if (d.regression())
+    return torch::from_blob(const_cast<float*>(d.t.data()), {d.size(), d.target_dim},
+                            torch::kFloat);
   return torch::from_blob(const_cast<int64_t*>(d.y.data()), {d.size()}, torch::kLong);
+}
+
+std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& xs, const torch::Tensor& idx) {
+  std::vector<torch::Tensor> out;
+  for (const auto& x : xs) out.push_back(x.index_select(0, idx));
+  return out;
+}
+
+std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& xs, int64_t begin, int64_t end) {
+  std::vector<torch::Tensor> out;
+  for (const auto& x : xs) out.push_back(x.slice(0, begin, end));
+  return out;
 }
 
 // Keras (TF 2.3) gradient clipping, applied to each gradient tensor on its own: clipnorm scales
@@ -265,7 +311,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     } else if (l.type == "add") {
       for (std::size_t k = 1; k < edges_[i].size(); ++k) x = x + value(edges_[i][k]);
     } else if (l.type == "dot") {
-      x = (x * value(edges_[i][1])).sum(-1, true);
+      const torch::Tensor product = x * value(edges_[i][1]);
+      x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);
     }
     if ((l.type == "conv2d" || l.type == "dense") && (!last || last_activation))
       x = activate(x, l.activation);
@@ -297,19 +344,22 @@ std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions) {
   torch::NoGradGuard no_grad;
   net.eval();
-  const torch::Tensor x = as_tensor(data), y = labels_tensor(data);
+  const std::vector<torch::Tensor> x = input_tensors(data);
+  const torch::Tensor y = target_tensor(data);
   double loss = 0;
   int64_t correct = 0;
   if (predictions) predictions->clear();
-  const int64_t step = 1000;
+  const int64_t step = net.spec().eval_batch_size;
   for (int64_t start = 0; start < data.size(); start += step) {
     const int64_t end = std::min(data.size(), start + step);
-    const torch::Tensor out = net.logits(x.slice(0, start, end));
+    const torch::Tensor out = net.logits(rows(x, start, end));
     const torch::Tensor yb = y.slice(0, start, end);
     loss += batch_loss(net.spec(), out, yb).item<double>() * double(end - start);
-    const torch::Tensor pred = out.argmax(1);
-    correct += pred.eq(yb).sum().item<int64_t>();
+    const torch::Tensor hits = metric_hits(net.spec(), out, yb);
+    correct += hits.sum().item<int64_t>();
     if (predictions) {
+      const torch::Tensor pred =
+          (net.spec().task == "regression" ? hits : out.argmax(1)).to(torch::kLong).contiguous();
       const int64_t* p = pred.data_ptr<int64_t>();
       predictions->insert(predictions->end(), p, p + (end - start));
     }
@@ -331,7 +381,8 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
   const double clipnorm = option("clipnorm"), clipvalue = option("clipvalue");
   const auto t0 = std::chrono::steady_clock::now();
   TrainResult result;
-  const torch::Tensor x = as_tensor(train), y = labels_tensor(train);
+  const std::vector<torch::Tensor> x = input_tensors(train);
+  const torch::Tensor y = target_tensor(train);
   double best = std::numeric_limits<double>::infinity();
   int wait = 0;
   for (int epoch = 1; epoch <= spec.epochs; ++epoch) {
@@ -343,7 +394,8 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
     for (int64_t start = 0; start < train.size(); start += spec.batch_size) {
       const int64_t end = std::min(train.size(), start + int64_t(spec.batch_size));
       const torch::Tensor idx = order.slice(0, start, end);
-      const torch::Tensor xb = x.index_select(0, idx), yb = y.index_select(0, idx);
+      const std::vector<torch::Tensor> xb = rows(x, idx);
+      const torch::Tensor yb = y.index_select(0, idx);
       optimizer->zero_grad();
       const torch::Tensor out = net.logits(xb);
       torch::Tensor loss = batch_loss(spec, out, yb);
@@ -353,7 +405,7 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
       clip_gradients(params, clipnorm, clipvalue);
       optimizer->step();
       loss_sum += loss.item<double>() * double(end - start);
-      correct += out.argmax(1).eq(yb).sum().item<int64_t>();
+      correct += metric_hits(spec, out.detach(), yb).sum().item<int64_t>();
     }
     EpochStats s;
     s.epoch = epoch;

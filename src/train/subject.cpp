@@ -2,6 +2,7 @@
 #include "pmt/train/subject.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "pmt/error.hpp"
@@ -50,7 +51,8 @@ const std::vector<std::string>& loss_names() {
                                           "categorical_crossentropy",
                                           "binary_crossentropy",
                                           "kullback_leibler_divergence",
-                                          "poisson"};
+                                          "poisson",
+                                          "angle_loss"};
   return v;
 }
 
@@ -119,7 +121,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   check_keys(origin, "subject", j,
              {"name", "source", "description", "dataset", "input_shape", "inputs", "num_classes",
               "scale", "layers", "loss", "optimizer", "batch_size", "epochs", "validation",
-              "patience", "metric", "mutation_layers"});
+              "patience", "metric", "mutation_layers", "task", "outputs", "classes", "data",
+              "eval_batch_size"});
   SubjectSpec s;
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
@@ -131,9 +134,11 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
                  "{}: \"inputs\" must be a non-empty list of {{\"name\", \"shape\"}}", origin);
     for (const auto& ij : j["inputs"]) {
       const std::string where = fmt::format("input {}", s.inputs.size());
-      check_keys(origin, where, ij, {"name", "shape"});
+      check_keys(origin, where, ij, {"name", "shape", "scale"});
       InputSpec in{get<std::string>(origin, where, ij, "name", ""),
-                   get<std::vector<std::int64_t>>(origin, where, ij, "shape", {})};
+                   get<std::vector<std::int64_t>>(origin, where, ij, "shape", {}),
+                   get<double>(origin, where, ij, "scale", 1.0)};
+      PMT_THROW_IF(!(in.scale > 0), kData, "{}: {}: scale must be > 0", origin, where);
       PMT_THROW_IF(in.name.empty(), kData, "{}: {}: missing \"name\"", origin, where);
       PMT_THROW_IF(in.shape.empty(), kData, "{}: {}: missing \"shape\"", origin, where);
       for (auto d : in.shape)
@@ -149,10 +154,47 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       PMT_THROW_IF(d <= 0, kData, "{}: input_shape must be positive", origin);
     s.inputs = {{"input", s.input_shape}};
   }
-  s.num_classes = get<int>(origin, "subject", j, "num_classes", 10);
-  PMT_THROW_IF(s.num_classes < 2, kData, "{}: num_classes must be >= 2", origin);
-  s.scale = get<double>(origin, "subject", j, "scale", 255.0);
+  s.task = get<std::string>(origin, "subject", j, "task", "classification");
+  check_name(origin, "task", "task", s.task, {"classification", "regression"});
+  if (s.task == "classification") {
+    PMT_THROW_IF(j.contains("outputs") || j.contains("classes"), kData,
+                 "{}: \"outputs\" and \"classes\" are for regression subjects", origin);
+    s.num_classes = get<int>(origin, "subject", j, "num_classes", 10);
+    PMT_THROW_IF(s.num_classes < 2, kData, "{}: num_classes must be >= 2", origin);
+  } else {
+    PMT_THROW_IF(j.contains("num_classes"), kData,
+                 "{}: a regression subject gives \"outputs\" (target columns), not num_classes",
+                 origin);
+    s.num_classes = get<int>(origin, "subject", j, "outputs", 1);
+    PMT_THROW_IF(s.num_classes < 1, kData, "{}: outputs must be >= 1", origin);
+    s.classes = get<std::string>(origin, "subject", j, "classes", "std_buckets");
+    check_name(origin, "classes", "classes rule", s.classes, {"std_buckets", "values"});
+  }
+  s.scale = get<double>(origin, "subject", j, "scale", j.contains("inputs") ? 1.0 : 255.0);
   PMT_THROW_IF(!(s.scale > 0), kData, "{}: scale must be > 0", origin);
+  if (!j.contains("inputs")) s.inputs[0].scale = s.scale;
+  s.eval_batch_size = get<int>(origin, "subject", j, "eval_batch_size", 1000);
+  PMT_THROW_IF(s.eval_batch_size < 1, kData, "{}: eval_batch_size must be >= 1", origin);
+  const json data = j.value("data", json::object());
+  check_keys(origin, "data", data, {"format", "file", "inputs", "targets"});
+  s.data.format = get<std::string>(origin, "data", data, "format", "idx");
+  check_name(origin, "data", "data format", s.data.format, {"idx", "npy", "hdf5"});
+  s.data.file = get<std::string>(origin, "data", data, "file", "");
+  s.data.inputs = get<std::vector<std::string>>(origin, "data", data, "inputs", {});
+  s.data.targets = get<std::string>(origin, "data", data, "targets", "");
+  if (s.data.format == "idx") {
+    PMT_THROW_IF(s.inputs.size() != 1 || s.task != "classification", kData,
+                 "{}: IDX data feeds one-input classification subjects; declare \"data\" "
+                 "(npy or hdf5) for this one",
+                 origin);
+  } else {
+    PMT_THROW_IF(s.data.inputs.size() != s.inputs.size() || s.data.targets.empty(), kData,
+                 "{}: data: give one entry in \"inputs\" per subject input ({}) and "
+                 "\"targets\"",
+                 origin, s.inputs.size());
+    PMT_THROW_IF(s.data.format == "hdf5" && s.data.file.empty(), kData,
+                 "{}: data: hdf5 needs \"file\" (e.g. \"{{split}}.h5\")", origin);
+  }
   s.loss = get<std::string>(origin, "subject", j, "loss", "categorical_crossentropy");
   check_name(origin, "loss", "loss", s.loss, loss_names());
   s.batch_size = get<int>(origin, "subject", j, "batch_size", 32);
@@ -162,7 +204,16 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   s.patience = get<int>(origin, "subject", j, "patience", 0);
   PMT_THROW_IF(s.patience < 0, kData, "{}: patience must be >= 0", origin);
   s.metric = get<std::string>(origin, "subject", j, "metric", "accuracy");
-  check_name(origin, "metric", "metric", s.metric, {"accuracy"});
+  try {
+    const Metric m = parse_metric(s.metric);
+    PMT_THROW_IF((m.kind == "accuracy") != (s.task == "classification"), kData,
+                 "{}: metric '{}' does not suit a {} subject", origin, s.metric, s.task);
+    PMT_THROW_IF(m.kind == "angle_below" && s.num_classes != 2, kData,
+                 "{}: metric '{}' needs two outputs (spherical angles)", origin, s.metric);
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind(origin, 0) == 0) throw;
+    PMT_THROW(kData, "{}: {}", origin, e.what());
+  }
   if (j.contains("validation") && j["validation"].is_number()) {
     s.validation = fmt::format("{}", j["validation"].get<double>());
   } else {
@@ -255,7 +306,10 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
       l.use_bias = false;
     } else {
-      check_keys(origin, where, lj, {"type", "name", "inputs"});
+      check_keys(origin, where, lj, {"type", "name", "inputs", "axes"});
+      PMT_THROW_IF(lj.contains("axes") && (l.type != "dot" || lj["axes"] != "all"), kData,
+                   "{}: {}: \"axes\" is only \"all\", on a dot layer", origin, where);
+      l.dot_all = lj.contains("axes");
     }
     PMT_THROW_IF(l.kernel[0] < 1 || l.kernel[1] < 1, kData, "{}: {}: sizes must be >= 1", origin,
                  where);
@@ -288,6 +342,23 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     PMT_THROW(kData, "{}: {}", origin, e.what());
   }
   return s;
+}
+
+Metric parse_metric(const std::string& text) {
+  if (text == "accuracy") return {"accuracy", 0};
+  for (const char* kind : {"angle_below", "abs_error_below"}) {
+    const std::string prefix = std::string(kind) + "_";
+    if (text.rfind(prefix, 0) != 0) continue;
+    const std::string number = text.substr(prefix.size());
+    double v = 0;
+    const auto r = std::from_chars(number.data(), number.data() + number.size(), v);
+    PMT_THROW_IF(r.ec != std::errc() || r.ptr != number.data() + number.size() || !(v > 0), kData,
+                 "metric '{}': the threshold must be a number > 0", text);
+    return {kind, v};
+  }
+  PMT_THROW(kData,
+            "unknown metric '{}' (valid: accuracy, angle_below_<degrees>, abs_error_below_<x>)",
+            text);
 }
 
 bool is_stack(const SubjectSpec& spec) {
@@ -363,6 +434,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                      fmt::join(shape, ", "), fmt::join(in[k], ", "));
         shape.back() += in[k].back();
       }
+    } else if (l.type == "dot" && l.dot_all) {
+      PMT_THROW_IF(in.size() != 2 || in[0] != in[1], kData, "{}: needs two inputs of one shape",
+                   where);
+      shape = {1};
     } else if (l.type == "add" || l.type == "dot") {
       for (std::size_t k = 1; k < in.size(); ++k)
         PMT_THROW_IF(in[k] != shape, kData, "{}: input shapes [{}] and [{}] differ", where,
@@ -413,6 +488,7 @@ json to_json(const SubjectSpec& s) {
   for (const auto& l : s.layers) {
     json lj{{"type", l.type}};
     if (graph) lj["name"] = l.name, lj["inputs"] = l.inputs;
+    if (l.dot_all) lj["axes"] = "all";
     if (l.type == "embedding") {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;
@@ -441,9 +517,22 @@ json to_json(const SubjectSpec& s) {
          {"optimizer", opt},       {"batch_size", s.batch_size}, {"epochs", s.epochs},
          {"patience", s.patience}, {"metric", s.metric}};
   j["validation"] = s.validation;
+  if (s.task != "classification") {
+    j.erase("num_classes");
+    j["task"] = s.task;
+    j["outputs"] = s.num_classes;
+    j["classes"] = s.classes;
+  }
+  if (s.data.format != "idx") {
+    json data{{"format", s.data.format}, {"inputs", s.data.inputs}, {"targets", s.data.targets}};
+    if (!s.data.file.empty()) data["file"] = s.data.file;
+    j["data"] = data;
+  }
+  if (s.eval_batch_size != 1000) j["eval_batch_size"] = s.eval_batch_size;
   if (graph) {
     json inputs = json::array();
-    for (const auto& in : s.inputs) inputs.push_back({{"name", in.name}, {"shape", in.shape}});
+    for (const auto& in : s.inputs)
+      inputs.push_back({{"name", in.name}, {"shape", in.shape}, {"scale", in.scale}});
     j["inputs"] = inputs;
   } else {
     j["input_shape"] = s.input_shape;

@@ -184,12 +184,9 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     return summary;
   }
   // Everything that can fail on bad input is checked before the first instance trains.
-  const Dataset train_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "train"),
-                                          c.spec.input_shape, c.spec.scale, c.spec.num_classes);
+  const Dataset train_data = load_split(c.spec, c.data_dir, "train");
   Dataset test_data;
-  if (c.spec.validation == "test")
-    test_data = load_dataset(locate_dataset(c.spec.dataset, c.data_dir, "test"), c.spec.input_shape,
-                             c.spec.scale, c.spec.num_classes);
+  if (c.spec.validation == "test") test_data = load_split(c.spec, c.data_dir, "test");
   fs::create_directories(c.folder);
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
@@ -289,14 +286,15 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                c.folder.string());
   std::sort(found.begin(), found.end());
 
-  DatasetFiles files;
+  Dataset test;
   if (o.test_set.empty()) {
-    files = locate_dataset(c.spec.dataset, c.data_dir, "test");
+    test = load_split(c.spec, c.data_dir, "test");
   } else {
+    DatasetFiles files;
     files.images = o.test_set;
     files.labels = o.test_labels.empty() ? labels_for_images(o.test_set) : fs::path(o.test_labels);
+    test = load_dataset(files, c.spec.input_shape, c.spec.inputs.at(0).scale, c.spec.num_classes);
   }
-  const Dataset test = load_dataset(files, c.spec.input_shape, c.spec.scale, c.spec.num_classes);
 
   // Columns 0..max instance; a gap (an instance whose training is missing) is an empty cell.
   const int columns = found.back() + 1;
@@ -324,7 +322,9 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   std::vector<std::vector<std::string>> rows(test.size());
   for (std::int64_t s = 0; s < test.size(); ++s) {
     rows[s].reserve(columns + 1);
-    rows[s].push_back(std::to_string(test.y[s]));
+    // classification: the true label; regression: the test input's index (each instance's cell
+    // is then 1 when the metric counts its output as right, else 0)
+    rows[s].push_back(std::to_string(test.regression() ? s : test.y[s]));
     for (int i = 0; i < columns; ++i)
       rows[s].push_back(predictions[i].empty() ? "" : std::to_string(predictions[i][s]));
   }

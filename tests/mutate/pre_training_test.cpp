@@ -15,14 +15,14 @@ namespace {
 
 Dataset tiny() {
   Dataset d;
-  d.sample_shape = {1, 2, 2};
+  d.inputs = {{{1, 2, 2}, {}}};
   const std::vector<std::int64_t> labels{0, 1, 0, 2, 0, 1, 0, 2, 0, 1,
                                          0, 2, 0, 1, 0, 2, 0, 1, 0, 1};
   for (std::size_t i = 0; i < labels.size(); ++i) {
     d.y.push_back(labels[i]);
     // distinct, non-constant images so that std(x_i) > 0 and samples are recognisable
     for (int k = 0; k < 4; ++k)
-      d.x.push_back(static_cast<float>(i) + 0.25f * static_cast<float>(k));
+      d.inputs[0].x.push_back(static_cast<float>(i) + 0.25f * static_cast<float>(k));
   }
   return d;
 }
@@ -43,7 +43,7 @@ TEST_CASE("change_label relabels pct% of the most frequent class only", "[mutati
     }
   }
   CHECK(changed == 5);  // int(10 * 50 / 100)
-  CHECK(m.x == d.x);
+  CHECK(m.inputs[0].x == d.inputs[0].x);
 }
 
 TEST_CASE("delete_training_data deletes pct% of every class", "[mutation]") {
@@ -52,9 +52,9 @@ TEST_CASE("delete_training_data deletes pct% of every class", "[mutation]") {
   CHECK(class_counts(m) == std::vector<std::int64_t>{5, 3, 2});
   // survivors keep their images and their order
   for (std::int64_t i = 0; i < m.size(); ++i) {
-    const auto orig = static_cast<std::size_t>(m.x[i * 4]);
+    const auto orig = static_cast<std::size_t>(m.inputs[0].x[i * 4]);
     CHECK(tiny().y[orig] == m.y[i]);
-    if (i > 0) CHECK(m.x[i * 4] > m.x[(i - 1) * 4]);
+    if (i > 0) CHECK(m.inputs[0].x[i * 4] > m.inputs[0].x[(i - 1) * 4]);
   }
   auto r2 = rng();
   CHECK(class_counts(delete_training_data(tiny(), 30, r2)) ==
@@ -72,10 +72,11 @@ TEST_CASE("add_noise perturbs pct% of the samples by their own std", "[mutation]
   int noisy = 0;
   for (std::int64_t i = 0; i < d.size(); ++i) {
     bool diff = false;
-    for (int k = 0; k < 4; ++k) diff = diff || m.x[i * 4 + k] != d.x[i * 4 + k];
+    for (int k = 0; k < 4; ++k) diff = diff || m.inputs[0].x[i * 4 + k] != d.inputs[0].x[i * 4 + k];
     noisy += diff;
     // std of a sample is 0.2795 (values v, v+.25, v+.5, v+.75); noise sd = 0.14: 6 sd = 0.84
-    for (int k = 0; k < 4; ++k) CHECK(std::abs(m.x[i * 4 + k] - d.x[i * 4 + k]) < 0.84);
+    for (int k = 0; k < 4; ++k)
+      CHECK(std::abs(m.inputs[0].x[i * 4 + k] - d.inputs[0].x[i * 4 + k]) < 0.84);
   }
   CHECK(noisy == 10);
   CHECK(m.y == d.y);
@@ -87,7 +88,7 @@ TEST_CASE("make_output_classes_overlap copies pct% of the top class as the secon
   REQUIRE(m.size() == d.size() + 5);
   for (std::int64_t i = d.size(); i < m.size(); ++i) {
     CHECK(m.y[i] == 1);  // second most frequent class
-    const auto orig = static_cast<std::size_t>(m.x[i * 4]);
+    const auto orig = static_cast<std::size_t>(m.inputs[0].x[i * 4]);
     CHECK(d.y[orig] == 0);  // a copy of a most-frequent-class sample
   }
 }
@@ -99,10 +100,10 @@ TEST_CASE("operators are reproducible from the stream", "[mutation]") {
 
 TEST_CASE("TCL and TCO break frequency ties towards the larger label, as DeepCrime", "[mutation]") {
   Dataset d;
-  d.sample_shape = {1};
+  d.inputs = {{{1}, {}}};
   for (int i = 0; i < 12; ++i) {
     d.y.push_back(i % 3);  // balanced: 4 samples of each class
-    d.x.push_back(static_cast<float>(i));
+    d.inputs[0].x.push_back(static_cast<float>(i));
   }
   auto r = rng();
   const Dataset tcl = change_label(d, 100, r);
@@ -113,7 +114,7 @@ TEST_CASE("TCL and TCO break frequency ties towards the larger label, as DeepCri
   const Dataset tco = make_output_classes_overlap(d, 50, r);
   REQUIRE(tco.size() == 14);
   CHECK(tco.y[12] == 1);  // copies of class 2 labelled as class 1
-  CHECK(d.y[static_cast<std::size_t>(tco.x[12])] == 2);
+  CHECK(d.y[static_cast<std::size_t>(tco.inputs[0].x[12])] == 2);
 }
 
 TEST_CASE(

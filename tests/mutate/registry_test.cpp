@@ -180,7 +180,8 @@ TEST_CASE("unknown mutations and bad parameters are usage errors", "[registry]")
   CHECK(make_mutation("change_label", "3.12", s).folder() == "change_label_3.12");
 }
 
-TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a subject", "[registry]") {
+TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a subject",
+          "[registry]") {
   const SubjectSpec s = mnist();
   const auto list = registry_json(&s);
   REQUIRE(list.size() == 24);

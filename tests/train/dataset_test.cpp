@@ -76,7 +76,7 @@ TEST_CASE("datasets are located under <data-dir>/<dataset>, plain or .gz", "[idx
   CHECK(pmt::train::labels_for_images(files.images).filename() == "train-labels-idx1-ubyte");
   const auto set = pmt::train::load_dataset(files, {1, 2, 2}, 255.0, 2);
   CHECK(set.size() == 3);
-  CHECK(set.x[1] == Approx(20.0 / 255));
+  CHECK(set.inputs[0].x[1] == Approx(20.0 / 255));
   CHECK(set.y == std::vector<std::int64_t>{0, 1, 1});
   REQUIRE_THROWS_WITH(pmt::train::load_dataset(files, {1, 3, 3}, 255.0, 2),
                       Catch::Contains("input_shape needs 9"));

@@ -11,6 +11,8 @@ using nlohmann::json;
 TEST_CASE("a two-input graph runs forward and backward through both branches", "[network]") {
   const auto spec = pmt::train::parse_subject(json::parse(R"({
     "name": "gaze", "dataset": "g", "num_classes": 2,
+    "data": {"format": "npy", "inputs": ["{split}_eye.npy", "{split}_pose.npy"],
+             "targets": "{split}_y.npy"},
     "inputs": [{"name": "eye", "shape": [1, 6, 6]}, {"name": "pose", "shape": [2]}],
     "layers": [
       {"type": "conv2d", "name": "c1", "inputs": ["eye"], "filters": 3, "kernel_size": 3,
@@ -33,6 +35,8 @@ TEST_CASE("a two-input graph runs forward and backward through both branches", "
 TEST_CASE("embeddings and a dot product: a recommender-shaped graph", "[network]") {
   const auto spec = pmt::train::parse_subject(json::parse(R"({
     "name": "recomm", "dataset": "m", "num_classes": 2,
+    "data": {"format": "npy", "inputs": ["{split}_u.npy", "{split}_m.npy"],
+             "targets": "{split}_y.npy"},
     "inputs": [{"name": "user", "shape": [1]}, {"name": "movie", "shape": [1]}],
     "layers": [
       {"type": "embedding", "name": "u", "inputs": ["user"], "input_dim": 5, "output_dim": 4},

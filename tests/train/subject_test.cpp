@@ -118,6 +118,8 @@ namespace {
 json two_inputs() {
   return json::parse(R"({
     "name": "gaze", "dataset": "g", "num_classes": 2,
+    "data": {"format": "npy", "inputs": ["{split}_eye.npy", "{split}_pose.npy"],
+             "targets": "{split}_y.npy"},
     "inputs": [{"name": "eye", "shape": [1, 6, 6]}, {"name": "pose", "shape": [2]}],
     "layers": [
       {"type": "conv2d", "name": "c1", "inputs": ["eye"], "filters": 3, "kernel_size": 3,
@@ -144,6 +146,8 @@ TEST_CASE("graph subjects: several inputs, named edges, merge layers", "[subject
 
   json j = json::parse(R"({
     "name": "recomm", "dataset": "m", "num_classes": 2,
+    "data": {"format": "npy", "inputs": ["{split}_u.npy", "{split}_m.npy"],
+             "targets": "{split}_y.npy"},
     "inputs": [{"name": "user", "shape": [1]}, {"name": "movie", "shape": [1]}],
     "layers": [
       {"type": "embedding", "name": "u", "inputs": ["user"], "input_dim": 5, "output_dim": 4},

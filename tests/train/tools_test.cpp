@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 #include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
@@ -19,7 +21,8 @@ using nlohmann::json;
 namespace {
 
 struct Fixture {
-  fs::path root = fs::temp_directory_path() / "pmt_train_tools_test";
+  // one folder per process: ctest runs the test cases of this fixture at once
+  fs::path root = fs::temp_directory_path() / ("pmt_train_tools_test_" + std::to_string(getpid()));
   fs::path subject = root / "tiny.json";
   Fixture() {
     fs::remove_all(root);

@@ -24,8 +24,10 @@ struct LayerSpec {
   // stack leaves both empty: "layer<i>", reading the previous layer or the single input).
   std::string name;
   std::vector<std::string> inputs;
-  int input_dim = 0;                // embedding: vocabulary size (indices 0 .. input_dim - 1)
-  int units = 0;                    // dense: units; conv2d: filters; embedding: output_dim
+  int input_dim = 0;     // embedding: vocabulary size (indices 0 .. input_dim - 1)
+  bool dot_all = false;  // dot with "axes": "all": DeepCrime's movie_recomm tf.tensordot(u, m, 2),
+                         // ONE sum over the whole batch, broadcast to every row
+  int units = 0;         // dense: units; conv2d: filters; embedding: output_dim
   std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, max_pool2d pool_size
   double rate = 0.0;                // dropout
   std::string activation = "linear";
@@ -49,7 +51,30 @@ struct OptimizerSpec {
 struct InputSpec {
   std::string name;
   std::vector<std::int64_t> shape;
+  double scale = 1.0;  // the stored values are divided by it
 };
+
+// Where a subject's data comes from: IDX image/label files (the MNIST family), NPY arrays (one
+// file per input and one for the targets) or an HDF5 file with one dataset per input and one for
+// the targets. In every name "{split}" stands for "train" or "test". Files live in
+// <data-dir>/<dataset>/.
+struct DataSpec {
+  std::string format = "idx";       // idx, npy, hdf5
+  std::string file;                 // hdf5: the file, e.g. "{split}.h5"
+  std::vector<std::string> inputs;  // npy: files; hdf5: dataset names (one per subject input)
+  std::string targets;              // npy: file; hdf5: dataset name (class indices, one-hot rows
+                                    // or, for regression, target rows)
+};
+
+// The subject's metric: "accuracy" (the predicted class is right), "angle_below_<degrees>"
+// (lenet: the angular error of two spherical angles is below the threshold) or
+// "abs_error_below_<x>" (movie_recomm: every target is within x). All are shares of the test
+// inputs, higher is better.
+struct Metric {
+  std::string kind;  // accuracy, angle_below, abs_error_below
+  double threshold = 0;
+};
+Metric parse_metric(const std::string& text);
 
 struct SubjectSpec {
   std::string name;
@@ -69,6 +94,13 @@ struct SubjectSpec {
                                     // "0.1" (Keras validation_split: the last 10%)
   int patience = 0;                 // early stopping on val_loss; 0 = off
   std::string metric = "accuracy";
+  // "classification" (num_classes outputs, class labels) or "regression" (num_classes target
+  // columns: JSON "outputs"); regression subjects' class-based operators use `classes`.
+  std::string task = "classification";
+  std::string classes = "std_buckets";  // regression: "std_buckets" or "values" (Dataset::classes)
+  DataSpec data;
+  int eval_batch_size = 1000;  // evaluation batches (Keras' predict uses 32; only movie_recomm's
+                               // batch-wide dot makes the output depend on it)
   // The layer each layer operator targets on this subject (DeepCrime's per-subject properties,
   // e.g. mnist: change_activation_function -> the Dense(128) layer); operators not listed take
   // the first layer they apply to (mutate/registry.hpp).
