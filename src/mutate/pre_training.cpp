@@ -276,6 +276,7 @@ SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t
     s.patience = static_cast<int>(number(m));
   } else if (n == "change_weights_initialisation") {
     target(s, m).kernel_initializer = m.value;
+    target(s, m).kernel_stddev = 0;  // DeepCrime passes the name: Keras' default arguments
   } else if (n == "add_bias" || n == "remove_bias") {
     target(s, m).use_bias = n == "add_bias";
   } else if (n == "change_loss_function") {

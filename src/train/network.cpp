@@ -37,7 +37,10 @@ void truncated_normal_(torch::Tensor& w, double stddev, torch::Generator& gen) {
   w.clamp_(-2 * stddev, 2 * stddev);
 }
 
-void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen) {
+// `stddev` > 0 replaces the 0.05 of random_normal and truncated_normal.
+void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
+                double stddev = 0) {
+  const double sd = stddev > 0 ? stddev : 0.05;
   torch::NoGradGuard no_grad;
   const auto [fan_in, fan_out] = fans(w);
   const double fan_avg = (fan_in + fan_out) / 2;
@@ -54,11 +57,11 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen)
   } else if (name == "ones") {
     w.fill_(1.0);
   } else if (name == "random_normal") {
-    w.normal_(0.0, 0.05, gen);
+    w.normal_(0.0, sd, gen);
   } else if (name == "random_uniform") {
     w.uniform_(-0.05, 0.05, gen);
   } else if (name == "truncated_normal") {
-    truncated_normal_(w, 0.05, gen);
+    truncated_normal_(w, sd, gen);
   } else if (name == "orthogonal") {
     const int64_t rows = w.size(0), cols = w.numel() / rows;
     torch::Tensor a = torch::empty({std::max(rows, cols), std::min(rows, cols)}).normal_(0, 1, gen);
@@ -270,7 +273,7 @@ SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
     } else {
       slot_.push_back(-1);
     }
-    if (w.defined()) initialise(w, l.kernel_initializer, gen_);
+    if (w.defined()) initialise(w, l.kernel_initializer, gen_, l.kernel_stddev);
     if (b.defined()) initialise(b, l.bias_initializer, gen_);
   }
 }
@@ -314,7 +317,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);
     }
-    if ((l.type == "conv2d" || l.type == "dense") && (!last || last_activation))
+    if ((l.type == "conv2d" || l.type == "dense" || l.type == "activation") &&
+        (!last || last_activation))
       x = activate(x, l.activation);
     out[i] = x;
   }
@@ -326,8 +330,9 @@ torch::Tensor SubjectNet::regularization() const {
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
-    const torch::Tensor& w =
-        l.type == "conv2d" ? conv_[slot_[i]]->weight : dense_[slot_[i]]->weight;
+    const torch::Tensor& w = l.type == "conv2d"  ? conv_[slot_[i]]->weight
+                             : l.type == "dense" ? dense_[slot_[i]]->weight
+                                                 : embedding_[slot_[i]]->weight;
     torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
     penalty = penalty.defined() ? penalty + term : term;
   }

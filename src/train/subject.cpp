@@ -15,8 +15,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> v{"conv2d",    "max_pool2d",  "dropout", "flatten", "dense",
-                                          "embedding", "concatenate", "add",     "dot"};
+  static const std::vector<std::string> v{"conv2d", "max_pool2d", "dropout",   "flatten",
+                                          "dense",  "activation", "embedding", "concatenate",
+                                          "add",    "dot"};
   return v;
 }
 const std::vector<std::string>& activation_names() {
@@ -105,6 +106,17 @@ std::array<int, 2> get_pair(const std::string& origin, const std::string& where,
   return {v[0].get<int>(), v[1].get<int>()};
 }
 
+// A layer's weight regulariser under `key`: a name (Keras' factor 0.01) and optional factors.
+void parse_regularizer(const std::string& origin, const std::string& where, const json& lj,
+                       const char* key, LayerSpec& l) {
+  l.kernel_regularizer = get<std::string>(origin, where, lj, key, "none");
+  check_name(origin, where, "regulariser", l.kernel_regularizer, regularizer_names());
+  set_regularizer(l, l.kernel_regularizer);
+  l.l1 = get<double>(origin, where, lj, "l1", l.l1);
+  l.l2 = get<double>(origin, where, lj, "l2", l.l2);
+  PMT_THROW_IF(!(l.l1 >= 0 && l.l2 >= 0), kData, "{}: {}: l1 and l2 must be >= 0", origin, where);
+}
+
 std::string layer_where(std::size_t i, const std::string& type) {
   return fmt::format("layer {} ({})", i, type);
 }
@@ -119,10 +131,11 @@ void set_regularizer(LayerSpec& layer, const std::string& name) {
 
 SubjectSpec parse_subject(const json& j, const std::string& origin) {
   check_keys(origin, "subject", j,
-             {"name", "source", "description", "dataset", "input_shape", "inputs", "num_classes",
-              "scale", "layers", "loss", "optimizer", "batch_size", "epochs", "validation",
-              "patience", "metric", "mutation_layers", "task", "outputs", "classes", "data",
-              "eval_batch_size"});
+             {"name",      "source",          "description", "dataset",    "input_shape",
+              "inputs",    "num_classes",     "scale",       "layers",     "loss",
+              "optimizer", "batch_size",      "epochs",      "validation", "patience",
+              "metric",    "mutation_layers", "task",        "outputs",    "classes",
+              "data",      "eval_batch_size"});
   SubjectSpec s;
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
@@ -219,7 +232,10 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   } else {
     s.validation = get<std::string>(origin, "subject", j, "validation", "none");
   }
-  if (s.validation != "none" && s.validation != "test") {
+  if (s.validation == "val") {
+    PMT_THROW_IF(s.data.format == "idx", kData,
+                 "{}: validation \"val\" needs NPY or HDF5 data with a \"val\" split", origin);
+  } else if (s.validation != "none" && s.validation != "test") {
     double f = 0;
     try {
       f = std::stod(s.validation);
@@ -227,7 +243,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       f = -1;
     }
     PMT_THROW_IF(!(f > 0 && f < 1), kData,
-                 "{}: validation must be \"none\", \"test\" or a fraction in (0, 1), got '{}'",
+                 "{}: validation must be \"none\", \"test\", \"val\" or a fraction in (0, 1), "
+                 "got '{}'",
                  origin, s.validation);
   }
   PMT_THROW_IF(s.patience > 0 && s.validation == "none", kData,
@@ -262,8 +279,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     if (l.type == "conv2d" || l.type == "dense") {
       check_keys(origin, where, lj,
                  {"type", "name", "inputs", l.type == "dense" ? "units" : "filters", "kernel_size",
-                  "activation", "kernel_initializer", "bias_initializer", "use_bias",
-                  "kernel_regularizer", "l1", "l2"});
+                  "activation", "kernel_initializer", "kernel_stddev", "bias_initializer",
+                  "use_bias", "kernel_regularizer", "l1", "l2"});
       PMT_THROW_IF(l.type == "dense" && lj.contains("kernel_size"), kData,
                    "{}: {}: dense has no kernel_size", origin, where);
       l.units = get<int>(origin, where, lj, l.type == "dense" ? "units" : "filters", 0);
@@ -278,13 +295,14 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       l.bias_initializer = get<std::string>(origin, where, lj, "bias_initializer", "zeros");
       check_name(origin, where, "initialiser", l.bias_initializer, initializer_names());
       l.use_bias = get<bool>(origin, where, lj, "use_bias", true);
-      l.kernel_regularizer = get<std::string>(origin, where, lj, "kernel_regularizer", "none");
-      check_name(origin, where, "regulariser", l.kernel_regularizer, regularizer_names());
-      set_regularizer(l, l.kernel_regularizer);
-      l.l1 = get<double>(origin, where, lj, "l1", l.l1);
-      l.l2 = get<double>(origin, where, lj, "l2", l.l2);
-      PMT_THROW_IF(!(l.l1 >= 0 && l.l2 >= 0), kData, "{}: {}: l1 and l2 must be >= 0", origin,
+      l.kernel_stddev = get<double>(origin, where, lj, "kernel_stddev", 0.0);
+      PMT_THROW_IF(!(l.kernel_stddev >= 0), kData, "{}: {}: kernel_stddev must be >= 0", origin,
                    where);
+      parse_regularizer(origin, where, lj, "kernel_regularizer", l);
+    } else if (l.type == "activation") {
+      check_keys(origin, where, lj, {"type", "name", "inputs", "activation"});
+      l.activation = get<std::string>(origin, where, lj, "activation", "linear");
+      check_name(origin, where, "activation", l.activation, activation_names());
     } else if (l.type == "max_pool2d") {
       check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size"});
       l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
@@ -295,7 +313,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
                    where);
     } else if (l.type == "embedding") {
       check_keys(origin, where, lj,
-                 {"type", "name", "inputs", "input_dim", "output_dim", "embeddings_initializer"});
+                 {"type", "name", "inputs", "input_dim", "output_dim", "embeddings_initializer",
+                  "embeddings_regularizer", "l1", "l2"});
       l.input_dim = get<int>(origin, where, lj, "input_dim", 0);
       l.units = get<int>(origin, where, lj, "output_dim", 0);
       PMT_THROW_IF(l.input_dim < 1 || l.units < 1, kData,
@@ -305,6 +324,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
           get<std::string>(origin, where, lj, "embeddings_initializer", "random_uniform");
       check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
       l.use_bias = false;
+      parse_regularizer(origin, where, lj, "embeddings_regularizer", l);
     } else {
       check_keys(origin, where, lj, {"type", "name", "inputs", "axes"});
       PMT_THROW_IF(lj.contains("axes") && (l.type != "dot" || lj["axes"] != "all"), kData,
@@ -493,12 +513,16 @@ json to_json(const SubjectSpec& s) {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;
       lj["embeddings_initializer"] = l.kernel_initializer;
+      lj["embeddings_regularizer"] = l.kernel_regularizer;
+      if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     }
+    if (l.type == "activation") lj["activation"] = l.activation;
     if (l.type == "conv2d" || l.type == "dense") {
       lj[l.type == "dense" ? "units" : "filters"] = l.units;
       if (l.type == "conv2d") lj["kernel_size"] = l.kernel;
       lj["activation"] = l.activation;
       lj["kernel_initializer"] = l.kernel_initializer;
+      if (l.kernel_stddev > 0) lj["kernel_stddev"] = l.kernel_stddev;
       lj["bias_initializer"] = l.bias_initializer;
       lj["use_bias"] = l.use_bias;
       lj["kernel_regularizer"] = l.kernel_regularizer;

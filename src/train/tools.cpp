@@ -185,8 +185,10 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   }
   // Everything that can fail on bad input is checked before the first instance trains.
   const Dataset train_data = load_split(c.spec, c.data_dir, "train");
-  Dataset test_data;
-  if (c.spec.validation == "test") test_data = load_split(c.spec, c.data_dir, "test");
+  // validation_data: the test split (DeepCrime's mnist) or the data's "val" split
+  Dataset held_out;
+  if (c.spec.validation == "test" || c.spec.validation == "val")
+    held_out = load_split(c.spec, c.data_dir, c.spec.validation);
   fs::create_directories(c.folder);
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
@@ -206,8 +208,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     const SubjectSpec spec = mutate::mutate_spec(c.spec, c.mutation, train.size());
     Dataset validation;
     const Dataset* val = nullptr;
-    if (spec.validation == "test") {
-      val = &test_data;
+    if (spec.validation == "test" || spec.validation == "val") {
+      val = &held_out;
     } else if (spec.validation != "none") {  // Keras validation_split: the last fraction
       const auto n_val = static_cast<std::int64_t>(train.size() * std::stod(spec.validation));
       validation = train.slice(train.size() - n_val, train.size());

@@ -126,3 +126,71 @@ TEST_CASE(
   // skips classes. pmt deletes every class below the mean size (6.67): classes 1 and 2.
   CHECK(class_counts(unbalance_train_data(tiny(), 100, r)) == std::vector<std::int64_t>{10});
 }
+
+namespace {
+
+// Regression targets: one column v_i = i - 10 (i < 21), so std = 6.06 and the buckets around 0
+// (DeepCrime's get_label_buckets) are v < -6.06 (4 samples), |v| <= 6.06 (13), v > 6.06 (4).
+Dataset regression(std::int64_t columns) {
+  Dataset d;
+  d.inputs = {{{1}, {}}};
+  d.target_dim = columns;
+  for (int i = 0; i < 21; ++i) {
+    d.inputs[0].x.push_back(static_cast<float>(i));
+    for (std::int64_t c = 0; c < columns; ++c)
+      d.t.push_back(static_cast<float>(c == 0 ? i - 10 : (i % 3) - 1));
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("regression: DeepCrime's std buckets around 0 are the classes of TRD and TUD",
+          "[mutation]") {
+  CHECK(class_counts(regression(1)) == std::vector<std::int64_t>{4, 13, 4});
+  // two columns: 3 c(v0) + c(v1); column 1 is -1, 0, 1 with std 0.816: c = 0, 1, 2
+  const auto two = class_counts(regression(2));
+  REQUIRE(two.size() == 9);
+  CHECK(two[0] + two[1] + two[2] == 4);  // v0 < -std
+  CHECK(two[4] == 5);                    // |v0| small, v1 = 0
+  auto r = rng();
+  // TUD: the mean over the 3 buckets is 7; the two small buckets lose half (the survivors'
+  // buckets are not recounted: the std changes with the data)
+  const Dataset tud = unbalance_train_data(regression(1), 50, r);
+  CHECK(tud.size() == 2 + 13 + 2);
+  CHECK(std::count_if(tud.t.begin(), tud.t.end(), [](float v) { return std::abs(v) <= 6; }) ==
+        13);  // the middle bucket is whole
+  CHECK(delete_training_data(regression(1), 50, r).size() == 2 + 7 + 2);
+}
+
+TEST_CASE("regression: TCL adds N(0, std(y) pct/100) to every target", "[mutation]") {
+  auto r = rng();
+  const Dataset d = regression(1), m = change_label(d, 10, r);
+  double sq = 0;
+  for (std::size_t i = 0; i < d.t.size(); ++i) {
+    CHECK(m.t[i] != d.t[i]);
+    sq += (m.t[i] - d.t[i]) * (m.t[i] - d.t[i]);
+  }
+  const double sd = std::sqrt(sq / 21.0);  // expected 0.606; 21 draws: within a factor of 2
+  CHECK(sd > 0.3);
+  CHECK(sd < 1.2);
+}
+
+TEST_CASE("regression with classes 'values': TCL relabels the most frequent value", "[mutation]") {
+  Dataset d = regression(1);
+  d.classes = "values";
+  d.t = std::vector<float>(21, 0.5f);
+  for (int i = 0; i < 6; ++i) d.t[i] = 0.25f, d.t[20 - i] = 1.0f;  // 9 x 0.5, 6 x 0.25, 6 x 1
+  auto r = rng();
+  const Dataset m = change_label(d, 100, r);
+  int moved = 0;
+  for (std::size_t i = 0; i < 21; ++i) {
+    if (d.t[i] != 0.5f) CHECK(m.t[i] == d.t[i]);
+    if (d.t[i] == 0.5f) moved += (m.t[i] == 0.25f || m.t[i] == 1.0f);
+  }
+  CHECK(moved == 9);
+  // TCO: copies of 0.5-samples get the second most frequent value (a tie: the smaller one)
+  const Dataset o = make_output_classes_overlap(d, 100, r);
+  REQUIRE(o.size() == 30);
+  for (std::int64_t i = 21; i < 30; ++i) CHECK(o.t[i] == 0.25f);
+}

@@ -18,8 +18,8 @@
 namespace pmt::train {
 
 struct LayerSpec {
-  std::string type;  // conv2d, max_pool2d, dropout, flatten, dense, embedding, concatenate, add,
-                     // dot
+  std::string type;  // conv2d, max_pool2d, dropout, flatten, dense, activation, embedding,
+                     // concatenate, add, dot
   // Graph form: the layer's name and the names of the inputs or earlier layers it reads (a
   // stack leaves both empty: "layer<i>", reading the previous layer or the single input).
   std::string name;
@@ -32,9 +32,11 @@ struct LayerSpec {
   double rate = 0.0;                // dropout
   std::string activation = "linear";
   std::string kernel_initializer = "glorot_uniform";
+  double kernel_stddev = 0;  // random_normal / truncated_normal: stddev (0: Keras' 0.05)
   std::string bias_initializer = "zeros";
   bool use_bias = true;
-  // Keras kernel_regularizer: "none", "l1", "l2" or "l1_l2"; its factors (Keras defaults 0.01:
+  // Keras kernel_regularizer (embeddings_regularizer for an embedding): "none", "l1", "l2" or
+  // "l1_l2"; its factors (Keras defaults 0.01:
   // the penalty l1 * sum|W| + l2 * sum W^2 is added to the loss of every training batch).
   std::string kernel_regularizer = "none";
   double l1 = 0.0, l2 = 0.0;

@@ -1,0 +1,134 @@
+// The package's other subjects, lenet (UnityEyes gaze: two inputs, regression, angle metric) and
+// movie_recomm (MovieLens: embeddings, the batch-wide dot, a rating-error metric), train one
+// epoch on small synthetic NPY data of the right shapes, and gen_acc writes their files.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/train/subject.hpp"
+#include "pmt/train/tools.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void npy(const fs::path& path, std::vector<std::size_t> shape, std::vector<double> data) {
+  fs::create_directories(path.parent_path());
+  pmt::io::write_npy(path, shape, data);
+}
+
+// The built-in subject with one epoch, written to `root`, and the options to train it there.
+pmt::train::TrainMutantsOptions one_epoch(const fs::path& root, const std::string& model) {
+  json spec =
+      pmt::train::to_json(pmt::train::load_subject(pmt::train::builtin_subject_path(model)));
+  spec["epochs"] = 1;
+  pmt::io::write_file_atomic(root / (model + ".json"), spec.dump());
+  pmt::train::TrainMutantsOptions o;
+  o.model = model;
+  o.subject_file = (root / (model + ".json")).string();
+  o.instances = "0-1";
+  o.data_root = root.string();
+  o.progress = false;
+  return o;
+}
+
+std::vector<double> accuracies(const pmt::train::TrainMutantsOptions& o) {
+  pmt::train::GenAccOptions g;
+  static_cast<pmt::train::ConfigOptions&>(g) = o;
+  const auto s = pmt::train::run_gen_acc(g);
+  CHECK(fs::exists(s.file));
+  return pmt::io::read_accuracy_csv(s.file).accuracy;
+}
+
+}  // namespace
+
+TEST_CASE("lenet trains on synthetic UnityEyes arrays and gen_acc writes its metric",
+          "[subjects]") {
+  const fs::path root = fs::temp_directory_path() / "pmt_lenet_test";
+  fs::remove_all(root);
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<double> unit(0, 1), angle(-0.4, 0.4);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 160}, {"test", 40}}) {
+    std::vector<double> img, head, gaze;
+    for (int i = 0; i < n; ++i) {
+      const double a0 = 1.3 + angle(gen), a1 = angle(gen);
+      for (int p = 0; p < 36 * 60; ++p) img.push_back(unit(gen));
+      head.push_back(angle(gen)), head.push_back(angle(gen));
+      gaze.push_back(a0), gaze.push_back(a1);
+    }
+    const fs::path dir = root / "datasets" / "unityeyes";
+    const auto nn = static_cast<std::size_t>(n);
+    npy(dir / (split + "_x_img.npy"), {nn, 36, 60, 1}, img);  // DeepCrime's channels-last array
+    npy(dir / (split + "_x_head_angles.npy"), {nn, 2}, head);
+    npy(dir / (split + "_y_gaze_angles.npy"), {nn, 2}, gaze);
+  }
+  auto o = one_epoch(root, "lenet");
+  const auto s = pmt::train::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0, 1});
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+  // a regression mutant: TCL adds noise to the gaze angles
+  o.mut = "change_label";
+  o.param = "50";
+  pmt::train::run_train_mutants(o);
+  CHECK(accuracies(o).size() == 2);
+  const fs::path file =
+      root / "raw_data" / "lenet" / "results_lenet_change_label_mutated0_MP_50.csv";
+  CHECK(fs::exists(file));
+}
+
+TEST_CASE("movie_recomm trains on synthetic MovieLens arrays; its dot spans the batch",
+          "[subjects]") {
+  const fs::path root = fs::temp_directory_path() / "pmt_movie_test";
+  fs::remove_all(root);
+  std::mt19937 gen(6);
+  std::uniform_int_distribution<int> user(0, 609), movie(0, 9723), stars(1, 10);
+  for (const auto& [split, n] :
+       {std::pair<std::string, int>{"train", 300}, {"val", 40}, {"test", 60}}) {
+    std::vector<double> users, movies, ratings;
+    for (int i = 0; i < n; ++i) {
+      users.push_back(user(gen)), movies.push_back(movie(gen));
+      ratings.push_back((stars(gen) * 0.5 - 0.5) / 4.5);  // 0.5-5 stars scaled to [0, 1]
+    }
+    const fs::path dir = root / "datasets" / "movielens";
+    const auto nn = static_cast<std::size_t>(n);
+    npy(dir / (split + "_users.npy"), {nn}, users);
+    npy(dir / (split + "_movies.npy"), {nn}, movies);
+    npy(dir / (split + "_ratings.npy"), {nn}, ratings);
+  }
+  auto o = one_epoch(root, "movie_recomm");
+  const auto s = pmt::train::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0, 1});
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+  // DeepCrime runs its classification operators on the rating values: TRD deletes per value
+  o.mut = "delete_training_data";
+  o.param = "50";
+  const auto m = pmt::train::run_train_mutants(o);
+  const json side = json::parse(pmt::io::read_file(m.folder / "instance_0.json"));
+  CHECK(side["train_size"].get<int>() < 160);      // about half of 300 (rounded down per value)
+  CHECK(side["train_class_counts"].size() == 10);  // ten distinct ratings
+}
+
+TEST_CASE("NPY datasets that do not fit the subject are errors naming the file", "[subjects]") {
+  const fs::path root = fs::temp_directory_path() / "pmt_npy_errors_test";
+  fs::remove_all(root);
+  const fs::path dir = root / "datasets" / "movielens";
+  npy(dir / "train_users.npy", {5}, {0, 1, 2, 3, 4});
+  npy(dir / "train_movies.npy", {4}, {0, 1, 2, 3});
+  npy(dir / "train_ratings.npy", {5}, {0, 0.5, 1, 0.5, 0});
+  auto o = one_epoch(root, "movie_recomm");
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+                      Catch::Contains("train_movies.npy: 4 samples, but the targets") &&
+                          Catch::Contains("train_ratings.npy have 5"));
+  npy(dir / "train_movies.npy", {5, 2}, std::vector<double>(10, 1.0));
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+                      Catch::Contains("train_movies.npy: shape (5, 2) does not fit input 'movie'"));
+  npy(dir / "train_movies.npy", {5}, {0, 1, 2, 3, std::nan("")});
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+                      Catch::Contains("train_movies.npy: contains NaN"));
+  CHECK_FALSE(fs::exists(root / "trained_models" / "movie_recomm" / "original"));
+}
