@@ -423,8 +423,9 @@ SearchSpace search_space(const OperatorInfo& op, const SubjectSpec& spec) {
   } else if (op.search == SearchKind::kBinary) {
     if (op.kind == ParamKind::kPercent) {
       s.from = op.hi >= 100 ? 100 : 99, s.to = 0, s.precision = 5;
-    } else if (op.name == "change_learning_rate") {
-      s.from = 0.001, s.to = spec.optimizer.learning_rate, s.precision = 0.01;
+    } else if (op.name == "change_learning_rate") {  // down to a tenth (mnist: 1.0 -> 0.001)
+      const double lr = spec.optimizer.learning_rate;
+      s.from = lr / 10, s.to = lr, s.precision = lr / 100;
     } else if (op.name == "change_epochs") {
       s.from = 1, s.to = spec.epochs, s.precision = 1;
     } else if (op.name == "change_earlystopping_patience") {
@@ -434,6 +435,23 @@ SearchSpace search_space(const OperatorInfo& op, const SubjectSpec& spec) {
     s.values = {op.implied};
   } else if (op.kind == ParamKind::kClip) {
     s.values = op.choices;
+  }
+  if (const auto it = spec.mutation_search.find(op.name); it != spec.mutation_search.end()) {
+    const auto& o = it->second;
+    PMT_THROW_IF(op.search == SearchKind::kBinary && !o.values.empty(), kData,
+                 "subject '{}': mutation_search.{}: a binary search takes from/to/precision, not "
+                 "values",
+                 spec.name, op.name);
+    PMT_THROW_IF(op.search != SearchKind::kBinary && (o.from || o.to || o.precision), kData,
+                 "subject '{}': mutation_search.{}: only a binary search takes from/to/precision",
+                 spec.name, op.name);
+    if (o.from != 0) s.from = o.from;
+    if (o.to != 0) s.to = o.to;
+    if (o.precision != 0) s.precision = o.precision;
+    if (!o.values.empty()) {
+      for (const auto& v : o.values) check_value(op, v);
+      s.values = o.values;
+    }
   }
   return s;
 }

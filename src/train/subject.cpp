@@ -131,11 +131,11 @@ void set_regularizer(LayerSpec& layer, const std::string& name) {
 
 SubjectSpec parse_subject(const json& j, const std::string& origin) {
   check_keys(origin, "subject", j,
-             {"name",      "source",          "description", "dataset",    "input_shape",
-              "inputs",    "num_classes",     "scale",       "layers",     "loss",
-              "optimizer", "batch_size",      "epochs",      "validation", "patience",
-              "metric",    "mutation_layers", "task",        "outputs",    "classes",
-              "data",      "eval_batch_size"});
+             {"name",      "source",          "description",    "dataset",    "input_shape",
+              "inputs",    "num_classes",     "scale",          "layers",     "loss",
+              "optimizer", "batch_size",      "epochs",         "validation", "patience",
+              "metric",    "mutation_layers", "task",           "outputs",    "classes",
+              "data",      "eval_batch_size", "mutation_search"});
   SubjectSpec s;
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
@@ -352,6 +352,23 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
                  s.layers.size() - 1);
     s.mutation_layers[op] = index.get<int>();
   }
+  const json searches = j.value("mutation_search", json::object());
+  PMT_THROW_IF(!searches.is_object(), kData, "{}: mutation_search must be an object", origin);
+  for (const auto& [op, sj] : searches.items()) {
+    const std::string where = "mutation_search." + op;
+    check_keys(origin, where, sj, {"from", "to", "precision", "values"});
+    SubjectSpec::Search search;
+    search.from = get<double>(origin, where, sj, "from", 0.0);
+    search.to = get<double>(origin, where, sj, "to", 0.0);
+    search.precision = get<double>(origin, where, sj, "precision", 0.0);
+    PMT_THROW_IF(!(search.precision >= 0), kData, "{}: {}: precision must be >= 0", origin, where);
+    for (const auto& v : sj.value("values", json::array())) {
+      PMT_THROW_IF(!v.is_string() && !v.is_number(), kData,
+                   "{}: {}: values must be names or numbers", origin, where);
+      search.values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    s.mutation_search[op] = search;
+  }
   try {
     const auto shapes = infer_shapes(s);
     PMT_THROW_IF(shapes.back().size() != 1 || shapes.back()[0] != s.num_classes, kData,
@@ -553,6 +570,14 @@ json to_json(const SubjectSpec& s) {
     j["data"] = data;
   }
   if (s.eval_batch_size != 1000) j["eval_batch_size"] = s.eval_batch_size;
+  for (const auto& [op, search] : s.mutation_search) {
+    json sj = json::object();
+    if (search.from != 0) sj["from"] = search.from;
+    if (search.to != 0) sj["to"] = search.to;
+    if (search.precision != 0) sj["precision"] = search.precision;
+    if (!search.values.empty()) sj["values"] = search.values;
+    j["mutation_search"][op] = sj;
+  }
   if (graph) {
     json inputs = json::array();
     for (const auto& in : s.inputs)

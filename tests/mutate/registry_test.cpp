@@ -199,3 +199,32 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   CHECK(table.find("no: it does not use early stopping") != std::string::npos);
   CHECK(registry_table(nullptr).find("TCL") != std::string::npos);
 }
+
+TEST_CASE("DeepCrime's per-subject search settings come from the subject", "[registry]") {
+  const auto load = [](const char* name) {
+    return pmt::train::load_subject(pmt::train::builtin_subject_path(name));
+  };
+  const SubjectSpec lenet = load("lenet"), movie = load("movie_recomm"), m = load("mnist");
+  const auto hlr = search_space(find_operator("change_learning_rate"), lenet);
+  CHECK(hlr.from == 0.001);
+  CHECK(hlr.to == 0.01);
+  CHECK(hlr.precision == 0.001);
+  CHECK(search_space(find_operator("change_epochs"), lenet).precision == 5);
+  CHECK(search_space(find_operator("change_batch_size"), movie).values ==
+        std::vector<std::string>{"16", "32", "128", "256"});
+  // mnist's original optimiser (adadelta) is not among its OCH candidates
+  const auto och = search_space(find_operator("change_optimisation_function"), m).values;
+  CHECK(std::find(och.begin(), och.end(), "adadelta") == och.end());
+  CHECK(och.size() == 6);
+  // a subject without settings gets the registry's defaults: a tenth of its learning rate
+  const SubjectSpec mlp = load("mnist_mlp");
+  CHECK(search_space(find_operator("change_learning_rate"), mlp).from == Approx(0.0001));
+  // bad settings name the subject and the operator
+  SubjectSpec bad = m;
+  bad.mutation_search["change_batch_size"].values = {"big"};
+  REQUIRE_THROWS_WITH(search_space(find_operator("change_batch_size"), bad),
+                      Catch::Contains("'big'"));
+  bad.mutation_search["change_label"].values = {"3"};
+  REQUIRE_THROWS_WITH(search_space(find_operator("change_label"), bad),
+                      Catch::Contains("mutation_search.change_label: a binary search"));
+}

@@ -107,6 +107,14 @@ struct SubjectSpec {
   // e.g. mnist: change_activation_function -> the Dense(128) layer); operators not listed take
   // the first layer they apply to (mutate/registry.hpp).
   std::map<std::string, int> mutation_layers;
+  // DeepCrime's per-subject search settings (utils/properties/properties_<subject>.py and
+  // constants_<subject>.py) where they differ from the registry's defaults: binary search bounds
+  // (from = the most aggressive value) and precision, or the values of an exhaustive search.
+  struct Search {
+    double from = 0, to = 0, precision = 0;  // 0: the registry's default
+    std::vector<std::string> values;         // empty: the registry's default
+  };
+  std::map<std::string, Search> mutation_search;
 };
 
 // Valid names (Keras spelling), for checks and error messages.
