@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Fixture cases for pmt's Wilcoxon tests (tests/stats/wilcoxon_test.cpp), computed once with
 scipy 1.10 (Debian bookworm's python3-scipy) and written as C++ to tests/stats/wilcoxon_cases.inc,
-so that the test suite needs no Python.
+so that the test suite needs no Python. Also DeepCrime's single test with `WLX` on the 20 mnist
+rows of raw_data/deepcrime_comp/ (mannwhitneyu(sound, mutant), numpy's Cohen's d, killed when
+p < 0.05 and |d| >= 0.5) -> tests/data/wilcoxon_dc_mnist.json (tests/tools/mutation_test_test.cpp).
 
   scipy.stats.mannwhitneyu(x, y)  = use_continuity=True, alternative='two-sided', method='auto'
   scipy.stats.wilcoxon(x, y)      = zero_method='wilcox', correction=False, method='auto'
@@ -14,6 +16,7 @@ separated samples, and MNIST accuracies resampled as the bootstrap does (raw_dat
 
 Usage: scripts/wilcoxon_fixtures.py [project-root]   (apt-get install python3-scipy)
 """
+import json
 import os
 import sys
 import warnings
@@ -28,8 +31,8 @@ warnings.simplefilter("ignore")
 rng = np.random.default_rng(20240607)
 
 
-def accuracies(name):
-    with open(os.path.join(root, "raw_data", "mnist", f"results_mnist_{name}.csv")) as f:
+def accuracies(name, folder="mnist"):
+    with open(os.path.join(root, "raw_data", folder, f"results_mnist_{name}.csv")) as f:
         last = f.read().strip().splitlines()[-1]
     return np.array([float(v) for v in last.split(";")[1:]])
 
@@ -146,3 +149,30 @@ with open(out, "w") as f:
     for name, paired, x, y, s, p, m in cases:
         f.write(f'{{"{name}", {str(paired).lower()}, {arr(x)}, {arr(y)}, {s!r}, {p!r}, {m}}},\n')
 print(f"{len(cases)} cases -> {out}", file=sys.stderr)
+
+
+def cohen_d(a, b):  # the reference's utils.cohen_d
+    n1, n2 = len(a), len(b)
+    s = np.sqrt(((n1 - 1) * np.var(a, ddof=1) + (n2 - 1) * np.var(b, ddof=1)) / (n1 + n2 - 2))
+    return (np.mean(a) - np.mean(b)) / s
+
+
+settings = json.load(open(os.path.join(root, "data", "settings.json")))["models"]["mnist"]
+dc_sound = accuracies("original_dc", "deepcrime_comp")
+rows = []
+for mut in ("change_label", "delete_training_data", "change_activation_function",
+            "change_weights_initialisation"):
+    for param in settings[mut]:
+        b = accuracies(f"{mut}_mutated0_MP_{param}_dc", "deepcrime_comp")
+        r = stats.mannwhitneyu(dc_sound, b)
+        d = abs(cohen_d(dc_sound, b))
+        rows.append({"mut": mut, "param": param, "statistic": float(r.statistic),
+                     "p_value": float(r.pvalue), "effect_size": float(d),
+                     "killed": bool(r.pvalue < 0.05 and d >= 0.5)})
+out = os.path.join(root, "tests", "data", "wilcoxon_dc_mnist.json")
+with open(out, "w") as f:
+    json.dump({"source": f"scripts/wilcoxon_fixtures.py, scipy {scipy.__version__}: "
+               "mannwhitneyu(sound, mutant) on raw_data/deepcrime_comp",
+               "rows": rows}, f, indent=1)
+    f.write("\n")
+print(f"{len(rows)} DeepCrime rows -> {out}", file=sys.stderr)

@@ -68,6 +68,7 @@ void run_ratio(const RatioOptions& o, std::ostream& out) {
       stats::ideal_distances(detail::fit_posterior(fitter, kr.original, "original"), o.trials);
 
   nlohmann::json j = {{"model", o.model},
+                      {"test", detail::test_name(o)},
                       {"mut", o.mut},
                       {"original",
                        {{"to_sound", json_number(d0.to_sound)},

@@ -146,3 +146,38 @@ TEST_CASE("verdicts from raw accuracies agree with the reference's wherever they
   }
   CHECK(firm == 13);  // of the 30 configurations, 13 have a firm reference verdict
 }
+
+TEST_CASE("ratio --test wilcoxon keeps its own kill-rate caches", "[cli][ratio][wilcoxon]") {
+  // The reference's (GLM) caches are present: a Wilcoxon run must neither read nor overwrite
+  // them, and writes <name>_wilcoxon.npy beside them; a rerun reuses those.
+  DataRoot d;
+  d.with_raw_data();
+  d.with_reference_caches();
+  const fs::path glm_cache =
+      d.root / "plot_results" / "mnist" / "mnist_delete_training_data_param" / "list_mut.npy";
+  const auto glm_size = fs::file_size(glm_cache);
+  pmt::tools::RatioOptions o;
+  d.setup(o, "delete_training_data");
+  o.common.json = true;
+  o.mc_reps = 0;
+  o.test.kind = pmt::stats::TestKind::kWilcoxon;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+  CHECK(j["test"] == "mann_whitney");
+  CHECK(fs::exists(d.root / "mnist_orig_wilcoxon.npy"));
+  CHECK(fs::exists(glm_cache.parent_path() / "list_mut_wilcoxon.npy"));
+  CHECK(fs::file_size(glm_cache) == glm_size);
+  // Verdicts far from the boundary agree with the GLM's: 3.1 not killed, 30.93 killed.
+  REQUIRE(j["mutants"].size() == 5);
+  CHECK(j["mutants"][0]["param"] == "3.1");
+  CHECK(j["mutants"][0]["killed"] == false);
+  CHECK(j["mutants"][4]["param"] == "30.93");
+  CHECK(j["mutants"][4]["killed"] == true);
+  // Not the reference's numbers (those come from its GLM cache).
+  const auto ref = oracles();
+  for (const auto& row : ref["ratio_from_cached_kill_rates"])
+    if (row["mut"] == "delete_training_data")
+      CHECK_FALSE(close(j["original"]["ratio"], row["expected"]["original"]["ratio"]));
+  // Rerun: same numbers from the Wilcoxon caches.
+  const auto again = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+  CHECK(again["mutants"] == j["mutants"]);
+}

@@ -77,7 +77,7 @@ class App;
 namespace pmt::tools {
 
 // Adds the shared analysis flags (--model, --mut, --param, --same, --bootstraps, --trials,
-// --sample-size, --exact-p, --effect) and the common ones (--data-root, --settings, --seed,
+// --sample-size, --test, --exact-p, --effect) and the common ones (--data-root, --settings, --seed,
 // --proc, --json, --verbose) to a tool's CLI.
 void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help);
 
