@@ -46,6 +46,8 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out);
 struct RatioOptions : AnalysisOptions {
   int mc_reps = 20;  // independent repetitions to tell firm verdicts from borderline ones (0: off)
   double grid_step = 0.001;
+  bool budget = false;   // --budget: instances needed for the full population's firm verdict
+  int budget_step = 10;  // grid of population sizes: k, multiples of the step, full
 };
 void run_ratio(const RatioOptions& o, std::ostream& out);
 
