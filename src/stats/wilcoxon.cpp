@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "pmt/error.hpp"
@@ -38,6 +39,45 @@ MergedRanks merge_ranks(const double* a, std::size_t na, const double* b, std::s
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;  // cephes' NPY_SQRT1_2
 
+constexpr std::size_t kNetworkMax = 64;  // larger samples: std::sort
+
+// Batcher's odd-even merge sort for n elements (Knuth 5.2.2, Algorithm M) as comparator pairs
+// (i << 16 | j, i < j); empty when n > kNetworkMax.
+std::vector<std::uint32_t> sorting_network(std::size_t n) {
+  std::vector<std::uint32_t> out;
+  if (n < 2 || n > kNetworkMax) return out;
+  std::size_t t = 1;
+  while ((std::size_t{1} << t) < n) ++t;
+  for (std::size_t p = std::size_t{1} << (t - 1); p > 0; p >>= 1) {
+    std::size_t q = std::size_t{1} << (t - 1), r = 0, d = p;
+    for (;;) {
+      for (std::size_t i = 0; i + d < n; ++i)
+        if ((i & p) == r) out.push_back(static_cast<std::uint32_t>(i << 16 | (i + d)));
+      if (q == p) break;
+      d = q - p;
+      q >>= 1;
+      r = p;
+    }
+  }
+  return out;
+}
+
+// Sorts a[0..n) ascending: the network when there is one (branch-free min/max), else std::sort.
+template <typename T>
+inline void sort_values(T* a, std::size_t n, const std::vector<std::uint32_t>& network) {
+  if (network.empty() && n > 1) {
+    std::sort(a, a + n);
+    return;
+  }
+  for (const std::uint32_t c : network) {
+    T& x = a[c >> 16];
+    T& y = a[c & 0xffff];
+    const T lo = std::min(x, y), hi = std::max(x, y);
+    x = lo;
+    y = hi;
+  }
+}
+
 // scipy.special.binom(n, k) for integers, as it computes it when k (after symmetry) < 20: the
 // product formula. The exact Mann-Whitney test only needs min(nx, ny) <= 8.
 double binom_small(double n, double k) {
@@ -66,7 +106,8 @@ double ndtr(double a) {
   return x > 0 ? 1.0 - y : y;
 }
 
-MannWhitneyU::MannWhitneyU(std::size_t nx, std::size_t ny) : nx_(nx), ny_(ny), sx_(nx), sy_(ny) {
+MannWhitneyU::MannWhitneyU(std::size_t nx, std::size_t ny)
+    : nx_(nx), ny_(ny), sx_(nx), sy_(ny), net_x_(sorting_network(nx)), net_y_(sorting_network(ny)) {
   PMT_THROW_IF(nx < 1 || ny < 1, kUsage, "the Mann-Whitney U test needs at least 1 value per side");
   if (nx > 8 && ny > 8) return;  // scipy never uses the exact distribution then
   // Counts f(i, j, k) of arrangements with U = k (Di Bucchianico 1999, Theorem 2.5):
@@ -92,8 +133,8 @@ MannWhitneyU::MannWhitneyU(std::size_t nx, std::size_t ny) : nx_(nx), ny_(ny), s
 RankTestResult MannWhitneyU::test(const double* x, const double* y) {
   std::copy(x, x + nx_, sx_.begin());
   std::copy(y, y + ny_, sy_.begin());
-  std::sort(sx_.begin(), sx_.end());
-  std::sort(sy_.begin(), sy_.end());
+  sort_values(sx_.data(), nx_, net_x_);
+  sort_values(sy_.data(), ny_, net_y_);
   const MergedRanks m = merge_ranks(sx_.data(), nx_, sy_.data(), ny_);
   const auto n1 = static_cast<double>(nx_), n2 = static_cast<double>(ny_);
   const double u1 = m.rank_sum_a - n1 * (n1 + 1) / 2;
@@ -107,7 +148,7 @@ RankTestResult MannWhitneyU::test(const double* x, const double* y) {
   return {u1, std::clamp(2 * ndtr(-z), 0.0, 1.0), false};
 }
 
-SignedRank::SignedRank(std::size_t n) : n_(n), pos_(n), neg_(n) {
+SignedRank::SignedRank(std::size_t n) : n_(n), keys_(n), net_(sorting_network(n)) {
   PMT_THROW_IF(n < 1, kUsage, "the signed-rank test needs at least 1 pair");
   if (n > 50) return;  // scipy 1.10's 'auto' uses the normal approximation
   // Counts of subsets of {1..n} with rank sum r: coefficients of prod_i (1 + q^i), exact in a
@@ -134,26 +175,40 @@ SignedRank::SignedRank(std::size_t n) : n_(n), pos_(n), neg_(n) {
 }
 
 RankTestResult SignedRank::test(const double* x, const double* y) {
-  std::size_t np = 0, nn = 0;
+  // Keys ordered as |d| (the bits of a non-negative double order like the double), the sign in
+  // the lowest bit: one sort ranks both signs, zeros (|d| = 0) come first.
   for (std::size_t i = 0; i < n_; ++i) {
     const double d = x[i] - y[i];
-    if (d > 0) pos_[np++] = d;
-    if (d < 0) neg_[nn++] = -d;
+    const double ad = std::fabs(d) + 0.0;  // + 0.0: -0.0 -> +0.0
+    std::uint64_t bits;
+    std::memcpy(&bits, &ad, sizeof bits);
+    keys_[i] = bits << 1 | (d > 0 ? 1u : 0u);
   }
-  const std::size_t count = np + nn;         // zeros dropped ('wilcox')
+  sort_values(keys_.data(), n_, net_);
+  std::size_t i = 0;
+  while (i < n_ && keys_[i] >> 1 == 0) ++i;  // zeros dropped ('wilcox')
+  const std::size_t zeros = i, count = n_ - zeros;
   if (count == 0) return {0.0, 1.0, false};  // scipy raises; nothing to detect
-  std::sort(pos_.begin(), pos_.begin() + static_cast<long>(np));
-  std::sort(neg_.begin(), neg_.begin() + static_cast<long>(nn));
-  const MergedRanks m = merge_ranks(pos_.data(), np, neg_.data(), nn);
+  // Average ranks among the non-zero |d| (ties: same |d| whatever the sign).
+  double before = 0, r_plus = 0, tie_term = 0;
+  while (i < n_) {
+    const std::uint64_t v = keys_[i] >> 1;
+    std::size_t t = 0, plus = 0;
+    for (; i < n_ && keys_[i] >> 1 == v; ++i, ++t) plus += keys_[i] & 1u;
+    const auto tt = static_cast<double>(t);
+    r_plus += static_cast<double>(plus) * (before + (tt + 1) / 2);
+    tie_term += tt * tt * tt - tt;
+    before += tt;
+  }
   const auto c = static_cast<double>(count);
-  const double r_plus = m.rank_sum_a, r_minus = c * (c + 1) / 2 - r_plus;
+  const double r_minus = c * (c + 1) / 2 - r_plus;
   const double t = std::min(r_plus, r_minus);
   if (!exact_p_.empty() && count == n_) {
     // Exact even with ties: scipy truncates the (half-integer) rank sum.
     return {t, exact_p_[static_cast<std::size_t>(r_plus)], true};
   }
   const double mn = c * (c + 1.) * 0.25;
-  const double se = std::sqrt((c * (c + 1.) * (2. * c + 1.) - 0.5 * m.tie_term) / 24);
+  const double se = std::sqrt((c * (c + 1.) * (2. * c + 1.) - 0.5 * tie_term) / 24);
   const double z = (t - mn) / se;
   return {t, 2. * ndtr(-std::fabs(z)), false};
 }
