@@ -5,9 +5,11 @@
 #include "pmt/stats/wilcoxon.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "pmt/error.hpp"
 
@@ -39,43 +41,87 @@ MergedRanks merge_ranks(const double* a, std::size_t na, const double* b, std::s
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;  // cephes' NPY_SQRT1_2
 
-constexpr std::size_t kNetworkMax = 64;  // larger samples: std::sort
+// Sorting networks: Batcher's odd-even merge sort (Knuth 5.2.2, Algorithm M), generated at
+// compile time for each n <= kNetworkMax and unrolled, so that the values stay in registers and
+// every comparator is branch-free; larger samples use std::sort.
+constexpr std::size_t kNetworkMax = 32;
 
-// Batcher's odd-even merge sort for n elements (Knuth 5.2.2, Algorithm M) as comparator pairs
-// (i << 16 | j, i < j); empty when n > kNetworkMax.
-std::vector<std::uint32_t> sorting_network(std::size_t n) {
-  std::vector<std::uint32_t> out;
-  if (n < 2 || n > kNetworkMax) return out;
+// Walks the comparators (i, j), i < j, of the network for n elements; stores them as i << 8 | j
+// when `out` is given; returns their count.
+template <std::size_t N, std::size_t Cap>
+constexpr std::size_t batcher(std::array<std::uint16_t, Cap>* out) {
+  std::size_t c = 0;
+  if (N < 2) return 0;
   std::size_t t = 1;
-  while ((std::size_t{1} << t) < n) ++t;
+  while ((std::size_t{1} << t) < N) ++t;
   for (std::size_t p = std::size_t{1} << (t - 1); p > 0; p >>= 1) {
     std::size_t q = std::size_t{1} << (t - 1), r = 0, d = p;
     for (;;) {
-      for (std::size_t i = 0; i + d < n; ++i)
-        if ((i & p) == r) out.push_back(static_cast<std::uint32_t>(i << 16 | (i + d)));
+      for (std::size_t i = 0; i + d < N; ++i) {
+        if ((i & p) != r) continue;
+        if (out) (*out)[c] = static_cast<std::uint16_t>(i << 8 | (i + d));
+        ++c;
+      }
       if (q == p) break;
       d = q - p;
       q >>= 1;
       r = p;
     }
   }
-  return out;
+  return c;
 }
 
-// Sorts a[0..n) ascending: the network when there is one (branch-free min/max), else std::sort.
+template <std::size_t N>
+struct Network {
+  static constexpr std::size_t size = batcher<N, 1>(nullptr);
+  static constexpr std::array<std::uint16_t, size + 1> make() {
+    std::array<std::uint16_t, size + 1> out{};
+    batcher<N>(&out);
+    return out;
+  }
+  static constexpr std::array<std::uint16_t, size + 1> pairs = make();
+};
+
+inline void compare_exchange(double& x, double& y) {
+  const double lo = std::min(x, y), hi = std::max(x, y);  // minsd / maxsd
+  x = lo;
+  y = hi;
+}
+inline void compare_exchange(std::uint64_t& x, std::uint64_t& y) {
+  const std::uint64_t swap = (x ^ y) & (0 - static_cast<std::uint64_t>(y < x));  // no branch
+  x ^= swap;
+  y ^= swap;
+}
+
+template <typename T, std::size_t N, std::size_t... I>
+inline void apply_network([[maybe_unused]] T* v, std::index_sequence<I...>) {
+  (compare_exchange(v[Network<N>::pairs[I] >> 8], v[Network<N>::pairs[I] & 0xff]), ...);
+}
+
+template <typename T, std::size_t N>
+void sort_fixed(T* a, std::size_t) {
+  T v[N + 1];  // a local copy the compiler can keep in registers
+  for (std::size_t i = 0; i < N; ++i) v[i] = a[i];
+  apply_network<T, N>(v, std::make_index_sequence<Network<N>::size>{});
+  for (std::size_t i = 0; i < N; ++i) a[i] = v[i];
+}
+
 template <typename T>
-inline void sort_values(T* a, std::size_t n, const std::vector<std::uint32_t>& network) {
-  if (network.empty() && n > 1) {
-    std::sort(a, a + n);
-    return;
-  }
-  for (const std::uint32_t c : network) {
-    T& x = a[c >> 16];
-    T& y = a[c & 0xffff];
-    const T lo = std::min(x, y), hi = std::max(x, y);
-    x = lo;
-    y = hi;
-  }
+void sort_any(T* a, std::size_t n) {
+  std::sort(a, a + n);
+}
+
+template <typename T, std::size_t... N>
+constexpr std::array<void (*)(T*, std::size_t), sizeof...(N)> network_table(
+    std::index_sequence<N...>) {
+  return {&sort_fixed<T, N>...};
+}
+
+// The sorting function for n values.
+template <typename T>
+void (*sorter(std::size_t n))(T*, std::size_t) {
+  static constexpr auto table = network_table<T>(std::make_index_sequence<kNetworkMax + 1>{});
+  return n <= kNetworkMax ? table[n] : &sort_any<T>;
 }
 
 // scipy.special.binom(n, k) for integers, as it computes it when k (after symmetry) < 20: the
@@ -107,7 +153,7 @@ double ndtr(double a) {
 }
 
 MannWhitneyU::MannWhitneyU(std::size_t nx, std::size_t ny)
-    : nx_(nx), ny_(ny), sx_(nx), sy_(ny), net_x_(sorting_network(nx)), net_y_(sorting_network(ny)) {
+    : nx_(nx), ny_(ny), sx_(nx), sy_(ny), sort_x_(sorter<double>(nx)), sort_y_(sorter<double>(ny)) {
   PMT_THROW_IF(nx < 1 || ny < 1, kUsage, "the Mann-Whitney U test needs at least 1 value per side");
   if (nx > 8 && ny > 8) return;  // scipy never uses the exact distribution then
   // Counts f(i, j, k) of arrangements with U = k (Di Bucchianico 1999, Theorem 2.5):
@@ -133,8 +179,8 @@ MannWhitneyU::MannWhitneyU(std::size_t nx, std::size_t ny)
 RankTestResult MannWhitneyU::test(const double* x, const double* y) {
   std::copy(x, x + nx_, sx_.begin());
   std::copy(y, y + ny_, sy_.begin());
-  sort_values(sx_.data(), nx_, net_x_);
-  sort_values(sy_.data(), ny_, net_y_);
+  sort_x_(sx_.data(), nx_);
+  sort_y_(sy_.data(), ny_);
   const MergedRanks m = merge_ranks(sx_.data(), nx_, sy_.data(), ny_);
   const auto n1 = static_cast<double>(nx_), n2 = static_cast<double>(ny_);
   const double u1 = m.rank_sum_a - n1 * (n1 + 1) / 2;
@@ -148,7 +194,7 @@ RankTestResult MannWhitneyU::test(const double* x, const double* y) {
   return {u1, std::clamp(2 * ndtr(-z), 0.0, 1.0), false};
 }
 
-SignedRank::SignedRank(std::size_t n) : n_(n), keys_(n), net_(sorting_network(n)) {
+SignedRank::SignedRank(std::size_t n) : n_(n), keys_(n), sort_keys_(sorter<std::uint64_t>(n)) {
   PMT_THROW_IF(n < 1, kUsage, "the signed-rank test needs at least 1 pair");
   if (n > 50) return;  // scipy 1.10's 'auto' uses the normal approximation
   // Counts of subsets of {1..n} with rank sum r: coefficients of prod_i (1 + q^i), exact in a
@@ -184,7 +230,7 @@ RankTestResult SignedRank::test(const double* x, const double* y) {
     std::memcpy(&bits, &ad, sizeof bits);
     keys_[i] = bits << 1 | (d > 0 ? 1u : 0u);
   }
-  sort_values(keys_.data(), n_, net_);
+  sort_keys_(keys_.data(), n_);
   std::size_t i = 0;
   while (i < n_ && keys_[i] >> 1 == 0) ++i;  // zeros dropped ('wilcox')
   const std::size_t zeros = i, count = n_ - zeros;

@@ -26,8 +26,8 @@
 //   Every difference zero: scipy raises ValueError; here p = 1 (nothing to detect).
 // Phi is computed as scipy's special.ndtr (cephes): 0.5 + 0.5 erf(x / sqrt 2) for |x| < 1, else
 // from erfc.
-// Speed (one test = a few hundred ns): samples of up to 64 values are sorted by a precomputed
-// branch-free sorting network (Batcher's odd-even merge sort, Knuth 5.2.2 Algorithm M).
+// Speed (one test = a few hundred ns): samples of up to 32 values are sorted by branch-free
+// sorting networks generated at compile time (Batcher's odd-even merge sort, Knuth 5.2.2 M).
 #pragma once
 
 #include <cstddef>
@@ -56,7 +56,8 @@ class MannWhitneyU {
   std::size_t nx_, ny_;
   std::vector<double> exact_p_;  // p for U = 0..nx*ny (empty when the exact test never applies)
   std::vector<double> sx_, sy_;  // scratch: sorted copies
-  std::vector<std::uint32_t> net_x_, net_y_;  // sorting networks for nx and ny values
+  void (*sort_x_)(double*, std::size_t);  // sorting networks for nx and ny values
+  void (*sort_y_)(double*, std::size_t);
 };
 
 // Wilcoxon signed-rank for a fixed number of pairs n >= 1; the exact p-values (n <= 50) are
@@ -71,7 +72,7 @@ class SignedRank {
   std::size_t n_;
   std::vector<double> exact_p_;      // p for integer r_plus = 0..n(n+1)/2 (empty when n > 50)
   std::vector<std::uint64_t> keys_;  // scratch: |d| bits << 1 | (d > 0), sorted
-  std::vector<std::uint32_t> net_;   // sorting network for n keys
+  void (*sort_keys_)(std::uint64_t*, std::size_t);  // sorting network for n keys
 };
 
 // One-off conveniences (build the tables for these sizes, then test).
