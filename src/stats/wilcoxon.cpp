@@ -1,7 +1,7 @@
 // Wilcoxon rank tests as scipy 1.10 computes them (formulas and method choices: wilcoxon.hpp).
-// Ranks come from merging the two sorted samples (average ranks for ties, as
-// scipy.stats.rankdata), so one test is two small sorts and a linear pass; the exact null
-// distributions are counted once per sample size by dynamic programming.
+// Average ranks for ties, as scipy.stats.rankdata. Mann-Whitney: both samples sorted (sorting
+// networks), then merged; signed-rank: one sort of keys (|d| bits, sign bit) and a linear pass.
+// The exact null distributions are counted once per sample size by dynamic programming.
 #include "pmt/stats/wilcoxon.hpp"
 
 #include <algorithm>
