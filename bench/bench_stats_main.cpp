@@ -1,7 +1,11 @@
 // bench_stats: throughput of the statistics engine on the bundled MNIST accuracies.
 //  1. mutation tests per second on one core (bootstrap kill rates, B = N = 100, k = 20);
 //  2. the same on --proc threads, per core, and that the kill rates are bit-identical;
-//  3. the full sampling-effect sweep of one parameter (8 sizes x 30 x 100 x 100 x 100 tests,
+//  3. the killing tests side by side on one thread, same draws: GLM, Wilcoxon Mann-Whitney U
+//     (independent instances) and Wilcoxon signed-rank (instances paired by column, as --same);
+//     the rank tests run only when the effect size passes, so their cost depends on the data;
+//     also the bare rank tests (every draw ranked) per second;
+//  4. the full sampling-effect sweep of one parameter (8 sizes x 30 x 100 x 100 x 100 tests,
 //     then 24,000 posterior fits) as `practicality` runs it, wall time.
 // Prints one JSON object on stdout (progress on stderr).
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +22,7 @@
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/stats/parallel.hpp"
 #include "pmt/stats/resampling.hpp"
+#include "pmt/stats/wilcoxon.hpp"
 #include "pmt/tools/analysis.hpp"
 
 namespace fs = std::filesystem;
@@ -29,9 +35,11 @@ double seconds_since(Clock::time_point t) {
 }
 
 // Runs `reps` repetitions of B bootstrap kill rates on `proc` threads; returns (seconds, rates).
-std::pair<double, std::vector<double>> kill_rates(const pmt::stats::Population& pop, int reps,
-                                                  int proc) {
+std::pair<double, std::vector<double>> kill_rates(
+    const pmt::stats::Population& pop, int reps, int proc,
+    pmt::stats::TestKind kind = pmt::stats::TestKind::kGlm) {
   pmt::stats::BootstrapOptions b;
+  b.test.kind = kind;
   std::vector<double> out(static_cast<std::size_t>(reps) * b.B);
   const auto t0 = Clock::now();
   pmt::stats::parallel_for(static_cast<std::size_t>(reps), proc, [&](std::size_t r) {
@@ -40,6 +48,33 @@ std::pair<double, std::vector<double>> kill_rates(const pmt::stats::Population& 
     std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(r) * b.B);
   });
   return {seconds_since(t0), out};
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+// Bare rank tests per second: `n` tests of k = 20 vs 20 drawn from the population (one thread).
+template <typename Test>
+double rank_tests_per_second(const pmt::stats::Population& pop, Test&& test, int n) {
+  auto rng = pmt::stats::make_stream(42, {99});
+  std::vector<double> a(20), b(20);
+  const auto ns = static_cast<std::uint32_t>(pop.sound.size());
+  double sink = 0;
+  const auto t0 = Clock::now();
+  for (int t = 0; t < n; ++t) {
+    for (std::size_t i = 0; i < 20; ++i) {
+      const auto id = pmt::stats::bounded(rng, ns);
+      a[i] = pop.sound[id];
+      b[i] = pop.mutant[id];
+    }
+    sink += test(a.data(), b.data()).p_value;
+  }
+  const double secs = seconds_since(t0);
+  if (sink < 0) std::fprintf(stderr, "impossible\n");
+  return n / secs;
 }
 
 }  // namespace
@@ -83,6 +118,34 @@ int main(int argc, char** argv) {
                           {"tests_per_second_per_core", tests / tn / threads},
                           {"speedup_over_one_thread", t1 / tn}}},
                         {"bit_identical_across_threads", r1 == rn}};
+    // The killing tests side by side (one thread, the same bootstrap draws).
+    {
+      using pmt::stats::TestKind;
+      auto paired = pop;
+      paired.same = true;
+      const auto n = std::min(paired.sound.size(), paired.mutant.size());
+      paired.sound.resize(n);
+      paired.mutant.resize(n);
+      nlohmann::json by_test;
+      for (const auto& [name, p, kind] :
+           {std::tuple<const char*, const pmt::stats::Population*, TestKind>{"glm", &pop,
+                                                                             TestKind::kGlm},
+            {"mann_whitney", &pop, TestKind::kWilcoxon},
+            {"glm_paired_draws", &paired, TestKind::kGlm},
+            {"signed_rank", &paired, TestKind::kWilcoxon}}) {
+        const auto [secs, rates] = kill_rates(*p, reps, 1, kind);
+        by_test[name] = {
+            {"seconds", secs}, {"tests_per_second", tests / secs}, {"mean_kill_rate", mean(rates)}};
+      }
+      pmt::stats::MannWhitneyU mw(20, 20);
+      pmt::stats::SignedRank sr(20);
+      const int bare = static_cast<int>(tests / 4);
+      by_test["bare_mann_whitney_per_second"] = rank_tests_per_second(
+          pop, [&](const double* a, const double* b) { return mw.test(a, b); }, bare);
+      by_test["bare_signed_rank_per_second"] = rank_tests_per_second(
+          pop, [&](const double* a, const double* b) { return sr.test(a, b); }, bare);
+      j["by_test"] = by_test;
+    }
     if (sweep) {
       const fs::path tmp =
           fs::temp_directory_path() / ("pmt_bench_" + std::to_string(std::random_device{}()));

@@ -22,6 +22,13 @@ print(f"pmt, 1 thread:        {one / 1e6:8.2f} M tests/s")
 print(f"pmt, {pmt['threads']} threads:       {n['tests_per_second'] / 1e6:8.2f} M tests/s "
       f"({n['tests_per_second_per_core'] / 1e6:.2f} M per core, x{n['speedup_over_one_thread']:.2f} over 1 thread)")
 print(f"bit-identical across thread counts: {pmt['bit_identical_across_threads']}")
+t = pmt["by_test"]
+for name, label in (("glm", "GLM"), ("mann_whitney", "Wilcoxon Mann-Whitney U"),
+                    ("glm_paired_draws", "GLM, paired draws"), ("signed_rank", "Wilcoxon signed-rank")):
+    print(f"  {label + ', 1 thread:':34s}{t[name]['tests_per_second'] / 1e6:6.2f} M tests/s "
+          f"(mean kill rate {t[name]['mean_kill_rate']:.3f})")
+print(f"  bare rank tests, 1 thread:        {t['bare_mann_whitney_per_second'] / 1e6:6.2f} M Mann-Whitney/s, "
+      f"{t['bare_signed_rank_per_second'] / 1e6:.2f} M signed-rank/s")
 print(f"reference (Python):   {ref['seconds_per_test'] * 1e3:8.3f} ms per test "
       f"= {1 / ref['seconds_per_test']:.0f} tests/s")
 print(f"speed-up per core:    {one * ref['seconds_per_test']:,.0f}x")

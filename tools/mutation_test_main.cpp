@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
        "(raw_data/deepcrime_comp/). Without: the repeated protocol of the probabilistic "
        "framework, --runs runs each splitting the instances into disjoint halves and running "
        "--trials tests of k vs k; prints the mean (std) kill rate. Zero pooled variance: equal "
-       "means give p = 1, d = 0 (not killed); different means p = 0, d = inf (killed).",
+       "means give p = 1, d = 0 (not killed); different means p = 0, d = inf (killed). --dc tests "
+       "every usable instance (missing cells dropped, at least 2 per side). --test wilcoxon "
+       "replaces the GLM by scipy 1.10's Mann-Whitney U (signed-rank with --same), its p compared "
+       "unrounded.",
        "  mutation_test --model mnist --mut change_label --dc\n"
        "  mutation_test --model mnist --mut delete_training_data --json",
        "N. Humbatova, G. Jahangirova, P. Tonella. DeepCrime: Mutation Testing of Deep Learning "

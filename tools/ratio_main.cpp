@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
        "firm when all repetitions agree, borderline otherwise. Uses and writes the same kill-rate "
        "caches as posterior.",
        "  ratio --model mnist --mut change_label\n"
-       "  ratio --model mnist --mut weights_fuzzing --same --json",
+       "  ratio --model mnist --mut weights_fuzzing --same --json\n"
+       "  ratio --model mnist --mut change_label --budget --proc 2",
        "F. Tambon, F. Khomh, G. Antoniol. A Probabilistic Framework for Mutation Testing in Deep "
        "Neural Networks. Information and Software Technology 155 (2023). Replication package: "
        "FlowSs/PMT."},
@@ -27,6 +28,14 @@ int main(int argc, char** argv) {
   app.add_option("--mc-reps", o.mc_reps,
                  "Independent repetitions behind each verdict's uncertainty (0: off)")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--budget", o.budget,
+               "Instead of the ratios: per parameter, the smallest number n of instances per side "
+               "(the first n of each accuracy file, n on the grid k, multiples of --budget-step, "
+               "full) whose verdict is firm (all --mc-reps repetitions agree) and equal to the "
+               "full population's, and stays so at every larger n; with the saving against the "
+               "full count. Needs the raw accuracies");
+  app.add_option("--budget-step", o.budget_step, "Grid step of --budget's population sizes")
+      ->check(CLI::PositiveNumber);
   return pmt::cli::run_main(app, argc, argv, o.common,
                             [&] { pmt::tools::run_ratio(o, std::cout); });
 }

@@ -22,29 +22,34 @@ fs::path Layout::accuracy_csv(const std::string& model, const std::string& mut,
   return root_ / "raw_data" / model / (name + ".csv");
 }
 
+std::string Layout::tagged(const std::string& stem) const {
+  return variant_.empty() ? stem : stem + "_" + variant_;
+}
+
 fs::path Layout::rep_mce(const std::string& model, const std::string& mut,
                          const std::string& param) const {
-  return root_ / "rep_mce" / model / (stem(model, mut, param) + "_200_pop_size.npy");
+  return root_ / "rep_mce" / model / (tagged(stem(model, mut, param) + "_200_pop_size") + ".npy");
 }
 
 fs::path Layout::rep_practicality(const std::string& model, const std::string& mut,
                                   const std::string& param, int size) const {
   return root_ / "rep_practicality" / model /
-         fmt::format("{}_30_rep_{}_size_pop.npy", stem(model, mut, param), size);
+         (tagged(fmt::format("{}_30_rep_{}_size_pop", stem(model, mut, param), size)) + ".npy");
 }
 
 fs::path Layout::l_std(const std::string& model, const std::string& mut,
                        const std::string& param) const {
   return root_ / "rep_practicality" / model / "data_plot" /
-         fmt::format("l_std_{}.npy", stem(model, mut, param));
+         (tagged("l_std_" + stem(model, mut, param)) + ".npy");
 }
 
 fs::path Layout::orig_kill_rates(const std::string& model, bool same) const {
-  return root_ / (model + (same ? "_orig_same.npy" : "_orig.npy"));
+  return root_ / (tagged(model + (same ? "_orig_same" : "_orig")) + ".npy");
 }
 
 fs::path Layout::mutant_kill_rates(const std::string& model, const std::string& mut) const {
-  return root_ / "plot_results" / model / (model + "_" + mut + "_param") / "list_mut.npy";
+  return root_ / "plot_results" / model / (model + "_" + mut + "_param") /
+         (tagged("list_mut") + ".npy");
 }
 
 fs::path Layout::plot_dir(const std::string& model) const { return root_ / "plot_results" / model; }

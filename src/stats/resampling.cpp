@@ -36,7 +36,8 @@ std::vector<double> bootstrap_kill_rates(const Population& pop, const BootstrapO
                                          Rng& rng) {
   const auto ns = static_cast<std::uint32_t>(pop.sound.size());
   const auto nm = static_cast<std::uint32_t>(pop.mutant.size());
-  const KillDecision decide(static_cast<std::size_t>(o.k), static_cast<std::size_t>(o.k), o.test);
+  KillDecision decide(static_cast<std::size_t>(o.k), static_cast<std::size_t>(o.k), o.test,
+                      pop.same);
   std::vector<double> boot_mut(nm), boot_sound(pop.same ? nm : ns);
   std::vector<double> rates;
   rates.reserve(static_cast<std::size_t>(o.B));
@@ -84,7 +85,7 @@ double repeated_protocol_run(const Population& pop, int N, int k, const TestOpti
   const auto ns = static_cast<std::uint32_t>(sound_pool.size());
   PMT_THROW_IF(ns < static_cast<std::uint32_t>(k) || nm < static_cast<std::uint32_t>(k), kData,
                "the repeated protocol needs at least 2k = {} instances (has {})", 2 * k, n);
-  const KillDecision decide(static_cast<std::size_t>(k), static_cast<std::size_t>(k), test);
+  KillDecision decide(static_cast<std::size_t>(k), static_cast<std::size_t>(k), test, pop.same);
   int kills = 0;
   for (int t = 0; t < N; ++t) {
     if (pop.same) {

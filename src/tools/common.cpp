@@ -13,8 +13,19 @@ namespace pmt::tools::detail {
 
 namespace fs = std::filesystem;
 
+std::string test_name(const AnalysisOptions& o) {
+  if (o.test.kind == stats::TestKind::kGlm) return "glm";
+  return o.same ? "signed_rank" : "mann_whitney";
+}
+
+std::string cache_variant(const stats::TestOptions& test) {
+  return test.kind == stats::TestKind::kWilcoxon ? "wilcoxon" : "";
+}
+
 Context make_context(const AnalysisOptions& o, bool require_param) {
-  Context ctx{io::Settings::load(cli::settings_path(o.common)), io::Layout(o.common.data_root), {}};
+  Context ctx{io::Settings::load(cli::settings_path(o.common)),
+              io::Layout(o.common.data_root, cache_variant(o.test)),
+              {}};
   PMT_THROW_IF(o.bootstraps < 1 || o.trials < 1, kUsage,
                "the number of bootstraps and of trials must be at least 1");
   if (o.mut == "original") {
@@ -70,7 +81,15 @@ stats::Population load_population(const AnalysisOptions& o, const io::Layout& la
   if (dropped_m)
     std::fprintf(stderr, "note: %s: %zu missing instance(s) dropped%s\n", mutant.file.c_str(),
                  dropped_m, o.same ? " (with their sound pairs)" : "");
-  stats::check_population(pop, o.sample, mutant.file.string());
+  if (dc) {
+    // DeepCrime's single test uses every usable instance, whatever --sample-size says.
+    const std::size_t n = std::min(pop.sound.size(), pop.mutant.size());
+    PMT_THROW_IF(n < 2, kData,
+                 "{}: {} usable instance(s) on one side; DeepCrime's test needs at least 2",
+                 pop.sound.size() < 2 ? sound.file.string() : mutant.file.string(), n);
+  } else {
+    stats::check_population(pop, o.sample, mutant.file.string());
+  }
   return pop;
 }
 

@@ -20,12 +20,17 @@ struct Context {
   io::Layout layout;
   std::vector<std::string> params;
 };
+// "glm", "mann_whitney" or "signed_rank" (wilcoxon with --same): the test a run uses.
+std::string test_name(const AnalysisOptions& o);
+// The layout's variant for the killing test: "" (GLM, the reference's file names) or "wilcoxon".
+std::string cache_variant(const stats::TestOptions& test);
 // require_param: the tool works on one parameter (mce, practicality) unless mut is "original".
 Context make_context(const AnalysisOptions& o, bool require_param);
 
 // Reads the sound and the mutant accuracy files (mut "original": sound vs sound), drops missing
 // instances with a note on stderr (with `same`, an id missing on either side is dropped from
-// both) and checks there are at least k usable instances.
+// both) and checks there are at least k usable instances (dc: DeepCrime's single test on every
+// usable instance, at least 2 per side).
 stats::Population load_population(const AnalysisOptions& o, const io::Layout& layout,
                                   const std::string& mut, const std::string& param,
                                   bool dc = false);

@@ -22,9 +22,17 @@ void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& pa
       ->check(CLI::PositiveNumber);
   app.add_option("--sample-size", o.sample, "Instances per side in one mutation test k")
       ->check(CLI::Range(2, 100000));
+  app.add_option_function<std::string>(
+         "--test", [&o](const std::string& s) { o.test.kind = stats::TestOptions::parse_kind(s); },
+         "Killing test: glm (DeepCrime's GLM Wald p-value, the reference) or wilcoxon (DeepCrime's "
+         "WLX, two-sided, as scipy 1.10 computes it: Mann-Whitney U, exact when a side has at "
+         "most 8 instances and no ties; with --same the signed-rank test, exact up to 50 pairs "
+         "without zero differences; p compared unrounded). Both also need the effect size. "
+         "Wilcoxon caches, arrays and figures are named <name>_wilcoxon [default: glm]")
+      ->check(CLI::IsMember({"glm", "wilcoxon"}));
   app.add_flag_callback(
       "--exact-p", [&o] { o.test.round_p = false; },
-      "Compare the exact p-value with 0.05 (default: rounded to 3 decimals "
+      "GLM: compare the exact p-value with 0.05 (default: rounded to 3 decimals "
       "first, as the reference)");
   app.add_option_function<std::string>(
          "--effect",

@@ -42,6 +42,7 @@ void run_mce(const MceOptions& o, std::ostream& out) {
   if (o.common.json) {
     const nlohmann::json j = {
         {"model", o.model},
+        {"test", detail::test_name(o)},
         {"mut", o.mut},
         {"param", o.mut == "original" ? nlohmann::json() : nlohmann::json(param)},
         {"mean", json_number(e.mean)},

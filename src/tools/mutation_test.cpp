@@ -1,6 +1,8 @@
 // mutation_test: comp_deepcrime.py of the PMT replication package.
 //   --dc: DeepCrime's single GLM + Cohen's d test per parameter on raw_data/deepcrime_comp/
 //         (20 instances each); prints p-value (3-decimal, as the reference), effect size, verdict.
+//   --test wilcoxon: DeepCrime's WLX instead of the GLM (Mann-Whitney U; signed-rank with --same),
+//         p printed and compared unrounded; a "Test:" line follows the "Model" line.
 //   otherwise the repeated protocol: `runs` runs, each splitting the instances into two disjoint
 //         random halves (sound from one, mutant from the other) and running N tests of k vs k;
 //         prints the mean (std, ddof 0) kill rate over runs.
@@ -54,22 +56,29 @@ void run_mutation_test(const MutationTestOptions& o, std::ostream& out) {
   PMT_THROW_IF(o.runs < 1, kUsage, "--runs must be at least 1");
   const auto ctx = detail::make_context(o, false);
   detail::warn_pairing(o, ctx.settings);
-  nlohmann::json j = {{"model", o.model}, {"mut", o.mut}};
+  const bool wilcoxon = o.test.kind == stats::TestKind::kWilcoxon;
+  nlohmann::json j = {{"model", o.model}, {"mut", o.mut}, {"test", detail::test_name(o)}};
   nlohmann::json results = nlohmann::json::array();
-  if (!o.common.json) out << fmt::format("Model {}, Mutation {}\n", o.model, o.mut);
+  if (!o.common.json) {
+    out << fmt::format("Model {}, Mutation {}\n", o.model, o.mut);
+    if (wilcoxon) out << fmt::format("Test: {}\n", detail::test_name(o));
+  }
 
   if (o.dc) {
     for (const auto& param : ctx.params) {
       const auto pop = detail::load_population(o, ctx.layout, o.mut, param, true);
       const auto r = stats::mutation_test(pop.sound.data(), pop.sound.size(), pop.mutant.data(),
-                                          pop.mutant.size(), o.test);
+                                          pop.mutant.size(), o.test, pop.same);
       if (o.common.json) {
         results.push_back({{"param", param},
                            {"p_value", json_number(r.p_value)},
                            {"p_value_exact", json_number(r.p_value_exact)},
                            {"effect_size", json_number(r.effect_size)},
                            {"cohen_d", json_number(r.cohen_d)},
-                           {"killed", r.killed}});
+                           {"killed", r.killed},
+                           {"p_method", stats::to_string(r.method)},
+                           {"instances", {pop.sound.size(), pop.mutant.size()}}});
+        if (wilcoxon) results.back()["statistic"] = json_number(r.rank_statistic);
       } else {
         out << fmt::format("Exp: {}_{}\np-value {}, effect_size {}\n{}*********************\n",
                            o.mut, param, py_repr(r.p_value), py_repr(r.effect_size),

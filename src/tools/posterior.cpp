@@ -33,7 +33,7 @@ struct Curve {
 plot::Figure figure(const PosteriorOptions& o, const io::Layout& layout,
                     const stats::PosteriorFitter& fitter, const std::vector<Curve>& curves) {
   plot::Figure fig;
-  fig.png = layout.plot_dir(o.model) / fmt::format("{}_{}.png", o.model, o.mut);
+  fig.png = layout.plot_dir(o.model) / (layout.tagged(o.model + "_" + o.mut) + ".png");
   fig.size = "900,900";
   const auto& x = fitter.grid();
   std::string& d = fig.data;
@@ -116,7 +116,10 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out) {
                           {"ci", {json_number(ci.first), json_number(ci.second)}}};
   };
   if (o.common.json) {
-    nlohmann::json j = {{"model", o.model}, {"mut", o.mut}, {"original", describe(curves[0])}};
+    nlohmann::json j = {{"model", o.model},
+                        {"mut", o.mut},
+                        {"test", detail::test_name(o)},
+                        {"original", describe(curves[0])}};
     j["mutants"] = nlohmann::json::array();
     for (std::size_t c = 1; c < curves.size(); ++c) {
       auto m = describe(curves[c]);

@@ -119,7 +119,7 @@ plot::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
   const std::string stem = o.mut == "original"
                                ? fmt::format("{}_original_std", o.model)
                                : fmt::format("{}_{}_{}_std", o.model, o.mut, o.param);
-  fig.png = layout.plot_dir(o.model) / "std" / (stem + ".png");
+  fig.png = layout.plot_dir(o.model) / "std" / (layout.tagged(stem) + ".png");
   fig.size = "1200,550";
   fig.data = "# size, then for estimate/lower/upper x mean/variance: median q2.5 q97.5\n";
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -226,7 +226,8 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
     std::fprintf(stderr, "wrote %s\n", l_std_path.c_str());
   }
   if (o.common.json) {
-    nlohmann::json j = {{"model", o.model}, {"mut", o.mut}, {"param", param}};
+    nlohmann::json j = {
+        {"model", o.model}, {"mut", o.mut}, {"param", param}, {"test", detail::test_name(o)}};
     j["sizes"] = nlohmann::json::array();
     for (std::size_t i = 0; i < all.size(); ++i)
       j["sizes"].push_back(summary_json(o.sizes[i], all[i]));

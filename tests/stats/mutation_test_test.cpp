@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/layout.hpp"
 #include "pmt/stats/resampling.hpp"
@@ -59,27 +60,65 @@ TEST_CASE("zero pooled variance is defined, not a crash", "[mutation_test]") {
 }
 
 TEST_CASE("the fast kill decision agrees with the full test", "[mutation_test]") {
-  // Random samples around the decision boundary: every decision must be identical.
+  // Random samples around the decision boundary: every decision must be identical, for every
+  // test kind (GLM; Wilcoxon independent = Mann-Whitney, paired = signed-rank) and effect rule.
   pmt::stats::Rng rng = pmt::stats::make_stream(7, {1});
   std::vector<double> a(20), b(20);
-  int kills = 0;
-  for (const auto effect : {pmt::stats::EffectRule::kAbsolute, pmt::stats::EffectRule::kPositive,
-                            pmt::stats::EffectRule::kNegative}) {
-    TestOptions o;
-    o.effect = effect;
-    const KillDecision fast(20, 20, o);
-    for (int t = 0; t < 20000; ++t) {
-      const double shift = (t % 200) * 1e-5 - 1e-3;
-      for (int i = 0; i < 20; ++i) {
-        a[i] = 0.99 + (rng() % 1000) * 1e-5;
-        b[i] = 0.99 + shift + (rng() % 1000) * 1e-5;
+  for (const auto kind : {pmt::stats::TestKind::kGlm, pmt::stats::TestKind::kWilcoxon}) {
+    for (const bool paired : {false, true}) {
+      int kills = 0, rank_tests = 0;
+      for (const auto effect :
+           {pmt::stats::EffectRule::kAbsolute, pmt::stats::EffectRule::kPositive,
+            pmt::stats::EffectRule::kNegative}) {
+        TestOptions o;
+        o.kind = kind;
+        o.effect = effect;
+        KillDecision fast(20, 20, o, paired);
+        for (int t = 0; t < 20000; ++t) {
+          const double shift = (t % 200) * 1e-5 - 1e-3;
+          for (int i = 0; i < 20; ++i) {
+            a[i] = 0.99 + (rng() % 1000) * 1e-5;
+            b[i] = 0.99 + shift + (rng() % 1000) * 1e-5;
+          }
+          const auto slow = mutation_test(a.data(), 20, b.data(), 20, o, paired);
+          REQUIRE(fast.killed(a.data(), b.data()) == slow.killed);
+          kills += slow.killed;
+          // Significant by rank but too small an effect, or the reverse: both rules matter.
+          rank_tests += slow.p_value < 0.05 && slow.effect_size < 0.5;
+        }
       }
-      const bool slow = mutation_test(a.data(), 20, b.data(), 20, o).killed;
-      REQUIRE(fast.killed(a.data(), b.data()) == slow);
-      kills += slow;
+      INFO("kind " << static_cast<int>(kind) << " paired " << paired);
+      CHECK(kills > 1000);  // the sweep really crosses the boundary
+      if (kind == pmt::stats::TestKind::kWilcoxon) CHECK(rank_tests > 0);
     }
   }
-  CHECK(kills > 1000);  // the sweep really crosses the boundary
+}
+
+TEST_CASE("Wilcoxon kill decision: p from the rank test, unrounded", "[mutation_test]") {
+  // Mann-Whitney, 20 vs 20, complete separation: asymptotic p (both sides > 8) ~ 1.5e-11.
+  std::vector<double> a(20), b(20);
+  for (int i = 0; i < 20; ++i) {
+    a[i] = 0.990 + 1e-4 * i;
+    b[i] = 0.980 + 1e-4 * i;
+  }
+  TestOptions o;
+  o.kind = pmt::stats::TestKind::kWilcoxon;
+  const auto mw = mutation_test(a.data(), 20, b.data(), 20, o);
+  CHECK(mw.method == pmt::stats::PMethod::kAsymptotic);
+  CHECK(mw.p_value == mw.p_value_exact);
+  CHECK(mw.p_value == pmt::stats::mann_whitney_u(a.data(), 20, b.data(), 20).p_value);
+  CHECK(mw.rank_statistic == 400);
+  CHECK(mw.killed);
+  // Paired: every difference 0.01 > 0, exact (n <= 50): p = 2 / 2^20.
+  const auto sr = mutation_test(a.data(), 20, b.data(), 20, o, true);
+  CHECK(sr.method == pmt::stats::PMethod::kExact);
+  CHECK(sr.p_value == std::ldexp(1.0, -19));
+  // The GLM ignores the pairing.
+  CHECK(mutation_test(a.data(), 20, b.data(), 20, {}, true).p_value_exact ==
+        mutation_test(a.data(), 20, b.data(), 20).p_value_exact);
+  CHECK(TestOptions::parse_kind("wilcoxon") == pmt::stats::TestKind::kWilcoxon);
+  CHECK_THROWS_AS(TestOptions::parse_kind("ttest"), pmt::Error);
+  CHECK_THROWS_AS(KillDecision(20, 19, o, true), pmt::Error);
 }
 
 TEST_CASE("exact p-values can be kept", "[mutation_test]") {

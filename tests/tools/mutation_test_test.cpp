@@ -119,3 +119,90 @@ TEST_CASE("repeated protocol agrees with the package's README figures", "[cli][m
     CHECK(r["runs"].size() == 50);
   }
 }
+
+TEST_CASE("mutation_test --dc with a missing instance tests the usable ones (issue 7.4)",
+          "[cli][mutation_test]") {
+  // tests/data/dc_missing: DeepCrime's change_label 3.12 mutant file with the cell of instance 15
+  // emptied (scripts/dc_missing_fixture.py). The reference's GLM drops the row (statsmodels p =
+  // 0.04948350844177852, summary 0.049) but its numpy Cohen's d is NaN, so it never prints
+  // "Killed"; pmt drops the instance from both: p by DESIGN.md's formula 0.04948350844194826
+  // (statsmodels' IRLS agrees to 4e-11), d = 0.6293189939827161 on 20 + 19 instances, killed.
+  DataRoot d;
+  d.with_raw_data();
+  const std::string name = "results_mnist_change_label_mutated0_MP_3.12_dc.csv";
+  fs::copy_file(fs::path(PMT_TEST_DATA_DIR) / "dc_missing" / name,
+                d.root / "raw_data" / "deepcrime_comp" / name,
+                fs::copy_options::overwrite_existing);
+  pmt::tools::MutationTestOptions o;
+  d.setup(o, "change_label", "3.12");
+  o.dc = true;
+  o.common.json = true;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_mutation_test, o));
+  REQUIRE(j["results"].size() == 1);
+  const auto& r = j["results"][0];
+  CHECK(r["instances"] == nlohmann::json::array({20, 19}));
+  CHECK(r["p_value"].get<double>() == 0.049);  // the reference's printed value
+  // 1e-12: the same formula, summation order only; statsmodels' IRLS to 1e-9.
+  CHECK(close(r["p_value_exact"], 0.04948350844194826, 1e-12));
+  CHECK(close(r["p_value_exact"], 0.04948350844177852, 1e-9));
+  CHECK(close(r["effect_size"], 0.6293189939827161, 1e-12));
+  CHECK(r["killed"] == true);
+  // Text mode: the reference's lines, and the note naming the file on stderr (exe run).
+  o.common.json = false;
+  const auto text = run_tool(pmt::tools::run_mutation_test, o);
+  CHECK(text.find("p-value 0.049, effect_size 0.629318993982") != std::string::npos);
+  CHECK(text.find("Killed") != std::string::npos);
+  std::string out, err;
+  CHECK(run_exe("mutation_test",
+                "--data-root " + d.root.string() +
+                    " --model mnist --mut change_label --param 3.12 --dc",
+                &out, &err) == 0);
+  CHECK(err.find(name + ": 1 missing instance(s) dropped") != std::string::npos);
+  // A side with fewer than 2 usable instances is still an error naming the file (exit 1).
+  d.write("raw_data/deepcrime_comp/" + name,
+          "true_label;pred_label_model_0;pred_label_model_1\n;0.99;\n");
+  CHECK(run_exe("mutation_test",
+                "--data-root " + d.root.string() +
+                    " --model mnist --mut change_label --param 3.12 --dc",
+                &out, &err) == 1);
+  CHECK(err.find(name) != std::string::npos);
+  CHECK(err.find("at least 2") != std::string::npos);
+}
+
+TEST_CASE("mutation_test --dc --test wilcoxon matches scipy on every mnist row",
+          "[cli][mutation_test][wilcoxon]") {
+  // tests/data/wilcoxon_dc_mnist.json: scipy 1.10 mannwhitneyu(sound, mutant) and numpy's |d|
+  // (scripts/wilcoxon_fixtures.py). p to 1e-12 relative (same arithmetic, erfc's last bits).
+  std::ifstream in(PMT_TEST_DATA_DIR "/wilcoxon_dc_mnist.json");
+  const auto want = nlohmann::json::parse(in)["rows"];
+  DataRoot d;
+  d.with_raw_data();
+  int checked = 0, killed = 0;
+  for (const std::string mut : {"change_label", "delete_training_data",
+                                "change_activation_function", "change_weights_initialisation"}) {
+    pmt::tools::MutationTestOptions o;
+    d.setup(o, mut);
+    o.dc = true;
+    o.common.json = true;
+    o.test.kind = pmt::stats::TestKind::kWilcoxon;
+    const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_mutation_test, o));
+    CHECK(j["test"] == "mann_whitney");
+    for (const auto& r : j["results"]) {
+      for (const auto& w : want) {
+        if (w["mut"] != mut || w["param"] != r["param"]) continue;
+        INFO(mut << " " << r["param"].get<std::string>());
+        CHECK(close(r["p_value"], w["p_value"], 1e-12));
+        CHECK(r["p_value"] == r["p_value_exact"]);  // unrounded
+        CHECK(r["statistic"] == w["statistic"]);
+        CHECK(r["p_method"] == "asymptotic");  // 20 vs 20: both sides > 8
+        CHECK(close(r["effect_size"], w["effect_size"], 1e-9));
+        CHECK(r["killed"] == w["killed"]);
+        ++checked;
+        killed += w["killed"].get<bool>();
+      }
+    }
+  }
+  CHECK(checked == 20);
+  CHECK(killed > 0);
+  CHECK(killed < 20);
+}

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
+#include "pmt/error.hpp"
 
 TEST_CASE("ratio on the reference's cached kill rates, without raw data", "[cli][ratio]") {
   DataRoot d;
@@ -145,4 +146,101 @@ TEST_CASE("verdicts from raw accuracies agree with the reference's wherever they
     }
   }
   CHECK(firm == 13);  // of the 30 configurations, 13 have a firm reference verdict
+}
+
+TEST_CASE("ratio --test wilcoxon keeps its own kill-rate caches", "[cli][ratio][wilcoxon]") {
+  // The reference's (GLM) caches are present: a Wilcoxon run must neither read nor overwrite
+  // them, and writes <name>_wilcoxon.npy beside them; a rerun reuses those.
+  DataRoot d;
+  d.with_raw_data();
+  d.with_reference_caches();
+  const fs::path glm_cache =
+      d.root / "plot_results" / "mnist" / "mnist_delete_training_data_param" / "list_mut.npy";
+  const auto glm_size = fs::file_size(glm_cache);
+  pmt::tools::RatioOptions o;
+  d.setup(o, "delete_training_data");
+  o.common.json = true;
+  o.mc_reps = 0;
+  o.test.kind = pmt::stats::TestKind::kWilcoxon;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+  CHECK(j["test"] == "mann_whitney");
+  CHECK(fs::exists(d.root / "mnist_orig_wilcoxon.npy"));
+  CHECK(fs::exists(glm_cache.parent_path() / "list_mut_wilcoxon.npy"));
+  CHECK(fs::file_size(glm_cache) == glm_size);
+  // Verdicts far from the boundary agree with the GLM's: 3.1 not killed, 30.93 killed.
+  REQUIRE(j["mutants"].size() == 5);
+  CHECK(j["mutants"][0]["param"] == "3.1");
+  CHECK(j["mutants"][0]["killed"] == false);
+  CHECK(j["mutants"][4]["param"] == "30.93");
+  CHECK(j["mutants"][4]["killed"] == true);
+  // Not the reference's numbers (those come from its GLM cache).
+  const auto ref = oracles();
+  for (const auto& row : ref["ratio_from_cached_kill_rates"])
+    if (row["mut"] == "delete_training_data")
+      CHECK_FALSE(close(j["original"]["ratio"], row["expected"]["original"]["ratio"]));
+  // Rerun: same numbers from the Wilcoxon caches.
+  const auto again = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+  CHECK(again["mutants"] == j["mutants"]);
+}
+
+namespace {
+// Accuracy file of `acc.size()` instances in the package's layout.
+std::string accuracy_file(const std::vector<double>& acc) {
+  std::string head = "true_label", last;
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    head += ";pred_label_model_" + std::to_string(i);
+    last += ";" + std::to_string(acc[i]);
+  }
+  return head + "\n" + last + "\n";
+}
+}  // namespace
+
+TEST_CASE("ratio --budget finds the instances needed for the full verdict",
+          "[cli][ratio][budget]") {
+  // 60 instances per side. The mutant's first 40 are like the sound ones; its last 20 lost 4
+  // points. With the first n <= 40 nothing is detectable (firm "not killed"); from n = 50 about
+  // a fifth of each draw is degraded and the tests kill (firm "killed", as with all 60). On the
+  // grid 20, 30, 40, 50, 60 the budget is 50: 60 -> 50.
+  DataRoot d;
+  std::vector<double> sound(60), mutant(60);
+  for (int i = 0; i < 60; ++i) {
+    sound[i] = 0.989 + 0.002 * std::fmod(i * 0.618034, 1.0);
+    mutant[i] = 0.989 + 0.002 * std::fmod(i * 0.414214, 1.0) - (i >= 40 ? 0.04 : 0.0);
+  }
+  d.write("raw_data/mnist/results_mnist_original.csv", accuracy_file(sound));
+  d.write("raw_data/mnist/results_mnist_change_label_mutated0_MP_3.12.csv", accuracy_file(mutant));
+  pmt::tools::RatioOptions o;
+  d.setup(o, "change_label", "3.12");
+  o.budget = true;
+  o.mc_reps = 10;
+  o.common.json = true;
+  o.common.proc = 1;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o));
+  CHECK(j["budget"]["grid"] == nlohmann::json::array({20, 30, 40, 50, 60}));
+  REQUIRE(j["budget"]["results"].size() == 1);
+  const auto& r = j["budget"]["results"][0];
+  CHECK(r["full"] == 60);
+  CHECK(r["full_verdict"] == "killed");
+  CHECK(r["needed"] == 50);
+  CHECK(close(r["saving"], 1.0 / 6, 1e-12));
+  CHECK(r["checked"] ==
+        nlohmann::json::parse(R"([[60, "killed"], [50, "killed"], [40, "not killed"]])"));
+  // Bit-identical with another thread count; text table.
+  o.common.proc = 2;
+  CHECK(nlohmann::json::parse(run_tool(pmt::tools::run_ratio, o)) == j);
+  o.common.json = false;
+  CHECK_THAT(run_tool(pmt::tools::run_ratio, o),
+             Catch::Contains("3.12                 60  killed             50  60 -> 50 (17%)"));
+  // The full-size row is ratio's own Monte-Carlo assessment: a firm "killed" (the ratio's main
+  // run computes every parameter's kill rates: give it the other files).
+  for (const char* p : {"9.38", "18.75", "28.12", "56.25"})
+    d.write(std::string("raw_data/mnist/results_mnist_change_label_mutated0_MP_") + p + ".csv",
+            accuracy_file(mutant));
+  o.budget = false;
+  CHECK_THAT(run_tool(pmt::tools::run_ratio, o),
+             Catch::Contains("Verdict: killed (firm: ratio > 1 in 10/10"));
+  // No repetitions, no firm verdicts.
+  o.budget = true;
+  o.mc_reps = 0;
+  CHECK_THROWS_AS(run_tool(pmt::tools::run_ratio, o), pmt::Error);
 }

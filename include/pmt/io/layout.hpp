@@ -1,5 +1,8 @@
 // Where the replication package keeps each file, under a data root (DESIGN.md, "File layout").
 // Every tool builds its paths here so that the layout is written down once.
+// A variant (e.g. "wilcoxon": kill rates computed with another killing test) is appended to the
+// names of the files that depend on it (kill-rate caches, repetition arrays, summaries, figures:
+// "<name>_<variant>.npy"), so that they never mix with the reference's (GLM) files.
 #pragma once
 
 #include <filesystem>
@@ -9,13 +12,17 @@ namespace pmt::io {
 
 class Layout {
  public:
-  explicit Layout(std::filesystem::path root) : root_(std::move(root)) {}
+  explicit Layout(std::filesystem::path root, std::string variant = "")
+      : root_(std::move(root)), variant_(std::move(variant)) {}
   const std::filesystem::path& root() const { return root_; }
+  // "<stem>" without a variant, "<stem>_<variant>" with one.
+  std::string tagged(const std::string& stem) const;
 
   // raw_data/<model>/results_<model>_original.csv or ..._<mut>_mutated0_MP_<param>.csv;
   // with dc: raw_data/deepcrime_comp/results_<model>_..._dc.csv. mut "original" = sound.
   std::filesystem::path accuracy_csv(const std::string& model, const std::string& mut,
                                      const std::string& param, bool dc = false) const;
+  // The paths below carry the variant, if any (tagged()).
   // rep_mce/<model>/<model>_<mut>_<param>_200_pop_size.npy (original: <model>_original_...).
   std::filesystem::path rep_mce(const std::string& model, const std::string& mut,
                                 const std::string& param) const;
@@ -35,6 +42,7 @@ class Layout {
 
  private:
   std::filesystem::path root_;
+  std::string variant_;
 };
 
 }  // namespace pmt::io

@@ -6,6 +6,8 @@
 // originals); for each of N trials draw k positions without replacement from each bootstrap
 // sample and run the mutation test; p_b = kills / N. With `same` (post-training mutants: mutant i
 // derives from sound instance i) the sound accuracies are those of the drawn mutants' ids.
+// The test is the one KillDecision of mutation_test.hpp, of the kind options.test.kind (GLM or
+// Wilcoxon; with `same`, Wilcoxon is the signed-rank test on the drawn pairs).
 //
 // Repeated protocol (comp_deepcrime.py without --dc): split the instance ids into two disjoint
 // random halves (sound from one, mutant from the other), then N trials of k vs k drawn without

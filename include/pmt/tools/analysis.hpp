@@ -46,6 +46,8 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out);
 struct RatioOptions : AnalysisOptions {
   int mc_reps = 20;  // independent repetitions to tell firm verdicts from borderline ones (0: off)
   double grid_step = 0.001;
+  bool budget = false;   // --budget: instances needed for the full population's firm verdict
+  int budget_step = 10;  // grid of population sizes: k, multiples of the step, full
 };
 void run_ratio(const RatioOptions& o, std::ostream& out);
 
@@ -77,7 +79,7 @@ class App;
 namespace pmt::tools {
 
 // Adds the shared analysis flags (--model, --mut, --param, --same, --bootstraps, --trials,
-// --sample-size, --exact-p, --effect) and the common ones (--data-root, --settings, --seed,
+// --sample-size, --test, --exact-p, --effect) and the common ones (--data-root, --settings, --seed,
 // --proc, --json, --verbose) to a tool's CLI.
 void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help);
 
