@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
                  "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
       ->check(CLI::ExistingFile);
   app.add_option("--jobs", o.jobs, "Instances evaluated at once (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     const auto s = pmt::train::run_gen_acc(o);

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   pmt::tools::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
   app.add_option("--mc-reps", o.mc_reps,
                  "Independent repetitions behind each verdict's uncertainty (0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   return pmt::cli::run_main(app, argc, argv, o.common,
                             [&] { pmt::tools::run_ratio(o, std::cout); });
 }

@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
                  "Folder holding <dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
                  "[default: <data-root>/datasets, filled by scripts/get_data.sh]");
   app.add_option("--jobs", o.jobs, "Instances trained at once (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   app.add_option("--threads", o.threads, "Intra-op threads per instance (0: cores / jobs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "No per-epoch progress lines on stderr");
   return pmt::cli::run_main(app, argc, argv, common, [&] {

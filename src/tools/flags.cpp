@@ -1,3 +1,4 @@
+// The analysis tools' shared flags, defined once (see analysis.hpp).
 #include <CLI/CLI.hpp>
 
 #include "pmt/tools/analysis.hpp"
@@ -17,11 +18,11 @@ void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& pa
   app.add_flag("--same", o.same,
                "Pair mutant i with sound instance i (post-training mutations such as "
                "neurons_freezing, weights_fuzzing)");
-  app.add_option("--bootstraps", o.bootstraps, "Bootstrap samples B")->check(CLI::PositiveNumber);
+  app.add_option("--bootstraps", o.bootstraps, "Bootstrap samples B")->check(pmt::cli::positive());
   app.add_option("--trials", o.trials, "Mutation tests per bootstrap sample N")
-      ->check(CLI::PositiveNumber);
+      ->check(pmt::cli::positive());
   app.add_option("--sample-size", o.sample, "Instances per side in one mutation test k")
-      ->check(CLI::Range(2, 100000));
+      ->check(pmt::cli::integer_in(2, 100000));
   app.add_flag_callback(
       "--exact-p", [&o] { o.test.round_p = false; },
       "Compare the exact p-value with 0.05 (default: rounded to 3 decimals "

@@ -2,10 +2,15 @@
 #include "pmt/train/subject.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/json_text.hpp"
+#include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
 namespace pmt::train {
@@ -78,6 +83,10 @@ template <typename T>
 T get(const std::string& origin, const std::string& where, const json& obj, const char* key,
       T fallback) {
   if (!obj.contains(key)) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return static_cast<T>(io::json_integer(
+        obj.at(key), fmt::format("{}: {}: '{}'", origin, where, key), ErrorKind::kData,
+        std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
   try {
     return obj.at(key).get<T>();
   } catch (const json::exception&) {
@@ -90,11 +99,15 @@ std::array<int, 2> get_pair(const std::string& origin, const std::string& where,
                             const char* key, std::array<int, 2> fallback) {
   if (!obj.contains(key)) return fallback;
   const json& v = obj.at(key);
-  if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
+  const std::string what = fmt::format("{}: {}: '{}'", origin, where, key);
+  const auto to_int = [&what](const json& x) {
+    return static_cast<int>(io::json_integer(x, what, ErrorKind::kData, INT_MIN, INT_MAX));
+  };
+  if (v.is_number_integer()) return {to_int(v), to_int(v)};
   PMT_THROW_IF(
       !v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer(),
       kData, "{}: {}: '{}' must be an integer or [h, w]", origin, where, key);
-  return {v[0].get<int>(), v[1].get<int>()};
+  return {to_int(v[0]), to_int(v[1])};
 }
 
 std::string layer_where(std::size_t i, const std::string& type) {
@@ -112,7 +125,12 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   s.name = get<std::string>(origin, "subject", j, "name", fs::path(origin).stem().string());
   s.dataset = get<std::string>(origin, "subject", j, "dataset", "");
   PMT_THROW_IF(s.dataset.empty(), kData, "{}: missing \"dataset\"", origin);
-  s.input_shape = get<std::vector<std::int64_t>>(origin, "subject", j, "input_shape", {});
+  if (j.contains("input_shape") && j["input_shape"].is_array())
+    for (const auto& d : j["input_shape"])
+      s.input_shape.push_back(
+          io::json_integer(d, origin + ": input_shape", ErrorKind::kData, INT64_MIN, INT64_MAX));
+  else
+    s.input_shape = get<std::vector<std::int64_t>>(origin, "subject", j, "input_shape", {});
   PMT_THROW_IF(s.input_shape.size() != 3 && s.input_shape.size() != 1, kData,
                "{}: input_shape must be [channels, height, width] or [features]", origin);
   for (auto d : s.input_shape)
@@ -137,15 +155,10 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     s.validation = get<std::string>(origin, "subject", j, "validation", "none");
   }
   if (s.validation != "none" && s.validation != "test") {
-    double f = 0;
-    try {
-      f = std::stod(s.validation);
-    } catch (const std::exception&) {
-      f = -1;
-    }
+    const double f = io::to_double(s.validation).value_or(-1);
     PMT_THROW_IF(!(f > 0 && f < 1), kData,
                  "{}: validation must be \"none\", \"test\" or a fraction in (0, 1), got '{}'",
-                 origin, s.validation);
+                 origin, io::shorten(s.validation));
   }
   PMT_THROW_IF(s.patience > 0 && s.validation == "none", kData,
                "{}: early stopping (patience {}) needs validation data", origin, s.patience);
@@ -247,7 +260,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {l.units};
     } else if (l.type == "flatten") {
       std::int64_t n = 1;
-      for (auto d : shape) n *= d;
+      for (auto d : shape)
+        PMT_THROW_IF(__builtin_mul_overflow(n, d, &n), kData,
+                     "{}: [{}] holds more values than 64 bits count", where,
+                     fmt::join(shape, ", "));
       shape = {n};
     }
     out.push_back(shape);
@@ -256,13 +272,7 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
 }
 
 SubjectSpec load_subject(const fs::path& path) {
-  json j;
-  try {
-    j = json::parse(io::read_file(path));
-  } catch (const json::exception& e) {
-    PMT_THROW(kData, "{}: malformed JSON: {}", path.string(), e.what());
-  }
-  return parse_subject(j, path.string());
+  return parse_subject(io::read_json(path), path.string());
 }
 
 fs::path builtin_subject_path(const std::string& name) {
