@@ -7,12 +7,14 @@ namespace pmt::tools {
 
 void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help) {
   app.add_option("--model", o.model,
-                 "Subject model, as named in the settings (mnist, lenet, "
-                 "movie_recomm, ...)")
+                 "Subject model, as named in the settings (mnist, lenet, movie_recomm, ...) or "
+                 "with accuracy files in raw_data/<model>/")
       ->required();
   app.add_option("--mut", o.mut,
-                 "Mutation operator, as named in the settings (e.g. "
-                 "change_label)")
+                 "Mutation operator, as named in the settings (e.g. change_label). One the "
+                 "settings do not list (a model trained here) takes its parameters from "
+                 "raw_data/<model>/results_<model>_<mut>_mutated0_MP_<param>.csv: numeric order "
+                 "when all are numbers, else lexicographic")
       ->required();
   app.add_option("--param", o.param, param_help);
   app.add_flag("--same", o.same,

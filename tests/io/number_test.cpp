@@ -1,5 +1,6 @@
 // The checked number parser, checked arithmetic, the bounded NPY header parser, depth-limited
-// JSON: what each accepts, and the one-line message of each rejection.
+// JSON and the discovery order of parameters: what each accepts, and the one-line message of
+// each rejection.
 #include <cmath>
 #include <limits>
 
@@ -7,6 +8,7 @@
 
 #include "pmt/error.hpp"
 #include "pmt/io/json_text.hpp"
+#include "pmt/io/layout.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/io/number.hpp"
 
@@ -154,4 +156,14 @@ TEST_CASE("JSON nested deeper than the limit is one error naming the file", "[io
               json_integer(nlohmann::json(18446744073709551615ULL), "k", ErrorKind::kData, 0, 10);
             },
             ErrorKind::kData) == "k: 18446744073709551615 is out of range (0 to 10)");
+}
+
+TEST_CASE("discovered parameters: numeric order when all are numbers, else lexicographic",
+          "[io][discovery]") {
+  std::vector<std::string> p{"10", "2", "0.5", "50.0", "3.12"};
+  pmt::io::sort_params(p);
+  CHECK(p == std::vector<std::string>{"0.5", "2", "3.12", "10", "50.0"});
+  std::vector<std::string> q{"0.05_1", "0.01_2", "1"};
+  pmt::io::sort_params(q);
+  CHECK(q == std::vector<std::string>{"0.01_2", "0.05_1", "1"});
 }

@@ -1,5 +1,6 @@
 // Issue 13, "hostile files and numbers": one regression test per reported defect, run through the
-// built executables (exit code, one line on stderr naming the file or flag, no signal).
+// built executables (exit code, one line on stderr naming the file or flag, no signal), plus the
+// settings discovery of issue 6 (a model trained here, absent from data/settings.json).
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
@@ -135,4 +136,95 @@ TEST_CASE("issue 13.5: an --instances range beyond int is a usage error naming t
               {"--seed: '-1' is not a non-negative integer"});
   expect_exit("mutation_test", "--model mnist --mut change_label --proc -2", 2,
               {"--proc: '-2' is out of range (0 to 2147483647)"});
+}
+
+TEST_CASE("issue 13.6: --param P reads only P's accuracy file", "[hostile][cli]") {
+  DataRoot d;
+  d.with_raw_data();
+  // Another parameter's file of the same mutation is missing.
+  fs::remove(d.root / "raw_data/mnist/results_mnist_change_label_mutated0_MP_9.38.csv");
+  pmt::tools::RatioOptions r;
+  d.setup(r, "change_label", "3.12");
+  r.common.json = true;
+  r.mc_reps = 1;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, r));
+  REQUIRE(j["mutants"].size() == 1);
+  CHECK(j["mutants"][0]["param"] == "3.12");
+  // Not cached: list_mut.npy holds every parameter.
+  CHECK_FALSE(fs::exists(d.root / "plot_results/mnist/mnist_change_label_param/list_mut.npy"));
+  pmt::tools::PosteriorOptions p;
+  d.setup(p, "change_label", "3.12");
+  p.common.json = true;
+  p.plot = false;
+  CHECK(nlohmann::json::parse(run_tool(pmt::tools::run_posterior, p))["mutants"].size() == 1);
+  // Without --param the missing file is still an error naming it.
+  p.param.clear();
+  CHECK_THROWS_WITH(run_tool(pmt::tools::run_posterior, p),
+                    Catch::Contains("results_mnist_change_label_mutated0_MP_9.38.csv"));
+}
+
+TEST_CASE("a model absent from the settings takes its parameters from raw_data/<model>/",
+          "[cli][discovery]") {
+  DataRoot d;
+  auto file = [&](const std::string& middle, double level) {
+    std::string text = "true_label";
+    for (int i = 0; i < 30; ++i) text += ";pred_label_model_" + std::to_string(i);
+    text += "\n";
+    for (int i = 0; i < 30; ++i) text += ";" + std::to_string(level + 0.002 * (i % 5));
+    d.write("raw_data/mymodel/results_mymodel_" + middle + ".csv", text + "\n");
+  };
+  file("original", 0.95);
+  // Parameters in numeric order 0.5, 2, 10 (lexicographic would be 0.5, 10, 2).
+  file("my_mut_mutated0_MP_10", 0.70);
+  file("my_mut_mutated0_MP_2", 0.94);
+  file("my_mut_mutated0_MP_0.5", 0.95);
+  // A parameter with an underscore: not numeric, lexicographic order.
+  file("other_mut_mutated0_MP_0.05_1", 0.90);
+  file("other_mut_mutated0_MP_0.01_2", 0.95);
+
+  pmt::tools::PosteriorOptions p;
+  d.setup(p, "my_mut");
+  p.model = "mymodel";
+  p.common.json = true;
+  p.plot = false;
+  const auto j = nlohmann::json::parse(run_tool(pmt::tools::run_posterior, p));
+  REQUIRE(j["mutants"].size() == 3);
+  CHECK(j["mutants"][0]["param"] == "0.5");
+  CHECK(j["mutants"][1]["param"] == "2");
+  CHECK(j["mutants"][2]["param"] == "10");
+  CHECK(j["mutants"][2]["mean"].get<double>() > 0.9);  // 0.70 vs 0.95: always killed
+
+  pmt::tools::RatioOptions r;
+  d.setup(r, "other_mut");
+  r.model = "mymodel";
+  r.common.json = true;
+  r.mc_reps = 1;
+  const auto k = nlohmann::json::parse(run_tool(pmt::tools::run_ratio, r));
+  REQUIRE(k["mutants"].size() == 2);
+  CHECK(k["mutants"][0]["param"] == "0.01_2");
+  CHECK(k["mutants"][1]["param"] == "0.05_1");
+
+  // The executables say where the parameters came from, on stderr.
+  std::string out, err;
+  CHECK(run_exe("ratio",
+                "--model mymodel --mut my_mut --param 2 --mc-reps 0 --data-root " + d.root.string(),
+                &out, &err) == 0);
+  CHECK_THAT(err, Catch::Contains("note: mymodel my_mut is not in ") &&
+                      Catch::Contains("raw_data/mymodel: 0.5, 2, 10 (numeric order)"));
+  CHECK_THAT(out, Catch::Contains("Mut: 2,"));
+  // Unknown names still fail, listing both sources.
+  CHECK(run_exe("ratio", "--model mymodel --mut nope --data-root " + d.root.string(), &out, &err) ==
+        2);
+  CHECK_THAT(err, Catch::Contains("unknown mutation 'nope' for model mymodel") &&
+                      Catch::Contains("raw_data/mymodel: my_mut, other_mut"));
+  CHECK(run_exe("ratio", "--model mymodel --mut my_mut --param 3 --data-root " + d.root.string(),
+                &out, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("unknown parameter '3' for mymodel my_mut"));
+  // A mutation the settings do not list for a model they do list.
+  d.write("raw_data/mnist/results_mnist_original.csv",
+          pmt::io::read_file(d.root / "raw_data/mymodel/results_mymodel_original.csv"));
+  d.write("raw_data/mnist/results_mnist_my_mut_mutated0_MP_1.csv",
+          pmt::io::read_file(d.root / "raw_data/mymodel/results_mymodel_my_mut_mutated0_MP_2.csv"));
+  d.setup(r, "my_mut");
+  CHECK(nlohmann::json::parse(run_tool(pmt::tools::run_ratio, r))["mutants"][0]["param"] == "1");
 }
