@@ -42,9 +42,12 @@ class HelpFormatter : public CLI::Formatter {
   HelpFormatter(ToolInfo info) : info_(std::move(info)) {}
   std::string make_footer(const CLI::App*) const override {
     return fmt::format(
-        "\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
-        "error, 2 usage error.\n",
-        info_.example, wrap(info_.citation));
+        "\nExample:\n{}\n\nCitation:\n{}\n\nEnvironment:\n{}\n\nExit status: 0 ok, 1 data or "
+        "runtime error, 2 usage error.\n",
+        info_.example, wrap(info_.citation),
+        wrap("PMT_DATA_DIR: the project's data/ folder (settings.json, subjects/), when not found "
+             "beside the executable. PMT_NPY_MAX_HEADER_SIZE: largest .npy header read, in bytes "
+             "(default 10000, numpy's max_header_size); raise it only for files you trust."));
   }
 
  private:
