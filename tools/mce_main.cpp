@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
       o.common, pmt::cli::kAllCommon);
   pmt::tools::add_analysis_flags(app, o,
                                  "Parameter of the mutation (required unless --mut original)");
-  app.add_option("--reps", o.reps, "Repetitions R of the bootstrap")->check(CLI::Range(2, 100000));
+  app.add_option("--reps", o.reps, "Repetitions R of the bootstrap")
+      ->check(pmt::cli::integer_in(2, 100000));
   pmt::tools::add_jackknife_flag(app, o.divisor);
   return pmt::cli::run_main(app, argc, argv, o.common, [&] { pmt::tools::run_mce(o, std::cout); });
 }

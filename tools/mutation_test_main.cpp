@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   pmt::tools::add_analysis_flags(app, o,
                                  "Only this parameter [default: every parameter in the settings]");
   app.add_flag("--dc", o.dc, "Single DeepCrime test per parameter on raw_data/deepcrime_comp/");
-  app.add_option("--runs", o.runs, "Runs of the repeated protocol")->check(CLI::PositiveNumber);
+  app.add_option("--runs", o.runs, "Runs of the repeated protocol")->check(pmt::cli::positive());
   return pmt::cli::run_main(app, argc, argv, o.common,
                             [&] { pmt::tools::run_mutation_test(o, std::cout); });
 }

@@ -27,11 +27,13 @@ int main(int argc, char** argv) {
       o.common, pmt::cli::kAllCommon);
   pmt::tools::add_analysis_flags(app, o,
                                  "Parameter of the mutation (required unless --mut original)");
-  app.add_option("--size", o.size, "Only generate the arrays of this population size");
-  app.add_option("--pop_size", o.pop_size, "Print the summary block of this population size");
-  app.add_option("--n-pop", o.n_pop, "Sub-populations per size")->check(CLI::PositiveNumber);
+  app.add_option("--size", o.size, "Only generate the arrays of this population size")
+      ->check(pmt::cli::non_negative());
+  app.add_option("--pop_size", o.pop_size, "Print the summary block of this population size")
+      ->check(pmt::cli::non_negative());
+  app.add_option("--n-pop", o.n_pop, "Sub-populations per size")->check(pmt::cli::positive());
   app.add_option("--reps", o.reps, "Repetitions of the bootstrap per sub-population")
-      ->check(CLI::Range(2, 100000));
+      ->check(pmt::cli::integer_in(2, 100000));
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
   pmt::tools::add_jackknife_flag(app, o.divisor);

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   pmt::tools::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
   app.add_option("--mc-reps", o.mc_reps,
                  "Independent repetitions behind each verdict's uncertainty (0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   app.add_flag("--budget", o.budget,
                "Instead of the ratios: per parameter, the smallest number n of instances per side "
                "(the first n of each accuracy file, n on the grid k, multiples of --budget-step, "
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
                "full population's, and stays so at every larger n; with the saving against the "
                "full count. Needs the raw accuracies");
   app.add_option("--budget-step", o.budget_step, "Grid step of --budget's population sizes")
-      ->check(CLI::PositiveNumber);
+      ->check(pmt::cli::positive());
   return pmt::cli::run_main(app, argc, argv, o.common,
                             [&] { pmt::tools::run_ratio(o, std::cout); });
 }

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)");
   app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
   app.add_option("--threads", o.threads, "Intra-op threads per instance (0: cores / jobs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   bool list = false;
   app.add_flag("--list-mutations", list,
                "List every operator (DeepCrime code, parameter kind, search values or bounds); "

@@ -1,12 +1,14 @@
 #include "pmt/cli/common.hpp"
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <exception>
 
 #include <fmt/format.h>
 
 #include "pmt/error.hpp"
+#include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
 #ifndef PMT_VERSION
@@ -40,9 +42,12 @@ class HelpFormatter : public CLI::Formatter {
   HelpFormatter(ToolInfo info) : info_(std::move(info)) {}
   std::string make_footer(const CLI::App*) const override {
     return fmt::format(
-        "\nExample:\n{}\n\nCitation:\n{}\n\nExit status: 0 ok, 1 data or runtime "
-        "error, 2 usage error.\n",
-        info_.example, wrap(info_.citation));
+        "\nExample:\n{}\n\nCitation:\n{}\n\nEnvironment:\n{}\n\nExit status: 0 ok, 1 data or "
+        "runtime error, 2 usage error.\n",
+        info_.example, wrap(info_.citation),
+        wrap("PMT_DATA_DIR: the project's data/ folder (settings.json, subjects/), when not found "
+             "beside the executable. PMT_NPY_MAX_HEADER_SIZE: largest .npy header read, in bytes "
+             "(default 10000, numpy's max_header_size); raise it only for files you trust."));
   }
 
  private:
@@ -69,10 +74,10 @@ void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsig
         ->check(CLI::ExistingFile);
   if (flags & kSeed)
     app.add_option("--seed", common.seed,
-                   "Seed of all random streams (results do not depend on the number of threads)");
+                   "Seed of all random streams (results do not depend on the number of threads)")
+        ->check(uint64_value());
   if (flags & kProc)
-    app.add_option("--proc", common.proc, "Worker threads (0 = all cores)")
-        ->check(CLI::NonNegativeNumber);
+    app.add_option("--proc", common.proc, "Worker threads (0 = all cores)")->check(non_negative());
   if (flags & kJson)
     app.add_flag("--json", common.json,
                  "Print one JSON object on stdout instead of text lines (inf/nan as strings)");
@@ -110,6 +115,38 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
     std::fprintf(stderr, "%s: wall time %.3f s, exit %d\n", app.get_name().c_str(), secs, code);
   }
   return code;
+}
+
+CLI::Validator integer_in(std::int64_t min, std::int64_t max) {
+  std::string desc = fmt::format("INT in [{} - {}]", min, max);
+  if (min == 1 && max == INT_MAX) desc = "POSITIVE";
+  if (min == 0 && max == INT_MAX) desc = "NONNEGATIVE";
+  return CLI::Validator(
+      [min, max](std::string& value) -> std::string {
+        try {
+          io::parse_int64(value, "", ErrorKind::kUsage, min, max);
+        } catch (const pmt::Error& e) {
+          return e.what();
+        }
+        return "";
+      },
+      desc);
+}
+
+CLI::Validator positive() { return integer_in(1, INT_MAX); }
+CLI::Validator non_negative() { return integer_in(0, INT_MAX); }
+
+CLI::Validator uint64_value() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          io::parse_uint64(value, "", ErrorKind::kUsage);
+        } catch (const pmt::Error& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "");
 }
 
 std::string settings_path(const CommonOptions& common) {

@@ -6,6 +6,7 @@
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::io {
 
@@ -39,8 +40,12 @@ std::size_t AccuracyTable::missing() const {
 }
 
 AccuracyTable read_accuracy_csv(const std::filesystem::path& path) {
-  const std::string text = read_file(path);
-  const std::string where = path.string();
+  AccuracyTable table = parse_accuracy_csv(read_file(path), path.string());
+  table.file = path;
+  return table;
+}
+
+AccuracyTable parse_accuracy_csv(const std::string& text, const std::string& where) {
   std::vector<std::string> lines;
   {
     std::istringstream in(text);
@@ -61,7 +66,7 @@ AccuracyTable read_accuracy_csv(const std::filesystem::path& path) {
   }
   PMT_THROW_IF(first != "true_label" && first != "true_labels", kData,
                "{}: header must start with 'true_label' or 'true_labels', found '{}'", where,
-               first.substr(0, 40));
+               shorten(first));
   PMT_THROW_IF(lines.size() < 2, kData, "{}: truncated: header but no accuracy row", where);
   const std::vector<std::string> last = split(lines.back(), ';');
   PMT_THROW_IF(last.size() != header.size(), kData,
@@ -69,24 +74,16 @@ AccuracyTable read_accuracy_csv(const std::filesystem::path& path) {
                last.size(), header.size());
 
   AccuracyTable table;
-  table.file = path;
+  table.file = where;
   for (std::size_t i = 1; i < header.size(); ++i) {
     table.names.push_back(trim(header[i]));
     const std::string cell = trim(last[i]);
     double value = std::numeric_limits<double>::quiet_NaN();
     if (!cell.empty() && cell != "nan" && cell != "NaN") {
-      std::size_t used = 0;
-      bool ok = true;
-      try {
-        value = std::stod(cell, &used);
-      } catch (const std::exception&) {
-        ok = false;
-      }
-      PMT_THROW_IF(!ok || used != cell.size(), kData, "{}: column '{}': '{}' is not a number",
-                   where, table.names.back(), cell.substr(0, 40));
+      const std::string column = fmt::format("{}: column '{}'", where, shorten(table.names.back()));
+      value = parse_double(cell, column, ErrorKind::kData);
       PMT_THROW_IF(!std::isfinite(value) || value < 0.0 || value > 1.0, kData,
-                   "{}: column '{}': accuracy {} is outside [0, 1]", where, table.names.back(),
-                   cell);
+                   "{}: accuracy {} is outside [0, 1]", column, shorten(cell));
     }
     table.accuracy.push_back(value);
   }

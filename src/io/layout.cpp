@@ -1,6 +1,13 @@
+// Paths of the replication package's layout (see layout.hpp), and the discovery of the
+// accuracy files present for a model.
 #include "pmt/io/layout.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
+
+#include "pmt/io/number.hpp"
 
 namespace pmt::io {
 
@@ -50,6 +57,49 @@ fs::path Layout::orig_kill_rates(const std::string& model, bool same) const {
 fs::path Layout::mutant_kill_rates(const std::string& model, const std::string& mut) const {
   return root_ / "plot_results" / model / (model + "_" + mut + "_param") /
          (tagged("list_mut") + ".npy");
+}
+
+bool all_numeric(const std::vector<std::string>& params) {
+  return std::all_of(params.begin(), params.end(), [](const std::string& p) {
+    const auto v = to_double(p);
+    return v && std::isfinite(*v);
+  });
+}
+
+void sort_params(std::vector<std::string>& params) {
+  if (!all_numeric(params)) {
+    std::sort(params.begin(), params.end());
+    return;
+  }
+  std::sort(params.begin(), params.end(), [](const std::string& a, const std::string& b) {
+    const double x = *to_double(a), y = *to_double(b);
+    return x < y || (!(y < x) && a < b);  // "50" and "50.0": both, in a fixed order
+  });
+}
+
+AccuracyFiles Layout::find_accuracy_files(const std::string& model) const {
+  AccuracyFiles found;
+  const std::string prefix = "results_" + model + "_", suffix = ".csv";
+  const std::string sep = "_mutated0_MP_";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_ / "raw_data" / model, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < prefix.size() + suffix.size() ||
+        name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string middle =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (middle == "original") {
+      found.original = true;
+      continue;
+    }
+    const auto pos = middle.find(sep);
+    if (pos == std::string::npos || pos == 0 || pos + sep.size() == middle.size()) continue;
+    found.params[middle.substr(0, pos)].push_back(middle.substr(pos + sep.size()));
+  }
+  for (auto& [mut, params] : found.params) sort_params(params);
+  return found;
 }
 
 fs::path Layout::plot_dir(const std::string& model) const { return root_ / "plot_results" / model; }

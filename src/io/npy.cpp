@@ -1,28 +1,176 @@
+// NumPy .npy reading and writing (see npy.hpp). The header dictionary is read by a small,
+// bounded, non-recursive parser (no std::regex: its recursion per character overflowed the stack
+// on a header tens of kilobytes long); the header size is limited like numpy's max_header_size;
+// element counts and byte sizes use checked arithmetic, so no shape can wrap around 64 bits.
 #include "pmt/io/npy.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <regex>
+#include <optional>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::io {
 
-std::size_t NpyArray::size() const {
-  std::size_t n = 1;
-  for (auto d : shape) n *= d;
-  return n;
-}
+namespace {
 
-std::string NpyArray::shape_string() const {
+std::string shape_text(const std::vector<std::size_t>& shape) {
   std::string s = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   if (shape.size() == 1) s += ",";
   return s + ")";
 }
 
-namespace {
+std::optional<std::size_t> element_count(const std::vector<std::size_t>& shape) {
+  std::optional<std::uint64_t> n = 1;
+  for (auto d : shape) {
+    n = checked_mul(*n, d);
+    if (!n) return std::nullopt;
+  }
+  return n;
+}
+
+constexpr std::size_t kMaxDims = 64;  // numpy 2's NPY_MAXDIMS
+
+struct Header {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+};
+
+// The header is a Python dict literal, e.g. "{'descr': '<f8', 'fortran_order': False,
+// 'shape': (100, 100), }" padded with spaces and a newline. This parser accepts exactly the three
+// keys numpy writes (each once), string / True / False / flat tuple-of-integers values, and
+// nothing after the closing brace but whitespace. One pass, no recursion, no backtracking.
+class HeaderParser {
+ public:
+  HeaderParser(std::string_view text, const std::string& where) : t_(text), where_(where) {}
+
+  Header parse() {
+    Header h;
+    bool seen_descr = false, seen_fortran = false, seen_shape = false;
+    skip_space();
+    expect('{', "the header dictionary must start with '{'");
+    while (true) {
+      skip_space();
+      if (eat('}')) break;
+      const std::string_view key = string_literal("a quoted key or '}'");
+      skip_space();
+      expect(':', "expected ':' after a key");
+      skip_space();
+      if (key == "descr") {
+        fail_if(seen_descr, "'descr' appears twice");
+        seen_descr = true;
+        fail_if(peek() == '[', "structured dtypes (a list as 'descr') are not supported");
+        h.descr = std::string(string_literal("a quoted dtype as 'descr'"));
+      } else if (key == "fortran_order") {
+        fail_if(seen_fortran, "'fortran_order' appears twice");
+        seen_fortran = true;
+        h.fortran_order = boolean();
+      } else if (key == "shape") {
+        fail_if(seen_shape, "'shape' appears twice");
+        seen_shape = true;
+        h.shape = shape();
+      } else {
+        fail(fmt::format("unexpected key '{}' (numpy writes descr, fortran_order, shape)",
+                         shorten(key)));
+      }
+      skip_space();
+      if (eat(',')) continue;
+      skip_space();
+      expect('}', "expected ',' or '}' after a value");
+      break;
+    }
+    skip_space();
+    fail_if(pos_ != t_.size(), "unexpected text after the dictionary");
+    fail_if(!seen_descr, "no 'descr' (dtype)");
+    fail_if(!seen_fortran, "no 'fortran_order'");
+    fail_if(!seen_shape, "no 'shape'");
+    return h;
+  }
+
+ private:
+  std::string_view t_;
+  const std::string& where_;
+  std::size_t pos_ = 0;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    PMT_THROW(kData, "{}: malformed .npy header: {} (at byte {} of the header)", where_, what,
+              pos_);
+  }
+  void fail_if(bool cond, const char* what) const {
+    if (cond) fail(what);
+  }
+  char peek() const { return pos_ < t_.size() ? t_[pos_] : '\0'; }
+  bool eat(char c) {
+    if (pos_ < t_.size() && t_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c, const char* what) { fail_if(!eat(c), what); }
+  void skip_space() {
+    while (pos_ < t_.size() &&
+           (t_[pos_] == ' ' || t_[pos_] == '\t' || t_[pos_] == '\n' || t_[pos_] == '\r'))
+      ++pos_;
+  }
+  // '...' or "..." without escapes (numpy's keys and dtype strings have none).
+  std::string_view string_literal(const char* what) {
+    const char q = peek();
+    fail_if(q != '\'' && q != '"', what);
+    const std::size_t end = t_.find(q, pos_ + 1);
+    fail_if(end == std::string_view::npos, "unterminated string");
+    const std::string_view s = t_.substr(pos_ + 1, end - pos_ - 1);
+    fail_if(s.find('\\') != std::string_view::npos, "escapes in strings are not supported");
+    pos_ = end + 1;
+    return s;
+  }
+  bool boolean() {
+    if (t_.substr(pos_, 4) == "True") {
+      pos_ += 4;
+      return true;
+    }
+    if (t_.substr(pos_, 5) == "False") {
+      pos_ += 5;
+      return false;
+    }
+    fail("'fortran_order' must be True or False");
+  }
+  std::vector<std::size_t> shape() {
+    std::vector<std::size_t> dims;
+    expect('(', "'shape' must be a tuple such as (100, 100)");
+    bool trailing_comma = false;
+    while (true) {
+      skip_space();
+      if (eat(')')) break;
+      if (peek() == '-') {
+        std::size_t end = pos_ + 1;
+        while (end < t_.size() && t_[end] >= '0' && t_[end] <= '9') ++end;
+        fail(fmt::format("negative dimension {} in 'shape'", shorten(t_.substr(pos_, end - pos_))));
+      }
+      const std::size_t start = pos_;
+      while (pos_ < t_.size() && t_[pos_] >= '0' && t_[pos_] <= '9') ++pos_;
+      fail_if(pos_ == start, "'shape' must hold non-negative integers");
+      fail_if(dims.size() == kMaxDims, "more than 64 dimensions in 'shape'");
+      dims.push_back(parse_uint64(t_.substr(start, pos_ - start), where_ + ": .npy header 'shape'",
+                                  ErrorKind::kData));
+      skip_space();
+      trailing_comma = eat(',');
+      if (!trailing_comma) {
+        skip_space();
+        expect(')', "expected ',' or ')' in 'shape'");
+        break;
+      }
+    }
+    // Python: (100) is the integer 100, not a tuple; numpy rejects it.
+    fail_if(dims.size() == 1 && !trailing_comma, "a one-dimensional 'shape' needs a comma: (n,)");
+    return dims;
+  }
+};
 
 template <typename T>
 void convert(const char* src, std::size_t n, std::vector<double>& out) {
@@ -36,9 +184,21 @@ void convert(const char* src, std::size_t n, std::vector<double>& out) {
 
 }  // namespace
 
-NpyArray read_npy(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  const std::string where = path.string();
+std::size_t NpyArray::size() const {
+  const auto n = element_count(shape);
+  PMT_THROW_IF(!n, kData, "shape {} has more elements than 64 bits can count", shape_string());
+  return *n;
+}
+
+std::string NpyArray::shape_string() const { return shape_text(shape); }
+
+std::size_t npy_max_header_size() {
+  const char* env = std::getenv("PMT_NPY_MAX_HEADER_SIZE");
+  if (!env || !*env) return kNpyMaxHeaderSize;
+  return parse_uint64(env, "environment variable PMT_NPY_MAX_HEADER_SIZE", ErrorKind::kUsage);
+}
+
+NpyArray parse_npy(std::string_view bytes, const std::string& where, std::size_t max_header_size) {
   PMT_THROW_IF(bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0, kData,
                "{}: not a .npy file (bad magic)", where);
   const auto major = static_cast<unsigned char>(bytes[6]);
@@ -56,48 +216,51 @@ NpyArray read_npy(const std::filesystem::path& path) {
   } else {
     PMT_THROW(kData, "{}: unsupported .npy version {}", where, major);
   }
-  PMT_THROW_IF(offset + header_len > bytes.size(), kData, "{}: truncated .npy header", where);
-  const std::string header = bytes.substr(offset, header_len);
-
-  std::smatch m;
-  PMT_THROW_IF(!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")), kData,
-               "{}: .npy header has no dtype", where);
-  const std::string descr = m[1];
-  PMT_THROW_IF(!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(\w+))")), kData,
-               "{}: .npy header has no fortran_order", where);
-  PMT_THROW_IF(m[1] != "False", kData, "{}: Fortran-ordered arrays are not supported", where);
-  PMT_THROW_IF(!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")), kData,
-               "{}: .npy header has no shape", where);
-  NpyArray arr;
-  const std::string dims = m[1];
-  const std::regex num(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator();
-       ++it)
-    arr.shape.push_back(std::stoull(it->str()));
+  PMT_THROW_IF(header_len > max_header_size, kData,
+               "{}: .npy header of {} bytes exceeds the limit of {} (numpy's max_header_size; set "
+               "PMT_NPY_MAX_HEADER_SIZE to raise it for a file you trust)",
+               where, header_len, max_header_size);
+  PMT_THROW_IF(header_len > bytes.size() - offset, kData,
+               "{}: truncated .npy header ({} bytes announced, {} present)", where, header_len,
+               bytes.size() - offset);
+  const Header h = HeaderParser(bytes.substr(offset, header_len), where).parse();
+  PMT_THROW_IF(h.fortran_order, kData, "{}: Fortran-ordered arrays are not supported", where);
 
   std::size_t item = 0;
-  if (descr == "<f8" || descr == "<i8")
+  if (h.descr == "<f8" || h.descr == "<i8")
     item = 8;
-  else if (descr == "<f4" || descr == "<i4")
+  else if (h.descr == "<f4" || h.descr == "<i4")
     item = 4;
   else
     PMT_THROW(kData, "{}: dtype '{}' is not supported (expected little-endian float64 '<f8'{})",
-              where, descr, descr.size() > 0 && descr[0] == '>' ? ": big-endian byte order" : "");
-  const std::size_t n = arr.size();
+              where, shorten(h.descr),
+              !h.descr.empty() && h.descr[0] == '>' ? ": big-endian byte order" : "");
+  NpyArray arr;
+  arr.shape = h.shape;
+  const auto n = element_count(arr.shape);
+  PMT_THROW_IF(!n, kData, "{}: shape {} has more elements than 64 bits can count", where,
+               shape_text(arr.shape));
+  const auto needed = checked_mul(*n, item);
+  PMT_THROW_IF(!needed, kData, "{}: shape {} needs more bytes than 64 bits can count", where,
+               shape_text(arr.shape));
   const std::size_t data_off = offset + header_len;
-  PMT_THROW_IF(bytes.size() - data_off < n * item, kData,
+  PMT_THROW_IF(bytes.size() - data_off < *needed, kData,
                "{}: truncated: shape {} needs {} bytes of data, file has {}", where,
-               arr.shape_string(), n * item, bytes.size() - data_off);
+               shape_text(arr.shape), *needed, bytes.size() - data_off);
   const char* src = bytes.data() + data_off;
-  if (descr == "<f8")
-    convert<double>(src, n, arr.data);
-  else if (descr == "<f4")
-    convert<float>(src, n, arr.data);
-  else if (descr == "<i8")
-    convert<std::int64_t>(src, n, arr.data);
+  if (h.descr == "<f8")
+    convert<double>(src, *n, arr.data);
+  else if (h.descr == "<f4")
+    convert<float>(src, *n, arr.data);
+  else if (h.descr == "<i8")
+    convert<std::int64_t>(src, *n, arr.data);
   else
-    convert<std::int32_t>(src, n, arr.data);
+    convert<std::int32_t>(src, *n, arr.data);
   return arr;
+}
+
+NpyArray read_npy(const std::filesystem::path& path) {
+  return parse_npy(read_file(path), path.string(), npy_max_header_size());
 }
 
 NpyArray read_npy(const std::filesystem::path& path, const std::vector<std::size_t>& expected) {
@@ -117,12 +280,11 @@ NpyArray read_npy(const std::filesystem::path& path, const std::vector<std::size
 
 void write_npy(const std::filesystem::path& path, const std::vector<std::size_t>& shape,
                const std::vector<double>& data) {
-  NpyArray meta;
-  meta.shape = shape;
-  PMT_THROW_IF(meta.size() != data.size(), kData, "{}: shape {} does not hold {} values",
-               path.string(), meta.shape_string(), data.size());
+  const auto n = element_count(shape);
+  PMT_THROW_IF(!n || *n != data.size(), kData, "{}: shape {} does not hold {} values",
+               path.string(), shape_text(shape), data.size());
   std::string header =
-      "{'descr': '<f8', 'fortran_order': False, 'shape': " + meta.shape_string() + ", }";
+      "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
   // Pad with spaces so that magic + header is a multiple of 64 bytes, ending with '\n'.
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

@@ -1,3 +1,5 @@
+// The mutation/parameter table (see settings.hpp): loading, validation, name checks with the
+// valid names in the message, and the lookup of the project's data/ folder.
 #include "pmt/io/settings.hpp"
 
 #include <unistd.h>
@@ -6,6 +8,8 @@
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/json_text.hpp"
+#include "pmt/io/number.hpp"
 
 #ifndef PMT_SOURCE_DATA_DIR
 #define PMT_SOURCE_DATA_DIR ""
@@ -25,27 +29,33 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Settings Settings::load(const fs::path& path) {
+Settings Settings::load(const fs::path& path) { return parse(read_file(path), path); }
+
+Settings Settings::parse(const std::string& text, const fs::path& path) {
   Settings s;
   s.file_ = path;
-  try {
-    s.json_ = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    PMT_THROW(kData, "{}: malformed JSON: {}", path.string(), e.what());
-  }
+  s.json_ = parse_json(text, path.string());
   PMT_THROW_IF(
       !s.json_.is_object() || !s.json_.contains("models") || !s.json_["models"].is_object(), kData,
       "{}: expected an object with a \"models\" table", path.string());
   for (const auto& [model, muts] : s.json_["models"].items()) {
-    PMT_THROW_IF(!muts.is_object(), kData, "{}: models.{} must be an object", path.string(), model);
+    PMT_THROW_IF(!muts.is_object(), kData, "{}: models.{} must be an object", path.string(),
+                 shorten(model));
     for (const auto& [mut, params] : muts.items()) {
       PMT_THROW_IF(
           !params.is_array() || !std::all_of(params.begin(), params.end(),
                                              [](const nlohmann::json& p) { return p.is_string(); }),
-          kData, "{}: models.{}.{} must be a list of strings", path.string(), model, mut);
+          kData, "{}: models.{}.{} must be a list of strings", path.string(), shorten(model),
+          shorten(mut));
     }
   }
   return s;
+}
+
+bool Settings::has_model(const std::string& model) const { return json_["models"].contains(model); }
+
+bool Settings::has_mutation(const std::string& model, const std::string& mut) const {
+  return has_model(model) && json_["models"][model].contains(mut);
 }
 
 std::vector<std::string> Settings::models() const {

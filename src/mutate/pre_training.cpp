@@ -5,12 +5,12 @@
 #include "pmt/mutate/pre_training.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <random>
 
 #include "pmt/error.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::mutate {
 
@@ -235,12 +235,7 @@ Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rn
 namespace {
 
 // The operator's numeric value (checked by make_mutation).
-double number(const Mutation& m) {
-  double v = 0;
-  const std::string& t = m.value;
-  std::from_chars(t.data(), t.data() + t.size(), v);
-  return v;
-}
+double number(const Mutation& m) { return io::to_double(m.value).value_or(0); }
 
 train::LayerSpec& target(SubjectSpec& s, const Mutation& m) {
   PMT_THROW_IF(m.layer < 0 || m.layer >= static_cast<int>(s.layers.size()), kUsage,
@@ -289,9 +284,7 @@ SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t
     const auto cut = m.value.find('_');
     s.optimizer.params.erase("clipnorm");
     s.optimizer.params.erase("clipvalue");
-    double c = 0;
-    std::from_chars(m.value.data() + cut + 1, m.value.data() + m.value.size(), c);
-    s.optimizer.params[m.value.substr(0, cut)] = c;
+    s.optimizer.params[m.value.substr(0, cut)] = io::to_double(m.value.substr(cut + 1)).value_or(0);
   } else if (n == "remove_validation_set") {
     s.validation = "none";
     s.patience = 0;  // Keras' EarlyStopping has no val_loss to monitor without validation data

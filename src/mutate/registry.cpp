@@ -4,10 +4,11 @@
 #include "pmt/mutate/registry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "pmt/error.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::mutate {
 
@@ -328,13 +329,6 @@ std::string subject_reason(const OperatorInfo& op, const SubjectSpec& spec) {
   return "";
 }
 
-// Parses all of `text` as a double (std::from_chars: no locale, no exceptions).
-bool to_double(const std::string& text, double& v) {
-  const char* end = text.data() + text.size();
-  const auto r = std::from_chars(text.data(), end, v);
-  return !text.empty() && r.ec == std::errc() && r.ptr == end && std::isfinite(v);
-}
-
 // Checks a parameter value of `op` (without any layer suffix); usage error naming it.
 void check_value(const OperatorInfo& op, const std::string& value) {
   const std::string bad = fmt::format("--mut {}: --param", op.name);
@@ -348,29 +342,28 @@ void check_value(const OperatorInfo& op, const std::string& value) {
     const auto cut = value.find('_');
     const std::string how = value.substr(0, cut);
     PMT_THROW_IF(cut == std::string::npos || (how != "clipnorm" && how != "clipvalue"), kUsage,
-                 "{} must be clipnorm_C or clipvalue_C (C > 0), got '{}'", bad, value);
+                 "{} must be clipnorm_C or clipvalue_C (C > 0), got '{}'", bad, io::shorten(value));
     number = value.substr(cut + 1);
   }
-  double v = 0;
-  const bool ok = to_double(number, v);
+  const std::optional<double> parsed = io::to_double(number);
+  const bool ok = parsed && std::isfinite(*parsed);
+  const double v = parsed.value_or(0);
   const bool integer = op.kind == ParamKind::kInteger;
   const bool positive = op.kind == ParamKind::kPositive || op.kind == ParamKind::kClip;
   PMT_THROW_IF(
       !ok || v < op.lo || v > op.hi || (positive && !(v > 0)) || (integer && v != std::floor(v)),
       kUsage, "{} must be {} in {}{}, {}], got '{}'", bad, integer ? "an integer" : "a number",
-      positive ? "(" : "[", op.lo, op.hi, value);
+      positive ? "(" : "[", op.lo, op.hi, io::shorten(value));
 }
 
 // "<value>_layer<N>" -> value, N; else value, -1.
 std::pair<std::string, int> split_layer(const std::string& param) {
   const auto pos = param.rfind("_layer");
   if (pos == std::string::npos || pos + 6 == param.size()) return {param, -1};
-  int n = 0;
-  const char* first = param.data() + pos + 6;
-  const char* last = param.data() + param.size();
-  const auto r = std::from_chars(first, last, n);
-  if (r.ec != std::errc() || r.ptr != last || n < 0) return {param, -1};
-  return {param.substr(0, pos), n};
+  const std::string digits = param.substr(pos + 6);
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+    return {param, -1};
+  return {param.substr(0, pos), io::parse_int(digits, "", ErrorKind::kUsage)};
 }
 
 std::string subject_name(const SubjectSpec& spec) {
@@ -512,10 +505,9 @@ Mutation make_mutation(const std::string& name, const std::string& param, const 
     m.param = m.value = op.implied;
   } else if (op.kind == ParamKind::kLayer) {
     if (!param.empty()) {
-      int n = -1;
-      const auto r = std::from_chars(param.data(), param.data() + param.size(), n);
-      PMT_THROW_IF(r.ec != std::errc() || r.ptr != param.data() + param.size() || n < 0, kUsage,
-                   "--mut {}: --param is the layer index (or leave it out), got '{}'", name, param);
+      const int n = io::parse_int(
+          param, fmt::format("--mut {}: --param (the layer index, or leave it out)", name),
+          ErrorKind::kUsage, 0);
       PMT_THROW_IF(layer >= 0 && layer != n, kUsage, "--mut {}: --param {} and --layer {} disagree",
                    name, param, layer);
       layer = n;

@@ -1,8 +1,14 @@
+// Helpers shared by the analysis tools (see common.hpp): the run's context (settings, or the
+// accuracy files of a model the settings do not list), populations, kill-rate caches, streams.
 #include "common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
@@ -22,27 +28,82 @@ std::string cache_variant(const stats::TestOptions& test) {
   return test.kind == stats::TestKind::kWilcoxon ? "wilcoxon" : "";
 }
 
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// Where a model's or mutation's names come from, for usage errors: the settings' list and
+// what raw_data/<model>/ holds.
+std::string known_names(const std::string& settings_file, const std::vector<std::string>& listed,
+                        const fs::path& dir, const std::vector<std::string>& found) {
+  std::string s = fmt::format("in {}: {}", settings_file, listed.empty() ? "none" : join(listed));
+  return s + fmt::format("; in {}: {}", dir.string(), found.empty() ? "none" : join(found));
+}
+
+}  // namespace
+
 Context make_context(const AnalysisOptions& o, bool require_param) {
   Context ctx{io::Settings::load(cli::settings_path(o.common)),
               io::Layout(o.common.data_root, cache_variant(o.test)),
+              {},
               {}};
   PMT_THROW_IF(o.bootstraps < 1 || o.trials < 1, kUsage,
                "the number of bootstraps and of trials must be at least 1");
+  const io::Settings& settings = ctx.settings;
+  const std::string settings_file = settings.file().string();
+  const fs::path dir = ctx.layout.root() / "raw_data" / o.model;
+  // A model or mutation the settings do not list (a model trained here): its parameters are
+  // those of the accuracy files present in raw_data/<model>/.
+  std::optional<io::AccuracyFiles> found;
+  const bool listed =
+      o.mut == "original" ? settings.has_model(o.model) : settings.has_mutation(o.model, o.mut);
+  if (!listed) {
+    found = ctx.layout.find_accuracy_files(o.model);
+    std::vector<std::string> found_muts;
+    for (const auto& [mut, _] : found->params) found_muts.push_back(mut);
+    if (found_muts.empty() && !found->original && !settings.has_model(o.model))
+      PMT_THROW(kUsage, "unknown model '{}' ({})", o.model,
+                known_names(settings_file, settings.models(), dir, {}));
+    const bool here = o.mut == "original" ? found->original : found->params.count(o.mut) > 0;
+    PMT_THROW_IF(!here, kUsage, "unknown mutation '{}' for model {} ({})", o.mut, o.model,
+                 known_names(settings_file,
+                             settings.has_model(o.model) ? settings.mutations(o.model)
+                                                         : std::vector<std::string>{},
+                             dir, found_muts));
+  }
   if (o.mut == "original") {
-    ctx.settings.mutations(o.model);  // checks the model name
+    if (found)
+      std::fprintf(stderr, "note: model %s is not in %s: using the accuracy files in %s\n",
+                   o.model.c_str(), settings_file.c_str(), dir.c_str());
     ctx.params = {"none"};
     return ctx;
   }
-  const auto all = ctx.settings.params(o.model, o.mut);
+  if (found) {
+    ctx.all_params = found->params.at(o.mut);
+    std::fprintf(stderr,
+                 "note: %s %s is not in %s: parameters from the accuracy files in %s: %s (%s "
+                 "order)\n",
+                 o.model.c_str(), o.mut.c_str(), settings_file.c_str(), dir.c_str(),
+                 join(ctx.all_params).c_str(),
+                 io::all_numeric(ctx.all_params) ? "numeric" : "lexicographic");
+  } else {
+    ctx.all_params = settings.params(o.model, o.mut);
+  }
   if (!o.param.empty()) {
-    ctx.settings.check_param(o.model, o.mut, o.param);
+    PMT_THROW_IF(
+        std::find(ctx.all_params.begin(), ctx.all_params.end(), o.param) == ctx.all_params.end(),
+        kUsage, "unknown parameter '{}' for {} {} (in {}: {})", o.param, o.model, o.mut,
+        found ? dir.string() : settings_file, join(ctx.all_params));
     ctx.params = {o.param};
   } else {
     PMT_THROW_IF(require_param, kUsage,
-                 "--param is required for mutation {} (one of the "
-                 "settings' parameters, or --mut original)",
-                 o.mut);
-    ctx.params = all;
+                 "--param is required for mutation {} (one of {}, or --mut original)", o.mut,
+                 join(ctx.all_params));
+    ctx.params = ctx.all_params;
   }
   return ctx;
 }
@@ -136,7 +197,7 @@ std::vector<double> repeated_kill_rates(const stats::Population& pop,
 
 KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
   KillRates kr;
-  kr.params = ctx.settings.params(o.model, o.mut);
+  kr.params = ctx.all_params;
   const auto B = static_cast<std::size_t>(o.bootstraps);
   const fs::path orig_path = ctx.layout.orig_kill_rates(o.model, o.same);
   const fs::path mut_path = ctx.layout.mutant_kill_rates(o.model, o.mut);
@@ -154,9 +215,9 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
   if (fs::exists(mut_path)) {
     const auto arr = io::read_npy(mut_path, {0, B});
     PMT_THROW_IF(arr.shape[0] != kr.params.size(), kData,
-                 "{}: holds kill rates of {} parameters but the settings list {} for {} {} "
-                 "(delete it to recompute)",
-                 mut_path.string(), arr.shape[0], kr.params.size(), o.model, o.mut);
+                 "{}: holds kill rates of {} parameters but {} {} has {} (delete it to "
+                 "recompute)",
+                 mut_path.string(), arr.shape[0], o.model, o.mut, kr.params.size());
     for (std::size_t i = 0; i < arr.shape[0]; ++i)
       kr.mutants.emplace_back(arr.data.begin() + static_cast<long>(i * B),
                               arr.data.begin() + static_cast<long>((i + 1) * B));
@@ -164,6 +225,10 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
     std::fprintf(stderr, "Loading mutant kill rates... (%s)\n", mut_path.c_str());
     return kr;
   }
+  // --param P reads P's accuracy file only; list_mut.npy holds every parameter, so it is written
+  // only when they were all computed.
+  const bool all = ctx.params == kr.params;
+  if (!all) kr.params = ctx.params;
   std::vector<double> flat;
   for (const auto& param : kr.params) {
     const auto pop = load_population(o, ctx.layout, o.mut, param);
@@ -172,7 +237,13 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
                                              o.common.proc, o.mut + "_" + param));
     flat.insert(flat.end(), kr.mutants.back().begin(), kr.mutants.back().end());
   }
-  io::write_npy(mut_path, {kr.params.size(), B}, flat);
+  if (all)
+    io::write_npy(mut_path, {kr.params.size(), B}, flat);
+  else
+    std::fprintf(stderr,
+                 "note: kill rates of %s not cached (%s holds every parameter: run "
+                 "without --param to write it)\n",
+                 o.param.c_str(), mut_path.c_str());
   return kr;
 }
 

@@ -18,13 +18,16 @@ namespace pmt::tools::detail {
 struct Context {
   io::Settings settings;
   io::Layout layout;
-  std::vector<std::string> params;
+  std::vector<std::string> params;      // this run's: every parameter, or --param alone
+  std::vector<std::string> all_params;  // the mutation's, in settings (or discovery) order
 };
 // "glm", "mann_whitney" or "signed_rank" (wilcoxon with --same): the test a run uses.
 std::string test_name(const AnalysisOptions& o);
 // The layout's variant for the killing test: "" (GLM, the reference's file names) or "wilcoxon".
 std::string cache_variant(const stats::TestOptions& test);
 // require_param: the tool works on one parameter (mce, practicality) unless mut is "original".
+// A model or mutation the settings do not list takes its parameters from the accuracy files in
+// raw_data/<model>/ (io::Layout::find_accuracy_files), with a note on stderr.
 Context make_context(const AnalysisOptions& o, bool require_param);
 
 // Reads the sound and the mutant accuracy files (mut "original": sound vs sound), drops missing
@@ -52,11 +55,12 @@ std::vector<double> repeated_kill_rates(const stats::Population& pop,
 
 // Kill rates of the original and of every parameter for posterior/ratio, from the reference's
 // caches when present (<model>_orig[_same].npy, plot_results/.../list_mut.npy), else computed
-// from raw_data and cached there.
+// from raw_data and cached there. With --param P and no cache, only P's are computed (and not
+// cached: list_mut.npy holds every parameter), so only P's accuracy file is read.
 struct KillRates {
   std::vector<double> original;              // B
-  std::vector<std::vector<double>> mutants;  // one row of B per parameter (settings order)
-  std::vector<std::string> params;           // settings order
+  std::vector<std::vector<double>> mutants;  // one row of B per parameter (in `params`)
+  std::vector<std::string> params;           // ctx.all_params, or ctx.params when computed
   bool from_cache = false;
 };
 KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx);

@@ -1,3 +1,4 @@
+// The analysis tools' shared flags, defined once (see analysis.hpp).
 #include <CLI/CLI.hpp>
 
 #include "pmt/tools/analysis.hpp"
@@ -6,22 +7,24 @@ namespace pmt::tools {
 
 void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help) {
   app.add_option("--model", o.model,
-                 "Subject model, as named in the settings (mnist, lenet, "
-                 "movie_recomm, ...)")
+                 "Subject model, as named in the settings (mnist, lenet, movie_recomm, ...) or "
+                 "with accuracy files in raw_data/<model>/")
       ->required();
   app.add_option("--mut", o.mut,
-                 "Mutation operator, as named in the settings (e.g. "
-                 "change_label)")
+                 "Mutation operator, as named in the settings (e.g. change_label). One the "
+                 "settings do not list (a model trained here) takes its parameters from "
+                 "raw_data/<model>/results_<model>_<mut>_mutated0_MP_<param>.csv: numeric order "
+                 "when all are numbers, else lexicographic")
       ->required();
   app.add_option("--param", o.param, param_help);
   app.add_flag("--same", o.same,
                "Pair mutant i with sound instance i (post-training mutations such as "
                "neurons_freezing, weights_fuzzing)");
-  app.add_option("--bootstraps", o.bootstraps, "Bootstrap samples B")->check(CLI::PositiveNumber);
+  app.add_option("--bootstraps", o.bootstraps, "Bootstrap samples B")->check(pmt::cli::positive());
   app.add_option("--trials", o.trials, "Mutation tests per bootstrap sample N")
-      ->check(CLI::PositiveNumber);
+      ->check(pmt::cli::positive());
   app.add_option("--sample-size", o.sample, "Instances per side in one mutation test k")
-      ->check(CLI::Range(2, 100000));
+      ->check(pmt::cli::integer_in(2, 100000));
   app.add_option_function<std::string>(
          "--test", [&o](const std::string& s) { o.test.kind = stats::TestOptions::parse_kind(s); },
          "Killing test: glm (DeepCrime's GLM Wald p-value, the reference) or wilcoxon (DeepCrime's "

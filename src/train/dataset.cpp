@@ -3,12 +3,18 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
+#include "pmt/io/number.hpp"
 #include "pmt/train/subject.hpp"
 
 namespace pmt::train {
@@ -17,61 +23,108 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whole file, inflated when it starts with the gzip magic bytes.
-std::string read_maybe_gz(const fs::path& path) {
-  std::string raw = io::read_file(path);
-  if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f ||
-      static_cast<unsigned char>(raw[1]) != 0x8b)
-    return raw;
+bool is_gzip(const std::string& raw) {
+  return raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f &&
+         static_cast<unsigned char>(raw[1]) == 0x8b;
+}
+
+// The header of an IDX file (magic, element type, dimensions) from its first bytes: nullopt while
+// `s` is too short to hold it, else the dimensions and the total size the file must have. Every
+// product is checked, zero dimensions included (a 0 x 2^32 x 2^32 array has no data but its
+// sample size still overflows), so that later arithmetic on the dimensions cannot wrap.
+struct IdxHeader {
+  std::vector<std::int64_t> dims;
+  std::size_t offset = 0;  // where the data start
+  std::size_t count = 0;   // data bytes
+};
+std::optional<IdxHeader> idx_header(const std::string& s, const std::string& where) {
+  if (s.size() < 4) return std::nullopt;
+  PMT_THROW_IF(s[0] != 0 || s[1] != 0, kData, "{}: not an IDX file", where);
+  PMT_THROW_IF(static_cast<unsigned char>(s[2]) != 0x08, kData,
+               "{}: IDX element type 0x{:02x} not supported (only unsigned bytes, 0x08)", where,
+               static_cast<unsigned char>(s[2]));
+  const int nd = static_cast<unsigned char>(s[3]);
+  PMT_THROW_IF(nd < 1, kData, "{}: IDX file with no dimensions", where);
+  IdxHeader h;
+  h.offset = 4 + 4 * static_cast<std::size_t>(nd);
+  if (s.size() < h.offset) return std::nullopt;
+  std::uint64_t nonzero = 1;
+  bool zero = false;
+  for (int d = 0; d < nd; ++d) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data() + 4 + 4 * d);
+    const std::int64_t v = (std::int64_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+    h.dims.push_back(v);
+    zero = zero || v == 0;
+    const auto next = io::checked_mul(nonzero, v == 0 ? 1 : static_cast<std::uint64_t>(v));
+    PMT_THROW_IF(!next || *next > static_cast<std::uint64_t>(INT64_MAX), kData,
+                 "{}: IDX dimensions [{}...] hold more elements than 63 bits can count", where,
+                 fmt::join(h.dims, ", "));
+    nonzero = *next;
+  }
+  h.count = zero ? 0 : nonzero;
+  return h;
+}
+
+std::string size_mismatch(const std::string& where, std::size_t count, std::size_t have) {
+  return fmt::format(
+      "{}: IDX size mismatch: header says {} bytes of data, file has {} (truncated or corrupt)",
+      where, count, have);
+}
+
+// Inflates gzip data, stopping as soon as the output is longer than its IDX header says the file
+// is (a small .gz cannot expand into gigabytes the header never announced).
+std::string inflate_idx(std::string& raw, const std::string& where) {
   z_stream zs{};
-  PMT_THROW_IF(inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK, kData, "{}: zlib init failed",
-               path.string());
+  PMT_THROW_IF(inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK, kData, "{}: zlib init failed", where);
   zs.next_in = reinterpret_cast<Bytef*>(raw.data());
   zs.avail_in = static_cast<uInt>(raw.size());
   std::string out;
+  std::optional<IdxHeader> header;
   char buf[1 << 16];
   int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc == Z_OK || rc == Z_STREAM_END) out.append(buf, sizeof buf - zs.avail_out);
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended before the stream did
+  try {
+    while (rc == Z_OK) {
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = sizeof buf;
+      rc = inflate(&zs, Z_NO_FLUSH);
+      if (rc == Z_OK || rc == Z_STREAM_END) out.append(buf, sizeof buf - zs.avail_out);
+      if (!header) header = idx_header(out, where);
+      if (header && out.size() - std::min(out.size(), header->offset) > header->count)
+        throw Error(ErrorKind::kData,
+                    size_mismatch(where, header->count, out.size() - header->offset) +
+                        " (decompressed data longer than announced)",
+                    __FILE__, __LINE__);
+      if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended before the stream did
+    }
+  } catch (...) {
+    inflateEnd(&zs);
+    throw;
   }
   inflateEnd(&zs);
-  PMT_THROW_IF(rc != Z_STREAM_END, kData, "{}: corrupt or truncated gzip data", path.string());
+  PMT_THROW_IF(rc != Z_STREAM_END, kData, "{}: corrupt or truncated gzip data", where);
   return out;
 }
 
 }  // namespace
 
+IdxArray parse_idx(std::string bytes, const std::string& where) {
+  const std::string s = is_gzip(bytes) ? inflate_idx(bytes, where) : std::move(bytes);
+  const auto h = idx_header(s, where);
+  PMT_THROW_IF(s.size() < 4, kData, "{}: not an IDX file", where);
+  PMT_THROW_IF(!h, kData, "{}: truncated IDX header", where);
+  PMT_THROW_IF(s.size() - h->offset != h->count, kData, "{}",
+               size_mismatch(where, h->count, s.size() - h->offset));
+  IdxArray a;
+  a.dims = h->dims;
+  a.data.assign(s.begin() + static_cast<std::ptrdiff_t>(h->offset), s.end());
+  return a;
+}
+
 IdxArray read_idx(const fs::path& path) {
   PMT_THROW_IF(!fs::exists(path), kData,
                "{}: no such file (run scripts/get_data.sh, or point --data-dir at the dataset)",
                path.string());
-  const std::string s = read_maybe_gz(path);
-  PMT_THROW_IF(s.size() < 4 || s[0] != 0 || s[1] != 0, kData, "{}: not an IDX file", path.string());
-  PMT_THROW_IF(static_cast<unsigned char>(s[2]) != 0x08, kData,
-               "{}: IDX element type 0x{:02x} not supported (only unsigned bytes, 0x08)",
-               path.string(), static_cast<unsigned char>(s[2]));
-  const int nd = static_cast<unsigned char>(s[3]);
-  PMT_THROW_IF(nd < 1 || s.size() < 4 + 4 * static_cast<std::size_t>(nd), kData,
-               "{}: truncated IDX header", path.string());
-  IdxArray a;
-  std::size_t count = 1;
-  for (int d = 0; d < nd; ++d) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data() + 4 + 4 * d);
-    const std::int64_t v = (std::int64_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-    a.dims.push_back(v);
-    count *= static_cast<std::size_t>(v);
-  }
-  const std::size_t offset = 4 + 4 * static_cast<std::size_t>(nd);
-  PMT_THROW_IF(s.size() != offset + count, kData,
-               "{}: IDX size mismatch: header says {} bytes of data, file has {} (truncated or "
-               "corrupt)",
-               path.string(), count, s.size() - offset);
-  a.data.assign(s.begin() + static_cast<std::ptrdiff_t>(offset), s.end());
-  return a;
+  return parse_idx(io::read_file(path), path.string());
 }
 
 void write_idx(const fs::path& path, const IdxArray& a) {

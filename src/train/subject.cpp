@@ -2,11 +2,16 @@
 #include "pmt/train/subject.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <climits>
+#include <cmath>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/json_text.hpp"
+#include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
 namespace pmt::train {
@@ -87,6 +92,10 @@ template <typename T>
 T get(const std::string& origin, const std::string& where, const json& obj, const char* key,
       T fallback) {
   if (!obj.contains(key)) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return static_cast<T>(io::json_integer(
+        obj.at(key), fmt::format("{}: {}: '{}'", origin, where, key), ErrorKind::kData,
+        std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
   try {
     return obj.at(key).get<T>();
   } catch (const json::exception&) {
@@ -99,11 +108,28 @@ std::array<int, 2> get_pair(const std::string& origin, const std::string& where,
                             const char* key, std::array<int, 2> fallback) {
   if (!obj.contains(key)) return fallback;
   const json& v = obj.at(key);
-  if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
+  const std::string what = fmt::format("{}: {}: '{}'", origin, where, key);
+  const auto to_int = [&what](const json& x) {
+    return static_cast<int>(io::json_integer(x, what, ErrorKind::kData, INT_MIN, INT_MAX));
+  };
+  if (v.is_number_integer()) return {to_int(v), to_int(v)};
   PMT_THROW_IF(
       !v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer(),
       kData, "{}: {}: '{}' must be an integer or [h, w]", origin, where, key);
-  return {v[0].get<int>(), v[1].get<int>()};
+  return {to_int(v[0]), to_int(v[1])};
+}
+
+// A shape: a list of integers, each checked for range (io::json_integer).
+std::vector<std::int64_t> get_shape(const std::string& origin, const std::string& where,
+                                    const json& obj, const char* key) {
+  std::vector<std::int64_t> shape;
+  if (!obj.contains(key)) return shape;
+  PMT_THROW_IF(!obj.at(key).is_array(), kData, "{}: {}: '{}' must be a list of integers", origin,
+               where, key);
+  for (const auto& d : obj.at(key))
+    shape.push_back(io::json_integer(d, fmt::format("{}: {}: '{}'", origin, where, key),
+                                     ErrorKind::kData, INT64_MIN, INT64_MAX));
+  return shape;
 }
 
 // A layer's weight regulariser under `key`: a name (Keras' factor 0.01) and optional factors.
@@ -149,7 +175,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       const std::string where = fmt::format("input {}", s.inputs.size());
       check_keys(origin, where, ij, {"name", "shape", "scale"});
       InputSpec in{get<std::string>(origin, where, ij, "name", ""),
-                   get<std::vector<std::int64_t>>(origin, where, ij, "shape", {}),
+                   get_shape(origin, where, ij, "shape"),
                    get<double>(origin, where, ij, "scale", 1.0)};
       PMT_THROW_IF(!(in.scale > 0), kData, "{}: {}: scale must be > 0", origin, where);
       PMT_THROW_IF(in.name.empty(), kData, "{}: {}: missing \"name\"", origin, where);
@@ -160,7 +186,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     }
     s.input_shape = s.inputs[0].shape;
   } else {
-    s.input_shape = get<std::vector<std::int64_t>>(origin, "subject", j, "input_shape", {});
+    s.input_shape = get_shape(origin, "subject", j, "input_shape");
     PMT_THROW_IF(s.input_shape.size() != 3 && s.input_shape.size() != 1, kData,
                  "{}: input_shape must be [channels, height, width] or [features]", origin);
     for (auto d : s.input_shape)
@@ -236,16 +262,11 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     PMT_THROW_IF(s.data.format == "idx", kData,
                  "{}: validation \"val\" needs NPY or HDF5 data with a \"val\" split", origin);
   } else if (s.validation != "none" && s.validation != "test") {
-    double f = 0;
-    try {
-      f = std::stod(s.validation);
-    } catch (const std::exception&) {
-      f = -1;
-    }
+    const double f = io::to_double(s.validation).value_or(-1);
     PMT_THROW_IF(!(f > 0 && f < 1), kData,
                  "{}: validation must be \"none\", \"test\", \"val\" or a fraction in (0, 1), "
                  "got '{}'",
-                 origin, s.validation);
+                 origin, io::shorten(s.validation));
   }
   PMT_THROW_IF(s.patience > 0 && s.validation == "none", kData,
                "{}: early stopping (patience {}) needs validation data", origin, s.patience);
@@ -387,15 +408,14 @@ Metric parse_metric(const std::string& text) {
     const std::string prefix = std::string(kind) + "_";
     if (text.rfind(prefix, 0) != 0) continue;
     const std::string number = text.substr(prefix.size());
-    double v = 0;
-    const auto r = std::from_chars(number.data(), number.data() + number.size(), v);
-    PMT_THROW_IF(r.ec != std::errc() || r.ptr != number.data() + number.size() || !(v > 0), kData,
-                 "metric '{}': the threshold must be a number > 0", text);
+    const double v = io::to_double(number).value_or(-1);
+    PMT_THROW_IF(!(v > 0) || !std::isfinite(v), kData,
+                 "metric '{}': the threshold must be a number > 0", io::shorten(text));
     return {kind, v};
   }
   PMT_THROW(kData,
             "unknown metric '{}' (valid: accuracy, angle_below_<degrees>, abs_error_below_<x>)",
-            text);
+            io::shorten(text));
 }
 
 bool is_stack(const SubjectSpec& spec) {
@@ -457,7 +477,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {l.units};
     } else if (l.type == "flatten") {
       std::int64_t n = 1;
-      for (auto d : shape) n *= d;
+      for (auto d : shape)
+        PMT_THROW_IF(__builtin_mul_overflow(n, d, &n), kData,
+                     "{}: [{}] holds more values than 64 bits count", where,
+                     fmt::join(shape, ", "));
       shape = {n};
     } else if (l.type == "embedding") {
       PMT_THROW_IF(shape.size() != 1, kData, "{}: needs a 1-D input of indices, got [{}]", where,
@@ -493,13 +516,7 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
 }
 
 SubjectSpec load_subject(const fs::path& path) {
-  json j;
-  try {
-    j = json::parse(io::read_file(path));
-  } catch (const json::exception& e) {
-    PMT_THROW(kData, "{}: malformed JSON: {}", path.string(), e.what());
-  }
-  return parse_subject(j, path.string());
+  return parse_subject(io::read_json(path), path.string());
 }
 
 fs::path builtin_subject_path(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,11 +15,13 @@
 #include <optional>
 #include <regex>
 
+#include "pmt/cli/common.hpp"
 #include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/layout.hpp"
+#include "pmt/io/number.hpp"
 #include "pmt/mutate/pre_training.hpp"
 #include "pmt/stats/parallel.hpp"
 #include "pmt/stats/rng.hpp"
@@ -96,17 +99,28 @@ fs::path sidecar_file(const fs::path& folder, int i) {
 }  // namespace
 
 std::vector<int> parse_instances(const std::string& text) {
-  static const std::regex item(R"(\s*(\d+)\s*(?:-\s*(\d+)\s*)?)");
+  // No std::regex: it recurses once per character of a long argument.
+  const std::string what = fmt::format("--instances '{}'", io::shorten(text));
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+  };
+  const auto index = [&](std::string_view v) {
+    v = trim(v);
+    PMT_THROW_IF(v.empty() || !std::isdigit(static_cast<unsigned char>(v.front())), kUsage,
+                 "{}: expected e.g. 0-19 or 0,3,5-7", what);
+    return io::parse_int(v, what, ErrorKind::kUsage, 0);
+  };
   std::vector<int> out;
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string part = text.substr(start, comma - start);
-    std::smatch m;
-    PMT_THROW_IF(!std::regex_match(part, m, item), kUsage,
-                 "--instances: expected e.g. 0-19 or 0,3,5-7, got '{}'", text);
-    const int a = std::stoi(m[1]), b = m[2].matched ? std::stoi(m[2]) : a;
-    PMT_THROW_IF(b < a || b - a > 100000, kUsage, "--instances: bad range '{}'", part);
+    const std::string_view part = std::string_view(text).substr(start, comma - start);
+    const std::size_t dash = part.find('-');
+    const int a = index(part.substr(0, dash));
+    const int b = dash == std::string_view::npos ? a : index(part.substr(dash + 1));
+    PMT_THROW_IF(b < a || b - a > 100000, kUsage, "--instances: bad range '{}'", io::shorten(part));
     for (int i = a; i <= b; ++i)
       if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
     start = comma + 1;
@@ -143,11 +157,11 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
   app.add_option("--layer", o.layer,
                  "Layer index a layer operator targets [default: the subject's, see "
                  "train_mutants --list-mutations --model M]")
-      ->check(CLI::NonNegativeNumber);
+      ->check(pmt::cli::non_negative());
   app.add_option("--data-dir", o.data_dir,
                  "Folder holding <dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
                  "[default: <data-root>/datasets, filled by scripts/get_data.sh]");
-  app.add_option("--jobs", o.jobs, jobs_help)->check(CLI::NonNegativeNumber);
+  app.add_option("--jobs", o.jobs, jobs_help)->check(pmt::cli::non_negative());
 }
 
 json TrainMutantsSummary::to_json() const {
@@ -211,7 +225,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     if (spec.validation == "test" || spec.validation == "val") {
       val = &held_out;
     } else if (spec.validation != "none") {  // Keras validation_split: the last fraction
-      const auto n_val = static_cast<std::int64_t>(train.size() * std::stod(spec.validation));
+      const auto n_val = static_cast<std::int64_t>(
+          train.size() * io::parse_double(spec.validation, "validation", ErrorKind::kData));
       validation = train.slice(train.size() - n_val, train.size());
       train = train.slice(0, train.size() - n_val);
       val = &validation;
@@ -281,8 +296,9 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   for (const auto& e : fs::directory_iterator(c.folder, ec)) {
     std::smatch m;
     const std::string f = e.path().filename().string();
-    if (std::regex_match(f, m, name) && fs::exists(model_file(c.folder, std::stoi(m[1]))))
-      found.push_back(std::stoi(m[1]));
+    if (!std::regex_match(f, m, name)) continue;
+    const int i = io::parse_int(m.str(1), e.path().string() + ": instance index", ErrorKind::kData);
+    if (fs::exists(model_file(c.folder, i))) found.push_back(i);
   }
   PMT_THROW_IF(found.empty(), kData, "no trained instances in {} (run train_mutants first)",
                c.folder.string());

@@ -46,6 +46,15 @@ void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsig
 int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
              const std::function<void()>& body);
 
+// Validators of integer flags on pmt's number parser (CLI11's own PositiveNumber and Range print
+// "Value x not in range 0.000000 to 1797693...", and an unsigned option silently wraps "-1"):
+// the whole value must be an integer in [min, max], else a usage error (exit 2) such as
+// "--bootstraps: '1e3' is not an integer" or "--seed: '-1' is not a non-negative integer".
+CLI::Validator integer_in(std::int64_t min, std::int64_t max);
+CLI::Validator positive();      // 1 to INT_MAX
+CLI::Validator non_negative();  // 0 to INT_MAX
+CLI::Validator uint64_value();  // 0 to 2^64 - 1
+
 // The settings file in force: --settings, else data/settings.json of the project.
 std::string settings_path(const CommonOptions& common);
 

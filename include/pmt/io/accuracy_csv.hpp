@@ -23,6 +23,8 @@ struct AccuracyTable {
 // whose field count differs from the header (truncated file), text that is not a number, a value
 // outside [0, 1] or infinite.
 AccuracyTable read_accuracy_csv(const std::filesystem::path& path);
+// The same from a file's text; `where` (a file name) prefixes every message.
+AccuracyTable parse_accuracy_csv(const std::string& text, const std::string& where);
 
 // Writes the layout above atomically. `labels` (may be empty) become the leading rows: each is
 // written as "<true label>;<prediction of instance 0>;..." like the reference's gen_acc scripts;

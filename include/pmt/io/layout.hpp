@@ -6,9 +6,24 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace pmt::io {
+
+// What raw_data/<model>/ holds: whether the sound instances' accuracy file is there, and for
+// each mutation the parameters of its files (results_<model>_<mut>_mutated0_MP_<param>.csv,
+// split on the literal "_mutated0_MP_", since mutation names and parameters contain '_').
+struct AccuracyFiles {
+  bool original = false;
+  std::map<std::string, std::vector<std::string>> params;  // mutation -> sort_params() order
+};
+
+// Numeric ascending when every parameter reads as a finite number ("3.12", "50.0": all_numeric),
+// else lexicographic ("0.05_1").
+bool all_numeric(const std::vector<std::string>& params);
+void sort_params(std::vector<std::string>& params);
 
 class Layout {
  public:
@@ -37,6 +52,8 @@ class Layout {
   std::filesystem::path orig_kill_rates(const std::string& model, bool same) const;
   // plot_results/<model>/<model>_<mut>_param/list_mut.npy
   std::filesystem::path mutant_kill_rates(const std::string& model, const std::string& mut) const;
+  // Scans raw_data/<model>/ (no error when it is missing: nothing found).
+  AccuracyFiles find_accuracy_files(const std::string& model) const;
   // plot_results/<model>/<stem>.png etc.
   std::filesystem::path plot_dir(const std::string& model) const;
 

@@ -16,6 +16,11 @@ class Settings {
  public:
   // Throws pmt::Error (data) for a missing or malformed file.
   static Settings load(const std::filesystem::path& path);
+  // The same from the file's text (`path` names it in messages).
+  static Settings parse(const std::string& text, const std::filesystem::path& path);
+
+  bool has_model(const std::string& model) const;
+  bool has_mutation(const std::string& model, const std::string& mut) const;
 
   std::vector<std::string> models() const;
   std::vector<std::string> mutations(const std::string& model) const;

@@ -22,7 +22,11 @@ struct IdxArray {
 
 // Reads an unsigned-byte IDX file, plain or .gz (detected from the content). Throws pmt::Error
 // (data) naming the file: missing, not IDX, wrong element type, truncated or corrupt gzip.
+// Dimensions whose element count overflows 63 bits, and gzip data that inflates beyond the size
+// its header announces, are errors too.
 IdxArray read_idx(const std::filesystem::path& path);
+// The same from the file's bytes (plain or gzip); `where` (a file name) prefixes every message.
+IdxArray parse_idx(std::string bytes, const std::string& where);
 // Writes atomically; gzip-compressed when the name ends in .gz.
 void write_idx(const std::filesystem::path& path, const IdxArray& array);
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Fuzzes pmt's readers with libFuzzer (Debian's clang, -fsanitize=fuzzer,address,undefined):
+#   scripts/fuzz.sh [seconds per harness, default 180] [harness ...]
+# Harnesses (fuzz/<name>_fuzz.cpp): accuracy_csv, npy, idx (plain + gzip), settings, subject.
+# Builds into build-fuzz/ (torch-free: the readers' sources are compiled into each harness),
+# assembles a seed corpus from the bundled data (tests/data, raw_data, data/) plus generated
+# seeds (a .npy with a 50 KB header, a version-2 .npy with a 300 KB header, IDX files plain and
+# gzip), adds every regression input of tests/data/fuzz/<harness>/, and runs each harness with
+# -max_len=262144 (inputs up to 256 KB, far beyond the largest seed). Prints, per harness, the
+# seconds, executions and findings; a crash leaves its input in build-fuzz/artifacts/<harness>/:
+# copy it to tests/data/fuzz/<harness>/ (named after the defect) once fixed, and ctest replays
+# it (tests/io/fuzz_replay_test.cpp). Not run in CI: ctest only replays the regression inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-180}
+shift || true
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(accuracy_csv npy idx settings subject)
+max_len=${PMT_FUZZ_MAX_LEN:-262144}
+
+# clang with libFuzzer's runtime (bookworm: clang 14 + libclang-rt-14-dev).
+CXX=${CXX_FUZZ:-clang++}
+if ! command -v "$CXX" >/dev/null || ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
+  "$CXX" -x c++ -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+  echo "fuzz.sh: installing clang and its libFuzzer runtime" >&2
+  apt-get install -y --no-install-recommends clang libclang-rt-dev zlib1g-dev libfmt-dev \
+    nlohmann-json3-dev >&2
+fi
+
+out=build-fuzz
+mkdir -p "$out"
+# shellcheck disable=SC2054  # the commas belong to -fsanitize=
+flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+  -fno-sanitize-recover=all -Iinclude)
+io=(src/io/accuracy_csv.cpp src/io/atomic_file.cpp src/io/json_text.cpp src/io/npy.cpp
+  src/io/number.cpp src/io/settings.cpp)
+sources_for() {
+  case $1 in
+    idx) echo "${io[*]} src/train/dataset.cpp" ;;
+    subject) echo "${io[*]} src/train/subject.cpp" ;;
+    *) echo "${io[*]}" ;;
+  esac
+}
+for h in "${harnesses[@]}"; do
+  if [ ! -x "$out/${h}_fuzz" ] || [ -n "$(find fuzz src include -newer "$out/${h}_fuzz" -name '*.[ch]pp' | head -1)" ]; then
+    echo "fuzz.sh: building ${h}_fuzz" >&2
+    # shellcheck disable=SC2046
+    "$CXX" "${flags[@]}" "fuzz/${h}_fuzz.cpp" $(sources_for "$h") -o "$out/${h}_fuzz" -lfmt -lz
+  fi
+done
+
+# Seeds (rebuilt every run; small files, or the first max_len bytes of big ones).
+seeds=$out/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds"/{accuracy_csv,npy,idx,settings,subject}
+for f in raw_data/mnist/*.csv raw_data/deepcrime_comp/*.csv; do
+  { head -n 1 "$f"; tail -n 1 "$f"; } >"$seeds/accuracy_csv/$(basename "$f")"
+done
+find tests/data -name '*.npy' -exec sh -c 'head -c 65536 "$1" >"$2/$(basename "$1")"' _ {} "$seeds/npy" \;
+le_bytes() {  # le_bytes <value> <count>: <count> little-endian bytes
+  local i
+  for ((i = 0; i < $2; i++)); do printf '%b' "\\x$(printf %02x $((($1 >> (8 * i)) & 255)))"; done
+}
+npy_seed() {  # npy_seed <file> <version 1|2> <dict>: header padded to 64 bytes, 16 data bytes
+  local file=$1 version=$2 dict=$3 pre len
+  pre=$((version == 1 ? 10 : 12))
+  len=$((${#dict} + 1))
+  len=$((len + (64 - (pre + len) % 64) % 64))
+  {
+    printf '\x93NUMPY'
+    le_bytes "$version" 1
+    le_bytes 0 1
+    le_bytes "$len" $((version == 1 ? 2 : 4))
+    printf '%s' "$dict"
+    printf '%*s\n' $((len - ${#dict} - 1)) ''
+    head -c 16 /dev/zero
+  } >"$file"
+}
+npy_seed "$seeds/npy/small.npy" 1 "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+npy_seed "$seeds/npy/large_descr.npy" 1 "{'descr': '<$(head -c 50000 /dev/zero | tr '\0' f)', 'fortran_order': False, 'shape': (2,), }"
+npy_seed "$seeds/npy/large_header_v2.npy" 2 "{'descr': '<f4', 'fortran_order': False, 'shape': ($(yes '1, ' | head -n 60 | tr -d '\n')4,), }$(head -c 200000 /dev/zero | tr '\0' ' ')"
+printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04\x05\x06\x07\x08' >"$seeds/idx/images-idx3"
+printf '\x00\x00\x08\x01\x00\x00\x00\x03\x00\x01\x01' >"$seeds/idx/labels-idx1"
+gzip -c "$seeds/idx/images-idx3" >"$seeds/idx/images-idx3.gz"
+cp data/settings.json "$seeds/settings/"
+cp data/subjects/*.json "$seeds/subject/"
+
+printf '%-14s %8s %12s %8s %s\n' harness seconds executions max_len findings
+for h in "${harnesses[@]}"; do
+  corpus=$out/corpus/$h
+  artifacts=$out/artifacts/$h/
+  regress=tests/data/fuzz/$h
+  mkdir -p "$corpus" "$artifacts" "$regress"
+  log=$out/$h.log
+  start=$(date +%s)
+  set +e
+  "$out/${h}_fuzz" -max_len="$max_len" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "$seeds/$h" "$regress" >"$log" 2>&1
+  rc=$?
+  set -e
+  elapsed=$(($(date +%s) - start))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  findings=$(find "$artifacts" -type f | wc -l)
+  printf '%-14s %8s %12s %8s %s%s\n' "$h" "$elapsed" "${execs:-?}" "$max_len" "$findings" \
+    "$([ $rc -ne 0 ] && echo " (exit $rc: see $log)")"
+done

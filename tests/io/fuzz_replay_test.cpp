@@ -1,0 +1,77 @@
+// Replays every regression input of tests/data/fuzz/<harness>/ (fuzzing findings and hand-written
+// hostile files, named after their defect) through the reader its harness fuzzes, as the harness
+// calls it: each must give a result or a pmt::Error, never another exception or a crash (ctest
+// reports a signal as a failure). The fuzzers themselves run in scripts/fuzz.sh, not here.
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "pmt/error.hpp"
+#include "pmt/io/accuracy_csv.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/io/json_text.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/io/settings.hpp"
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Feeds every file of tests/data/fuzz/<harness>/ to `read`; returns how many were fed.
+int replay(const std::string& harness, const std::function<void(const std::string&)>& read) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(PMT_TEST_DATA_DIR) / "fuzz" / harness)) {
+    const std::string bytes = pmt::io::read_file(e.path());
+    INFO(e.path().string());
+    try {
+      read(bytes);
+    } catch (const pmt::Error& err) {
+      CHECK(std::string(err.what()).find('\n') == std::string::npos);
+      CHECK(std::string(err.what()).size() < 400);
+    } catch (const std::exception& other) {
+      FAIL("not a pmt::Error: " << other.what());
+    }
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("fuzz regression inputs: accuracy CSV", "[fuzz]") {
+  CHECK(replay("accuracy_csv",
+               [](const std::string& b) { pmt::io::parse_accuracy_csv(b, "fuzz.csv"); }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: NPY (default and unlimited header size)", "[fuzz]") {
+  CHECK(replay("npy", [](const std::string& b) {
+          try {
+            pmt::io::parse_npy(b, "fuzz.npy");
+          } catch (const pmt::Error&) {
+          }
+          pmt::io::parse_npy(b, "fuzz.npy", b.size());
+        }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: IDX, plain and gzip", "[fuzz]") {
+  CHECK(replay("idx", [](const std::string& b) { pmt::train::parse_idx(b, "fuzz.idx"); }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: settings", "[fuzz]") {
+  CHECK(replay("settings", [](const std::string& b) {
+          const auto s = pmt::io::Settings::parse(b, "fuzz.json");
+          for (const auto& model : s.models())
+            for (const auto& mut : s.mutations(model)) (void)s.params(model, mut);
+        }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: subject specs", "[fuzz]") {
+  CHECK(replay("subject", [](const std::string& b) {
+          const auto spec = pmt::train::parse_subject(pmt::io::parse_json(b, "fuzz.json"), "fuzz");
+          pmt::train::parse_subject(pmt::train::to_json(spec), "fuzz");
+        }) > 0);
+}
