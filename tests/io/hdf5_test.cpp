@@ -338,7 +338,7 @@ std::size_t pass_through(unsigned, std::size_t, const unsigned[], std::size_t nb
 }
 }  // namespace
 
-TEST_CASE("a read failure names the missing compression filter", "[io][hdf5]") {
+TEST_CASE("compressed datasets read and a missing filter is named", "[io][hdf5]") {
   const fs::path dir = temp_dir();
   const fs::path file = dir / "filtered.h5";
   const H5Z_class2_t filter{H5Z_CLASS_T_VERS,  kTestFilter, 1,       1,
@@ -357,6 +357,25 @@ TEST_CASE("a read failure names the missing compression filter", "[io][hdf5]") {
     const std::vector<float> v{1, 2, 3, 4, 5, 6, 7, 8};
     REQUIRE(H5Dwrite(d.id, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
   }
+  {
+    // Deflate (h5py's compression="gzip"), which Debian's HDF5 has.
+    const Id f{H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
+    const Id dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+    const hsize_t chunk[2] = {2, 50};
+    H5Pset_chunk(dcpl.id, 2, chunk);
+    H5Pset_deflate(dcpl.id, 6);
+    const hsize_t dims[2] = {3, 100};
+    const Id space{H5Screate_simple(2, dims, nullptr), H5Sclose};
+    const Id d{H5Dcreate2(f.id, "gzip", H5T_STD_I16LE, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
+               H5Dclose};
+    std::vector<std::int16_t> v(300);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int16_t>(i % 17 - 8);
+    REQUIRE(H5Dwrite(d.id, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
+  }
+  const Hdf5Array gzip = read_hdf5(file, "gzip");
+  CHECK(gzip.shape == std::vector<std::int64_t>{3, 100});
+  CHECK(gzip.data[0] == -8);
+  CHECK(gzip.data[299] == 299 % 17 - 8);
   CHECK(read_hdf5(file, "x").data == std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8});
   REQUIRE(H5Zunregister(kTestFilter) >= 0);
   CHECK(error_of([&] { read_hdf5(file, "x"); }) ==
@@ -465,4 +484,33 @@ TEST_CASE("a process that met corrupt files exits with nothing from HDF5 on stde
   while (std::fgets(buffer, sizeof buffer, child) != nullptr) printed += buffer;
   CHECK(pclose(child) == 0);
   CHECK(printed.empty());
+}
+
+TEST_CASE("h5py's file reads exactly (scripts/hdf5_fixture.py)", "[io][hdf5]") {
+  const fs::path file = fs::path(PMT_TEST_DATA_DIR) / "hdf5" / "h5py_fixture.h5";
+  const std::string where = file.string();
+  CHECK(pmt::io::hdf5_datasets(file) ==
+        std::vector<std::string>{"group/f64be", "lzf", "mask", "names", "x_test", "y_test"});
+  const Hdf5Array x = read_hdf5(file, "x_test");  // uint8, (2, 3, 3, 1): i * 37 % 256
+  CHECK(x.shape == std::vector<std::int64_t>{2, 3, 3, 1});
+  REQUIRE(x.data.size() == 18);
+  for (std::size_t i = 0; i < x.data.size(); ++i)
+    CHECK(x.data[i] == static_cast<float>(i * 37 % 256));
+  CHECK(read_hdf5(file, "y_test").data == std::vector<float>{7, 2});
+  const Hdf5Array f64 = read_hdf5(file, "/group/f64be");  // big-endian float64
+  CHECK(f64.shape == std::vector<std::int64_t>{2, 2});
+  CHECK(f64.data == std::vector<float>{0.1f, -2.5f, INFINITY, 3.0f});
+  CHECK(error_of([&] { read_hdf5(file, "names"); }) ==
+        where + ": dataset 'names' holds strings, not numbers");
+  CHECK(error_of([&] { read_hdf5(file, "mask"); }) ==
+        where + ": dataset 'mask' holds an enum type, not numbers");
+  // h5py's LZF filter (id 32000) lives in h5py; plain HDF5 reads it only with a plugin installed.
+  if (H5Zfilter_avail(32000) > 0) {
+    CHECK(read_hdf5(file, "lzf").data == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  } else {
+    CHECK(error_of([&] { read_hdf5(file, "lzf"); }) ==
+          where +
+              ": cannot read dataset 'lzf': it is compressed with filter 32000 'lzf', which "
+              "this HDF5 library lacks");
+  }
 }
