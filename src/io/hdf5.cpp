@@ -222,8 +222,9 @@ Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
   PMT_THROW_IF(!found, kData, "{}: no dataset '{}' {}", where, dataset, present_datasets(f, where));
   const Handle d(H5Oopen(f.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
   PMT_THROW_IF(!d.ok(), kData, "{}: cannot open dataset '{}': {}", where, dataset, hdf5_detail());
-  PMT_THROW_IF(H5Iget_type(d.get()) != H5I_DATASET, kData, "{}: '{}' is a group, not a dataset {}",
-               where, dataset, present_datasets(f, where));
+  const H5I_type_t kind = H5Iget_type(d.get());
+  PMT_THROW_IF(kind != H5I_DATASET, kData, "{}: '{}' is {}, not a dataset {}", where, dataset,
+               kind == H5I_GROUP ? "a group" : "a named datatype", present_datasets(f, where));
 
   const Handle type(H5Dget_type(d.get()), H5Tclose);
   PMT_THROW_IF(!type.ok(), kData, "{}: dataset '{}': unreadable type: {}", where, dataset,
@@ -283,8 +284,9 @@ void write_hdf5(const fs::path& file,
   const std::string where = file.string();
   std::set<std::string> names;
   for (const auto& [dataset, array] : datasets) {
-    PMT_THROW_IF(!names.insert(relative_name(dataset)).second || relative_name(dataset).empty(),
-                 kData, "{}: cannot write dataset '{}': empty or repeated name", where, dataset);
+    const std::string name = relative_name(dataset);
+    PMT_THROW_IF(name.empty() || !names.insert(name).second, kData,
+                 "{}: cannot write dataset '{}': empty or repeated name", where, dataset);
     PMT_THROW_IF(array.shape.empty(), kData, "{}: cannot write dataset '{}': rank 0", where,
                  dataset);
     std::size_t count = 1;
