@@ -4,8 +4,11 @@
 // HDF5 converts on read. Precision: integers are exact up to 2^24 (uint8 pixels, class labels);
 // float64 values are rounded to the nearest float32, those beyond float32's range become +-inf
 // and those below its smallest magnitude 0 (HDF5's conversion); NaN and +-inf are kept. That is
-// enough for training data. Every failure is one pmt::Error (data) line naming the file and the problem; HDF5's own
-// error stack is never printed, and every HDF5 handle is closed on every path.
+// enough for training data. Every failure is one pmt::Error (data) line naming the file and the
+// problem; HDF5's own error stack is never printed, and every HDF5 handle is closed on every path.
+// Limit: truncated files and random bytes are refused cleanly, but HDF5 1.10.8 itself can read
+// out of bounds (and crash) on some crafted or bit-flipped object headers (fuzz/hdf5_fuzz.cpp
+// finds one within a minute): read only dataset files you trust, as with h5py.
 #pragma once
 
 #include <cstdint>
