@@ -10,7 +10,7 @@ namespace pmt::io {
 
 namespace fs = std::filesystem;
 
-AtomicFile::AtomicFile(fs::path path, bool binary) : path_(std::move(path)) {
+AtomicPath::AtomicPath(fs::path path) : path_(std::move(path)) {
   if (path_.has_parent_path()) {
     std::error_code ec;
     fs::create_directories(path_.parent_path(), ec);
@@ -19,27 +19,33 @@ AtomicFile::AtomicFile(fs::path path, bool binary) : path_(std::move(path)) {
   }
   tmp_ = path_;
   tmp_ += fmt::format(".tmp.{}", ::getpid());
-  out_.open(tmp_, binary ? std::ios::out | std::ios::binary | std::ios::trunc
-                         : std::ios::out | std::ios::trunc);
-  PMT_THROW_IF(!out_, kData, "{}: cannot open for writing", tmp_.string());
 }
 
-AtomicFile::~AtomicFile() {
+AtomicPath::~AtomicPath() {
   if (!committed_) {
-    out_.close();
     std::error_code ec;
     fs::remove(tmp_, ec);
   }
 }
 
-void AtomicFile::commit() {
-  out_.flush();
-  PMT_THROW_IF(!out_, kData, "{}: write failed", tmp_.string());
-  out_.close();
+void AtomicPath::commit() {
   std::error_code ec;
   fs::rename(tmp_, path_, ec);
   PMT_THROW_IF(ec, kData, "{}: cannot rename into place: {}", path_.string(), ec.message());
   committed_ = true;
+}
+
+AtomicFile::AtomicFile(fs::path path, bool binary) : target_(std::move(path)) {
+  out_.open(target_.tmp(), binary ? std::ios::out | std::ios::binary | std::ios::trunc
+                                  : std::ios::out | std::ios::trunc);
+  PMT_THROW_IF(!out_, kData, "{}: cannot open for writing", target_.tmp().string());
+}
+
+void AtomicFile::commit() {
+  out_.flush();
+  PMT_THROW_IF(!out_, kData, "{}: write failed", target_.tmp().string());
+  out_.close();
+  target_.commit();
 }
 
 void write_file_atomic(const fs::path& path, std::string_view content) {

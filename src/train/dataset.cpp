@@ -13,6 +13,7 @@
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/train/subject.hpp"
@@ -347,9 +348,17 @@ Dataset load_split(const SubjectSpec& spec, const fs::path& data_dir, const std:
   if (spec.data.format == "idx")
     return load_dataset(locate_dataset(spec.dataset, data_dir, split), spec.input_shape,
                         spec.inputs.at(0).scale, spec.num_classes);
-  PMT_THROW_IF(spec.data.format != "npy", kData, "subject '{}': data format '{}' not supported",
-               spec.name, spec.data.format);
   std::vector<ArrayData> inputs;
+  if (spec.data.format == "hdf5") {
+    const fs::path file = dir / with_split(spec.data.file, split);
+    const auto read = [&](const std::string& name) {
+      io::Hdf5Array a = io::read_hdf5(file, with_split(name, split));
+      return ArrayData{std::move(a.shape), std::move(a.data),
+                       fmt::format("{} (dataset '{}')", file.string(), with_split(name, split))};
+    };
+    for (const auto& name : spec.data.inputs) inputs.push_back(read(name));
+    return make_dataset(spec, std::move(inputs), read(spec.data.targets));
+  }
   for (const auto& name : spec.data.inputs)
     inputs.push_back(read_npy_array(dir / with_split(name, split)));
   return make_dataset(spec, std::move(inputs),

@@ -3,11 +3,13 @@
 // epoch on small synthetic NPY data of the right shapes, and gen_acc writes their files.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
@@ -131,4 +133,45 @@ TEST_CASE("NPY datasets that do not fit the subject are errors naming the file",
   REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
                       Catch::Contains("train_movies.npy: contains NaN"));
   CHECK_FALSE(fs::exists(root / "trained_models" / "movie_recomm" / "original"));
+}
+
+TEST_CASE("HDF5 data as the PMT package ships it (x_<split>, y_<split> in <split>.h5)",
+          "[subjects]") {
+  const fs::path root = fs::temp_directory_path() / "pmt_hdf5_subject_test";
+  fs::remove_all(root);
+  const fs::path dir = root / "datasets" / "bands";
+  fs::create_directories(dir);
+  std::mt19937 gen(7);
+  std::normal_distribution<float> noise(0, 20);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 120}, {"test", 40}}) {
+    pmt::io::Hdf5Array x{{n, 4, 4}, {}}, y{{n, 2}, {}};  // uint8-like pixels, one-hot labels
+    for (int i = 0; i < n; ++i) {
+      for (int p = 0; p < 16; ++p) x.data.push_back((p < 8) == (i % 2 == 0) ? 200 : 40);
+      y.data.push_back(i % 2 == 0), y.data.push_back(i % 2 == 1);
+    }
+    for (float& v : x.data) v = std::clamp(v + noise(gen), 0.f, 255.f);
+    pmt::io::write_hdf5(dir / (split + ".h5"), {{"x_" + split, x}, {"y_" + split, y}});
+  }
+  pmt::io::write_file_atomic(root / "h5.json", R"({
+    "name": "h5", "dataset": "bands", "num_classes": 2,
+    "inputs": [{"name": "x", "shape": [1, 4, 4], "scale": 255}],
+    "data": {"format": "hdf5", "file": "{split}.h5", "inputs": ["x_{split}"],
+             "targets": "y_{split}"},
+    "layers": [{"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 16, "epochs": 3})");
+  pmt::train::TrainMutantsOptions o;
+  o.subject_file = (root / "h5.json").string();
+  o.instances = "0";
+  o.data_root = root.string();
+  o.progress = false;
+  pmt::train::run_train_mutants(o);
+  for (double a : accuracies(o)) CHECK(a > 0.9);
+  // a dataset name that the file lacks: the error lists those it has
+  json spec = json::parse(pmt::io::read_file(root / "h5.json"));
+  spec["data"]["targets"] = "labels_{split}";
+  pmt::io::write_file_atomic(root / "h5.json", spec.dump());
+  o.instances = "1";
+  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+                      Catch::Contains("train.h5: no dataset 'labels_train'") &&
+                          Catch::Contains("x_train, y_train"));
 }

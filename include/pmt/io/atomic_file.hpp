@@ -10,24 +10,39 @@
 
 namespace pmt::io {
 
-// Writes into a temporary sibling file; commit() renames it into place. If the object is
-// destroyed without commit() (an exception, a crash path) the temporary file is removed.
-class AtomicFile {
+// The naming half of an atomic write, for writers that open the file themselves (HDF5): tmp() is
+// the sibling "<path>.tmp.<pid>" (parent directories created); commit() renames it over path().
+// If the object is destroyed without commit() the temporary file is removed.
+class AtomicPath {
  public:
-  explicit AtomicFile(std::filesystem::path path, bool binary = false);
-  ~AtomicFile();
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
+  explicit AtomicPath(std::filesystem::path path);
+  ~AtomicPath();
+  AtomicPath(const AtomicPath&) = delete;
+  AtomicPath& operator=(const AtomicPath&) = delete;
 
-  std::ofstream& stream() { return out_; }
   const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& tmp() const { return tmp_; }
   void commit();
 
  private:
   std::filesystem::path path_;
   std::filesystem::path tmp_;
-  std::ofstream out_;
   bool committed_ = false;
+};
+
+// Writes into a temporary sibling file; commit() renames it into place. If the object is
+// destroyed without commit() (an exception, a crash path) the temporary file is removed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path, bool binary = false);
+
+  std::ofstream& stream() { return out_; }
+  const std::filesystem::path& path() const { return target_.path(); }
+  void commit();
+
+ private:
+  AtomicPath target_;  // declared first: destroyed after out_ has closed the temporary file
+  std::ofstream out_;
 };
 
 // Whole-file convenience: creates parent directories, writes `content` atomically.

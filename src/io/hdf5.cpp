@@ -1,0 +1,337 @@
+// HDF5 arrays through the HDF5 1.10 C API: every identifier lives in an RAII Handle, HDF5's
+// automatic error printing is off while pmt calls it (restored afterwards), and a failure becomes
+// one pmt::Error line "<file>: <problem>", with the innermost HDF5 message as detail when useful.
+#include "pmt/io/hdf5.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <set>
+#include <utility>
+
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+
+namespace pmt::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One HDF5 identifier, released with `close` (H5Fclose, H5Dclose, ...) when the handle dies.
+class Handle {
+ public:
+  using Close = herr_t (*)(hid_t);
+  Handle(hid_t id, Close close) noexcept : id_(id), close_(close) {}
+  ~Handle() { release(); }
+  Handle(Handle&& other) noexcept
+      : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
+  Handle& operator=(Handle&&) = delete;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+  // Closes now; false when HDF5 reports a failure (closing a file written to flushes it).
+  bool release() noexcept {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id < 0 || close_(id) >= 0;
+  }
+
+ private:
+  hid_t id_;
+  Close close_;
+};
+
+// Keeps HDF5 from printing its error stack on stderr while alive, then restores the caller's
+// setting (the setting is per thread in the thread-safe build Debian ships).
+// The first one in a process also asks HDF5 not to tear itself down at exit: HDF5 1.10.8 leaks
+// free-list blocks on some corrupt-file error paths (e.g. "actual len exceeds EOA" opening an
+// object), and its exit-time teardown then prints "HDF5: infinite loop closing library" on
+// stderr. The teardown only closes what is left open, and pmt leaves nothing open. (No effect
+// when the program used HDF5 before pmt did.)
+class QuietErrors {
+ public:
+  QuietErrors() {
+    static const bool no_teardown [[maybe_unused]] = H5dont_atexit() >= 0;
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// The innermost (most specific) message of this thread's HDF5 error stack, then clears the stack.
+std::string hdf5_detail() {
+  std::string detail;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc != nullptr) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &detail);
+  H5Eclear2(H5E_DEFAULT);
+  std::replace(detail.begin(), detail.end(), '\n', ' ');
+  return detail.empty() ? "HDF5 gave no reason" : detail;
+}
+
+std::string shape_string(const std::vector<hsize_t>& dims) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + (dims.size() == 1 ? ",)" : ")");
+}
+
+// "group/x" from "/group/x/": HDF5 paths relative to the root.
+std::string relative_name(const std::string& name) {
+  const auto first = name.find_first_not_of('/');
+  if (first == std::string::npos) return "";
+  return name.substr(first, name.find_last_not_of('/') - first + 1);
+}
+
+// File access: HDF5's file locking, ignored where the file system has it disabled (NFS, Lustre).
+Handle file_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (fapl.ok()) H5Pset_file_locking(fapl.get(), true, true);
+  return fapl;
+}
+
+Handle open_file(const fs::path& file) {
+  const std::string where = file.string();
+  std::error_code ec;
+  const auto status = fs::status(file, ec);
+  PMT_THROW_IF(!fs::exists(status), kData, "{}: cannot open (missing file?)", where);
+  PMT_THROW_IF(fs::is_directory(status), kData, "{}: a directory, not an HDF5 file", where);
+  const htri_t is_hdf5 = H5Fis_hdf5(where.c_str());
+  PMT_THROW_IF(is_hdf5 < 0, kData, "{}: cannot open: {}", where, hdf5_detail());
+  PMT_THROW_IF(is_hdf5 == 0, kData, "{}: not an HDF5 file (no HDF5 signature)", where);
+  const Handle fapl = file_access();
+  Handle f(H5Fopen(where.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  PMT_THROW_IF(!f.ok(), kData, "{}: not a readable HDF5 file (truncated or corrupt?): {}", where,
+               hdf5_detail());
+  return f;
+}
+
+// H5Lvisit callback: collects the paths of the datasets reached through hard links.
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, void* out) {
+  if (info->type != H5L_TYPE_HARD) return 0;
+  const Handle object(H5Oopen(group, name, H5P_DEFAULT), H5Oclose);
+  if (!object.ok()) return -1;
+  if (H5Iget_type(object.get()) != H5I_DATASET) return 0;
+  try {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+  } catch (...) {  // no exception may cross HDF5's C frames
+    return -1;
+  }
+  return 0;
+}
+
+std::vector<std::string> list_datasets(const Handle& f, const std::string& where) {
+  std::vector<std::string> names;
+  PMT_THROW_IF(H5Lvisit(f.get(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names) < 0, kData,
+               "{}: cannot list its datasets (corrupt file?): {}", where, hdf5_detail());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// "(it has: x_test, y_test)" for messages about a dataset that is not there.
+std::string present_datasets(const Handle& f, const std::string& where) {
+  constexpr std::size_t kShown = 20;
+  std::vector<std::string> names;
+  try {
+    names = list_datasets(f, where);
+  } catch (const Error&) {
+    return "(its contents cannot be listed)";
+  }
+  if (names.empty()) return "(it has no datasets)";
+  std::string s = "(it has: ";
+  for (std::size_t i = 0; i < std::min(names.size(), kShown); ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > kShown) s += fmt::format(", and {} more", names.size() - kShown);
+  return s + ")";
+}
+
+std::string type_class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_STRING:
+      return "strings";
+    case H5T_COMPOUND:
+      return "a compound type";
+    case H5T_ENUM:
+      return "an enum type";
+    case H5T_ARRAY:
+      return "an array type";
+    case H5T_VLEN:
+      return "variable-length sequences";
+    case H5T_OPAQUE:
+      return "opaque bytes";
+    case H5T_REFERENCE:
+      return "references";
+    case H5T_BITFIELD:
+      return "bitfields";
+    case H5T_TIME:
+      return "time values";
+    default:
+      return "an unknown type";
+  }
+}
+
+// Why a dataset that opened cannot be read: usually a compression filter this HDF5 lacks
+// (h5py's LZF, Blosc, ...). Empty when every filter is available.
+std::string missing_filter(hid_t dataset) {
+  const Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  const int n = dcpl.ok() ? H5Pget_nfilters(dcpl.get()) : 0;
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0;
+    unsigned config = 0;
+    std::size_t n_values = 0;
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &n_values,
+                                           nullptr, sizeof name, name, &config);
+    if (id >= 0 && H5Zfilter_avail(id) <= 0) {
+      return fmt::format("it is compressed with filter {} '{}', which this HDF5 library lacks", id,
+                         name);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
+  const QuietErrors quiet;
+  const std::string where = file.string();
+  const Handle f = open_file(file);
+
+  // Each step of the path must exist before the object can be opened (H5Lexists' contract).
+  const std::string name = relative_name(dataset);
+  bool found = !name.empty();
+  for (std::size_t end = 0; found && end != std::string::npos;) {
+    end = name.find('/', end + 1);
+    found = H5Lexists(f.get(), name.substr(0, end).c_str(), H5P_DEFAULT) > 0;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  PMT_THROW_IF(!found, kData, "{}: no dataset '{}' {}", where, dataset, present_datasets(f, where));
+  const Handle d(H5Oopen(f.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+  PMT_THROW_IF(!d.ok(), kData, "{}: cannot open dataset '{}': {}", where, dataset, hdf5_detail());
+  const H5I_type_t kind = H5Iget_type(d.get());
+  PMT_THROW_IF(kind != H5I_DATASET, kData, "{}: '{}' is {}, not a dataset {}", where, dataset,
+               kind == H5I_GROUP ? "a group" : "a named datatype", present_datasets(f, where));
+
+  const Handle type(H5Dget_type(d.get()), H5Tclose);
+  PMT_THROW_IF(!type.ok(), kData, "{}: dataset '{}': unreadable type: {}", where, dataset,
+               hdf5_detail());
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  PMT_THROW_IF(type_class != H5T_INTEGER && type_class != H5T_FLOAT, kData,
+               "{}: dataset '{}' holds {}, not numbers", where, dataset,
+               type_class_name(type_class));
+
+  const Handle space(H5Dget_space(d.get()), H5Sclose);
+  const H5S_class_t space_class =
+      space.ok() ? H5Sget_simple_extent_type(space.get()) : H5S_NO_CLASS;
+  PMT_THROW_IF(space_class == H5S_SCALAR, kData,
+               "{}: dataset '{}' is a scalar; pmt reads arrays of rank >= 1", where, dataset);
+  PMT_THROW_IF(space_class == H5S_NULL, kData, "{}: dataset '{}' has no data (null dataspace)",
+               where, dataset);
+  const int rank = space_class == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  PMT_THROW_IF(rank < 1 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) != rank,
+               kData, "{}: dataset '{}': unreadable shape: {}", where, dataset, hdf5_detail());
+
+  // The element count, refused before it overflows what a std::vector<float> can index.
+  constexpr auto kMaxElements =
+      static_cast<hsize_t>(std::numeric_limits<std::ptrdiff_t>::max()) / sizeof(float);
+  hsize_t count = 1;
+  for (const hsize_t n : dims) {
+    PMT_THROW_IF(n != 0 && count > kMaxElements / n, kData,
+                 "{}: dataset '{}' of shape {} has too many elements", where, dataset,
+                 shape_string(dims));
+    count *= n;
+  }
+  Hdf5Array out;
+  out.shape.assign(dims.begin(), dims.end());
+  try {
+    out.data.resize(static_cast<std::size_t>(count));
+  } catch (const std::bad_alloc&) {
+    PMT_THROW(kData, "{}: dataset '{}' of shape {} needs {:.3g} GB: out of memory", where, dataset,
+              shape_string(dims), static_cast<double>(count) * sizeof(float) / 1e9);
+  }
+  if (count > 0 &&
+      H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0) {
+    const std::string detail = hdf5_detail();
+    const std::string filter = missing_filter(d.get());
+    PMT_THROW(kData, "{}: cannot read dataset '{}': {}", where, dataset,
+              filter.empty() ? detail : filter);
+  }
+  return out;
+}
+
+std::vector<std::string> hdf5_datasets(const fs::path& file) {
+  const QuietErrors quiet;
+  return list_datasets(open_file(file), file.string());
+}
+
+void write_hdf5(const fs::path& file,
+                const std::vector<std::pair<std::string, Hdf5Array>>& datasets, Hdf5Store store) {
+  const std::string where = file.string();
+  std::set<std::string> names;
+  for (const auto& [dataset, array] : datasets) {
+    const std::string name = relative_name(dataset);
+    PMT_THROW_IF(name.empty() || !names.insert(name).second, kData,
+                 "{}: cannot write dataset '{}': empty or repeated name", where, dataset);
+    PMT_THROW_IF(array.shape.empty(), kData, "{}: cannot write dataset '{}': rank 0", where,
+                 dataset);
+    std::size_t count = 1;
+    for (const std::int64_t n : array.shape) {
+      PMT_THROW_IF(n < 0, kData, "{}: cannot write dataset '{}': negative dimension", where,
+                   dataset);
+      count *= static_cast<std::size_t>(n);
+    }
+    PMT_THROW_IF(count != array.data.size(), kData,
+                 "{}: cannot write dataset '{}': shape has {} elements, data {}", where, dataset,
+                 count, array.data.size());
+    PMT_THROW_IF(
+        store == Hdf5Store::kUint8 &&
+            std::any_of(array.data.begin(), array.data.end(),
+                        [](float v) { return !(v >= 0 && v <= 255 && v == std::floor(v)); }),
+        kData, "{}: cannot write dataset '{}' as uint8: a value is not an integer in [0, 255]",
+        where, dataset);
+  }
+
+  const QuietErrors quiet;
+  AtomicPath target(file);
+  {
+    const Handle fapl = file_access();
+    Handle f(H5Fcreate(target.tmp().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+    PMT_THROW_IF(!f.ok(), kData, "{}: cannot create: {}", target.tmp().string(), hdf5_detail());
+    const Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    const hid_t file_type = store == Hdf5Store::kUint8 ? H5T_STD_U8LE : H5T_IEEE_F32LE;
+    for (const auto& [dataset, array] : datasets) {
+      const std::vector<hsize_t> dims(array.shape.begin(), array.shape.end());
+      const Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                         H5Sclose);
+      const Handle d(H5Dcreate2(f.get(), relative_name(dataset).c_str(), file_type, space.get(),
+                                lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Dclose);
+      PMT_THROW_IF(!d.ok(), kData, "{}: cannot create dataset '{}': {}", where, dataset,
+                   hdf5_detail());
+      PMT_THROW_IF(!array.data.empty() && H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+                                                   H5P_DEFAULT, array.data.data()) < 0,
+                   kData, "{}: cannot write dataset '{}': {}", where, dataset, hdf5_detail());
+    }
+    PMT_THROW_IF(!f.release(), kData, "{}: cannot finish writing: {}", target.tmp().string(),
+                 hdf5_detail());
+  }
+  target.commit();
+}
+
+}  // namespace pmt::io
