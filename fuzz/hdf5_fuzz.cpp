@@ -1,10 +1,6 @@
 // libFuzzer harness for the HDF5 reader: any bytes, as a file, must give datasets or one
-// pmt::Error line, never a crash, a hang or another exception. Build (clang) and run:
-//   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DPMT_BUILD_FUZZERS=ON -DPMT_WITH_TORCH=OFF \
-//     -DPMT_BUILD_TESTS=OFF -DCMAKE_CXX_FLAGS=-fsanitize=address,fuzzer-no-link
-//   cmake --build build-fuzz --target hdf5_fuzz -j2
-//   ASAN_OPTIONS=allocator_may_return_null=1 build-fuzz/fuzz/hdf5_fuzz -max_total_time=600 \
-//     -detect_leaks=0 -rss_limit_mb=4096 -malloc_limit_mb=4096 corpus/ tests/data/hdf5/
+// pmt::Error line, never a crash, a hang or another exception. Built and run by
+// `scripts/fuzz.sh [seconds] hdf5` with ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0
 // (allocator_may_return_null: HDF5's mallocs may fail, as outside ASan. ASan's operator new
 // aborts instead of throwing std::bad_alloc, so an "out-of-memory" artifact in read_hdf5 is a
 // file declaring a huge array, which a normal build reports as a pmt::Error. -detect_leaks=0:
