@@ -118,7 +118,7 @@ TEST_CASE("TCL and TCO break frequency ties towards the larger label, as DeepCri
 }
 
 TEST_CASE(
-    "regression: TUD crash (DeepCrime HEAD) - unbalance_train_data at 100% empties every "
+    "regression TUD crash: unbalance_train_data at 100% empties every "
     "below-mean class and keeps the others",
     "[mutation][regression]") {
   auto r = rng();
@@ -145,7 +145,7 @@ Dataset regression(std::int64_t columns) {
 
 }  // namespace
 
-TEST_CASE("regression: DeepCrime's std buckets around 0 are the classes of TRD and TUD",
+TEST_CASE("regression subjects: DeepCrime's std buckets around 0 are the classes of TRD and TUD",
           "[mutation]") {
   CHECK(class_counts(regression(1)) == std::vector<std::int64_t>{4, 13, 4});
   // two columns: 3 c(v0) + c(v1); column 1 is -1, 0, 1 with std 0.816: c = 0, 1, 2
@@ -163,7 +163,7 @@ TEST_CASE("regression: DeepCrime's std buckets around 0 are the classes of TRD a
   CHECK(delete_training_data(regression(1), 50, r).size() == 2 + 7 + 2);
 }
 
-TEST_CASE("regression: TCL adds N(0, std(y) pct/100) to every target", "[mutation]") {
+TEST_CASE("regression subjects: TCL adds N(0, std(y) pct/100) to every target", "[mutation]") {
   auto r = rng();
   const Dataset d = regression(1), m = change_label(d, 10, r);
   double sq = 0;
@@ -176,7 +176,8 @@ TEST_CASE("regression: TCL adds N(0, std(y) pct/100) to every target", "[mutatio
   CHECK(sd < 1.2);
 }
 
-TEST_CASE("regression with classes 'values': TCL relabels the most frequent value", "[mutation]") {
+TEST_CASE("regression subjects with classes 'values': TCL relabels the most frequent value",
+          "[mutation]") {
   Dataset d = regression(1);
   d.classes = "values";
   d.t = std::vector<float>(21, 0.5f);

@@ -104,8 +104,13 @@ TEST_CASE("regularisation, dropout and patience operators", "[registry]") {
                       Catch::Contains("no regularised layer"));
   REQUIRE_THROWS_WITH(make_mutation("add_weights_regularisation", "l2", v, 1),
                       Catch::Contains("layer 1 (dense) is already regularised"));
+}
 
-  // regression: RCD no-op (DeepCrime before its 2022 fix left the rate unchanged)
+TEST_CASE(
+    "regression RCD no-op: change_dropout_rate sets the rate (DeepCrime compared it with "
+    "== before its 2022 fix, and the PMT package still does)",
+    "[registry][regression]") {
+  const SubjectSpec s = mnist(), v = varied();
   const Mutation rcd = make_mutation("change_dropout_rate", "0.75", s);
   CHECK(rcd.layer == 3);
   CHECK(mutate_spec(s, rcd, 1).layers[3].rate == 0.75);
@@ -114,8 +119,17 @@ TEST_CASE("regularisation, dropout and patience operators", "[registry]") {
                       Catch::Contains("layer 5 (dense) is not a dropout layer"));
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.5", s),
                       Catch::Contains("[0, 1]") && Catch::Contains("'1.5'"));
+}
 
-  // regression: RCP KeyError (DeepCrime's property is named change_patience)
+TEST_CASE(
+    "regression RCP KeyError: change_earlystopping_patience applies (DeepCrime's search "
+    "raises KeyError 'precision')",
+    "[registry][regression]") {
+  const SubjectSpec s = mnist(), v = varied();
+  const auto search = search_space(find_operator("change_earlystopping_patience"), v);
+  CHECK(search.from == 1);
+  CHECK(search.to == 10);
+  CHECK(search.precision == 1);
   CHECK(apply(v, "change_earlystopping_patience", "1").patience == 1);
   REQUIRE_THROWS_WITH(make_mutation("change_earlystopping_patience", "2", s),
                       Catch::Contains("does not use early stopping"));
@@ -130,14 +144,27 @@ TEST_CASE("weights, bias, loss, optimiser, clip and validation operators", "[reg
   CHECK_FALSE(apply(s, "remove_bias", "").layers[0].use_bias);
   REQUIRE_THROWS_WITH(make_mutation("add_bias", "", s),
                       Catch::Contains("no dense or conv2d layer without a bias"));
-  // regression: LCH copy crash (DeepCrime deep-copied the compiled model); here a spec edit
-  CHECK(apply(s, "change_loss_function", "poisson").loss == "poisson");
   const SubjectSpec och = apply(s, "change_optimisation_function", "sgd");
   CHECK(och.optimizer.name == "sgd");
   CHECK(och.optimizer.learning_rate == 0.01);
   CHECK(och.optimizer.params.empty());  // Adadelta's rho is gone: Keras' defaults of SGD
   CHECK(apply(s, "change_optimisation_function", "nadam").optimizer.learning_rate == 0.001);
-  // regression: OCG unusable (DeepCrime's properties never set a clip value)
+}
+
+TEST_CASE(
+    "regression LCH copy crash: change_loss_function is a spec edit (DeepCrime called the "
+    "copy module as a function)",
+    "[registry][regression]") {
+  const SubjectSpec s = mnist();
+  for (const auto& loss : search_space(find_operator("change_loss_function"), s).values)
+    CHECK(apply(s, "change_loss_function", loss).loss == loss);
+}
+
+TEST_CASE(
+    "regression OCG unusable: change_gradient_clip adds clipnorm or clipvalue (DeepCrime "
+    "only rewrote clip arguments that already existed)",
+    "[registry][regression]") {
+  const SubjectSpec s = mnist(), v = varied();
   CHECK(apply(s, "change_gradient_clip", "clipnorm_1.5").optimizer.params.at("clipnorm") == 1.5);
   CHECK(apply(s, "change_gradient_clip", "clipvalue_0.5").optimizer.params.at("clipvalue") == 0.5);
   REQUIRE_THROWS_WITH(make_mutation("change_gradient_clip", "clip_1", s),
