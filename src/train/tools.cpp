@@ -81,14 +81,6 @@ std::uint64_t instance_seed(std::uint64_t seed, const Mutation& m, int i, std::u
   return (static_cast<std::uint64_t>(r()) << 32) | r();
 }
 
-std::string hms(double secs) {
-  if (!std::isfinite(secs) || secs < 0) return "?";
-  const long s = std::lround(secs);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 fs::path model_file(const fs::path& folder, int i) {
   return folder / fmt::format("instance_{}.pt", i);
 }
@@ -246,7 +238,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                    "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
                    "(%.1f s) ETA %s\n",
                    c.model.c_str(), c.mutation.folder().c_str(), i, s.epoch, spec.epochs, s.loss,
-                   s.accuracy, val_text.c_str(), s.seconds, hms(eta).c_str());
+                   s.accuracy, val_text.c_str(), s.seconds, stats::format_duration(eta).c_str());
     });
     save_net(net, model_file(c.folder, i));
     json history = json::array();
