@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
        "Humbatova, Jahangirova, Tonella. DeepCrime: Mutation Testing of Deep Learning Systems "
        "Based on Real Faults. ISSTA 2021 (section 4, utils/execute_mutants.py)."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
+  o.mut.clear();  // the operator is required (no "original" default)
   pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)", false);
   app.add_option("--instances", o.instances, "Instances per configuration (DeepCrime: 20 runs)")
       ->check(pmt::cli::integer_in(2, 1000000))
