@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   app.add_option("--test-labels", o.test_labels,
                  "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
       ->check(CLI::ExistingFile);
+  app.add_option("--split", o.split,
+                 "test: the test split (or --test-set); train: the subject's training split "
+                 "(DeepCrime's train pass), written under <data-root>/train_set/ in the same "
+                 "layout")
+      ->check(CLI::IsMember({"test", "train"}));
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     const auto s = pmt::train::run_gen_acc(o);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <thread>
@@ -26,6 +27,14 @@ Progress::Progress(std::string label, std::size_t total)
 
 Progress::~Progress() {
   if (drawn_) draw(true);
+}
+
+std::string format_duration(double secs) {
+  if (!std::isfinite(secs) || secs < 0) return "?";
+  const long s = std::lround(secs);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
 }
 
 void Progress::advance(std::size_t n) {

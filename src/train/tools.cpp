@@ -81,14 +81,6 @@ std::uint64_t instance_seed(std::uint64_t seed, const Mutation& m, int i, std::u
   return (static_cast<std::uint64_t>(r()) << 32) | r();
 }
 
-std::string hms(double secs) {
-  if (!std::isfinite(secs) || secs < 0) return "?";
-  const long s = std::lround(secs);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 fs::path model_file(const fs::path& folder, int i) {
   return folder / fmt::format("instance_{}.pt", i);
 }
@@ -142,7 +134,8 @@ std::string list_mutations(const ConfigOptions& o, bool as_json) {
   return mutate::registry_table(s);
 }
 
-void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_help) {
+void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_help,
+                      bool with_param) {
   app.add_option("--model", o.model,
                  "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp, "
                  "fashion_mnist) or, with "
@@ -151,9 +144,10 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
                  "A user's subject spec (JSON) instead of a built-in one")
       ->check(CLI::ExistingFile);
   app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
-  app.add_option("--param", o.param,
-                 "Operator parameter, used verbatim in folder and file names (a layer other "
-                 "than the subject's default appears as <value>_layer<N>)");
+  if (with_param)
+    app.add_option("--param", o.param,
+                   "Operator parameter, used verbatim in folder and file names (a layer other "
+                   "than the subject's default appears as <value>_layer<N>)");
   app.add_option("--layer", o.layer,
                  "Layer index a layer operator targets [default: the subject's, see "
                  "train_mutants --list-mutations --model M]")
@@ -246,7 +240,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                    "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
                    "(%.1f s) ETA %s\n",
                    c.model.c_str(), c.mutation.folder().c_str(), i, s.epoch, spec.epochs, s.loss,
-                   s.accuracy, val_text.c_str(), s.seconds, hms(eta).c_str());
+                   s.accuracy, val_text.c_str(), s.seconds, stats::format_duration(eta).c_str());
     });
     save_net(net, model_file(c.folder, i));
     json history = json::array();
@@ -304,8 +298,14 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                c.folder.string());
   std::sort(found.begin(), found.end());
 
+  PMT_THROW_IF(o.split != "test" && o.split != "train", kUsage,
+               "gen_acc: split must be test or train, got '{}'", o.split);
+  PMT_THROW_IF(o.split == "train" && !o.test_set.empty(), kUsage,
+               "gen_acc: --test-set evaluates a test set, not the training split");
   Dataset test;
-  if (o.test_set.empty()) {
+  if (o.split == "train") {
+    test = load_split(c.spec, c.data_dir, "train");
+  } else if (o.test_set.empty()) {
     test = load_split(c.spec, c.data_dir, "test");
   } else {
     DatasetFiles files;
@@ -319,7 +319,9 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   std::vector<double> accuracy(columns, std::nan(""));
   std::vector<std::vector<std::int64_t>> predictions(columns);
   const auto [jobs, threads] = layout(o, found.size());
-  stats::Progress progress("gen_acc " + c.mutation.folder(), found.size());
+  stats::Progress progress(
+      "gen_acc " + c.mutation.folder() + (o.split == "train" ? " (training set)" : ""),
+      found.size());
   stats::parallel_for(
       found.size(), jobs,
       [&](std::size_t k) {
@@ -347,7 +349,9 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
       rows[s].push_back(predictions[i].empty() ? "" : std::to_string(predictions[i][s]));
   }
   GenAccSummary summary;
-  summary.file = io::Layout(o.data_root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
+  const fs::path root =
+      o.split == "train" ? fs::path(o.data_root) / "train_set" : fs::path(o.data_root);
+  summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
   io::write_accuracy_csv(summary.file, names, accuracy, rows);
   summary.instances = found;

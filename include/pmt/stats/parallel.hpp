@@ -17,6 +17,9 @@ unsigned resolve_proc(int proc);
 
 // Progress on stderr: a bar with count, rate and ETA, redrawn at most 5 times a second, shown
 // only when stderr is a terminal and the work has lasted more than two seconds. Thread-safe.
+// A duration for progress lines: "42s", "3m05s", "2h07m"; "?" when unknown (negative, NaN).
+std::string format_duration(double secs);
+
 class Progress {
  public:
   Progress(std::string label, std::size_t total);

@@ -48,6 +48,10 @@ struct TrainMutantsSummary {
 struct GenAccOptions : ConfigOptions {
   std::string test_set;     // IDX images file; empty: the subject's dataset test split
   std::string test_labels;  // IDX labels; empty: derived from test_set's name
+  // "test": the test split (or test_set); "train": the subject's (unmutated) training split,
+  // DeepCrime's "train" pass, written under <data_root>/train_set/ in the same layout (so that
+  // the analysis tools read it with --data-root <data_root>/train_set).
+  std::string split = "test";
 };
 
 struct GenAccSummary {
@@ -58,7 +62,9 @@ struct GenAccSummary {
 };
 
 // The flags both tools share: --model, --subject, --mut, --param, --layer, --data-dir, --jobs.
-void add_config_flags(CLI::App& app, ConfigOptions& options, const std::string& jobs_help);
+// with_param false: no --param (mutation_search chooses the parameters).
+void add_config_flags(CLI::App& app, ConfigOptions& options, const std::string& jobs_help,
+                      bool with_param = true);
 
 // train_mutants --list-mutations: the operator registry, and with --model/--subject whether
 // each operator applies to that subject, the layer it targets and DeepCrime's search space

@@ -1,0 +1,39 @@
+// mutation_search as a library function: DeepCrime's search of the killable magnitude
+// (search/search.hpp) with the real trainer: each configuration's instances are trained by
+// run_train_mutants (resumable: a rerun or a crash costs nothing twice) and evaluated by
+// run_gen_acc on the test split and/or the training split (which also write the accuracy files
+// in the replication package's layout). Results: <data_root>/search/<model>/<mut>_<test|train>.csv
+// (DeepCrime's rows) and <mut>.json. No LibTorch in this header.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pmt/search/search.hpp"
+#include "pmt/train/tools.hpp"
+
+namespace pmt::train {
+
+struct MutationSearchOptions : ConfigOptions {
+  int instances = 20;  // per configuration (DeepCrime's runs)
+  std::uint64_t seed = 42;
+  std::string sets = "both";  // test | train | both
+  stats::PowerKind power = stats::PowerKind::kTTest;
+  std::function<void(const std::string&)> log;  // per-step lines (stderr in the tool)
+};
+
+struct MutationSearchSummary {
+  search::SearchResult result;
+  std::vector<std::filesystem::path> csv_files;  // one per set, in result.sets order
+  std::filesystem::path json_file;
+  nlohmann::json to_json() const;
+};
+
+// Throws pmt::Error: usage when the operator has no search on the subject (naming the subject,
+// the operator and why), data/runtime on training or evaluation failures.
+MutationSearchSummary run_mutation_search(const MutationSearchOptions& options);
+
+}  // namespace pmt::train

@@ -1,0 +1,87 @@
+// mutation_search (see mutation_search.hpp): the search of search/search.hpp driven by
+// run_train_mutants + run_gen_acc, and its files. Plain C++ (the LibTorch work is behind
+// tools.hpp), so this compiles in seconds.
+#include "pmt/train/mutation_search.hpp"
+
+#include <fmt/format.h>
+
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace pmt::train {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json MutationSearchSummary::to_json() const {
+  json j = result.to_json();
+  json files = json::array();
+  for (const auto& f : csv_files) files.push_back(f.string());
+  j["csv_files"] = files;
+  j["json_file"] = json_file.string();
+  return j;
+}
+
+MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
+  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
+               "--model or --subject is required");
+  PMT_THROW_IF(o.mut.empty() || o.mut == "original", kUsage,
+               "--mut: name the operator to search (see train_mutants --list-mutations)");
+  PMT_THROW_IF(o.instances < 2, kUsage, "--instances must be at least 2, got {}", o.instances);
+  const SubjectSpec spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
+                                                               : fs::path(o.subject_file));
+  const std::string model = o.model.empty() ? spec.name : o.model;
+  const mutate::OperatorInfo& op = mutate::find_operator(o.mut);
+
+  search::SearchOptions so;
+  so.mut = o.mut;
+  so.space = search::plan(op, spec, o.layer);
+  so.decimals = search::search_decimals(op, so.space);
+  so.sets = search::parse_sets(o.sets);
+  so.power = o.power;
+  so.log = o.log;
+
+  const std::string instances = fmt::format("0-{}", o.instances - 1);
+  const search::Trainer trainer = [&](const std::string& mut, const std::string& param) {
+    TrainMutantsOptions t;
+    static_cast<ConfigOptions&>(t) = o;
+    t.model = model;
+    t.mut = mut;
+    t.param = param;
+    if (mut == "original") t.layer = -1;
+    t.instances = instances;
+    t.seed = o.seed;
+    run_train_mutants(t);
+    search::Evaluation e;
+    for (search::Set set : so.sets) {
+      GenAccOptions g;
+      static_cast<ConfigOptions&>(g) = t;
+      g.split = search::to_string(set);
+      const GenAccSummary s = run_gen_acc(g);
+      // gen_acc evaluates every saved instance; the search uses the first `instances`.
+      std::vector<double>& values = set == search::Set::kTest ? e.test : e.train;
+      for (std::size_t k = 0; k < s.instances.size(); ++k)
+        if (s.instances[k] < o.instances) values.push_back(s.accuracy[k]);
+    }
+    return e;
+  };
+
+  MutationSearchSummary summary;
+  summary.result = search::run_search(so, trainer);
+  const fs::path dir = fs::path(o.data_root) / "search" / model;
+  const std::string stem = o.layer >= 0 ? fmt::format("{}_layer{}", o.mut, o.layer) : o.mut;
+  for (const auto& r : summary.result.sets) {
+    summary.csv_files.push_back(dir / fmt::format("{}_{}.csv", stem, search::to_string(r.set)));
+    io::write_file_atomic(summary.csv_files.back(), r.csv());
+  }
+  summary.json_file = dir / (stem + ".json");
+  json j = summary.result.to_json();
+  j["model"] = model;
+  j["instances"] = o.instances;
+  j["seed"] = o.seed;
+  io::write_file_atomic(summary.json_file, j.dump(2) + "\n");
+  return summary;
+}
+
+}  // namespace pmt::train

@@ -1,0 +1,111 @@
+// mutation_search end to end with real training (LibTorch) on a tiny generated subject: a binary
+// search of delete_training_data (4 instances per configuration, 2 epochs) finds a killable
+// magnitude and writes DeepCrime's CSV; a rerun resumes (nothing trained) and writes the same
+// CSV; an exhaustive search of change_activation_function over a short values list (the
+// subject's mutation_search override) on both sets; an operator without a search exits 2.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "../train/tiny_data.hpp"
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/train/mutation_search.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Search {
+  fs::path root =
+      fs::temp_directory_path() / ("pmt_mutation_search_test_" + std::to_string(getpid()));
+  fs::path subject = root / "tiny.json";
+  Search() {
+    fs::remove_all(root);
+    pmt::test::write_split(root / "datasets" / "tiny", "train", 256, 1);
+    pmt::test::write_split(root / "datasets" / "tiny", "t10k", 64, 2);
+    // precision 30: three or four configurations in all
+    pmt::io::write_file_atomic(subject, R"({
+      "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
+      "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
+                 {"type": "dense", "units": 2, "activation": "softmax"}],
+      "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 2,
+      "mutation_search": {"delete_training_data": {"precision": 30},
+                          "change_activation_function": {"values": ["relu", "linear"]}}})");
+  }
+  ~Search() { fs::remove_all(root); }
+  pmt::train::MutationSearchOptions options(const std::string& mut) const {
+    pmt::train::MutationSearchOptions o;
+    o.subject_file = subject.string();
+    o.mut = mut;
+    o.instances = 4;
+    o.data_root = root.string();
+    o.progress = false;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Search, "mutation_search: binary search of delete_training_data end to end",
+                 "[search][tools]") {
+  auto o = options("delete_training_data");
+  o.sets = "test";
+  int lines = 0;
+  o.log = [&](const std::string&) { ++lines; };
+  const auto s = pmt::train::run_mutation_search(o);
+  REQUIRE(s.result.sets.size() == 1);
+  const auto& t = s.result.sets[0];
+  CHECK(t.steps.front().param == "99");
+  REQUIRE(t.killable);  // 99% of the data deleted: 2 samples, chance level
+  CHECK(t.steps.size() >= 3);
+  CHECK(t.steps[1].param == "49.5");
+  CHECK(lines == static_cast<int>(t.steps.size()));
+  const fs::path csv = root / "search" / "tiny" / "delete_training_data_test.csv";
+  REQUIRE(s.csv_files == std::vector<fs::path>{csv});
+  const std::string text = pmt::io::read_file(csv);
+  CHECK(text.rfind("0,99,,", 0) == 0);
+  CHECK(text.find("\n" + t.killable_param + "," + t.not_killed_param + "\n") != std::string::npos);
+  CHECK(fs::exists(root / "search" / "tiny" / "delete_training_data.json"));
+  CHECK(fs::exists(root / "raw_data" / "tiny" / "results_tiny_original.csv"));
+  CHECK(
+      fs::exists(root / "trained_models" / "tiny" / "delete_training_data_49.5" / "instance_3.pt"));
+
+  // A rerun resumes every instance and gives the same CSV.
+  const auto again = pmt::train::run_mutation_search(o);
+  CHECK(pmt::io::read_file(csv) == text);
+  CHECK(again.result.sets[0].killable_param == t.killable_param);
+}
+
+TEST_CASE_METHOD(Search, "mutation_search: exhaustive search on the test and training sets",
+                 "[search][tools]") {
+  const auto s = pmt::train::run_mutation_search(options("change_activation_function"));
+  REQUIRE(s.result.sets.size() == 2);
+  for (const auto& r : s.result.sets) {
+    REQUIRE(r.steps.size() == 2);
+    CHECK(r.steps[0].param == "relu");
+    CHECK(r.steps[1].param == "linear");
+    CHECK(r.steps[0].n_mutant == 4);
+    CHECK_FALSE(r.steps[0].outcome.killed);  // relu is the subject's own activation
+  }
+  CHECK(s.result.configurations == 3);
+  CHECK(fs::exists(root / "search" / "tiny" / "change_activation_function_train.csv"));
+  CHECK(fs::exists(root / "train_set" / "raw_data" / "tiny" /
+                   "results_tiny_change_activation_function_mutated0_MP_linear.csv"));
+}
+
+TEST_CASE_METHOD(Search, "mutation_search: an operator without a search is a usage error",
+                 "[search][tools]") {
+  CHECK_THROWS_AS(pmt::train::run_mutation_search(options("disable_batching")), pmt::Error);
+  const std::string cmd = std::string(PMT_BINARY_DIR) + "/tools/mutation_search --subject " +
+                          subject.string() + " --mut disable_batching --data-root " +
+                          root.string() + " 2>/dev/null";
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK_FALSE(fs::exists(root / "trained_models"));
+}
