@@ -138,8 +138,8 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
                       bool with_param) {
   app.add_option("--model", o.model,
                  "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp, "
-                 "fashion_mnist) or, with "
-                 "--subject, the name used for the output folders");
+                 "fashion_mnist, lenet, movie_recomm) or, with --subject, the name used for the "
+                 "output folders");
   app.add_option("--subject", o.subject_file,
                  "A user's subject spec (JSON) instead of a built-in one")
       ->check(CLI::ExistingFile);
@@ -153,8 +153,9 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
                  "train_mutants --list-mutations --model M]")
       ->check(pmt::cli::non_negative());
   app.add_option("--data-dir", o.data_dir,
-                 "Folder holding <dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] "
-                 "[default: <data-root>/datasets, filled by scripts/get_data.sh]");
+                 "Folder holding <dataset>/ with the subject's files: IDX "
+                 "{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], or the NPY / HDF5 files its "
+                 "\"data\" names [default: <data-root>/datasets, filled by scripts/get_data.sh]");
   app.add_option("--jobs", o.jobs, jobs_help)->check(pmt::cli::non_negative());
 }
 
