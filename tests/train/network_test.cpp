@@ -4,23 +4,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "graph_specs.hpp"
 #include "pmt/train/network.hpp"
 
-using nlohmann::json;
-
 TEST_CASE("a two-input graph runs forward and backward through both branches", "[network]") {
-  const auto spec = pmt::train::parse_subject(json::parse(R"({
-    "name": "gaze", "dataset": "g", "num_classes": 2,
-    "data": {"format": "npy", "inputs": ["{split}_eye.npy", "{split}_pose.npy"],
-             "targets": "{split}_y.npy"},
-    "inputs": [{"name": "eye", "shape": [1, 6, 6]}, {"name": "pose", "shape": [2]}],
-    "layers": [
-      {"type": "conv2d", "name": "c1", "inputs": ["eye"], "filters": 3, "kernel_size": 3,
-       "activation": "relu"},
-      {"type": "flatten", "name": "f"},
-      {"type": "concatenate", "name": "cat", "inputs": ["f", "pose"]},
-      {"type": "dense", "units": 2, "activation": "softmax"}]})"),
-                                              "gaze.json");
+  const auto spec = pmt::train::parse_subject(pmt::test::two_inputs_spec(), "gaze.json");
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
   const torch::Tensor eye = torch::rand({5, 1, 6, 6}), pose = torch::rand({5, 2});
   const torch::Tensor out = net.logits({eye, pose});
@@ -33,19 +21,7 @@ TEST_CASE("a two-input graph runs forward and backward through both branches", "
 }
 
 TEST_CASE("embeddings and a dot product: a recommender-shaped graph", "[network]") {
-  const auto spec = pmt::train::parse_subject(json::parse(R"({
-    "name": "recomm", "dataset": "m", "num_classes": 2,
-    "data": {"format": "npy", "inputs": ["{split}_u.npy", "{split}_m.npy"],
-             "targets": "{split}_y.npy"},
-    "inputs": [{"name": "user", "shape": [1]}, {"name": "movie", "shape": [1]}],
-    "layers": [
-      {"type": "embedding", "name": "u", "inputs": ["user"], "input_dim": 5, "output_dim": 4},
-      {"type": "flatten", "name": "uf"},
-      {"type": "embedding", "name": "m", "inputs": ["movie"], "input_dim": 7, "output_dim": 4},
-      {"type": "flatten", "name": "mf"},
-      {"type": "dot", "name": "d", "inputs": ["uf", "mf"]},
-      {"type": "dense", "units": 2, "activation": "softmax"}]})"),
-                                              "recomm.json");
+  const auto spec = pmt::train::parse_subject(pmt::test::recommender_spec(), "recomm.json");
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(2));
   const torch::Tensor users = torch::tensor({0.f, 4.f, 2.f}).reshape({3, 1});
   const torch::Tensor movies = torch::tensor({6.f, 0.f, 3.f}).reshape({3, 1});

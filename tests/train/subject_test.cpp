@@ -2,6 +2,7 @@
 // errors that list the valid names or name the layer whose shape does not fit.
 #include <catch2/catch.hpp>
 
+#include "graph_specs.hpp"
 #include "pmt/error.hpp"
 #include "pmt/train/subject.hpp"
 
@@ -112,27 +113,10 @@ TEST_CASE("every built-in subject parses; fashion_mnist is the mnist model on Fa
   CHECK(pmt::train::to_json(mnist) == pmt::train::to_json(fashion));
 }
 
-namespace {
-
-// Two inputs (an image and a 2-vector), a branch per input, concatenated: lenet's shape.
-json two_inputs() {
-  return json::parse(R"({
-    "name": "gaze", "dataset": "g", "num_classes": 2,
-    "data": {"format": "npy", "inputs": ["{split}_eye.npy", "{split}_pose.npy"],
-             "targets": "{split}_y.npy"},
-    "inputs": [{"name": "eye", "shape": [1, 6, 6]}, {"name": "pose", "shape": [2]}],
-    "layers": [
-      {"type": "conv2d", "name": "c1", "inputs": ["eye"], "filters": 3, "kernel_size": 3,
-       "activation": "relu"},
-      {"type": "flatten", "name": "f"},
-      {"type": "concatenate", "name": "cat", "inputs": ["f", "pose"]},
-      {"type": "dense", "units": 2, "activation": "softmax"}]})");
-}
-
-}  // namespace
+using pmt::test::two_inputs_spec;
 
 TEST_CASE("graph subjects: several inputs, named edges, merge layers", "[subject]") {
-  const auto s = parse_subject(two_inputs(), "gaze.json");
+  const auto s = parse_subject(two_inputs_spec(), "gaze.json");
   CHECK_FALSE(pmt::train::is_stack(s));
   REQUIRE(s.inputs.size() == 2);
   CHECK(s.layers[1].inputs == std::vector<std::string>{"c1"});  // default: the previous layer
@@ -144,19 +128,7 @@ TEST_CASE("graph subjects: several inputs, named edges, merge layers", "[subject
   CHECK(pmt::train::is_stack(parse_subject(tiny(), "tiny.json")));
   CHECK_FALSE(pmt::train::to_json(parse_subject(tiny(), "tiny.json")).contains("inputs"));
 
-  json j = json::parse(R"({
-    "name": "recomm", "dataset": "m", "num_classes": 2,
-    "data": {"format": "npy", "inputs": ["{split}_u.npy", "{split}_m.npy"],
-             "targets": "{split}_y.npy"},
-    "inputs": [{"name": "user", "shape": [1]}, {"name": "movie", "shape": [1]}],
-    "layers": [
-      {"type": "embedding", "name": "u", "inputs": ["user"], "input_dim": 5, "output_dim": 4},
-      {"type": "flatten", "name": "uf"},
-      {"type": "embedding", "name": "m", "inputs": ["movie"], "input_dim": 7, "output_dim": 4,
-       "embeddings_initializer": "he_normal"},
-      {"type": "flatten", "name": "mf"},
-      {"type": "dot", "name": "d", "inputs": ["uf", "mf"]},
-      {"type": "dense", "units": 2, "activation": "softmax"}]})");
+  const json j = pmt::test::recommender_spec();
   const auto r = parse_subject(j, "recomm.json");
   CHECK(pmt::train::infer_shapes(r)[0] == std::vector<std::int64_t>{1, 4});
   CHECK(pmt::train::infer_shapes(r)[4] == std::vector<std::int64_t>{1});
@@ -164,21 +136,21 @@ TEST_CASE("graph subjects: several inputs, named edges, merge layers", "[subject
 }
 
 TEST_CASE("graph subjects: dangling edges and misfits are errors naming the layer", "[subject]") {
-  json j = two_inputs();
+  json j = two_inputs_spec();
   j["layers"][2]["inputs"] = {"f", "head"};
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"),
                       Catch::Contains("g.json: layer 2 (concatenate): reads 'head', which is "
                                       "neither an input nor an earlier layer"));
-  j = two_inputs();
+  j = two_inputs_spec();
   j["layers"][0].erase("inputs");
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("say which this layer reads"));
-  j = two_inputs();
+  j = two_inputs_spec();
   j["layers"][2]["inputs"] = {"c1", "pose"};
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("differ beyond the last axis"));
-  j = two_inputs();
+  j = two_inputs_spec();
   j["layers"][1]["name"] = "pose";
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("'pose' is already taken"));
-  j = two_inputs();
+  j = two_inputs_spec();
   j["input_shape"] = {1, 6, 6};
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("not both"));
 }
