@@ -1,4 +1,5 @@
-// IDX reading/writing (plain and gzip via zlib) and dataset lookup (see dataset.hpp).
+// IDX reading/writing (plain and gzip via zlib), dataset lookup, and the subject's splits from
+// IDX, NPY or HDF5 files checked against the subject (see dataset.hpp).
 #include "pmt/train/dataset.hpp"
 
 #include <zlib.h>

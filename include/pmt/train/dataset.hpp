@@ -1,9 +1,10 @@
-// Datasets of the MNIST family: IDX files (LeCun's format: magic 0x0000 08 <ndims>, big-endian
-// dimensions, unsigned bytes), plain or gzip-compressed, and the labelled in-memory set that
-// training and the data mutation operators work on. No LibTorch here.
+// Datasets: the in-memory set that training and the data mutation operators work on (one or more
+// inputs; class labels or regression targets), read as the subject declares (SubjectSpec::data):
+// IDX files of the MNIST family (LeCun's format: magic 0x0000 08 <ndims>, big-endian dimensions,
+// unsigned bytes; plain or gzip), NPY arrays, or HDF5 datasets. No LibTorch here.
 //
-// Where datasets live: <data-dir>/<dataset>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz],
-// <data-dir> defaulting to <data-root>/datasets (what scripts/get_data.sh fills in).
+// Where datasets live: <data-dir>/<dataset>/ ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
+// for IDX), <data-dir> defaulting to <data-root>/datasets (what scripts/get_data.sh fills in).
 #pragma once
 
 #include <cstdint>
