@@ -8,6 +8,8 @@
 #   3. gen_acc: their accuracy files under WORK_DIR/raw_data/mnist_mlp/
 #   4. mutation_test (repeated protocol), posterior and ratio on those files, with a settings
 #      file for the demo model written to WORK_DIR/demo_settings.json
+#   5. mutation_search: DeepCrime's binary search of delete_training_data's killable magnitude
+#      (10 instances per configuration, test set), about 15 s
 # N = $PMT_DEMO_INSTANCES (default 60: the repeated protocol needs 2k = 40 at least). Reruns
 # resume: trained instances are kept. About 2-3 minutes on 2 cores.
 set -euo pipefail
@@ -22,10 +24,10 @@ seed="${PMT_DEMO_SEED:-42}"
 mkdir -p "$work"
 start=$(date +%s)
 
-echo "== [train 1/4] datasets"
+echo "== [train 1/5] datasets"
 "$here/get_data.sh" "$work"
 
-echo "== [train 2/4] training $n instances each of $model: original, three mutants"
+echo "== [train 2/5] training $n instances each of $model: original, three mutants"
 echo "-- the operators that apply to $model (train_mutants --list-mutations --model $model):"
 "$tools/train_mutants" --list-mutations --model "$model" | cut -c1-150
 configs=("original:" "delete_training_data:90" "change_label:3.12" "remove_activation_function:1")
@@ -35,7 +37,7 @@ for c in "${configs[@]}"; do
     --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 done
 
-echo "== [train 3/4] accuracy files (gen_acc)"
+echo "== [train 3/5] accuracy files (gen_acc)"
 for c in "${configs[@]}"; do
   mut="${c%%:*}" param="${c#*:}"
   "$tools/gen_acc" --model "$model" --mut "$mut" ${param:+--param "$param"} --data-root "$work"
@@ -50,7 +52,7 @@ cat > "$work/demo_settings.json" << JSON
 }
 JSON
 
-echo "== [train 4/4] verdicts on the trained instances"
+echo "== [train 4/5] verdicts on the trained instances"
 for mut in delete_training_data change_label remove_activation_function; do
   for tool in mutation_test posterior ratio; do
     echo "-- $tool --mut $mut"
@@ -58,4 +60,7 @@ for mut in delete_training_data change_label remove_activation_function; do
       --settings "$work/demo_settings.json" --seed "$seed"
   done
 done
+echo "== [train 5/5] DeepCrime's search of the killable magnitude (mutation_search)"
+"$tools/mutation_search" --model "$model" --mut delete_training_data --instances 10 --set test \
+  --data-root "$work" --seed "$seed" --no-progress
 echo "== training stage done in $(($(date +%s) - start)) s"
