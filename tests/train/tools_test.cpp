@@ -65,7 +65,11 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
     CHECK(side["history"].size() == 3);
     CHECK(side["history"][2]["val_accuracy"].get<double>() > 0.9);
     CHECK(side.contains("wall_time_s"));
+    REQUIRE(side.contains("peak_rss_mb"));
+    CHECK(side["peak_rss_mb"].get<double>() > 0);
   }
+  REQUIRE(s.to_json().contains("peak_rss_mb"));
+  CHECK(s.to_json()["peak_rss_mb"].get<double>() > 0);
   // different instances have different seeds
   const json a = json::parse(pmt::io::read_file(folder / "instance_0.json"));
   const json b = json::parse(pmt::io::read_file(folder / "instance_1.json"));
