@@ -1,6 +1,6 @@
-// The training tools as processes under signals: SIGTERM stops train_mutants cleanly (exit 143,
-// one line, no temporary file), and a run killed with SIGKILL then rerun ends with the same
-// models and accuracy file as an uninterrupted run (same seed), for train_mutants and gen_acc.
+// The training tools as processes under signals: SIGINT/SIGTERM stop train_mutants cleanly (exit
+// 130/143, one line, no temporary file), and a run killed with SIGKILL then rerun ends with the
+// same models and accuracy file as an uninterrupted run (same seed), for train_mutants and gen_acc.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -118,18 +118,21 @@ std::string slurp(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("SIGTERM stops train_mutants cleanly with exit 143", "[tools][signals]") {
+TEST_CASE("SIGINT and SIGTERM stop train_mutants cleanly with exit 128 + signal",
+          "[tools][signals]") {
+  const int sig = GENERATE(SIGTERM, SIGINT);
   Root r("term", 100000);  // never finishes by itself
   const fs::path err = r.root / "stderr.txt";
   const pid_t pid = spawn(r.args("train_mutants"), err);
   // training has started: a progress line is out
   REQUIRE(poll([&] { return slurp(err).find(" epoch ") != std::string::npos; }));
   std::this_thread::sleep_for(100ms);
-  kill(pid, SIGTERM);
-  CHECK(wait_for(pid) == 143);
+  kill(pid, sig);
+  CHECK(wait_for(pid) == 128 + sig);
   const std::string text = slurp(err);
   const std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
-  CHECK(last == "train_mutants: interrupted (signal 15): 0 instance(s) saved, rerun to resume\n");
+  CHECK(last == "train_mutants: interrupted (signal " + std::to_string(sig) +
+                    "): 0 instance(s) saved, rerun to resume\n");
   CHECK(r.count(".tmp.") == 0);
   CHECK(r.count("instance_") == 0);
 }
