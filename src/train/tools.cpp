@@ -111,7 +111,8 @@ void remove_stale_tmp(const fs::path& folder, const std::string& prefix) {
     if (f.rfind(prefix, 0) != 0 || pos == std::string::npos) continue;
     const std::string pid_text = f.substr(pos + 5);
     if (pid_text.empty() || pid_text.size() > 9 ||
-        !std::all_of(pid_text.begin(), pid_text.end(), [](char ch) { return std::isdigit(ch); }))
+        !std::all_of(pid_text.begin(), pid_text.end(),
+                     [](unsigned char ch) { return std::isdigit(ch) != 0; }))
       continue;
     const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
     if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
