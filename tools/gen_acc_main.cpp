@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/train/tools.hpp"
 
 int main(int argc, char** argv) {
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"test", "train"}));
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
+    pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
     const auto s = pmt::train::run_gen_acc(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/mutate/registry.hpp"
 #include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "No per-epoch progress lines on stderr");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
+    pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
     o.seed = common.seed;
     o.progress = !quiet;
     if (list) {
@@ -63,9 +65,11 @@ int main(int argc, char** argv) {
     }
     double mean = 0;
     for (double a : s.final_accuracy) mean += a / double(s.final_accuracy.size());
-    std::printf("%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s",
-                s.folder.string().c_str(), s.trained.size(), s.skipped.size(), s.jobs, s.threads,
-                s.seconds);
+    std::printf(
+        "%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak RSS "
+        "%.0f MB",
+        s.folder.string().c_str(), s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds,
+        s.peak_rss_mb);
     if (!s.trained.empty()) std::printf(", mean final accuracy %.4f", mean);
     std::printf("\n");
   });

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
@@ -43,7 +44,8 @@ class HelpFormatter : public CLI::Formatter {
   std::string make_footer(const CLI::App*) const override {
     return fmt::format(
         "\nExample:\n{}\n\nCitation:\n{}\n\nEnvironment:\n{}\n\nExit status: 0 ok, 1 data or "
-        "runtime error, 2 usage error.\n",
+        "runtime error, 2 usage error, 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM: "
+        "train_mutants, gen_acc).\n",
         info_.example, wrap(info_.citation),
         wrap("PMT_DATA_DIR: the project's data/ folder (settings.json, subjects/), when not found "
              "beside the executable. PMT_NPY_MAX_HEADER_SIZE: largest .npy header read, in bytes "
@@ -98,6 +100,10 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
   int code = 0;
   try {
     body();
+  } catch (const pmt::Interrupted& e) {
+    std::fprintf(stderr, "%s: interrupted (signal %d): %s\n", app.get_name().c_str(), e.signal(),
+                 e.what());
+    code = e.interrupt_exit_code();
   } catch (const pmt::Error& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
     if (common.verbose)

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/train/optim.hpp"
 
@@ -397,6 +398,7 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
     double loss_sum = 0;
     int64_t correct = 0;
     for (int64_t start = 0; start < train.size(); start += spec.batch_size) {
+      throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (pmt/interrupt.hpp)
       const int64_t end = std::min(train.size(), start + int64_t(spec.batch_size));
       const torch::Tensor idx = order.slice(0, start, end);
       const std::vector<torch::Tensor> xb = rows(x, idx);

@@ -4,9 +4,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +21,7 @@
 
 #include "pmt/cli/common.hpp"
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
@@ -86,6 +91,33 @@ fs::path model_file(const fs::path& folder, int i) {
 }
 fs::path sidecar_file(const fs::path& folder, int i) {
   return folder / fmt::format("instance_{}.json", i);
+}
+
+// The process's peak resident set size so far, in MB (getrusage's ru_maxrss is in KB on Linux).
+double current_peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// Removes the temporary files "<prefix>*.tmp.<pid>" in `folder` left by a killed run (SIGKILL
+// mid-save): those of processes no longer alive. A live writer's file is kept.
+void remove_stale_tmp(const fs::path& folder, const std::string& prefix) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(folder, ec)) {
+    const std::string f = e.path().filename().string();
+    const auto pos = f.rfind(".tmp.");
+    if (f.rfind(prefix, 0) != 0 || pos == std::string::npos) continue;
+    const std::string pid_text = f.substr(pos + 5);
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        !std::all_of(pid_text.begin(), pid_text.end(),
+                     [](unsigned char ch) { return std::isdigit(ch) != 0; }))
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
+  }
+  for (const auto& p : stale) fs::remove(p, ec);
 }
 
 }  // namespace
@@ -162,9 +194,9 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
-  return {{"folder", folder.string()}, {"trained", trained},     {"skipped", skipped},
-          {"final_accuracy", acc},     {"wall_time_s", seconds}, {"jobs", jobs},
-          {"threads", threads}};
+  return {{"folder", folder.string()}, {"trained", trained},        {"skipped", skipped},
+          {"final_accuracy", acc},     {"wall_time_s", seconds},    {"jobs", jobs},
+          {"threads", threads},        {"peak_rss_mb", peak_rss_mb}};
 }
 
 json GenAccSummary::to_json() const {
@@ -188,6 +220,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   }
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
+    summary.peak_rss_mb = current_peak_rss_mb();
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return summary;
@@ -199,6 +232,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   if (c.spec.validation == "test" || c.spec.validation == "val")
     held_out = load_split(c.spec, c.data_dir, c.spec.validation);
   fs::create_directories(c.folder);
+  remove_stale_tmp(c.folder, "instance_");
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
   std::size_t epochs_done = 0, epochs_total = 0;
@@ -207,7 +241,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     epochs_total += static_cast<std::size_t>(mutate::mutate_spec(c.spec, c.mutation, 1).epochs);
   std::map<int, double> accuracy;
 
-  stats::parallel_for(pending.size(), summary.jobs, [&](std::size_t k) {
+  const auto train_one = [&](std::size_t k) {
+    throw_if_interrupted();
     use_threads(summary.threads);
     const int i = pending[k];
     const auto t0 = std::chrono::steady_clock::now();
@@ -268,17 +303,26 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                     {"history", history},
                     {"wall_time_s", wall},
                     {"threads", summary.threads},
+                    {"peak_rss_mb", current_peak_rss_mb()},
                     {"spec", to_json(spec)}};
     io::write_file_atomic(sidecar_file(c.folder, i), side.dump(2) + "\n");
     const auto& last = r.history.back();
     std::lock_guard<std::mutex> lock(mutex);
     accuracy[i] = val ? last.val_accuracy : last.accuracy;
-  });
+  };
+  try {
+    stats::parallel_for(pending.size(), summary.jobs, train_one);
+  } catch (const Interrupted& e) {
+    // the other jobs have stopped too (parallel_for joins them); what is saved is complete
+    throw Interrupted(e.signal(),
+                      fmt::format("{} instance(s) saved, rerun to resume", accuracy.size()));
+  }
   for (const auto& [i, a] : accuracy) {
     summary.trained.push_back(i);
     summary.final_accuracy.push_back(a);
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.peak_rss_mb = current_peak_rss_mb();
   return summary;
 }
 
@@ -326,6 +370,7 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   stats::parallel_for(
       found.size(), jobs,
       [&](std::size_t k) {
+        throw_if_interrupted("no accuracy file written, rerun to evaluate");
         use_threads(threads);
         const int i = found[k];
         const json side = json::parse(io::read_file(sidecar_file(c.folder, i)), nullptr, false);
@@ -354,6 +399,8 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
       o.split == "train" ? fs::path(o.data_root) / "train_set" : fs::path(o.data_root);
   summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
+  remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
+  throw_if_interrupted("no accuracy file written, rerun to evaluate");
   io::write_accuracy_csv(summary.file, names, accuracy, rows);
   summary.instances = found;
   for (int i : found) summary.accuracy.push_back(accuracy[i]);

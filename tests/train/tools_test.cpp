@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pmt/error.hpp"
@@ -65,7 +66,11 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
     CHECK(side["history"].size() == 3);
     CHECK(side["history"][2]["val_accuracy"].get<double>() > 0.9);
     CHECK(side.contains("wall_time_s"));
+    REQUIRE(side.contains("peak_rss_mb"));
+    CHECK(side["peak_rss_mb"].get<double>() > 0);
   }
+  REQUIRE(s.to_json().contains("peak_rss_mb"));
+  CHECK(s.to_json()["peak_rss_mb"].get<double>() > 0);
   // different instances have different seeds
   const json a = json::parse(pmt::io::read_file(folder / "instance_0.json"));
   const json b = json::parse(pmt::io::read_file(folder / "instance_1.json"));
@@ -78,13 +83,23 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
   // and a leftover temporary file are not counted as done.
   const auto mtime = fs::last_write_time(folder / "instance_0.pt");
   fs::remove(folder / "instance_2.json");
-  pmt::io::write_file_atomic(folder / "instance_3.pt.tmp.999", "half");
+  // a leftover of a dead process (a child that has exited) is removed; a live one's is kept
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  const fs::path stale = folder / fmt::format("instance_3.pt.tmp.{}", dead);
+  const fs::path live = folder / fmt::format("instance_4.json.tmp.{}", getppid());
+  pmt::io::write_file_atomic(stale, "half");
+  pmt::io::write_file_atomic(live, "half");
   auto o = train();
   o.instances = "0-3";
   const auto r = pmt::train::run_train_mutants(o);
   CHECK(r.skipped == std::vector<int>{0, 1});
   CHECK(r.trained == std::vector<int>{2, 3});
   CHECK(fs::last_write_time(folder / "instance_0.pt") == mtime);
+  CHECK(!fs::exists(stale));
+  CHECK(fs::exists(live));
+  fs::remove(live);
 
   // Same seed and index -> the same model, whatever the jobs layout.
   fs::remove(folder / "instance_1.json");

@@ -42,6 +42,7 @@ struct TrainMutantsSummary {
   std::vector<double> final_accuracy;  // per trained instance (validation if any, else training)
   double seconds = 0;
   int jobs = 1, threads = 1;
+  double peak_rss_mb = 0;  // the process's peak resident memory (getrusage ru_maxrss), MB
   nlohmann::json to_json() const;
 };
 
