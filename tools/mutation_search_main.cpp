@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/error.hpp"
 #include "pmt/train/mutation_search.hpp"
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
                "t-test power of 2d: over-estimated) instead of the t-test power at d");
   app.add_flag("!--no-progress", o.progress, "No per-epoch training lines on stderr");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
+    pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
     o.data_root = common.data_root;
     o.seed = common.seed;
     if (deepcrime_power) o.power = pmt::stats::PowerKind::kDeepCrime;
