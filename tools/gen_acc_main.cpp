@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   app.add_option("--test-labels", o.test_labels,
                  "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
       ->check(CLI::ExistingFile);
+  app.add_option("--test-set-name", o.test_set_name,
+                 "Name of --test-set: accuracy files under <data-root>/test_sets/<name>/ instead "
+                 "of over the full test set's");
   app.add_option("--split", o.split,
                  "test: the test split (or --test-set); train: the subject's training split "
                  "(DeepCrime's train pass), written under <data-root>/train_set/ in the same "

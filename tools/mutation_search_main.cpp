@@ -37,7 +37,10 @@ int main(int argc, char** argv) {
        "instances' folders. Progress and ETA on stderr.",
        "  mutation_search --model mnist --mut delete_training_data\n"
        "  mutation_search --model mnist --mut change_activation_function --set test --json\n"
-       "  mutation_search --subject my.json --model tiny --mut change_epochs --instances 4",
+       "  mutation_search --subject my.json --model tiny --mut change_epochs --instances 4\n"
+       "  mutation_search --model mnist --mut delete_training_data --test-set "
+       "weak-images-idx3-ubyte "
+       "--test-set-name weak",
        "Humbatova, Jahangirova, Tonella. DeepCrime: Mutation Testing of Deep Learning Systems "
        "Based on Real Faults. ISSTA 2021 (section 4, utils/execute_mutants.py)."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
@@ -50,6 +53,14 @@ int main(int argc, char** argv) {
                  "Decide killing on the test set, the training set, or both (two searches)")
       ->check(CLI::IsMember({"test", "train", "both"}))
       ->capture_default_str();
+  app.add_option("--test-set", o.test_set,
+                 "Another test set (IDX images file) evaluated instead of the subject's test "
+                 "split, e.g. weak_test_set's; needs --test-set-name");
+  app.add_option("--test-labels", o.test_labels,
+                 "Its IDX labels (default: derived from --test-set's name)");
+  app.add_option("--test-set-name", o.test_set_name,
+                 "Name of --test-set: results in <data-root>/search/<model>/<name>/, accuracy "
+                 "files in <data-root>/test_sets/<name>/ (mutation_score --test-set-name)");
   app.add_flag("--deepcrime-power", deepcrime_power,
                "Power as DeepCrime's stats.py computes it (FTestAnovaPower with f = d, i.e. the "
                "t-test power of 2d: over-estimated) instead of the t-test power at d");

@@ -28,6 +28,12 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
                "--model or --subject is required");
   PMT_THROW_IF(o.mut.empty() || o.mut == "original", kUsage,
                "--mut: name the operator to search (see train_mutants --list-mutations)");
+  PMT_THROW_IF(o.test_set.empty() != o.test_set_name.empty(), kUsage,
+               "--test-set and --test-set-name go together (the name keeps the full test set's "
+               "results)");
+  if (!o.test_set_name.empty()) check_test_set_name(o.test_set_name);
+  PMT_THROW_IF(!o.test_set.empty() && !fs::exists(o.test_set), kUsage,
+               "--test-set: {}: no such file", o.test_set);
   PMT_THROW_IF(o.instances < 2, kUsage, "--instances must be at least 2, got {}", o.instances);
   const SubjectSpec spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
                                                                : fs::path(o.subject_file));
@@ -58,6 +64,11 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
       GenAccOptions g;
       static_cast<ConfigOptions&>(g) = t;
       g.split = search::to_string(set);
+      if (set == search::Set::kTest) {
+        g.test_set = o.test_set;
+        g.test_labels = o.test_labels;
+        g.test_set_name = o.test_set_name;
+      }
       const GenAccSummary s = run_gen_acc(g);
       // gen_acc evaluates every saved instance; the search uses the first `instances`.
       std::vector<double>& values = set == search::Set::kTest ? e.test : e.train;
@@ -69,7 +80,8 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
 
   MutationSearchSummary summary;
   summary.result = search::run_search(so, trainer);
-  const fs::path dir = fs::path(o.data_root) / "search" / model;
+  fs::path dir = fs::path(o.data_root) / "search" / model;
+  if (!o.test_set_name.empty()) dir /= o.test_set_name;
   const std::string stem = o.layer >= 0 ? fmt::format("{}_layer{}", o.mut, o.layer) : o.mut;
   for (const auto& r : summary.result.sets) {
     summary.csv_files.push_back(dir / fmt::format("{}_{}.csv", stem, search::to_string(r.set)));
@@ -80,6 +92,21 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   j["model"] = model;
   j["instances"] = o.instances;
   j["seed"] = o.seed;
+  if (!o.test_set_name.empty())
+    j["test_set"] = {{"name", o.test_set_name}, {"images", o.test_set}, {"labels", o.test_labels}};
+  // A previous run's other set (e.g. --set train after --set test) is kept: mutation_score reads
+  // both from this file.
+  std::error_code ec;
+  if (fs::exists(summary.json_file, ec)) {
+    const json old = json::parse(io::read_file(summary.json_file), nullptr, false);
+    if (old.is_object() && old.value("space", json()) == j["space"] && old.contains("sets") &&
+        old["sets"].is_array())
+      for (const json& s : old["sets"]) {
+        bool rerun = false;
+        for (const json& n : j["sets"]) rerun = rerun || n.value("set", "") == s.value("set", "");
+        if (!rerun && s.is_object()) j["sets"].push_back(s);
+      }
+  }
   io::write_file_atomic(summary.json_file, j.dump(2) + "\n");
   return summary;
 }

@@ -347,6 +347,9 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                "gen_acc: split must be test or train, got '{}'", o.split);
   PMT_THROW_IF(o.split == "train" && !o.test_set.empty(), kUsage,
                "gen_acc: --test-set evaluates a test set, not the training split");
+  PMT_THROW_IF(!o.test_set_name.empty() && o.test_set.empty(), kUsage,
+               "--test-set-name needs --test-set");
+  if (!o.test_set_name.empty()) check_test_set_name(o.test_set_name);
   Dataset test;
   if (o.split == "train") {
     test = load_split(c.spec, c.data_dir, "train");
@@ -395,8 +398,10 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
       rows[s].push_back(predictions[i].empty() ? "" : std::to_string(predictions[i][s]));
   }
   GenAccSummary summary;
-  const fs::path root =
-      o.split == "train" ? fs::path(o.data_root) / "train_set" : fs::path(o.data_root);
+  const fs::path root = o.split == "train" ? fs::path(o.data_root) / "train_set"
+                        : !o.test_set_name.empty()
+                            ? fs::path(o.data_root) / "test_sets" / o.test_set_name
+                            : fs::path(o.data_root);
   summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
   remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
@@ -404,6 +409,107 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   io::write_accuracy_csv(summary.file, names, accuracy, rows);
   summary.instances = found;
   for (int i : found) summary.accuracy.push_back(accuracy[i]);
+  return summary;
+}
+
+void check_test_set_name(const std::string& name) {
+  static const std::regex ok(R"([A-Za-z0-9_-][A-Za-z0-9_.-]*)");
+  PMT_THROW_IF(!std::regex_match(name, ok), kUsage,
+               "--test-set-name: '{}' must be letters, digits, '_', '-' or '.' (not first)",
+               io::shorten(name));
+}
+
+json WeakTestSetSummary::to_json() const {
+  return {{"images", images.string()},
+          {"labels", labels.string()},
+          {"test_size", test_size},
+          {"correct", correct},
+          {"kept", kept},
+          {"min_confidence", io::json_number(min_confidence)}};
+}
+
+WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {
+  ConfigOptions co = o;
+  co.mut = "original";
+  co.param.clear();
+  co.layer = -1;
+  const Config c = resolve(co);
+  PMT_THROW_IF(
+      c.spec.task != "classification" || c.spec.data.format != "idx" || c.spec.inputs.size() != 1,
+      kUsage, "weak_test_set: subject '{}' is not a classification subject on IDX data", c.model);
+  PMT_THROW_IF(!(o.fraction > 0 && o.fraction <= 1), kUsage, "--fraction must be in (0, 1], got {}",
+               o.fraction);
+  PMT_THROW_IF(o.out.empty(), kUsage, "--out is required");
+  const fs::path images_out = o.out;
+  const fs::path labels_out = labels_for_images(images_out);
+  PMT_THROW_IF(!fs::exists(model_file(c.folder, o.instance)), kData,
+               "{}: missing (train the sound instance {} first: train_mutants)",
+               model_file(c.folder, o.instance).string(), o.instance);
+
+  const DatasetFiles files = locate_dataset(c.spec.dataset, c.data_dir, "test");
+  const IdxArray images = read_idx(files.images), labels = read_idx(files.labels);
+  const Dataset test =
+      load_dataset(files, c.spec.input_shape, c.spec.inputs.at(0).scale, c.spec.num_classes);
+  const fs::path side_file = sidecar_file(c.folder, o.instance);
+  const json side = json::parse(io::read_file(side_file), nullptr, false);
+  PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData, "{}: corrupt sidecar",
+               side_file.string());
+  const SubjectSpec spec = parse_subject(side["spec"], side_file.string());
+  SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(0));
+  load_net(net, model_file(c.folder, o.instance));
+
+  // Softmax confidence of the predicted class, and whether it is the right one.
+  const std::int64_t n = test.size();
+  std::vector<double> confidence(n);
+  std::vector<char> right(n);
+  {
+    torch::NoGradGuard no_grad;
+    net.eval();
+    std::vector<std::int64_t> shape{n};
+    shape.insert(shape.end(), test.inputs[0].shape.begin(), test.inputs[0].shape.end());
+    const torch::Tensor x =
+        torch::from_blob(const_cast<float*>(test.inputs[0].x.data()), shape, torch::kFloat);
+    const std::int64_t step = spec.eval_batch_size;
+    for (std::int64_t start = 0; start < n; start += step) {
+      const std::int64_t end = std::min(n, start + step);
+      const torch::Tensor p = torch::softmax(net.logits(x.slice(0, start, end)), 1);
+      const auto [top, pred] = p.max(1);
+      for (std::int64_t k = start; k < end; ++k) {
+        confidence[k] = top[k - start].item<double>();
+        right[k] = pred[k - start].item<std::int64_t>() == test.y[k];
+      }
+    }
+  }
+  std::vector<std::int64_t> correct;
+  for (std::int64_t k = 0; k < n; ++k)
+    if (right[k]) correct.push_back(k);
+  // the most confident first (ties: the earlier input), then back to the test set's order
+  std::stable_sort(correct.begin(), correct.end(),
+                   [&](std::int64_t a, std::int64_t b) { return confidence[a] > confidence[b]; });
+  const auto want = static_cast<std::size_t>(std::llround(o.fraction * double(n)));
+  std::vector<std::int64_t> kept(correct.begin(), correct.begin() + std::min(want, correct.size()));
+  PMT_THROW_IF(kept.empty(), kData, "weak_test_set: instance {} classifies no test input right",
+               o.instance);
+  WeakTestSetSummary summary;
+  summary.min_confidence = confidence[kept.back()];
+  std::sort(kept.begin(), kept.end());
+
+  IdxArray x_out{images.dims, {}}, y_out{labels.dims, {}};
+  x_out.dims[0] = y_out.dims[0] = static_cast<std::int64_t>(kept.size());
+  const std::size_t per = images.data.size() / static_cast<std::size_t>(n);
+  for (std::int64_t k : kept) {
+    x_out.data.insert(x_out.data.end(), images.data.begin() + k * per,
+                      images.data.begin() + (k + 1) * per);
+    y_out.data.push_back(labels.data[k]);
+  }
+  if (!images_out.parent_path().empty()) fs::create_directories(images_out.parent_path());
+  write_idx(images_out, x_out);
+  write_idx(labels_out, y_out);
+  summary.images = images_out;
+  summary.labels = labels_out;
+  summary.test_size = n;
+  summary.correct = static_cast<std::int64_t>(correct.size());
+  summary.kept = static_cast<std::int64_t>(kept.size());
   return summary;
 }
 

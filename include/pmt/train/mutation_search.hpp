@@ -22,6 +22,11 @@ struct MutationSearchOptions : ConfigOptions {
   std::uint64_t seed = 42;
   std::string sets = "both";  // test | train | both
   stats::PowerKind power = stats::PowerKind::kTTest;
+  // Another test set (IDX images; labels derived from the name unless test_labels) evaluated
+  // instead of the subject's test split, under a name: results in
+  // <data_root>/search/<model>/<test_set_name>/, accuracy files under
+  // <data_root>/test_sets/<test_set_name>/. Both or neither.
+  std::string test_set, test_labels, test_set_name;
   std::function<void(const std::string&)> log;  // per-step lines (stderr in the tool)
 };
 

@@ -53,6 +53,27 @@ struct GenAccOptions : ConfigOptions {
   // DeepCrime's "train" pass, written under <data_root>/train_set/ in the same layout (so that
   // the analysis tools read it with --data-root <data_root>/train_set).
   std::string split = "test";
+  // With test_set: the test set's name; its accuracy files then go under
+  // <data_root>/test_sets/<name>/ (same layout) instead of over the full test set's.
+  std::string test_set_name;
+};
+
+// weak_test_set: DeepCrime's "weak" test set as pmt reads its definition ("the test inputs a
+// sound instance classifies with maximal confidence"; DeepCrime's construction script is not
+// public): sound instance `instance` predicts the test split; of the inputs it classifies
+// correctly, the `fraction` of the whole test split with the highest softmax confidence are
+// kept (all correct ones if fewer), in their original order. IDX classification subjects only.
+struct WeakTestSetOptions : ConfigOptions {
+  int instance = 0;
+  double fraction = 0.5;
+  std::string out;  // images file to write (a name with "images-idx3"); labels beside it
+};
+
+struct WeakTestSetSummary {
+  std::filesystem::path images, labels;
+  std::int64_t test_size = 0, correct = 0, kept = 0;
+  double min_confidence = 0;  // of the kept inputs
+  nlohmann::json to_json() const;
 };
 
 struct GenAccSummary {
@@ -80,5 +101,10 @@ std::filesystem::path instances_folder(const ConfigOptions& options);
 
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& options);
 GenAccSummary run_gen_acc(const GenAccOptions& options);
+WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& options);
+
+// A test set's name (--test-set-name): letters, digits, '_', '-', '.', not starting with '.';
+// throws pmt::Error (usage) otherwise.
+void check_test_set_name(const std::string& name);
 
 }  // namespace pmt::train
