@@ -17,7 +17,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <regex>
 
 #include "pmt/cli/common.hpp"
 #include "pmt/error.hpp"
@@ -331,12 +330,15 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   // Instances present: instance_<i>.json (written last) with its instance_<i>.pt.
   std::vector<int> found;
   std::error_code ec;
-  static const std::regex name(R"(instance_(\d+)\.json)");
+  const std::string prefix = "instance_", suffix = ".json";
   for (const auto& e : fs::directory_iterator(c.folder, ec)) {
-    std::smatch m;
     const std::string f = e.path().filename().string();
-    if (!std::regex_match(f, m, name)) continue;
-    const int i = io::parse_int(m.str(1), e.path().string() + ": instance index", ErrorKind::kData);
+    if (f.size() <= prefix.size() + suffix.size() || f.rfind(prefix, 0) != 0 ||
+        f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string digits = f.substr(prefix.size(), f.size() - prefix.size() - suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int i = io::parse_int(digits, e.path().string() + ": instance index", ErrorKind::kData);
     if (fs::exists(model_file(c.folder, i))) found.push_back(i);
   }
   PMT_THROW_IF(found.empty(), kData, "no trained instances in {} (run train_mutants first)",
@@ -413,9 +415,11 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
 }
 
 void check_test_set_name(const std::string& name) {
-  static const std::regex ok(R"([A-Za-z0-9_-][A-Za-z0-9_.-]*)");
-  PMT_THROW_IF(!std::regex_match(name, ok), kUsage,
-               "--test-set-name: '{}' must be letters, digits, '_', '-' or '.' (not first)",
+  const auto allowed = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+  };
+  PMT_THROW_IF(name.empty() || name[0] == '.' || !std::all_of(name.begin(), name.end(), allowed),
+               kUsage, "--test-set-name: '{}' must be letters, digits, '_', '-' or '.' (not first)",
                io::shorten(name));
 }
 
