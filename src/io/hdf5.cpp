@@ -4,6 +4,7 @@
 #include "pmt/io/hdf5.hpp"
 
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -258,11 +259,19 @@ Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
   }
   Hdf5Array out;
   out.shape.assign(dims.begin(), dims.end());
+  const auto out_of_memory = [&] {
+    PMT_THROW(kData, "{}: dataset '{}' of shape {} needs {:.3g} GB: out of memory", where, dataset,
+              shape_string(dims), static_cast<double>(count) * sizeof(float) / 1e9);
+  };
+  // More than the machine's memory is refused without trying (sanitizer builds abort on such an
+  // allocation instead of throwing); what fits the machine but not the moment gives bad_alloc.
+  const double memory =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (memory > 0 && static_cast<double>(count) * sizeof(float) > memory) out_of_memory();
   try {
     out.data.resize(static_cast<std::size_t>(count));
   } catch (const std::bad_alloc&) {
-    PMT_THROW(kData, "{}: dataset '{}' of shape {} needs {:.3g} GB: out of memory", where, dataset,
-              shape_string(dims), static_cast<double>(count) * sizeof(float) / 1e9);
+    out_of_memory();
   }
   if (count > 0 &&
       H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0) {
