@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/stats/budget.hpp"
 #include "pmt/stats/jackknife.hpp"
 #include "pmt/stats/mutation_test.hpp"
+#include "pmt/stats/resampling.hpp"
 
 namespace pmt::tools {
 
@@ -50,6 +52,21 @@ struct RatioOptions : AnalysisOptions {
   int budget_step = 10;  // grid of population sizes: k, multiples of the step, full
 };
 void run_ratio(const RatioOptions& o, std::ostream& out);
+
+// ratio's Monte-Carlo verdict on one population (ratio, and train_mutants --until firm after each
+// round): o.mc_reps independent repetitions of the bootstrap (B = o.bootstraps kill rates of
+// k = o.sample instances per side), each giving a bagged posterior and a Hellinger ratio; the
+// repetitions use the configuration's streams (seed, model, mut, param), so the same accuracies
+// give the same verdict in either tool.
+struct RatioVerdict {
+  int reps = 0;                       // repetitions
+  int killed = 0;                     // repetitions whose ratio exceeds 1
+  double ratio_lo = 0, ratio_hi = 0;  // 2.5% and 97.5% quantiles of the ratios
+  // Firm "killed" when every repetition says killed, firm "not killed" when none does.
+  stats::Verdict verdict() const { return stats::firm_verdict(killed, reps); }
+};
+RatioVerdict ratio_verdict(const RatioOptions& o, const stats::Population& pop,
+                           const std::string& param);
 
 // exp.py + mce_estim.py
 struct MceOptions : AnalysisOptions {
