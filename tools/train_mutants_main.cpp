@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/shard.hpp"
+#include "pmt/error.hpp"
 #include "pmt/interrupt.hpp"
 #include "pmt/mutate/registry.hpp"
 #include "pmt/train/subject.hpp"
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
   pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)");
   auto* instances =
       app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the instances of --instances");
   pmt::train::UntilFirmOptions u;
   std::string until;
   app.add_option("--until", until,
@@ -83,6 +87,8 @@ int main(int argc, char** argv) {
       return;
     }
     if (!until.empty()) {
+      PMT_THROW_IF(!shard.empty(), kUsage,
+                   "--until firm decides after each round: it does not split into --shard parts");
       static_cast<pmt::train::TrainMutantsOptions&>(u) = o;
       u.proc = common.proc;
       u.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
@@ -100,6 +106,7 @@ int main(int argc, char** argv) {
           s.peak_rss_mb);
       return;
     }
+    o.shard = pmt::cli::resolve_shard(shard);
     const auto s = pmt::train::run_train_mutants(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
@@ -108,10 +115,10 @@ int main(int argc, char** argv) {
     double mean = 0;
     for (double a : s.final_accuracy) mean += a / double(s.final_accuracy.size());
     std::printf(
-        "%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak RSS "
-        "%.0f MB",
-        s.folder.string().c_str(), s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds,
-        s.peak_rss_mb);
+        "%s%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak "
+        "RSS %.0f MB",
+        s.folder.string().c_str(), o.shard.whole() ? "" : (" shard " + s.shard).c_str(),
+        s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds, s.peak_rss_mb);
     if (!s.trained.empty()) std::printf(", mean final accuracy %.4f", mean);
     std::printf("\n");
   });

@@ -193,9 +193,9 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
-  return {{"folder", folder.string()}, {"trained", trained},        {"skipped", skipped},
-          {"final_accuracy", acc},     {"wall_time_s", seconds},    {"jobs", jobs},
-          {"threads", threads},        {"peak_rss_mb", peak_rss_mb}};
+  return {{"folder", folder.string()}, {"trained", trained},         {"skipped", skipped},
+          {"final_accuracy", acc},     {"wall_time_s", seconds},     {"jobs", jobs},
+          {"threads", threads},        {"peak_rss_mb", peak_rss_mb}, {"shard", shard}};
 }
 
 json GenAccSummary::to_json() const {
@@ -207,9 +207,13 @@ json GenAccSummary::to_json() const {
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const Config c = resolve(o);
-  const std::vector<int> wanted = parse_instances(o.instances);
+  std::vector<int> wanted;
+  const std::vector<int> listed = parse_instances(o.instances);
+  for (std::size_t k = 0; k < listed.size(); ++k)
+    if (o.shard.owns(k)) wanted.push_back(listed[k]);
   TrainMutantsSummary summary;
   summary.folder = c.folder;
+  summary.shard = o.shard.to_string();
   std::vector<int> pending;
   for (int i : wanted) {
     if (fs::exists(model_file(c.folder, i)) && fs::exists(sidecar_file(c.folder, i)))
