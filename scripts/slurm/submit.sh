@@ -9,6 +9,9 @@
 # environment.
 #
 # Usage: scripts/slurm/submit.sh STUDY [--data-root DIR] [--bin DIR] [--site FILE] [--dry-run]
+#        scripts/slurm/submit.sh --paper [TARGET...] [--data-root DIR] [--bin DIR] [--site FILE]
+#          the paper's figures and tables (paper/Makefile: motivating fig3 fig4 fig5 ratio_table;
+#          default all of them), one job per target, outputs in DIR/paper (default paper/out)
 #   STUDY      a text file, one setting per line ('#' starts a comment):
 #                model mnist                      subject (built-in name, or see 'subject')
 #                subject /path/my_model.json      a user's subject spec (optional)
@@ -33,30 +36,76 @@
 #   --dry-run    print the sbatch commands instead of submitting
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-study="" root="$PWD" bin="$here/../../build/tools" site="" dry=0
+study="" root="" bin="$here/../../build/tools" site="" dry=0 paper=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --paper) paper=1; shift ;;
     --data-root) root="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --site) site="$2"; shift 2 ;;
     --dry-run) dry=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "submit.sh: unknown flag '$1' (see --help)" >&2; exit 2 ;;
-    *) [ -z "$study" ] || { echo "submit.sh: one study file only" >&2; exit 2; }; study="$1"; shift ;;
+    *) [ -z "$study" ] || [ "$paper" = 1 ] || { echo "submit.sh: one study file only" >&2; exit 2; }
+       study="$study${study:+ }$1"; shift ;;
   esac
 done
 die() { echo "submit.sh: $*" >&2; exit 2; }
-[ -n "$study" ] || die "a study file is required (see --help)"
-[ -r "$study" ] || die "$study: cannot read the study file"
 if [ -n "$site" ]; then
   [ -r "$site" ] || die "$site: cannot read the site file"
   # shellcheck disable=SC1090
   source "$site"
 fi
 [ -x "$bin/train_mutants" ] || die "$bin/train_mutants: not found (build pmt, or pass --bin DIR)"
+bin="$(cd "$bin" && pwd)"
+site_args=()
+[ -z "${PMT_SLURM_PARTITION:-}" ] || site_args+=("--partition=$PMT_SLURM_PARTITION")
+[ -z "${PMT_SLURM_ACCOUNT:-}" ] || site_args+=("--account=$PMT_SLURM_ACCOUNT")
+[ -z "${PMT_SLURM_QOS:-}" ] || site_args+=("--qos=$PMT_SLURM_QOS")
+read -r -a extra <<<"${PMT_SBATCH_ARGS:-}"
+site_args+=("${extra[@]}")
+
+submit() {  # submit STEP-FLAGS-VAR sbatch-args...: prints the job id
+  local step_var="$1"
+  shift
+  read -r -a step <<<"${!step_var:-}"
+  local cmd=(sbatch --parsable "${site_args[@]}" "${step[@]}" "$@")
+  if [ "$dry" = 1 ]; then
+    printf '%q ' "${cmd[@]}" >&2
+    echo >&2
+    echo "DRY$RANDOM"
+  else
+    "${cmd[@]}" | cut -d';' -f1
+  fi
+}
+
+if [ "$paper" = 1 ]; then
+  read -r -a targets <<<"${study:-motivating fig3 fig4 fig5 ratio_table}"
+  out="$(realpath -m "${root:-$here/../../paper/out}")"
+  [ -z "$root" ] || out="$out/paper"
+  mkdir -p "$out/slurm_logs"
+  ids=()
+  for t in "${targets[@]}"; do
+    case "$t" in motivating | fig3 | fig4 | fig5 | ratio_table | all) ;;
+      *) die "unknown paper target '$t' (motivating, fig3, fig4, fig5, ratio_table, all)" ;; esac
+    setup=""
+    [ -z "${PMT_SLURM_SETUP:-}" ] || setup="source $(printf '%q' "$PMT_SLURM_SETUP") && "
+    id=$(submit PMT_SBATCH_ANALYSE --job-name="pmt-paper-$t" --cpus-per-task=2 --mem=2G \
+      --time=01:00:00 --output="$out/slurm_logs/%x_%j.out" \
+      --wrap="${setup}make -C $(printf '%q' "$(realpath "$here/../../paper")") $t -j2 BIN=$(printf '%q' "$bin") OUT=$(printf '%q' "$out")")
+    echo "paper $t: job $id"
+    ids+=("$id")
+  done
+  echo "follow: squeue -j $(IFS=,; echo "${ids[*]}")    outputs: $out/    logs: $out/slurm_logs/"
+  echo "jobs: ${ids[*]}"
+  exit 0
+fi
+
+[ -n "$study" ] || die "a study file is required (see --help)"
+[ -r "$study" ] || die "$study: cannot read the study file"
+root="${root:-$PWD}"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
-bin="$(cd "$bin" && pwd)"
 
 model="" subject="" instances="" shards=1 seed=42 data_dir=""
 configs=(original) muts=() analyses=()
@@ -91,27 +140,6 @@ common=(--model "$model" --data-root "$root" --seed "$seed")
 [ -z "$data_dir" ] || common+=(--data-dir "$(realpath "$data_dir")")
 logs="$root/slurm_logs"
 mkdir -p "$logs"
-site_args=()
-[ -z "${PMT_SLURM_PARTITION:-}" ] || site_args+=("--partition=$PMT_SLURM_PARTITION")
-[ -z "${PMT_SLURM_ACCOUNT:-}" ] || site_args+=("--account=$PMT_SLURM_ACCOUNT")
-[ -z "${PMT_SLURM_QOS:-}" ] || site_args+=("--qos=$PMT_SLURM_QOS")
-read -r -a extra <<<"${PMT_SBATCH_ARGS:-}"
-site_args+=("${extra[@]}")
-
-submit() {  # submit STEP-FLAGS-VAR sbatch-args...: prints the job id
-  local step_var="$1"
-  shift
-  read -r -a step <<<"${!step_var:-}"
-  local cmd=(sbatch --parsable "${site_args[@]}" "${step[@]}" "$@")
-  if [ "$dry" = 1 ]; then
-    printf '%q ' "${cmd[@]}" >&2
-    echo >&2
-    echo "DRY$RANDOM"
-  else
-    "${cmd[@]}" | cut -d';' -f1
-  fi
-}
-
 train_ids=()
 for c in "${configs[@]}"; do
   if [ "$c" = original ]; then mut_args=(--mut original); name=original

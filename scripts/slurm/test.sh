@@ -3,7 +3,8 @@
 # study with submit.sh (2-task training arrays of 4 mnist_mlp instances, sound and one mutant; a
 # dependent gen_acc job; a dependent ratio job), requeues one training task in the middle of an
 # epoch, waits, and checks that the models, the accuracy files and ratio's output are
-# bit-identical to a local unsharded run and that no temporary file is left. Stops the daemons it
+# bit-identical to a local unsharded run and that no temporary file is left; then the paper's
+# motivating example through submit.sh --paper, identical to `make -C paper motivating`. Stops the daemons it
 # started (by pid) whatever happens. Offline: the `mnist` dataset folder is Debian's
 # Fashion-MNIST (same IDX format and shape), so no download is needed.
 # Usage: scripts/slurm/test.sh [build-dir]   (as root; exit 77 = skipped, not root)
@@ -97,6 +98,14 @@ for f in raw_data/mnist_mlp/results_mnist_mlp_original.csv \
 done
 cmp -s "$work/slurm/analyses/mnist_mlp/delete_training_data_ratio.txt" "$work/local_ratio.txt" ||
   fail "ratio's output differs between Slurm and the local run"
+# A paper target through Slurm (submit.sh --paper), against make locally.
+out=$(scripts/slurm/submit.sh --paper motivating --data-root "$work/slurm" --bin "$bin")
+echo "$out"
+for _ in $(seq 600); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
+make -s -C paper motivating BIN="$bin" OUT="$work/paper_local" >/dev/null
+cmp -s "$work/slurm/paper/motivating_example.txt" "$work/paper_local/motivating_example.txt" ||
+  fail "the paper's motivating example differs between Slurm and make (logs in $work/slurm/paper/slurm_logs)"
+
 leftovers=$(find "$work/slurm" -name '*.tmp.*' | head -3)
 [ -z "$leftovers" ] || fail "temporary files left: $leftovers"
-echo "slurm test: passed in $(($(date +%s) - start)) s (models, accuracy files and ratio identical to the local unsharded run)"
+echo "slurm test: passed in $(($(date +%s) - start)) s (models, accuracy files, ratio and the paper's motivating example identical to the local runs)"
