@@ -1,6 +1,8 @@
 // mce: jackknife Monte-Carlo error of the bagged posterior (exp.py + mce_estim.py). See run_mce.
 #include <iostream>
 
+#include "pmt/cli/shard.hpp"
+
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -26,5 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--reps", o.reps, "Repetitions R of the bootstrap")
       ->check(pmt::cli::integer_in(2, 100000));
   pmt::tools::add_jackknife_flag(app, o.divisor);
-  return pmt::cli::run_main(app, argc, argv, o.common, [&] { pmt::tools::run_mce(o, std::cout); });
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the repetitions, in contiguous blocks");
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
+    o.shard = pmt::cli::resolve_shard(shard);
+    pmt::tools::run_mce(o, std::cout);
+  });
 }

@@ -2,6 +2,8 @@
 // run_practicality.
 #include <iostream>
 
+#include "pmt/cli/shard.hpp"
+
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -37,6 +39,10 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
   pmt::tools::add_jackknife_flag(app, o.divisor);
-  return pmt::cli::run_main(app, argc, argv, o.common,
-                            [&] { pmt::tools::run_practicality(o, std::cout); });
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the population sizes");
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
+    o.shard = pmt::cli::resolve_shard(shard);
+    pmt::tools::run_practicality(o, std::cout);
+  });
 }

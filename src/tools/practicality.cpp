@@ -167,7 +167,11 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
                  s);
     return static_cast<std::size_t>(it - o.sizes.begin());
   };
-  std::vector<int> to_make = o.sizes;
+  PMT_THROW_IF(!o.shard.whole() && (o.size || o.pop_size), kUsage,
+               "--shard splits the sizes among tasks: not with --size or --pop_size");
+  std::vector<int> to_make;
+  for (std::size_t k = 0; k < o.sizes.size(); ++k)
+    if (o.shard.owns(k)) to_make.push_back(o.sizes[k]);
   if (o.size) to_make = {o.sizes[size_index(o.size)]};
   if (o.pop_size) to_make = {o.sizes[size_index(o.pop_size)]};
 
@@ -178,7 +182,7 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
   const auto key = detail::config_key(o, o.mut, param, "practicality");
   for (int s : to_make) {
     const auto path = ctx.layout.rep_practicality(o.model, o.mut, param, s);
-    if (fs::exists(path) || (have_l_std && !o.size)) continue;
+    if (fs::exists(path) || (have_l_std && !o.size && o.shard.whole())) continue;
     if (!full)
       full =
           std::make_unique<stats::Population>(detail::load_population(o, ctx.layout, o.mut, param));
@@ -187,6 +191,13 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
                    static_cast<std::size_t>(o.bootstraps)},
                   generate_size(o, *full, key, s));
     std::fprintf(stderr, "wrote %s\n", path.c_str());
+  }
+
+  if (!o.shard.whole()) {
+    std::fprintf(stderr,
+                 "practicality: shard %s: sizes %s done; run without --shard to summarise\n",
+                 o.shard.to_string().c_str(), fmt::format("{}", fmt::join(to_make, ", ")).c_str());
+    return;
   }
 
   // 2. The summaries (pop_var.py): from l_std when present, else from the arrays.

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 namespace CLI {
 class App;
@@ -22,6 +23,12 @@ struct Shard {
     return static_cast<int>(position % static_cast<std::size_t>(count)) == index;
   }
   bool whole() const { return count == 1; }
+  // For a list of `total` items split into contiguous blocks instead (mce's repetitions): this
+  // shard's [first, last) = [total * i / n, total * (i + 1) / n).
+  std::pair<std::size_t, std::size_t> block(std::size_t total) const {
+    const auto n = static_cast<std::size_t>(count), i = static_cast<std::size_t>(index);
+    return {total * i / n, total * (i + 1) / n};
+  }
   std::string to_string() const;  // "i/n"
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/shard.hpp"
 #include "pmt/stats/budget.hpp"
 #include "pmt/stats/jackknife.hpp"
 #include "pmt/stats/mutation_test.hpp"
@@ -72,6 +73,9 @@ RatioVerdict ratio_verdict(const RatioOptions& o, const stats::Population& pop,
 struct MceOptions : AnalysisOptions {
   int reps = 100;  // R
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
+  // Not whole: only this shard's block of repetitions, into a part file beside the rep_mce file
+  // (no estimate); an unsharded run assembles the parts (computing any that are missing).
+  cli::Shard shard;
 };
 void run_mce(const MceOptions& o, std::ostream& out);
 
@@ -82,6 +86,9 @@ struct PracticalityOptions : AnalysisOptions {
   int n_pop = 30;    // sub-populations per size
   int reps = 100;    // repetitions of the bootstrap per sub-population
   std::vector<int> sizes{25, 50, 75, 100, 125, 150, 175, 190};
+  // Not whole: only the arrays of the sizes at positions k with k mod n == i (no summary); an
+  // unsharded run then summarises them all.
+  cli::Shard shard;
   bool plot = true;
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
 };
