@@ -1,0 +1,51 @@
+// Clustering of a class's inputs (issue 9, the `cluster` tool's algorithms): PCA, k-means and the
+// silhouette score, each reproducing scikit-learn 1.2 (Debian bookworm's python3-sklearn) to
+// floating-point summation order: same centring, same SVD sign convention, same Lloyd
+// iterations and stopping rule, same tie-breaking. Eigen only (no LibTorch): rows are samples.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace pmt::cluster {
+
+using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Labels = std::vector<int>;
+
+// sklearn.decomposition.PCA(n_components, svd_solver="full"): the centred data's thin SVD
+// U S V^T with svd_flip's signs (the largest-magnitude entry of each column of U positive);
+// components = the first rows of V^T, explained variance S^2 / (n - 1).
+struct Pca {
+  Eigen::RowVectorXd mean;
+  Matrix components;                   // n_components x features
+  Eigen::VectorXd explained_variance;  // n_components
+  Eigen::VectorXd explained_variance_ratio;
+  Matrix transform(const Matrix& x) const;  // (x - mean) components^T
+};
+// Throws pmt::Error (usage) unless 1 <= n_components <= min(samples, features).
+Pca fit_pca(const Matrix& x, int n_components);
+
+// sklearn.cluster.KMeans(n_clusters = init.rows(), init=init, n_init=1, algorithm="lloyd",
+// max_iter, tol): the data are centred first (as sklearn does for dense input); each iteration
+// assigns every sample to its nearest centre (the first on ties), moves each centre to the mean
+// of its samples (an empty cluster takes the sample farthest from its centre, as sklearn's
+// _relocate_empty_clusters); stops when the labels repeat, or when the squared centre shift is
+// <= tol x the mean feature variance; after a non-strict stop the labels are reassigned to the
+// final centres.
+struct KMeansResult {
+  Labels labels;
+  Matrix centers;
+  double inertia = 0;  // sum of squared distances to the assigned centre
+  int iterations = 0;
+};
+KMeansResult kmeans(const Matrix& x, const Matrix& init, int max_iter = 300, double tol = 1e-4);
+
+// sklearn.metrics.silhouette_score(x, labels) (Euclidean): the mean over samples of
+// (b - a) / max(a, b), a the mean distance to the other members of its cluster, b the smallest
+// mean distance to another cluster; 0 for a sample alone in its cluster. Throws pmt::Error
+// (usage) unless 2 <= number of labels <= samples - 1 (sklearn's condition).
+double silhouette_score(const Matrix& x, const Labels& labels);
+
+}  // namespace pmt::cluster

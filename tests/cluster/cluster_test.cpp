@@ -1,0 +1,62 @@
+// The clustering algorithms against scikit-learn 1.2.1 (scripts/cluster_fixtures.py ->
+// sklearn_cases.inc): the same k-means labels and iterations from the same initial centres,
+// centres and inertia, PCA components, variances and projections, and the silhouette score, to
+// 1e-9 relative.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "pmt/cluster/cluster.hpp"
+#include "pmt/error.hpp"
+
+namespace {
+
+#include "sklearn_cases.inc"
+
+using pmt::cluster::Matrix;
+
+Matrix matrix(const std::vector<double>& v, int rows, int cols) {
+  return Eigen::Map<const Matrix>(v.data(), rows, cols);
+}
+
+void check_close(const Matrix& got, const std::vector<double>& want) {
+  REQUIRE(static_cast<std::size_t>(got.size()) == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i)
+    CHECK(got.data()[i] == Approx(want[i]).epsilon(1e-9).margin(1e-12));
+}
+
+}  // namespace
+
+TEST_CASE("k-means reproduces scikit-learn's Lloyd iterations", "[cluster]") {
+  for (const auto& c : kSklearnCases) {
+    INFO(c.name);
+    const auto r = pmt::cluster::kmeans(matrix(c.x, c.n, c.d), matrix(c.init, c.k, c.d));
+    CHECK(r.labels == c.labels);
+    CHECK(r.iterations == c.iterations);
+    CHECK(r.inertia == Approx(c.inertia).epsilon(1e-9));
+    check_close(r.centers, c.centers);
+  }
+}
+
+TEST_CASE("PCA reproduces scikit-learn's (svd_solver full, svd_flip signs)", "[cluster]") {
+  for (const auto& c : kSklearnCases) {
+    INFO(c.name);
+    const Matrix x = matrix(c.x, c.n, c.d);
+    const auto p = pmt::cluster::fit_pca(x, 2);
+    check_close(p.components, c.components);
+    check_close(p.explained_variance.transpose(), c.variance);
+    check_close(p.transform(x), c.transformed);
+  }
+  CHECK_THROWS_AS(pmt::cluster::fit_pca(Matrix::Zero(3, 2), 3), pmt::Error);
+}
+
+TEST_CASE("silhouette score reproduces scikit-learn's", "[cluster]") {
+  for (const auto& c : kSklearnCases) {
+    INFO(c.name);
+    CHECK(pmt::cluster::silhouette_score(matrix(c.x, c.n, c.d), c.labels) ==
+          Approx(c.silhouette).epsilon(1e-9));
+  }
+  const Matrix x = Matrix::Zero(4, 2);
+  CHECK(pmt::cluster::silhouette_score(x, {0, 0, 1, 1}) == 0.0);  // identical points
+  CHECK_THROWS_WITH(pmt::cluster::silhouette_score(x, {0, 0, 0, 0}), Catch::Contains("2 to n - 1"));
+}
