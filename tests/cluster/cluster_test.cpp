@@ -60,3 +60,17 @@ TEST_CASE("silhouette score reproduces scikit-learn's", "[cluster]") {
   CHECK(pmt::cluster::silhouette_score(x, {0, 0, 1, 1}) == 0.0);  // identical points
   CHECK_THROWS_WITH(pmt::cluster::silhouette_score(x, {0, 0, 0, 0}), Catch::Contains("2 to n - 1"));
 }
+
+TEST_CASE("agglomerative clustering reproduces scikit-learn's labels", "[cluster]") {
+  for (const auto& c : kSklearnCases) {
+    std::size_t at = 0;
+    for (const char* linkage : {"ward", "complete", "average"})
+      for (int m : {2, 3, 5}) {
+        INFO(c.name << " " << linkage << " " << m);
+        CHECK(pmt::cluster::agglomerative(matrix(c.x, c.n, c.d), m,
+                                          pmt::cluster::parse_linkage(linkage)) ==
+              c.agglomerative[at++]);
+      }
+  }
+  CHECK_THROWS_WITH(pmt::cluster::parse_linkage("single"), Catch::Contains("unknown linkage"));
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <Eigen/Core>
@@ -47,5 +48,15 @@ KMeansResult kmeans(const Matrix& x, const Matrix& init, int max_iter = 300, dou
 // mean distance to another cluster; 0 for a sample alone in its cluster. Throws pmt::Error
 // (usage) unless 2 <= number of labels <= samples - 1 (sklearn's condition).
 double silhouette_score(const Matrix& x, const Labels& labels);
+
+enum class Linkage { kWard, kComplete, kAverage };
+Linkage parse_linkage(const std::string& name);  // "ward", "complete", "average"
+const char* to_string(Linkage l);
+
+// sklearn.cluster.AgglomerativeClustering(n_clusters, linkage) without connectivity: SciPy's
+// hierarchy.linkage(x, method) (nearest-neighbour chain on the Euclidean distances, Lance-Williams
+// updates, merges sorted by distance, stable, and relabelled by union-find), then sklearn's
+// _hc_cut (the tree cut with Python's heapq, which fixes the label numbering).
+Labels agglomerative(const Matrix& x, int n_clusters, Linkage linkage);
 
 }  // namespace pmt::cluster
