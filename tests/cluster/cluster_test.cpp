@@ -74,3 +74,38 @@ TEST_CASE("agglomerative clustering reproduces scikit-learn's labels", "[cluster
   }
   CHECK_THROWS_WITH(pmt::cluster::parse_linkage("single"), Catch::Contains("unknown linkage"));
 }
+
+TEST_CASE("Gaussian mixtures reproduce scikit-learn's EM from the same start", "[cluster]") {
+  for (const auto& c : kSklearnCases) {
+    const Matrix x = matrix(c.x, c.n, c.d);
+    const Eigen::VectorXd var =
+        (x.rowwise() - x.colwise().mean()).array().square().colwise().mean().transpose();
+    std::size_t at = 0;
+    for (const char* type : {"full", "tied", "diag", "spherical"}) {
+      INFO(c.name << " " << type);
+      pmt::cluster::GaussianMixtureStart s;
+      s.weights = Eigen::VectorXd::Constant(c.k, 1.0 / c.k);
+      s.means = matrix(c.init, c.k, c.d);
+      const auto cov = pmt::cluster::parse_covariance(type);
+      const Matrix full = var.cwiseInverse().asDiagonal();
+      if (cov == pmt::cluster::Covariance::kFull)
+        s.precisions.assign(static_cast<std::size_t>(c.k), full);
+      else if (cov == pmt::cluster::Covariance::kTied)
+        s.precisions = {full};
+      else if (cov == pmt::cluster::Covariance::kDiag)
+        s.precisions = {var.cwiseInverse().transpose().replicate(c.k, 1)};
+      else
+        s.precisions = {Matrix::Constant(c.k, 1, 1.0 / var.mean())};
+      const auto r = pmt::cluster::gaussian_mixture(x, cov, s);
+      const auto& want = c.gmm[at++];
+      CHECK(r.labels == want.labels);
+      CHECK(r.iterations == want.iterations);
+      CHECK(r.converged == want.converged);
+      CHECK(r.lower_bound == Approx(want.lower_bound).epsilon(1e-6));
+      CHECK(r.log_likelihood == Approx(want.score).epsilon(1e-6));
+      check_close(r.means, want.means);
+      check_close(r.weights.transpose(), want.weights);
+    }
+  }
+  CHECK_THROWS_WITH(pmt::cluster::parse_covariance("block"), Catch::Contains("unknown covariance"));
+}

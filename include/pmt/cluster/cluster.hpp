@@ -59,4 +59,32 @@ const char* to_string(Linkage l);
 // _hc_cut (the tree cut with Python's heapq, which fixes the label numbering).
 Labels agglomerative(const Matrix& x, int n_clusters, Linkage linkage);
 
+enum class Covariance { kFull, kTied, kDiag, kSpherical };
+Covariance parse_covariance(const std::string& name);  // "full", "tied", "diag", "spherical"
+const char* to_string(Covariance c);
+
+// sklearn.mixture.GaussianMixture(n_components, covariance_type, tol, reg_covar, max_iter) fitted
+// by EM from a given start (weights_init, means_init and precisions_init: for full one precision
+// matrix per component, for tied one, for diag one row of per-feature precisions per component,
+// for spherical one precision per component): E-step, M-step (responsibilities + 10 eps,
+// reg_covar on the diagonal, Cholesky of the precisions), until the mean log-likelihood changes
+// by less than tol; then a last E-step for the labels.
+struct GaussianMixtureStart {
+  Eigen::VectorXd weights;
+  Matrix means;
+  std::vector<Matrix> precisions;  // as sklearn's precisions_init, see above
+};
+struct GaussianMixtureResult {
+  Labels labels;  // the most probable component of each sample
+  Eigen::VectorXd weights;
+  Matrix means;
+  double lower_bound = 0;     // the last iteration's mean log-likelihood (sklearn's lower_bound_)
+  double log_likelihood = 0;  // the mean log-likelihood of the fitted model (sklearn's score(X))
+  int iterations = 0;
+  bool converged = false;
+};
+GaussianMixtureResult gaussian_mixture(const Matrix& x, Covariance type,
+                                       const GaussianMixtureStart& start, int max_iter = 100,
+                                       double tol = 1e-3, double reg_covar = 1e-6);
+
 }  // namespace pmt::cluster
