@@ -4,6 +4,10 @@
 // 1e-9 relative.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "pmt/cluster/cluster.hpp"
@@ -108,4 +112,74 @@ TEST_CASE("Gaussian mixtures reproduce scikit-learn's EM from the same start", "
     }
   }
   CHECK_THROWS_WITH(pmt::cluster::parse_covariance("block"), Catch::Contains("unknown covariance"));
+}
+
+TEST_CASE("adjusted Rand index equals scikit-learn's", "[cluster]") {
+  using pmt::cluster::adjusted_rand_score;
+  // sklearn.metrics.adjusted_rand_score 1.2.1 on the same labels
+  CHECK(adjusted_rand_score({0, 0, 1, 1, 2, 2, -1}, {1, 1, 0, 0, 2, -1, -1}) ==
+        Approx(0.6111111111111112).epsilon(1e-12));
+  CHECK(adjusted_rand_score({0, 0, 0, 1, 1, 1}, {0, 1, 2, 0, 1, 2}) ==
+        Approx(-0.36363636363636365).epsilon(1e-12));
+  CHECK(adjusted_rand_score({0, 1, 2}, {0, 1, 2}) == 1.0);
+  CHECK(adjusted_rand_score({0, 0, 1, 2, 2, 2, 1, 0}, {1, 1, 1, 0, 0, 0, 2, 2}) ==
+        Approx(0.42857142857142855).epsilon(1e-12));
+}
+
+namespace {
+
+// Synthetic data with known clusters (as sklearn's make_blobs and make_moons), seeded.
+std::pair<Matrix, pmt::cluster::Labels> blobs(int per, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> noise(0, 0.5);
+  const double centres[3][2] = {{0, 0}, {6, 1}, {2, 7}};
+  Matrix x(3 * per, 2);
+  pmt::cluster::Labels y;
+  for (int i = 0; i < 3 * per; ++i) {
+    const int c = i % 3;
+    x(i, 0) = centres[c][0] + noise(gen);
+    x(i, 1) = centres[c][1] + noise(gen);
+    y.push_back(c);
+  }
+  return {x, y};
+}
+std::pair<Matrix, pmt::cluster::Labels> moons(int per, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> noise(0, 0.05);
+  Matrix x(2 * per, 2);
+  pmt::cluster::Labels y;
+  for (int i = 0; i < per; ++i) {
+    const double t = M_PI * i / (per - 1);
+    x(2 * i, 0) = std::cos(t) + noise(gen);
+    x(2 * i, 1) = std::sin(t) + noise(gen);
+    x(2 * i + 1, 0) = 1 - std::cos(t) + noise(gen);
+    x(2 * i + 1, 1) = 0.5 - std::sin(t) + noise(gen);
+    y.push_back(0);
+    y.push_back(1);
+  }
+  return {x, y};
+}
+
+}  // namespace
+
+TEST_CASE("HDBSCAN finds blobs and moons (adjusted Rand index >= 0.95)", "[cluster]") {
+  for (const auto& [name, data] :
+       {std::pair{"blobs", blobs(100, 1)}, std::pair{"moons", moons(200, 2)}}) {
+    INFO(name);
+    const auto r = pmt::cluster::hdbscan(data.first, 15);
+    CHECK(r.clusters == (std::string(name) == "blobs" ? 3 : 2));
+    CHECK(pmt::cluster::adjusted_rand_score(data.second, r.labels) >= 0.95);
+    for (std::size_t i = 0; i < r.labels.size(); ++i) {
+      CHECK(r.probabilities[i] >= 0.0);
+      CHECK(r.probabilities[i] <= 1.0);
+      if (r.labels[i] < 0) CHECK(r.probabilities[i] == 0.0);
+    }
+  }
+  // k-means cannot separate the moons: the reason for density clustering
+  const auto m = moons(200, 2);
+  Matrix init(2, 2);
+  init << m.first.row(0), m.first.row(1);
+  CHECK(pmt::cluster::adjusted_rand_score(m.second, pmt::cluster::kmeans(m.first, init).labels) <
+        0.6);
+  CHECK_THROWS_WITH(pmt::cluster::hdbscan(m.first, 1), Catch::Contains("min_cluster_size"));
 }

@@ -87,4 +87,20 @@ GaussianMixtureResult gaussian_mixture(const Matrix& x, Covariance type,
                                        const GaussianMixtureStart& start, int max_iter = 100,
                                        double tol = 1e-3, double reg_covar = 1e-6);
 
+// HDBSCAN (Campello, Moulavi, Sander 2013; as the hdbscan library computes it by default):
+// core distance = the distance to the min_samples-th nearest neighbour (the point itself counted
+// first; min_samples defaults to min_cluster_size), mutual reachability max(core a, core b,
+// d(a, b)), its minimum spanning tree, the single-linkage tree, condensed with
+// min_cluster_size, clusters chosen by excess of mass (the root never: allow_single_cluster
+// false). Labels 0.. in the order of the condensed tree's clusters, -1 for noise.
+struct HdbscanResult {
+  Labels labels;
+  std::vector<double> probabilities;  // membership strength in [0, 1], 0 for noise
+  int clusters = 0;
+};
+HdbscanResult hdbscan(const Matrix& x, int min_cluster_size, int min_samples = 0);
+
+// sklearn.metrics.adjusted_rand_score (noise -1 is a label like any other).
+double adjusted_rand_score(const Labels& truth, const Labels& predicted);
+
 }  // namespace pmt::cluster
