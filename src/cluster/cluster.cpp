@@ -750,9 +750,112 @@ HdbscanResult hdbscan(const Matrix& x, int min_cluster_size, int min_samples) {
   return r;
 }
 
+double dbcv(const Matrix& x, const Labels& labels) {
+  const auto n = static_cast<std::size_t>(x.rows());
+  PMT_THROW_IF(labels.size() != n, kUsage, "DBCV: {} labels for {} samples", labels.size(), n);
+  const double dims = static_cast<double>(x.cols());
+  int k = 0;
+  for (int l : labels) k = std::max(k, l + 1);
+  struct Cluster {
+    std::vector<std::size_t> members;   // sample indices
+    std::vector<double> core;           // all-points core distance of each member
+    std::vector<std::size_t> internal;  // positions (in members) of the MST's internal vertices
+    double sparseness = 0;
+  };
+  std::vector<Cluster> clusters(static_cast<std::size_t>(k));
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels[i] >= 0) clusters[static_cast<std::size_t>(labels[i])].members.push_back(i);
+  std::size_t present = 0;
+  for (const auto& c : clusters) present += c.members.empty() ? 0 : 1;
+  PMT_THROW_IF(present < 2, kUsage, "DBCV needs at least 2 clusters, got {}", present);
+  const auto dist = [&](std::size_t a, std::size_t b) {
+    return (x.row(static_cast<Eigen::Index>(a)) - x.row(static_cast<Eigen::Index>(b))).norm();
+  };
+  for (auto& c : clusters) {
+    const std::size_t m = c.members.size();
+    if (m == 0) continue;
+    // all-points core distance: ((sum over the others of (1 / d)^dims) / (m - 1))^(-1 / dims),
+    // zero distances left out, computed in log space (dims may be in the hundreds)
+    c.core.assign(m, std::numeric_limits<double>::infinity());
+    for (std::size_t i = 0; i < m; ++i) {
+      std::vector<double> logs;
+      for (std::size_t j = 0; j < m; ++j) {
+        const double v = j == i ? 0 : dist(c.members[i], c.members[j]);
+        if (v != 0) logs.push_back(-dims * std::log(v));
+      }
+      if (logs.empty() || m < 2) continue;
+      const double top = *std::max_element(logs.begin(), logs.end());
+      double sum = 0;
+      for (double l : logs) sum += std::exp(l - top);
+      const double log_mean = top + std::log(sum) - std::log(static_cast<double>(m - 1));
+      c.core[i] = std::exp(-log_mean / dims);
+    }
+    // Prim's MST of the mutual reachability distances within the cluster.
+    const auto reach = [&](std::size_t i, std::size_t j) {
+      return std::max({dist(c.members[i], c.members[j]), c.core[i], c.core[j]});
+    };
+    std::vector<double> best(m, std::numeric_limits<double>::infinity());
+    std::vector<std::size_t> from(m, 0), degree(m, 0);
+    std::vector<bool> in(m, false);
+    struct Edge {
+      std::size_t a, b;
+      double w;
+    };
+    std::vector<Edge> edges;
+    std::size_t current = 0;
+    in[0] = true;
+    for (std::size_t step = 1; step < m; ++step) {
+      std::size_t next = m;
+      for (std::size_t i = 0; i < m; ++i) {
+        if (in[i]) continue;
+        const double w = reach(current, i);
+        if (w < best[i]) {
+          best[i] = w;
+          from[i] = current;
+        }
+        if (next == m || best[i] < best[next]) next = i;
+      }
+      edges.push_back({from[next], next, best[next]});
+      ++degree[from[next]];
+      ++degree[next];
+      in[next] = true;
+      current = next;
+    }
+    for (std::size_t i = 0; i < m; ++i)
+      if (degree[i] > 1) c.internal.push_back(i);
+    if (c.internal.empty()) c.internal.push_back(0);
+    // density sparseness: the largest internal edge (all edges when none is internal)
+    bool any = false;
+    for (const Edge& e : edges)
+      if (degree[e.a] > 1 && degree[e.b] > 1) {
+        c.sparseness = any ? std::max(c.sparseness, e.w) : e.w;
+        any = true;
+      }
+    if (!any)
+      for (const Edge& e : edges) c.sparseness = std::max(c.sparseness, e.w);
+  }
+  double result = 0;
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    const Cluster& a = clusters[i];
+    if (a.members.empty()) continue;
+    double separation = std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < clusters.size(); ++j) {
+      const Cluster& b = clusters[j];
+      if (j == i || b.members.empty()) continue;
+      for (std::size_t p : a.internal)
+        for (std::size_t q : b.internal)
+          separation = std::min(separation,
+                                std::max({dist(a.members[p], b.members[q]), a.core[p], b.core[q]}));
+    }
+    const double validity = (separation - a.sparseness) / std::max(separation, a.sparseness);
+    result += static_cast<double>(a.members.size()) / static_cast<double>(n) * validity;
+  }
+  return result;
+}
+
 double adjusted_rand_score(const Labels& truth, const Labels& predicted) {
-  PMT_THROW_IF(truth.size() != predicted.size(), kUsage,
-               "adjusted Rand index: {} and {} labels", truth.size(), predicted.size());
+  PMT_THROW_IF(truth.size() != predicted.size(), kUsage, "adjusted Rand index: {} and {} labels",
+               truth.size(), predicted.size());
   // sklearn 1.2: the pair confusion matrix (tn, fp; fn, tp) and its formula.
   std::map<std::pair<int, int>, double> table;
   std::map<int, double> a, b;

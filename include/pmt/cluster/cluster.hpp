@@ -100,6 +100,15 @@ struct HdbscanResult {
 };
 HdbscanResult hdbscan(const Matrix& x, int min_cluster_size, int min_samples = 0);
 
+// The density-based clustering validation index DBCV (Moulavi et al., SDM 2014), as the hdbscan
+// library's validity_index computes it (Euclidean, d = the number of features): per cluster, the
+// all-points core distances, the minimum spanning tree of the mutual reachability distances and
+// its largest internal edge (density sparseness); per pair of clusters, the smallest mutual
+// reachability distance between their internal vertices (density separation); the clusters'
+// (sep - sparse) / max(sep, sparse) weighted by size over ALL samples (noise, -1, counts in the
+// total but in no cluster). In [-1, 1], higher is better; needs at least 2 clusters.
+double dbcv(const Matrix& x, const Labels& labels);
+
 // sklearn.metrics.adjusted_rand_score (noise -1 is a label like any other).
 double adjusted_rand_score(const Labels& truth, const Labels& predicted);
 
