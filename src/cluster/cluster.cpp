@@ -7,12 +7,14 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 #include <Eigen/Cholesky>
 #include <Eigen/SVD>
 
 #include "pmt/error.hpp"
+#include "pmt/stats/rng.hpp"
 
 namespace pmt::cluster {
 
@@ -140,6 +142,54 @@ KMeansResult kmeans(const Matrix& x_in, const Matrix& init, int max_iter, double
   r.labels = std::move(labels);
   r.centers = centers.rowwise() + mean;
   return r;
+}
+
+KMeansResult kmeans_plus_plus(const Matrix& x, int k, int n_init, std::uint64_t seed) {
+  const auto n = x.rows();
+  PMT_THROW_IF(k < 1 || n < k, kUsage, "k-means: {} samples for {} clusters", n, k);
+  PMT_THROW_IF(n_init < 1, kUsage, "k-means: n_init must be at least 1");
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  std::optional<KMeansResult> best;
+  for (int run = 0; run < n_init; ++run) {
+    stats::Rng rng =
+        stats::make_stream(seed, {stats::key_of("kmeans++"), static_cast<std::uint64_t>(run)});
+    const auto uniform = [&] { return (rng() >> 8) * (1.0 / 16777216.0); };
+    Matrix centers(k, x.cols());
+    centers.row(0) = x.row(stats::bounded(rng, static_cast<std::uint32_t>(n)));
+    // squared distance of every sample to its nearest centre so far
+    Eigen::VectorXd closest = (x.rowwise() - centers.row(0)).rowwise().squaredNorm();
+    for (int c = 1; c < k; ++c) {
+      const double potential = closest.sum();
+      Eigen::Index chosen = 0;
+      Eigen::VectorXd chosen_closest;
+      double chosen_potential = std::numeric_limits<double>::infinity();
+      for (int t = 0; t < trials; ++t) {
+        // a candidate drawn in proportion to `closest` (the last sample if rounding overshoots)
+        double r = uniform() * potential, acc = 0;
+        Eigen::Index cand = n - 1;
+        for (Eigen::Index i = 0; i < n; ++i) {
+          acc += closest(i);
+          if (acc > r) {
+            cand = i;
+            break;
+          }
+        }
+        const Eigen::VectorXd d = (x.rowwise() - x.row(cand)).rowwise().squaredNorm();
+        const Eigen::VectorXd merged = closest.cwiseMin(d);
+        const double pot = merged.sum();
+        if (pot < chosen_potential) {
+          chosen_potential = pot;
+          chosen = cand;
+          chosen_closest = merged;
+        }
+      }
+      centers.row(c) = x.row(chosen);
+      closest = chosen_closest;
+    }
+    KMeansResult r = kmeans(x, centers);
+    if (!best || r.inertia < best->inertia) best = std::move(r);
+  }
+  return *best;
 }
 
 double silhouette_score(const Matrix& x, const Labels& labels) {
@@ -465,48 +515,91 @@ double e_step(const Matrix& x, Covariance type, const GmmState& g, Matrix& log_r
   return norm.mean();
 }
 
-// _m_step: _estimate_gaussian_parameters + _compute_precision_cholesky.
-void m_step(const Matrix& x, Covariance type, const Matrix& log_resp, double reg, GmmState& g) {
-  const auto k = log_resp.cols();
-  const Matrix resp = log_resp.array().exp();
-  const Eigen::VectorXd nk =
-      resp.colwise().sum().transpose().array() + 10 * std::numeric_limits<double>::epsilon();
-  g.means = (resp.transpose() * x).array().colwise() / nk.array();
-  g.chol.clear();
+// _estimate_gaussian_parameters: nk (+ 10 eps), the means and the covariances of the
+// responsibilities `resp` (n x k): full: k d x d matrices; tied: one; diag: one k x d matrix of
+// variances; spherical: one k x 1 matrix.
+struct GaussianParameters {
+  Eigen::VectorXd nk;
+  Matrix means;
+  std::vector<Matrix> covariances;
+};
+GaussianParameters estimate_parameters(const Matrix& x, Covariance type, const Matrix& resp,
+                                       double reg) {
+  const auto k = resp.cols();
+  GaussianParameters g;
+  g.nk = resp.colwise().sum().transpose().array() + 10 * std::numeric_limits<double>::epsilon();
+  g.means = (resp.transpose() * x).array().colwise() / g.nk.array();
   switch (type) {
     case Covariance::kFull:
       for (Eigen::Index c = 0; c < k; ++c) {
         const Matrix diff = x.rowwise() - g.means.row(c);
         Matrix cov =
-            (diff.array().colwise() * resp.col(c).array()).matrix().transpose() * diff / nk(c);
+            (diff.array().colwise() * resp.col(c).array()).matrix().transpose() * diff / g.nk(c);
         cov.diagonal().array() += reg;
-        g.chol.push_back(precision_cholesky(cov));
+        g.covariances.push_back(std::move(cov));
       }
       break;
     case Covariance::kTied: {
       Matrix cov = x.transpose() * x -
-                   (g.means.array().colwise() * nk.array()).matrix().transpose() * g.means;
-      cov /= nk.sum();
+                   (g.means.array().colwise() * g.nk.array()).matrix().transpose() * g.means;
+      cov /= g.nk.sum();
       cov.diagonal().array() += reg;
-      g.chol.push_back(precision_cholesky(cov));
+      g.covariances.push_back(std::move(cov));
       break;
     }
     case Covariance::kDiag:
     case Covariance::kSpherical: {
       const Matrix avg_x2 =
-          (resp.transpose() * x.array().square().matrix()).array().colwise() / nk.array();
+          (resp.transpose() * x.array().square().matrix()).array().colwise() / g.nk.array();
       const Matrix avg_xm =
-          g.means.array() * ((resp.transpose() * x).array().colwise() / nk.array());
+          g.means.array() * ((resp.transpose() * x).array().colwise() / g.nk.array());
       Matrix var = avg_x2.array() - 2 * avg_xm.array() + g.means.array().square() + reg;
       if (type == Covariance::kSpherical) var = var.rowwise().mean().eval();
-      g.chol.push_back(var.array().rsqrt());
+      g.covariances.push_back(std::move(var));
       break;
     }
   }
-  g.weights = nk / nk.sum();
+  return g;
+}
+
+// _m_step: the parameters, the weights normalised, the Cholesky factors of the precisions.
+void m_step(const Matrix& x, Covariance type, const Matrix& log_resp, double reg, GmmState& g) {
+  GaussianParameters p = estimate_parameters(x, type, log_resp.array().exp(), reg);
+  g.means = std::move(p.means);
+  g.chol.clear();
+  if (type == Covariance::kFull || type == Covariance::kTied)
+    for (const Matrix& cov : p.covariances) g.chol.push_back(precision_cholesky(cov));
+  else
+    g.chol.push_back(p.covariances[0].array().rsqrt());
+  g.weights = p.nk / p.nk.sum();
 }
 
 }  // namespace
+
+GaussianMixtureStart mixture_start(const Matrix& x, const Labels& labels, int k, Covariance type,
+                                   double reg_covar) {
+  PMT_THROW_IF(static_cast<Eigen::Index>(labels.size()) != x.rows() || k < 1, kUsage,
+               "Gaussian mixture start: {} labels for {} samples", labels.size(), x.rows());
+  Matrix resp = Matrix::Zero(x.rows(), k);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    PMT_THROW_IF(labels[i] < 0 || labels[i] >= k, kUsage,
+                 "Gaussian mixture start: label {} outside 0..{}", labels[i], k - 1);
+    resp(static_cast<Eigen::Index>(i), labels[i]) = 1;
+  }
+  GaussianParameters p = estimate_parameters(x, type, resp, reg_covar);
+  GaussianMixtureStart s;
+  s.weights = p.nk / static_cast<double>(x.rows());
+  s.means = std::move(p.means);
+  if (type == Covariance::kFull || type == Covariance::kTied) {
+    for (const Matrix& cov : p.covariances) {
+      const Matrix pc = precision_cholesky(cov);
+      s.precisions.push_back(pc * pc.transpose());
+    }
+  } else {
+    s.precisions.push_back(p.covariances[0].cwiseInverse());
+  }
+  return s;
+}
 
 GaussianMixtureResult gaussian_mixture(const Matrix& x, Covariance type,
                                        const GaussianMixtureStart& start, int max_iter, double tol,

@@ -43,6 +43,12 @@ struct KMeansResult {
 };
 KMeansResult kmeans(const Matrix& x, const Matrix& init, int max_iter = 300, double tol = 1e-4);
 
+// k-means with scikit-learn's default initialisation: greedy k-means++ (the first centre uniform,
+// then the best of 2 + floor(ln k) candidates drawn in proportion to the squared distance to the
+// nearest centre) from the stream (seed, run), n_init runs, the lowest inertia kept (the first on
+// ties). Not bit-equal to sklearn's (another random generator), the same algorithm.
+KMeansResult kmeans_plus_plus(const Matrix& x, int k, int n_init, std::uint64_t seed);
+
 // sklearn.metrics.silhouette_score(x, labels) (Euclidean): the mean over samples of
 // (b - a) / max(a, b), a the mean distance to the other members of its cluster, b the smallest
 // mean distance to another cluster; 0 for a sample alone in its cluster. Throws pmt::Error
@@ -83,6 +89,11 @@ struct GaussianMixtureResult {
   int iterations = 0;
   bool converged = false;
 };
+// sklearn's init_params="kmeans" start from a hard assignment (labels 0..k-1): weights, means and
+// covariances of the assigned samples (+ reg_covar), as precisions.
+GaussianMixtureStart mixture_start(const Matrix& x, const Labels& labels, int k, Covariance type,
+                                   double reg_covar = 1e-6);
+
 GaussianMixtureResult gaussian_mixture(const Matrix& x, Covariance type,
                                        const GaussianMixtureStart& start, int max_iter = 100,
                                        double tol = 1e-3, double reg_covar = 1e-6);
