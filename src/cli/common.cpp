@@ -1,9 +1,14 @@
 #include "pmt/cli/common.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -111,6 +116,20 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
     code = e.exit_code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+    code = 1;
+  }
+  // Results that did not reach stdout (a full disk, /dev/full) are a failure, not exit 0.
+  std::cout.flush();
+  bool lost = std::fflush(stdout) != 0;
+  int reason = lost ? errno : 0;
+  if (!lost && (std::ferror(stdout) || !std::cout)) {
+    // An earlier flush failed (its errno is gone): probe the descriptor for the reason.
+    lost = true;
+    if (::write(STDOUT_FILENO, "\n", 1) < 0) reason = errno;
+  }
+  if (lost && code == 0) {
+    std::fprintf(stderr, "%s: error: standard output: write failed: %s\n", app.get_name().c_str(),
+                 reason ? std::strerror(reason) : "stream error");
     code = 1;
   }
   if (common.verbose) {
