@@ -26,7 +26,7 @@ void run_mce(const MceOptions& o, std::ostream& out) {
   const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
   std::vector<double> rates;
   if (std::filesystem::exists(path)) {
-    rates = io::read_npy(path, {R, B}).data;
+    rates = detail::read_kill_rates(path, {R, B}).data;
   } else {
     const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
     rates = detail::repeated_kill_rates(pop, detail::bootstrap_options(o), o.common.seed,

@@ -66,7 +66,7 @@ std::vector<double> generate_size(const PracticalityOptions& o, const stats::Pop
 
 stats::SamplingSummary summarise_size(const PracticalityOptions& o, const fs::path& path) {
   const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
-  const auto arr = io::read_npy(path, {0, R, B});
+  const auto arr = detail::read_kill_rates(path, {0, R, B});
   const stats::PosteriorFitter fitter(o.trials, 0.01);
   std::vector<stats::JackknifeEstimate> per(arr.shape[0]);
   stats::parallel_for(per.size(), o.common.proc, [&](std::size_t j) {
