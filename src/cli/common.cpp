@@ -50,7 +50,7 @@ class HelpFormatter : public CLI::Formatter {
     return fmt::format(
         "\nExample:\n{}\n\nCitation:\n{}\n\nEnvironment:\n{}\n\nExit status: 0 ok, 1 data or "
         "runtime error, 2 usage error, 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM: "
-        "train_mutants, gen_acc).\n",
+        "train_mutants, gen_acc, mutation_search, mce, practicality).\n",
         info_.example, wrap(info_.citation),
         wrap("PMT_DATA_DIR: the project's data/ folder (settings.json, subjects/), when not found "
              "beside the executable. PMT_NPY_MAX_HEADER_SIZE: largest .npy header read, in bytes "

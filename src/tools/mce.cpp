@@ -2,6 +2,10 @@
 // (B kill rates each) are written to rep_mce/<model>/<model>_<mut>_<param>_200_pop_size.npy when
 // missing; then the jackknife estimate of the bagged posterior's mean and variance with their
 // Monte-Carlo errors (grid step 0.01; leave-one-out divisor R as the reference, or R - 1).
+// Memory: the R x B kill rates (8 R B bytes; twice that while the file is written), the posterior
+// table (800 (N + 1) bytes for N trials) and the two accuracy lists, whatever the sample size k.
+// A killed run leaves no file (the array is written atomically once complete; a rerun recomputes
+// it bit for bit from the seed); SIGINT/SIGTERM stop it between repetitions (pmt::Interrupted).
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -9,6 +13,7 @@
 
 #include "common.hpp"
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/npy.hpp"
 
@@ -29,9 +34,14 @@ void run_mce(const MceOptions& o, std::ostream& out) {
     rates = detail::read_kill_rates(path, {R, B}).data;
   } else {
     const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
-    rates = detail::repeated_kill_rates(pop, detail::bootstrap_options(o), o.common.seed,
-                                        detail::config_key(o, o.mut, param, "mce"), o.reps,
-                                        o.common.proc, "repetitions");
+    try {
+      rates = detail::repeated_kill_rates(pop, detail::bootstrap_options(o), o.common.seed,
+                                          detail::config_key(o, o.mut, param, "mce"), o.reps,
+                                          o.common.proc, "repetitions");
+    } catch (const Interrupted& e) {
+      throw Interrupted(
+          e.signal(), fmt::format("{} not written, rerun to start over", path.filename().string()));
+    }
     io::write_npy(path, {R, B}, rates);
     std::fprintf(stderr, "wrote %s\n", path.c_str());
   }
