@@ -18,11 +18,14 @@ constexpr long kSlackKb = 4096;
 
 // Under AddressSanitizer (scripts/sanitize.sh) resident memory measures the sanitizer's shadow
 // and quarantine, not pmt: the bounds are checked in the normal build only.
+bool measurable() {
 #ifdef __SANITIZE_ADDRESS__
-constexpr bool kMeasurable = false;
+  WARN("AddressSanitizer build: memory bounds not measured");
+  return false;
 #else
-constexpr bool kMeasurable = true;
+  return true;
 #endif
+}
 
 // Peak RSS (KB) of `tool extra` on the bundled raw data (mnist delete_training_data 9.29).
 long peak_kb(const std::string& tool, const std::vector<std::string>& extra) {
@@ -50,10 +53,7 @@ long rates_kb(long values) { return 2 * 8 * values / 1024; }
 
 TEST_CASE("mce's peak memory: its kill rates and posterior table, nothing per trial or draw",
           "[memory][mce]") {
-  if (!kMeasurable) {
-    WARN("AddressSanitizer build: memory bounds not measured");
-    return;
-  }
+  if (!measurable()) return;
   const long base = peak_kb("mce", {"--version"});
   struct Config {
     long R, B, N;
@@ -70,10 +70,7 @@ TEST_CASE("mce's peak memory: its kill rates and posterior table, nothing per tr
 
 TEST_CASE("practicality's peak memory: one population size's arrays, whatever the number of sizes",
           "[memory][practicality]") {
-  if (!kMeasurable) {
-    WARN("AddressSanitizer build: memory bounds not measured");
-    return;
-  }
+  if (!measurable()) return;
   const long base = peak_kb("practicality", {"--version"});
   // The default arrays (30 x 100 x 100 kill rates per size, 2.4 MB) with few trials (fast).
   const std::vector<std::string> common{"--trials", "5", "--no-plot"};

@@ -19,7 +19,6 @@
 #include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 using pmt::test::poll;
 using pmt::test::run;
 using pmt::test::slurp;
@@ -78,23 +77,24 @@ struct Root {
 
 }  // namespace
 
-TEST_CASE("SIGINT and SIGTERM stop train_mutants cleanly with exit 128 + signal",
-          "[tools][signals]") {
+TEST_CASE(
+    "SIGINT and SIGTERM stop train_mutants and mutation_search cleanly with exit 128 + signal",
+    "[tools][signals]") {
+  const std::string tool = GENERATE(as<std::string>{}, "train_mutants", "mutation_search");
   const int sig = GENERATE(SIGTERM, SIGINT);
-  Root r("term", 100000);  // never finishes by itself
+  Root r("term_" + tool, 100000);  // never finishes by itself
   const fs::path err = r.root / "stderr.txt";
-  const pid_t pid = spawn(r.args("train_mutants"), err);
-  // training has started: a progress line is out
+  const pid_t pid = spawn(r.args(tool), err);
+  // training has started (a progress line is out) and the handlers are in place
   REQUIRE(poll([&] { return slurp(err).find(" epoch ") != std::string::npos; }));
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(pmt::test::catches_interrupts(pid));
   kill(pid, sig);
   CHECK(wait_for(pid) == 128 + sig);
-  const std::string text = slurp(err);
-  const std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
-  CHECK(last == "train_mutants: interrupted (signal " + std::to_string(sig) +
-                    "): 0 instance(s) saved, rerun to resume\n");
+  CHECK(pmt::test::last_line(slurp(err)) == tool + ": interrupted (signal " + std::to_string(sig) +
+                                                "): 0 instance(s) saved, rerun to resume");
   CHECK(r.count(".tmp.") == 0);
   CHECK(r.count("instance_") == 0);
+  CHECK_FALSE(fs::exists(r.root / "search"));
 }
 
 TEST_CASE(
@@ -155,24 +155,6 @@ TEST_CASE(
   }
   const fs::path csv = fs::path("raw_data") / "tiny" / "results_tiny_original.csv";
   CHECK(slurp(a.root / csv) == slurp(b.root / csv));
-}
-
-TEST_CASE("SIGINT and SIGTERM stop mutation_search cleanly with exit 128 + signal",
-          "[tools][signals]") {
-  const int sig = GENERATE(SIGTERM, SIGINT);
-  Root r("search_term", 100000);  // never finishes by itself
-  const fs::path err = r.root / "stderr.txt";
-  const pid_t pid = spawn(r.args("mutation_search"), err);
-  REQUIRE(poll([&] { return slurp(err).find(" epoch ") != std::string::npos; }));
-  REQUIRE(pmt::test::catches_interrupts(pid));
-  kill(pid, sig);
-  CHECK(wait_for(pid) == 128 + sig);
-  CHECK(pmt::test::last_line(slurp(err)) == "mutation_search: interrupted (signal " +
-                                                std::to_string(sig) +
-                                                "): 0 instance(s) saved, rerun to resume");
-  CHECK(r.count(".tmp.") == 0);
-  CHECK(r.count("instance_") == 0);
-  CHECK_FALSE(fs::exists(r.root / "search"));
 }
 
 TEST_CASE("mutation_search killed and rerun gives an uninterrupted run's results",
