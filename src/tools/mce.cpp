@@ -2,6 +2,11 @@
 // (B kill rates each) are written to rep_mce/<model>/<model>_<mut>_<param>_200_pop_size.npy when
 // missing; then the jackknife estimate of the bagged posterior's mean and variance with their
 // Monte-Carlo errors (grid step 0.01; leave-one-out divisor R as the reference, or R - 1).
+// Memory: the R x B kill rates (8 R B bytes; twice that while the file is written), the posterior
+// table (800 (N + 1) bytes for N trials) and the two accuracy lists, whatever the sample size k.
+// A killed run leaves no file (the array, or a shard's part, is written atomically once
+// complete; a rerun recomputes it bit for bit from the seed); SIGINT/SIGTERM stop it between
+// repetitions (pmt::Interrupted).
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -11,6 +16,7 @@
 
 #include "common.hpp"
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/npy.hpp"
 
@@ -64,10 +70,15 @@ void run_mce(const MceOptions& o, std::ostream& out) {
     if (!pop)
       pop =
           std::make_unique<stats::Population>(detail::load_population(o, ctx.layout, o.mut, param));
-    return detail::repeated_kill_rates(*pop, detail::bootstrap_options(o), o.common.seed,
-                                       detail::config_key(o, o.mut, param, "mce"),
-                                       static_cast<int>(last - first), o.common.proc, "repetitions",
-                                       static_cast<int>(first));
+    try {
+      return detail::repeated_kill_rates(*pop, detail::bootstrap_options(o), o.common.seed,
+                                         detail::config_key(o, o.mut, param, "mce"),
+                                         static_cast<int>(last - first), o.common.proc,
+                                         "repetitions", static_cast<int>(first));
+    } catch (const Interrupted& e) {
+      throw Interrupted(
+          e.signal(), fmt::format("{} not written, rerun to start over", path.filename().string()));
+    }
   };
   if (!o.shard.whole()) {
     const auto [first, last] = o.shard.block(R);
@@ -85,7 +96,7 @@ void run_mce(const MceOptions& o, std::ostream& out) {
   }
   std::vector<double> rates;
   if (fs::exists(path)) {
-    rates = io::read_npy(path, {R, B}).data;
+    rates = detail::read_kill_rates(path, {R, B}).data;
   } else {
     // Assemble the parts of a sharded run (the missing ones computed here), or compute it all.
     const cli::Shard found = parts_present(path);
@@ -94,8 +105,8 @@ void run_mce(const MceOptions& o, std::ostream& out) {
       const cli::Shard s{i, found.count};
       const auto [first, last] = s.block(R);
       const auto part = part_path(path, s);
-      const auto values =
-          fs::exists(part) ? io::read_npy(part, {last - first, B}).data : block(first, last);
+      const auto values = fs::exists(part) ? detail::read_kill_rates(part, {last - first, B}).data
+                                           : block(first, last);
       if (fs::exists(part)) used.push_back(part);
       rates.insert(rates.end(), values.begin(), values.end());
     }

@@ -4,13 +4,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -97,26 +95,6 @@ double current_peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-// Removes the temporary files "<prefix>*.tmp.<pid>" in `folder` left by a killed run (SIGKILL
-// mid-save): those of processes no longer alive. A live writer's file is kept.
-void remove_stale_tmp(const fs::path& folder, const std::string& prefix) {
-  std::error_code ec;
-  std::vector<fs::path> stale;
-  for (const auto& e : fs::directory_iterator(folder, ec)) {
-    const std::string f = e.path().filename().string();
-    const auto pos = f.rfind(".tmp.");
-    if (f.rfind(prefix, 0) != 0 || pos == std::string::npos) continue;
-    const std::string pid_text = f.substr(pos + 5);
-    if (pid_text.empty() || pid_text.size() > 9 ||
-        !std::all_of(pid_text.begin(), pid_text.end(),
-                     [](unsigned char ch) { return std::isdigit(ch) != 0; }))
-      continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
-    if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
-  }
-  for (const auto& p : stale) fs::remove(p, ec);
 }
 
 }  // namespace
@@ -235,7 +213,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   if (c.spec.validation == "test" || c.spec.validation == "val")
     held_out = load_split(c.spec, c.data_dir, c.spec.validation);
   fs::create_directories(c.folder);
-  remove_stale_tmp(c.folder, "instance_");
+  io::remove_stale_tmp(c.folder, "instance_");
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
   std::size_t epochs_done = 0, epochs_total = 0;
@@ -410,7 +388,7 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                             : fs::path(o.data_root);
   summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
-  remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
+  io::remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
   throw_if_interrupted("no accuracy file written, rerun to evaluate");
   io::write_accuracy_csv(summary.file, names, accuracy, rows);
   summary.instances = found;

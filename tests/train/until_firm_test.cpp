@@ -92,7 +92,7 @@ TEST_CASE_METHOD(UntilFirm, "until firm: a mutant at chance level is killed in t
   CHECK(mc["ratio_interval"][0].get<double>() == s.rounds[0].ratio_lo);
 }
 
-TEST_CASE_METHOD(UntilFirm, "until firm: a no-op mutant is not killed; a rerun trains nothing",
+TEST_CASE_METHOD(UntilFirm, "until firm: a no-op mutant is not killed, and a rerun trains nothing",
                  "[tools][until]") {
   const auto o = options("change_epochs", "2");  // the subject's own epochs
   const auto s = pmt::train::run_until_firm(o);
