@@ -13,6 +13,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/SVD>
 
+#include "names.hpp"
 #include "pmt/error.hpp"
 #include "pmt/stats/rng.hpp"
 
@@ -226,24 +227,23 @@ double silhouette_score(const Matrix& x, const Labels& labels) {
   return total / static_cast<double>(n);
 }
 
-Linkage parse_linkage(const std::string& name) {
-  if (name == "ward") return Linkage::kWard;
-  if (name == "complete") return Linkage::kComplete;
-  if (name == "average") return Linkage::kAverage;
-  PMT_THROW(kUsage, "unknown linkage '{}' (ward, complete, average)", name);
-}
+namespace {
+constexpr detail::NameTable<Linkage, 3> kLinkages{
+    {{Linkage::kWard, "ward"}, {Linkage::kComplete, "complete"}, {Linkage::kAverage, "average"}}};
+constexpr detail::NameTable<Covariance, 4> kCovariances{{{Covariance::kFull, "full"},
+                                                         {Covariance::kTied, "tied"},
+                                                         {Covariance::kDiag, "diag"},
+                                                         {Covariance::kSpherical, "spherical"}}};
+}  // namespace
 
-const char* to_string(Linkage l) {
-  switch (l) {
-    case Linkage::kWard:
-      return "ward";
-    case Linkage::kComplete:
-      return "complete";
-    case Linkage::kAverage:
-      return "average";
-  }
-  return "?";
+Linkage parse_linkage(const std::string& name) {
+  return detail::parse_name(kLinkages, name, "linkage");
 }
+const char* to_string(Linkage l) { return detail::name_of(kLinkages, l); }
+Covariance parse_covariance(const std::string& name) {
+  return detail::parse_name(kCovariances, name, "covariance type");
+}
+const char* to_string(Covariance c) { return detail::name_of(kCovariances, c); }
 
 namespace {
 
@@ -400,28 +400,6 @@ Labels agglomerative(const Matrix& x, int n_clusters, Linkage linkage) {
     }
   }
   return labels;
-}
-
-Covariance parse_covariance(const std::string& name) {
-  if (name == "full") return Covariance::kFull;
-  if (name == "tied") return Covariance::kTied;
-  if (name == "diag") return Covariance::kDiag;
-  if (name == "spherical") return Covariance::kSpherical;
-  PMT_THROW(kUsage, "unknown covariance type '{}' (full, tied, diag, spherical)", name);
-}
-
-const char* to_string(Covariance c) {
-  switch (c) {
-    case Covariance::kFull:
-      return "full";
-    case Covariance::kTied:
-      return "tied";
-    case Covariance::kDiag:
-      return "diag";
-    case Covariance::kSpherical:
-      return "spherical";
-  }
-  return "?";
 }
 
 namespace {

@@ -9,52 +9,36 @@
 
 #include <fmt/format.h>
 
+#include "names.hpp"
 #include "pmt/error.hpp"
 #include "pmt/stats/parallel.hpp"
 #include "pmt/stats/rng.hpp"
 
 namespace pmt::cluster {
 
+namespace {
+constexpr detail::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
+                                                   {Scaling::kMax, "max"},
+                                                   {Scaling::kNormalization, "normalization"},
+                                                   {Scaling::kStandard, "standard"},
+                                                   {Scaling::kMinMax, "minmax"}}};
+constexpr detail::NameTable<Reduction, 2> kReductions{
+    {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}}};
+constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
+                                                       {Algorithm::kAgglomerative, "agglomerative"},
+                                                       {Algorithm::kGaussianMixture, "gmm"},
+                                                       {Algorithm::kHdbscan, "hdbscan"}}};
+}  // namespace
+
 Scaling parse_scaling(const std::string& name) {
-  for (Scaling s : {Scaling::kNone, Scaling::kMax, Scaling::kNormalization, Scaling::kStandard,
-                    Scaling::kMinMax})
-    if (name == to_string(s)) return s;
-  PMT_THROW(kUsage, "unknown scaling '{}' (none, max, normalization, standard, minmax)", name);
+  return detail::parse_name(kScalings, name, "scaling");
 }
 Reduction parse_reduction(const std::string& name) {
-  if (name == "none") return Reduction::kNone;
-  if (name == "pca") return Reduction::kPca;
-  PMT_THROW(kUsage, "unknown reduction '{}' (none, pca)", name);
+  return detail::parse_name(kReductions, name, "reduction");
 }
-const char* to_string(Scaling s) {
-  switch (s) {
-    case Scaling::kNone:
-      return "none";
-    case Scaling::kMax:
-      return "max";
-    case Scaling::kNormalization:
-      return "normalization";
-    case Scaling::kStandard:
-      return "standard";
-    case Scaling::kMinMax:
-      return "minmax";
-  }
-  return "?";
-}
-const char* to_string(Reduction r) { return r == Reduction::kPca ? "pca" : "none"; }
-const char* to_string(Algorithm a) {
-  switch (a) {
-    case Algorithm::kKMeans:
-      return "kmeans";
-    case Algorithm::kAgglomerative:
-      return "agglomerative";
-    case Algorithm::kGaussianMixture:
-      return "gmm";
-    case Algorithm::kHdbscan:
-      return "hdbscan";
-  }
-  return "?";
-}
+const char* to_string(Scaling s) { return detail::name_of(kScalings, s); }
+const char* to_string(Reduction r) { return detail::name_of(kReductions, r); }
+const char* to_string(Algorithm a) { return detail::name_of(kAlgorithms, a); }
 
 std::string Pipeline::name() const {
   std::string clustering;
