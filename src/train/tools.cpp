@@ -229,21 +229,30 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = instance_seed(o.seed, c.mutation, i, 0);
     stats::Rng data_rng = stats::make_stream(instance_seed(o.seed, c.mutation, i, 1), {});
-    Dataset train = mutate::mutate_data(train_data, c.mutation, data_rng);
-    const SubjectSpec spec = mutate::mutate_spec(c.spec, c.mutation, train.size());
+    // The shared training split itself unless the instance's data differ (a data operator, or a
+    // validation split): two instances at once would otherwise hold two copies of it (2 x 188 MB
+    // for MNIST's 60,000 images).
+    Dataset own;
+    const Dataset* train = &train_data;
+    if (c.mutation.is_data()) {
+      own = mutate::mutate_data(train_data, c.mutation, data_rng);
+      train = &own;
+    }
+    const SubjectSpec spec = mutate::mutate_spec(c.spec, c.mutation, train->size());
     Dataset validation;
     const Dataset* val = nullptr;
     if (spec.validation == "test" || spec.validation == "val") {
       val = &held_out;
     } else if (spec.validation != "none") {  // Keras validation_split: the last fraction
       const auto n_val = static_cast<std::int64_t>(
-          train.size() * io::parse_double(spec.validation, "validation", ErrorKind::kData));
-      validation = train.slice(train.size() - n_val, train.size());
-      train = train.slice(0, train.size() - n_val);
+          train->size() * io::parse_double(spec.validation, "validation", ErrorKind::kData));
+      validation = train->slice(train->size() - n_val, train->size());
+      own = train->slice(0, train->size() - n_val);
+      train = &own;
       val = &validation;
     }
     SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(seed));
-    const TrainResult r = fit(net, train, val, [&](const EpochStats& s) {
+    const TrainResult r = fit(net, *train, val, [&](const EpochStats& s) {
       std::lock_guard<std::mutex> lock(mutex);
       ++epochs_done;
       epoch_seconds += s.seconds;
@@ -279,8 +288,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                     {"base_seed", o.seed},
                     {"epochs", r.history.size()},
                     {"early_stopped", r.early_stopped},
-                    {"train_size", train.size()},
-                    {"train_class_counts", mutate::class_counts(train)},
+                    {"train_size", train->size()},
+                    {"train_class_counts", mutate::class_counts(*train)},
                     {"history", history},
                     {"wall_time_s", wall},
                     {"threads", summary.threads},
