@@ -8,8 +8,8 @@ Writes instance_0.pt .. instance_2.pt: three independently trained instances (se
 Conv2d(1, 4, 3) -> ReLU -> Flatten -> Linear(16, 8) -> ReLU -> Linear(8, 2) on 1x4x4 images of two
 classes (class c has its band of rows bright: the top half for 0, the bottom half for 1, on a dark
 background, plus Gaussian noise of sd 30; pixels / 255), the data tests/train/tiny_data.hpp
-generates. The output is the 2 logits. Deterministic: the same files on every run (torch's own
-generator, one thread).
+generates. The output is the 2 logits. Deterministic: the same weights on every run (torch's own
+generator, one thread; the archive's code listing may order a module's constants differently).
 """
 import os
 import sys

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app;
   pmt::cli::CommonOptions common;
   pmt::train::MutateModelOptions o;
+  o.mut.clear();  // no default: name the operator
   pmt::cli::setup_app(
       app,
       {"mutate_model",

@@ -147,13 +147,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
 
   MutateModelSummary summary;
   summary.folder = c.folder;
-  std::vector<int> pending;
-  for (int i : wanted) {
-    if (fs::exists(model_file(c.folder, i)) && fs::exists(sidecar_file(c.folder, i)))
-      summary.skipped.push_back(i);
-    else
-      pending.push_back(i);
-  }
+  const std::vector<int> pending = not_done(c.folder, wanted, summary.skipped);
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
     summary.seconds = since(start);

@@ -67,6 +67,18 @@ std::vector<int> instances_in(const fs::path& folder, bool need_sidecar) {
   return found;
 }
 
+std::vector<int> not_done(const fs::path& folder, const std::vector<int>& wanted,
+                          std::vector<int>& done) {
+  std::vector<int> pending;
+  for (int i : wanted) {
+    if (fs::exists(model_file(folder, i)) && fs::exists(sidecar_file(folder, i)))
+      done.push_back(i);
+    else
+      pending.push_back(i);
+  }
+  return pending;
+}
+
 std::vector<std::int64_t> parse_shape(const std::string& text) {
   std::vector<std::int64_t> shape;
   if (text.empty()) return shape;
@@ -320,13 +332,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   const std::vector<int> wanted = parse_instances(o.instances);
   TrainMutantsSummary summary;
   summary.folder = c.folder;
-  std::vector<int> pending;
-  for (int i : wanted) {
-    if (fs::exists(model_file(c.folder, i)) && fs::exists(sidecar_file(c.folder, i)))
-      summary.skipped.push_back(i);
-    else
-      pending.push_back(i);
-  }
+  const std::vector<int> pending = not_done(c.folder, wanted, summary.skipped);
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
     summary.peak_rss_mb = current_peak_rss_mb();

@@ -35,6 +35,9 @@ std::filesystem::path model_file(const std::filesystem::path& folder, int i);
 std::filesystem::path sidecar_file(const std::filesystem::path& folder, int i);
 // Indices i of the instance_<i>.pt files in `folder` (with their sidecar unless torchscript).
 std::vector<int> instances_in(const std::filesystem::path& folder, bool need_sidecar);
+// The instances of `wanted` whose model or sidecar is missing in `folder`; the others into `done`.
+std::vector<int> not_done(const std::filesystem::path& folder, const std::vector<int>& wanted,
+                          std::vector<int>& done);
 double current_peak_rss_mb();
 void remove_stale_tmp(const std::filesystem::path& folder, const std::string& prefix);
 // --input-shape "1,28,28" -> {1, 28, 28}; empty -> {}.
