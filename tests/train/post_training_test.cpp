@@ -466,6 +466,18 @@ TEST_CASE("mutate_model's bad input: one line naming the problem", "[post][error
   pmt::io::write_file_atomic(r.folder("original") / "instance_1.pt", "garbage");
   REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("neurons_freezing", "0.1")),
                       Catch::Contains("instance_1.pt: corrupt"));
+  // the filter gives up on an instance after --max-draws rejected draws: no mutant, named
+  fs::remove(r.folder("original") / "instance_1.pt");
+  r.train("1");
+  auto all = r.mutation("neuron_activation_inverse", "1");  // every neuron negated
+  all.max_draws = 2;
+  const auto s = pmt::train::run_mutate_model(all);
+  CHECK(s.made.empty());
+  CHECK(s.gave_up == std::vector<int>{0, 1});
+  CHECK(!fs::exists(s.folder / "instance_0.pt"));
+  all.filter_factor = 0;  // no filter: kept whatever its accuracy
+  CHECK(pmt::train::run_mutate_model(all).made == std::vector<int>{0, 1});
+  CHECK(json::parse(pmt::io::read_file(s.folder / "instance_0.json"))["filter"].is_null());
   // the stages do not mix
   REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("change_label", "10")),
                       Catch::Contains("is a pre-training operator"));
