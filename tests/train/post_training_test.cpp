@@ -2,7 +2,7 @@
 // counts PMT and DeepMutation++ use), mutate_model end to end on mnist_mlp (every operator,
 // gen_acc, ratio --same, seeds independent of --jobs, resume), neurons_freezing's kill verdicts on
 // 20 instances, the TorchScript fixture (tests/data/torchscript, scripts/torchscript_fixture.py)
-// through gen_acc, mutate_model and ratio, and the bad-input errors.
+// through gen_acc (IDX and NPY test sets), mutate_model and ratio, and the bad-input errors.
 #include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 
 #include "pmt/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/npy.hpp"
 #include "pmt/mutate/post_training.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/train/tools.hpp"
@@ -387,6 +388,23 @@ TEST_CASE("a TorchScript model through gen_acc, mutate_model and ratio", "[post]
   const auto sound = pmt::train::run_gen_acc(g);
   REQUIRE(sound.accuracy.size() == 3);
   for (double a : sound.accuracy) CHECK(a > 0.9);
+  // the same test set as NPY arrays (inputs as gen_acc scales the IDX bytes; class indices)
+  {
+    const fs::path idx = root / "ts" / "t10k-images-idx3-ubyte.gz";
+    const auto images = pmt::train::read_idx(idx);
+    const auto labels = pmt::train::read_idx(pmt::train::labels_for_images(idx));
+    const auto inv = static_cast<float>(1.0 / 255.0);
+    std::vector<double> x, y(labels.data.begin(), labels.data.end());
+    for (auto b : images.data) x.push_back(static_cast<float>(b * inv));
+    pmt::io::write_npy(root / "x.npy", {64, 1, 4, 4}, x);
+    pmt::io::write_npy(root / "y.npy", {64}, y);
+    pmt::train::GenAccOptions n;
+    options(n, "original", "");
+    n.test_set = (root / "x.npy").string();
+    REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(n), Catch::Contains("needs --test-labels"));
+    n.test_labels = (root / "y.npy").string();
+    CHECK(pmt::train::run_gen_acc(n).accuracy == sound.accuracy);
+  }
 
   pmt::train::MutateModelOptions m;
   options(m, "neurons_freezing", "0.5");
