@@ -13,6 +13,8 @@
 #      post-training mutant: mutant i paired with sound instance i)
 #   6. mutation_search: DeepCrime's binary search of delete_training_data's killable magnitude
 #      (10 instances per configuration, test set), about 15 s
+#   7. train_mutants --until firm: a verdict with as few instances as it needs (change_label 40:
+#      rounds of 20, 30, ... instances per side until ratio's verdict is firm)
 # N = $PMT_DEMO_INSTANCES (default 60: the repeated protocol needs 2k = 40 at least). Reruns
 # resume: trained instances are kept. About 2-3 minutes on 2 cores.
 set -euo pipefail
@@ -27,10 +29,10 @@ seed="${PMT_DEMO_SEED:-42}"
 mkdir -p "$work"
 start=$(date +%s)
 
-echo "== [train 1/6] datasets"
+echo "== [train 1/7] datasets"
 "$here/get_data.sh" "$work"
 
-echo "== [train 2/6] training $n instances each of $model: original, three mutants"
+echo "== [train 2/7] training $n instances each of $model: original, three mutants"
 echo "-- the operators that apply to $model (train_mutants --list-mutations --model $model):"
 "$tools/train_mutants" --list-mutations --model "$model" | cut -c1-150
 configs=("original:" "delete_training_data:90" "change_label:3.12" "remove_activation_function:1")
@@ -40,13 +42,13 @@ for c in "${configs[@]}"; do
     --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 done
 
-echo "== [train 3/6] accuracy files (gen_acc)"
+echo "== [train 3/7] accuracy files (gen_acc)"
 for c in "${configs[@]}"; do
   mut="${c%%:*}" param="${c#*:}"
   "$tools/gen_acc" --model "$model" --mut "$mut" ${param:+--param "$param"} --data-root "$work"
 done
 
-echo "== [train 4/6] post-training mutants (mutate_model), no retraining"
+echo "== [train 4/7] post-training mutants (mutate_model), no retraining"
 "$tools/mutate_model" --model "$model" --mut neurons_freezing --param 0.5 \
   --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 "$tools/gen_acc" --model "$model" --mut neurons_freezing --param 0.5 --data-root "$work"
@@ -60,7 +62,7 @@ cat > "$work/demo_settings.json" << JSON
 }
 JSON
 
-echo "== [train 5/6] verdicts on the trained instances"
+echo "== [train 5/7] verdicts on the trained instances"
 for mut in delete_training_data change_label remove_activation_function neurons_freezing; do
   same=()
   [[ $mut == neurons_freezing ]] && same=(--same)
@@ -70,7 +72,10 @@ for mut in delete_training_data change_label remove_activation_function neurons_
       --settings "$work/demo_settings.json" --seed "$seed" "${same[@]}"
   done
 done
-echo "== [train 6/6] DeepCrime's search of the killable magnitude (mutation_search)"
+echo "== [train 6/7] DeepCrime's search of the killable magnitude (mutation_search)"
 "$tools/mutation_search" --model "$model" --mut delete_training_data --instances 10 --set test \
   --data-root "$work" --seed "$seed" --no-progress
+echo "== [train 7/7] a verdict with as few instances as it needs (train_mutants --until firm)"
+"$tools/train_mutants" --model "$model" --mut change_label --param 40 --until firm --cap "$n" \
+  --data-root "$work" --seed "$seed" --quiet
 echo "== training stage done in $(($(date +%s) - start)) s"

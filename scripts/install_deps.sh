@@ -5,10 +5,12 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  libboost-math-dev libcli11-dev libfmt-dev nlohmann-json3-dev catch2 libpcg-cpp-dev libhdf5-dev
+  libboost-math-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev catch2 libpcg-cpp-dev libhdf5-dev
   gnuplot-nox
   # training engine: LibTorch with OpenBLAS (2.5x faster than the reference BLAS here)
   libtorch-dev libopenblas0-pthread zlib1g-dev
+  # the Slurm test (scripts/slurm/test.sh): a real one-node Slurm; Fashion-MNIST as its data
+  slurmctld slurmd munge slurm-client dataset-fashion-mnist
   "$@"
 )
 

@@ -2,6 +2,8 @@
 // run_practicality.
 #include <iostream>
 
+#include "pmt/cli/shard.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -18,7 +20,12 @@ int main(int argc, char** argv) {
        "-+ 1.96 MCE), summarised by median and 2.5%/97.5% quantiles over sub-populations into "
        "data_plot/l_std_<model>_<mut>_<param>.npy (8 x 3 x 2 x 3) and the figure "
        "plot_results/<model>/std/<model>_<mut>_<param>_std.png. --pop_size S prints the "
-       "reference's block for one size.",
+       "reference's block for one size. Memory: one size's array at a time, 8 n-pop R B bytes "
+       "(2.4 MB at the defaults; twice that while it is written or read back) and the posterior "
+       "table, 800 (N + 1) bytes for N trials, whatever the number of sizes and --sample-size "
+       "(docs/reliability.md). Each size's array is written atomically once complete: a rerun "
+       "resumes at the first size not on disk, with the same bits as an uninterrupted run; "
+       "SIGINT/SIGTERM stop between repetitions (exit 130/143).",
        "  practicality --model mnist --mut change_label --param 3.12\n"
        "  practicality --model mnist --mut change_label --param 3.12 --pop_size 25",
        "F. Tambon, F. Khomh, G. Antoniol. A Probabilistic Framework for Mutation Testing in Deep "
@@ -37,6 +44,11 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
   pmt::tools::add_jackknife_flag(app, o.divisor);
-  return pmt::cli::run_main(app, argc, argv, o.common,
-                            [&] { pmt::tools::run_practicality(o, std::cout); });
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the population sizes");
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
+    o.shard = pmt::cli::resolve_shard(shard);
+    pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
+    pmt::tools::run_practicality(o, std::cout);
+  });
 }

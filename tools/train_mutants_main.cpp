@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/shard.hpp"
+#include "pmt/error.hpp"
 #include "pmt/interrupt.hpp"
 #include "pmt/mutate/registry.hpp"
 #include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
+#include "pmt/train/until_firm.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
@@ -28,19 +31,45 @@ int main(int argc, char** argv) {
            ". --list-mutations [--model M] shows each operator's parameter, search space and "
            "whether (and on which layer) it applies to M; an operator that does not apply is a "
            "usage error saying why. It also lists the post-training operators, whose mutants "
-           "mutate_model makes from trained sound instances.",
+           "mutate_model makes from trained sound instances. --until firm trains the sound "
+           "subject and the mutant in rounds until ratio's verdict is firm: a verdict with as few "
+           "instances as it needs.",
        "  scripts/get_data.sh\n"
        "  train_mutants --model mnist --mut original --instances 0-19\n"
        "  train_mutants --model mnist --mut delete_training_data --param 30.93 --instances 0-19\n"
        "  train_mutants --model mnist --mut change_activation_function --param elu\n"
        "  train_mutants --list-mutations --model mnist\n"
+       "  train_mutants --model mnist --mut change_label --param 3.12 --until firm --cap 200\n"
        "  train_mutants --subject my_model.json --mut change_epochs --param 3 --jobs 2 --threads 1",
        "Humbatova, Jahangirova, Tonella. DeepCrime: mutation testing of deep learning systems "
        "based on real faults. ISSTA 2021.\nTambon, Khomh, Antoniol. A probabilistic framework "
        "for mutation testing in deep neural networks. IST 2023."},
-      common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
+      common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kProc | pmt::cli::kJson);
   pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)");
-  app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
+  auto* instances =
+      app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the instances of --instances");
+  pmt::train::UntilFirmOptions u;
+  std::string until;
+  app.add_option("--until", until,
+                 "'firm': train the sound subject and the mutant in rounds (k instances per side, "
+                 "then multiples of --step up to --cap), evaluate them on the test split (the "
+                 "accuracy files of gen_acc) and stop at the first round whose ratio verdict is "
+                 "firm: ratio > 1 in all --mc-reps repetitions (killed) or in none (not killed); "
+                 "ratio --seed S on the files gives the same verdict")
+      ->check(CLI::IsMember({"firm"}))
+      ->excludes(instances);
+  app.add_option("--cap", u.cap, "--until: the most instances per side")
+      ->check(pmt::cli::positive());
+  app.add_option("--step", u.step, "--until: rounds at multiples of this many instances")
+      ->check(pmt::cli::positive());
+  app.add_option("-k,--sample-size", u.sample,
+                 "--until: instances per side in one mutation test, and the first round's size")
+      ->check(pmt::cli::integer_in(2, 1000000));
+  app.add_option("--mc-reps", u.mc_reps,
+                 "--until: independent repetitions of ratio's bootstrap behind a firm verdict")
+      ->check(pmt::cli::positive());
   app.add_option("--threads", o.threads, "Intra-op threads per instance (0: cores / jobs)")
       ->check(pmt::cli::non_negative());
   bool list = false;
@@ -59,6 +88,27 @@ int main(int argc, char** argv) {
       std::fputs(pmt::train::list_mutations(o, common.json).c_str(), stdout);
       return;
     }
+    if (!until.empty()) {
+      PMT_THROW_IF(!shard.empty(), kUsage,
+                   "--until firm decides after each round: it does not split into --shard parts");
+      static_cast<pmt::train::TrainMutantsOptions&>(u) = o;
+      u.proc = common.proc;
+      u.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+      const auto s = pmt::train::run_until_firm(u);
+      if (common.json) {
+        std::printf("%s\n", s.to_json().dump().c_str());
+        return;
+      }
+      std::printf(
+          "%s %s %s: %s with %d instances per side (cap %d, saving %.0f%%), %d trained here, %.1f "
+          "s, peak RSS %.0f MB\n",
+          s.model.c_str(), s.mut.c_str(), s.param.c_str(),
+          s.firm() ? pmt::stats::to_string(s.rounds.back().verdict) : "borderline at the cap",
+          s.instances(), s.cap, 100.0 * (1.0 - double(s.instances()) / s.cap), s.trained, s.seconds,
+          s.peak_rss_mb);
+      return;
+    }
+    o.shard = pmt::cli::resolve_shard(shard);
     const auto s = pmt::train::run_train_mutants(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
@@ -67,10 +117,10 @@ int main(int argc, char** argv) {
     double mean = 0;
     for (double a : s.final_accuracy) mean += a / double(s.final_accuracy.size());
     std::printf(
-        "%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak RSS "
-        "%.0f MB",
-        s.folder.string().c_str(), s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds,
-        s.peak_rss_mb);
+        "%s%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak "
+        "RSS %.0f MB",
+        s.folder.string().c_str(), o.shard.whole() ? "" : (" shard " + s.shard).c_str(),
+        s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds, s.peak_rss_mb);
     if (!s.trained.empty()) std::printf(", mean final accuracy %.4f", mean);
     std::printf("\n");
   });

@@ -1,9 +1,14 @@
 #include "pmt/cli/common.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -45,7 +50,7 @@ class HelpFormatter : public CLI::Formatter {
     return fmt::format(
         "\nExample:\n{}\n\nCitation:\n{}\n\nEnvironment:\n{}\n\nExit status: 0 ok, 1 data or "
         "runtime error, 2 usage error, 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM: "
-        "train_mutants, gen_acc).\n",
+        "train_mutants, gen_acc, mutation_search, mce, practicality).\n",
         info_.example, wrap(info_.citation),
         wrap("PMT_DATA_DIR: the project's data/ folder (settings.json, subjects/), when not found "
              "beside the executable. PMT_NPY_MAX_HEADER_SIZE: largest .npy header read, in bytes "
@@ -111,6 +116,20 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
     code = e.exit_code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+    code = 1;
+  }
+  // Results that did not reach stdout (a full disk, /dev/full) are a failure, not exit 0.
+  std::cout.flush();
+  bool lost = std::fflush(stdout) != 0;
+  int reason = lost ? errno : 0;
+  if (!lost && (std::ferror(stdout) || !std::cout)) {
+    // An earlier flush failed (its errno is gone): probe the descriptor for the reason.
+    lost = true;
+    if (::write(STDOUT_FILENO, "\n", 1) < 0) reason = errno;
+  }
+  if (lost && code == 0) {
+    std::fprintf(stderr, "%s: error: standard output: write failed: %s\n", app.get_name().c_str(),
+                 reason ? std::strerror(reason) : "stream error");
     code = 1;
   }
   if (common.verbose) {

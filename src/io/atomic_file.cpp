@@ -1,8 +1,13 @@
 #include "pmt/io/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <sstream>
+#include <vector>
 
 #include "pmt/error.hpp"
 
@@ -19,6 +24,9 @@ AtomicPath::AtomicPath(fs::path path) : path_(std::move(path)) {
   }
   tmp_ = path_;
   tmp_ += fmt::format(".tmp.{}", ::getpid());
+  // A run killed while writing this very file left its temporary sibling: remove it.
+  remove_stale_tmp(path_.has_parent_path() ? path_.parent_path() : fs::path("."),
+                   path_.filename().string() + ".tmp.");
 }
 
 AtomicPath::~AtomicPath() {
@@ -52,6 +60,24 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
   AtomicFile file(path, true);
   file.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
   file.commit();
+}
+
+void remove_stale_tmp(const fs::path& folder, const std::string& prefix) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(folder, ec)) {
+    const std::string f = e.path().filename().string();
+    const auto pos = f.rfind(".tmp.");
+    if (f.rfind(prefix, 0) != 0 || pos == std::string::npos) continue;
+    const std::string pid_text = f.substr(pos + 5);
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        !std::all_of(pid_text.begin(), pid_text.end(),
+                     [](unsigned char ch) { return std::isdigit(ch) != 0; }))
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
+  }
+  for (const auto& p : stale) fs::remove(p, ec);
 }
 
 std::string read_file(const fs::path& path) {

@@ -257,6 +257,22 @@ Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
                  shape_string(dims));
     count *= n;
   }
+  // The data cannot be larger than what the file stores: the dataset's storage (compressed for
+  // chunked data; never more than the file) times the largest expansion of a filter (zlib's
+  // deflate: 1032 to 1) bounds the element count. A crafted file that declares more is refused
+  // before any allocation (an 8 KB file could otherwise make pmt allocate and zero gigabytes).
+  constexpr hsize_t kMaxExpansion = 1032;
+  std::error_code size_error;
+  const auto file_bytes = static_cast<hsize_t>(fs::file_size(file, size_error));
+  const hsize_t stored = size_error ? H5Dget_storage_size(d.get())
+                                    : std::min(H5Dget_storage_size(d.get()), file_bytes);
+  PMT_THROW_IF(count > 0 && stored == 0, kData,
+               "{}: dataset '{}' of shape {} has no data stored in the file", where, dataset,
+               shape_string(dims));
+  PMT_THROW_IF(count > 0 && count / kMaxExpansion > stored, kData,
+               "{}: dataset '{}' declares shape {} ({} values) but the file stores {} bytes of it: "
+               "a truncated or corrupt file",
+               where, dataset, shape_string(dims), count, stored);
   Hdf5Array out;
   out.shape.assign(dims.begin(), dims.end());
   const auto out_of_memory = [&] {

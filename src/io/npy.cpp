@@ -199,6 +199,7 @@ std::size_t npy_max_header_size() {
 }
 
 NpyArray parse_npy(std::string_view bytes, const std::string& where, std::size_t max_header_size) {
+  PMT_THROW_IF(bytes.empty(), kData, "{}: empty file (not a .npy file)", where);
   PMT_THROW_IF(bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0, kData,
                "{}: not a .npy file (bad magic)", where);
   const auto major = static_cast<unsigned char>(bytes[6]);

@@ -131,7 +131,8 @@ OperatorScore score_operator(const std::string& name, const json& train, const j
     else if (r.upper == train_kc)
       r.score = 1;  // the test set kills a weaker mutant than the training set (DeepCrime: -1)
     else
-      r.score = std::min(1.0, py_round((r.upper - test_kc) / (r.upper - train_kc), 2));
+      // + 0.0: killed on the test set only at `upper` gives 0 / (upper - train_kc) = -0
+      r.score = std::min(1.0, py_round((r.upper - test_kc) / (r.upper - train_kc), 2)) + 0.0;
     return r;
   }
 

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "pmt/interrupt.hpp"
+
 namespace pmt::stats {
 
 unsigned resolve_proc(int proc) {
@@ -77,6 +79,7 @@ void parallel_for(std::size_t n, int proc, const std::function<void(std::size_t)
       const std::size_t i = next++;
       if (i >= n) break;
       try {
+        throw_if_interrupted("stopped before the work was saved");
         fn(i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);

@@ -154,6 +154,23 @@ stats::Population load_population(const AnalysisOptions& o, const io::Layout& la
   return pop;
 }
 
+io::NpyArray read_kill_rates(const fs::path& path, const std::vector<std::size_t>& expected) {
+  io::NpyArray a = io::read_npy(path, expected);
+  for (std::size_t i = 0; i < a.data.size(); ++i) {
+    const double p = a.data[i];
+    if (p >= 0.0 && p <= 1.0) continue;
+    std::vector<std::size_t> index(a.shape.size());
+    std::size_t rest = i;
+    for (std::size_t d = a.shape.size(); d-- > 0;) {
+      index[d] = rest % a.shape[d];
+      rest /= a.shape[d];
+    }
+    PMT_THROW(kData, "{}: element [{}] is {}, not a kill rate in [0, 1]", path.string(),
+              fmt::join(index, ", "), p);
+  }
+  return a;
+}
+
 stats::BootstrapOptions bootstrap_options(const AnalysisOptions& o) {
   stats::BootstrapOptions b;
   b.B = o.bootstraps;
@@ -203,7 +220,7 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
   const fs::path mut_path = ctx.layout.mutant_kill_rates(o.model, o.mut);
   const auto b = bootstrap_options(o);
   if (fs::exists(orig_path)) {
-    kr.original = io::read_npy(orig_path, {B}).data;
+    kr.original = read_kill_rates(orig_path, {B}).data;
     std::fprintf(stderr, "Loading original instances posterior... (%s)\n", orig_path.c_str());
   } else {
     const auto pop = load_population(o, ctx.layout, "original", "");
@@ -213,7 +230,7 @@ KillRates kill_rates_for(const AnalysisOptions& o, const Context& ctx) {
     io::write_npy(orig_path, {B}, kr.original);
   }
   if (fs::exists(mut_path)) {
-    const auto arr = io::read_npy(mut_path, {0, B});
+    const auto arr = read_kill_rates(mut_path, {0, B});
     PMT_THROW_IF(arr.shape[0] != kr.params.size(), kData,
                  "{}: holds kill rates of {} parameters but {} {} has {} (delete it to "
                  "recompute)",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pmt/io/layout.hpp"
+#include "pmt/io/npy.hpp"
 #include "pmt/io/settings.hpp"
 #include "pmt/stats/posterior.hpp"
 #include "pmt/stats/resampling.hpp"
@@ -39,6 +40,12 @@ stats::Population load_population(const AnalysisOptions& o, const io::Layout& la
                                   bool dc = false);
 
 stats::BootstrapOptions bootstrap_options(const AnalysisOptions& o);
+
+// A cached kill-rate array (<model>_orig.npy, list_mut.npy, rep_mce, rep_practicality): read_npy
+// with its shape checked, then every value a kill rate in [0, 1], else a data error naming the
+// file and the element ("x.npy: element [3, 17] is nan, not a kill rate in [0, 1]").
+io::NpyArray read_kill_rates(const std::filesystem::path& path,
+                             const std::vector<std::size_t>& expected);
 
 // Stream key of one configuration's experiment (model, mutation, parameter, pairing, purpose).
 std::vector<std::uint64_t> config_key(const AnalysisOptions& o, const std::string& mut,

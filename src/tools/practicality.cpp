@@ -5,6 +5,11 @@
 // then each sub-population's jackknife estimate (mean, variance, estimate -+ 1.96 MCE), summarised
 // over sub-populations by median and 2.5% / 97.5% quantiles -> data_plot/l_std_...npy
 // (sizes, 3, 2, 3) and the figure plot_results/<model>/std/<model>_<mut>_<param>_std.png.
+// Resumable: each size's array is written atomically once complete and kept; a rerun skips the
+// sizes on disk, and SIGINT/SIGTERM stop between repetitions (pmt::Interrupted). Memory: one
+// size's n_pop x R x B kill rates at a time (8 n_pop R B bytes: 2.4 MB at the defaults; twice
+// that while it is written or read back), the posterior table (800 (N + 1) bytes for N trials)
+// and the two accuracy lists, whatever the number of sizes or the sample size k.
 #include <algorithm>
 #include <filesystem>
 
@@ -13,6 +18,7 @@
 
 #include "common.hpp"
 #include "pmt/error.hpp"
+#include "pmt/interrupt.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/plot/gnuplot.hpp"
@@ -66,7 +72,7 @@ std::vector<double> generate_size(const PracticalityOptions& o, const stats::Pop
 
 stats::SamplingSummary summarise_size(const PracticalityOptions& o, const fs::path& path) {
   const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
-  const auto arr = io::read_npy(path, {0, R, B});
+  const auto arr = detail::read_kill_rates(path, {0, R, B});
   const stats::PosteriorFitter fitter(o.trials, 0.01);
   std::vector<stats::JackknifeEstimate> per(arr.shape[0]);
   stats::parallel_for(per.size(), o.common.proc, [&](std::size_t j) {
@@ -167,7 +173,11 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
                  s);
     return static_cast<std::size_t>(it - o.sizes.begin());
   };
-  std::vector<int> to_make = o.sizes;
+  PMT_THROW_IF(!o.shard.whole() && (o.size || o.pop_size), kUsage,
+               "--shard splits the sizes among tasks: not with --size or --pop_size");
+  std::vector<int> to_make;
+  for (std::size_t k = 0; k < o.sizes.size(); ++k)
+    if (o.shard.owns(k)) to_make.push_back(o.sizes[k]);
   if (o.size) to_make = {o.sizes[size_index(o.size)]};
   if (o.pop_size) to_make = {o.sizes[size_index(o.pop_size)]};
 
@@ -176,17 +186,37 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
   const bool have_l_std = fs::exists(l_std_path);
   std::unique_ptr<stats::Population> full;
   const auto key = detail::config_key(o, o.mut, param, "practicality");
+  std::size_t saved = 0;  // sizes whose array is on disk (for the message of an interrupted run)
   for (int s : to_make) {
     const auto path = ctx.layout.rep_practicality(o.model, o.mut, param, s);
-    if (fs::exists(path) || (have_l_std && !o.size)) continue;
+    if (fs::exists(path) || (have_l_std && !o.size && o.shard.whole())) {
+      ++saved;
+      continue;
+    }
     if (!full)
       full =
           std::make_unique<stats::Population>(detail::load_population(o, ctx.layout, o.mut, param));
+    std::vector<double> rates;
+    try {
+      rates = generate_size(o, *full, key, s);
+    } catch (const Interrupted& e) {
+      throw Interrupted(
+          e.signal(),
+          fmt::format("{} of {} population size(s) saved, rerun to resume", saved, to_make.size()));
+    }
     io::write_npy(path,
                   {static_cast<std::size_t>(o.n_pop), static_cast<std::size_t>(o.reps),
                    static_cast<std::size_t>(o.bootstraps)},
-                  generate_size(o, *full, key, s));
+                  rates);
+    ++saved;
     std::fprintf(stderr, "wrote %s\n", path.c_str());
+  }
+
+  if (!o.shard.whole()) {
+    std::fprintf(stderr,
+                 "practicality: shard %s: sizes %s done; run without --shard to summarise\n",
+                 o.shard.to_string().c_str(), fmt::format("{}", fmt::join(to_make, ", ")).c_str());
+    return;
   }
 
   // 2. The summaries (pop_var.py): from l_std when present, else from the arrays.
@@ -218,7 +248,13 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
     }
     std::vector<double> flat;
     for (int s : o.sizes) {
-      all.push_back(summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, s)));
+      try {
+        all.push_back(summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, s)));
+      } catch (const Interrupted& e) {
+        throw Interrupted(e.signal(),
+                          fmt::format("every array saved, {} not written, rerun to summarise",
+                                      l_std_path.filename().string()));
+      }
       for (const auto& e : all.back())
         for (const auto& k : e) flat.insert(flat.end(), k.begin(), k.end());
     }

@@ -24,18 +24,12 @@ using io::py_repr;
 
 namespace {
 
-struct Uncertainty {
-  int reps = 0;
-  int killed = 0;
-  double ratio_lo = 0, ratio_hi = 0;  // 2.5% and 97.5% quantiles over repetitions
-};
-
 // R independent repetitions of the bootstrap on `pop` (repetition r uses stream key, first_rep + r)
 // and their ratios.
-Uncertainty repeat_ratios(const RatioOptions& o, const stats::PosteriorFitter& fitter,
-                          const stats::Population& pop, const std::vector<std::uint64_t>& key,
-                          int first_rep, const std::string& label) {
-  Uncertainty u;
+RatioVerdict repeat_ratios(const RatioOptions& o, const stats::PosteriorFitter& fitter,
+                           const stats::Population& pop, const std::vector<std::uint64_t>& key,
+                           int first_rep, const std::string& label) {
+  RatioVerdict u;
   const auto B = static_cast<std::size_t>(o.bootstraps);
   const auto rates = detail::repeated_kill_rates(pop, detail::bootstrap_options(o), o.common.seed,
                                                  key, o.mc_reps, o.common.proc, label, first_rep);
@@ -49,14 +43,6 @@ Uncertainty repeat_ratios(const RatioOptions& o, const stats::PosteriorFitter& f
   u.ratio_lo = stats::quantile(ratios, 0.025);
   u.ratio_hi = stats::quantile(ratios, 0.975);
   return u;
-}
-
-Uncertainty mc_uncertainty(const RatioOptions& o, const detail::Context& ctx,
-                           const stats::PosteriorFitter& fitter, const std::string& param) {
-  const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
-  // Repetitions 1..mc_reps: repetition 0 is the main run (the cached kill rates).
-  return repeat_ratios(o, fitter, pop, detail::config_key(o, o.mut, param, "bootstrap"), 1,
-                       param + " (MC)");
 }
 
 // --budget: per parameter, the instances per side needed for the full population's firm verdict
@@ -82,18 +68,14 @@ void run_budget(const RatioOptions& o, const detail::Context& ctx,
     const auto key = detail::config_key(o, o.mut, param, "bootstrap");
     const auto budget = stats::find_budget(grid, [&](std::size_t n) {
       if (n == full && pop.sound.size() == pop.mutant.size())
-        return stats::firm_verdict(
-            repeat_ratios(o, fitter, pop, key, 1, fmt::format("{} n={}", param, n)).killed,
-            o.mc_reps);
+        return repeat_ratios(o, fitter, pop, key, 1, fmt::format("{} n={}", param, n)).verdict();
       stats::Population sub;
       sub.same = pop.same;
       sub.sound.assign(pop.sound.begin(), pop.sound.begin() + static_cast<long>(n));
       sub.mutant.assign(pop.mutant.begin(), pop.mutant.begin() + static_cast<long>(n));
       auto sub_key = key;
       sub_key.push_back(n);
-      return stats::firm_verdict(
-          repeat_ratios(o, fitter, sub, sub_key, 0, fmt::format("{} n={}", param, n)).killed,
-          o.mc_reps);
+      return repeat_ratios(o, fitter, sub, sub_key, 0, fmt::format("{} n={}", param, n)).verdict();
     });
     if (o.common.json) {
       nlohmann::json checked = nlohmann::json::array();
@@ -130,6 +112,17 @@ void run_budget(const RatioOptions& o, const detail::Context& ctx,
   }
   out.flush();
 }
+
+}  // namespace
+
+RatioVerdict ratio_verdict(const RatioOptions& o, const stats::Population& pop,
+                           const std::string& param) {
+  // Repetitions 1..mc_reps: repetition 0 is the main run (the cached kill rates).
+  return repeat_ratios(o, stats::PosteriorFitter(o.trials, o.grid_step), pop,
+                       detail::config_key(o, o.mut, param, "bootstrap"), 1, param + " (MC)");
+}
+
+namespace {
 
 bool raw_data_present(const RatioOptions& o, const detail::Context& ctx, const std::string& param) {
   return std::filesystem::exists(ctx.layout.accuracy_csv(o.model, "original", "")) &&
@@ -174,7 +167,9 @@ void run_ratio(const RatioOptions& o, std::ostream& out) {
     const auto d =
         stats::ideal_distances(detail::fit_posterior(fitter, kr.mutants[i], param), o.trials);
     const bool can_repeat = o.mc_reps > 0 && raw_data_present(o, ctx, param);
-    const Uncertainty u = can_repeat ? mc_uncertainty(o, ctx, fitter, param) : Uncertainty{};
+    const RatioVerdict u =
+        can_repeat ? ratio_verdict(o, detail::load_population(o, ctx.layout, o.mut, param), param)
+                   : RatioVerdict{};
     const int agree = d.killed() ? u.killed : u.reps - u.killed;
     const bool firm = u.reps > 0 && agree == u.reps;
     if (o.common.json) {

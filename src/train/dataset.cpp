@@ -204,26 +204,26 @@ void Dataset::append(const Dataset& other) {
 
 Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
                      const std::vector<std::int64_t>& sample_shape, double scale, int num_classes,
-                     const std::string& origin) {
-  PMT_THROW_IF(labels.dims.size() != 1, kData, "{}: labels must be a 1-D IDX array", origin);
+                     const std::string& images_origin, const std::string& labels_origin) {
+  PMT_THROW_IF(labels.dims.size() != 1, kData, "{}: labels must be a 1-D IDX array", labels_origin);
   PMT_THROW_IF(images.dims.empty() || images.dims[0] != labels.dims[0], kData,
-               "{}: {} images but {} labels", origin, images.dims.empty() ? 0 : images.dims[0],
-               labels.dims[0]);
+               "{}: {} labels but {} has {} images", labels_origin, labels.dims[0], images_origin,
+               images.dims.empty() ? 0 : images.dims[0]);
   Dataset d;
   d.inputs = {{sample_shape, {}}};
   std::int64_t per = 1;
   for (std::size_t i = 1; i < images.dims.size(); ++i) per *= images.dims[i];
   PMT_THROW_IF(per != d.sample_size(), kData,
-               "{}: images have {} values each but the subject's input_shape needs {}", origin, per,
-               d.sample_size());
+               "{}: images have {} values each but the subject's input_shape needs {}",
+               images_origin, per, d.sample_size());
   std::vector<float>& x = d.inputs[0].x;
   x.resize(images.data.size());
   const float inv = static_cast<float>(1.0 / scale);
   for (std::size_t i = 0; i < images.data.size(); ++i) x[i] = images.data[i] * inv;
   d.y.assign(labels.data.begin(), labels.data.end());
   for (auto v : d.y)
-    PMT_THROW_IF(v >= num_classes, kData, "{}: label {} out of range (num_classes {})", origin, v,
-                 num_classes);
+    PMT_THROW_IF(v >= num_classes, kData, "{}: label {} out of range (num_classes {})",
+                 labels_origin, v, num_classes);
   return d;
 }
 
@@ -261,7 +261,7 @@ DatasetFiles locate_dataset(const std::string& dataset, const fs::path& data_dir
 Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>& sample_shape,
                      double scale, int num_classes) {
   return make_dataset(read_idx(files.images), read_idx(files.labels), sample_shape, scale,
-                      num_classes, files.images.string());
+                      num_classes, files.images.string(), files.labels.string());
 }
 
 namespace {

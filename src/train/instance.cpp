@@ -211,7 +211,8 @@ Dataset load_test_set(const fs::path& images, const fs::path& labels,
       sample_shape.assign(x.dims.begin() + (x.dims.empty() ? 0 : 1), x.dims.end());
       if (sample_shape.size() == 2) sample_shape.insert(sample_shape.begin(), 1);
     }
-    return make_dataset(x, y, sample_shape, scale > 0 ? scale : 255.0, classes, images.string());
+    return make_dataset(x, y, sample_shape, scale > 0 ? scale : 255.0, classes, images.string(),
+                        label_file.string());
   }
   PMT_THROW_IF(labels.empty(), kUsage, "{}: an NPY test set needs --test-labels (an NPY of labels)",
                images.string());

@@ -175,7 +175,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
     }
   }
   fs::create_directories(c.folder);
-  remove_stale_tmp(c.folder, "instance_");
+  io::remove_stale_tmp(c.folder, "instance_");
 
   std::mutex mutex;
   std::map<int, int> discarded;

@@ -4,13 +4,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -184,26 +182,6 @@ double current_peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-// Removes the temporary files "<prefix>*.tmp.<pid>" in `folder` left by a killed run (SIGKILL
-// mid-save): those of processes no longer alive. A live writer's file is kept.
-void remove_stale_tmp(const fs::path& folder, const std::string& prefix) {
-  std::error_code ec;
-  std::vector<fs::path> stale;
-  for (const auto& e : fs::directory_iterator(folder, ec)) {
-    const std::string f = e.path().filename().string();
-    const auto pos = f.rfind(".tmp.");
-    if (f.rfind(prefix, 0) != 0 || pos == std::string::npos) continue;
-    const std::string pid_text = f.substr(pos + 5);
-    if (pid_text.empty() || pid_text.size() > 9 ||
-        !std::all_of(pid_text.begin(), pid_text.end(),
-                     [](unsigned char ch) { return std::isdigit(ch) != 0; }))
-      continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
-    if (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(e.path());
-  }
-  for (const auto& p : stale) fs::remove(p, ec);
-}
-
 }  // namespace detail
 
 using namespace detail;
@@ -310,9 +288,9 @@ json MutateModelSummary::to_json() const {
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
-  return {{"folder", folder.string()}, {"trained", trained},        {"skipped", skipped},
-          {"final_accuracy", acc},     {"wall_time_s", seconds},    {"jobs", jobs},
-          {"threads", threads},        {"peak_rss_mb", peak_rss_mb}};
+  return {{"folder", folder.string()}, {"trained", trained},         {"skipped", skipped},
+          {"final_accuracy", acc},     {"wall_time_s", seconds},     {"jobs", jobs},
+          {"threads", threads},        {"peak_rss_mb", peak_rss_mb}, {"shard", shard}};
 }
 
 json GenAccSummary::to_json() const {
@@ -329,9 +307,13 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                "--mut {} is a post-training operator: make its mutants from the trained sound "
                "instances with mutate_model",
                c.mutation.name);
-  const std::vector<int> wanted = parse_instances(o.instances);
+  std::vector<int> wanted;
+  const std::vector<int> listed = parse_instances(o.instances);
+  for (std::size_t k = 0; k < listed.size(); ++k)
+    if (o.shard.owns(k)) wanted.push_back(listed[k]);
   TrainMutantsSummary summary;
   summary.folder = c.folder;
+  summary.shard = o.shard.to_string();
   const std::vector<int> pending = not_done(c.folder, wanted, summary.skipped);
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
@@ -347,7 +329,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   if (c.spec.validation == "test" || c.spec.validation == "val")
     held_out = load_split(c.spec, c.data_dir, c.spec.validation);
   fs::create_directories(c.folder);
-  remove_stale_tmp(c.folder, "instance_");
+  io::remove_stale_tmp(c.folder, "instance_");
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
   std::size_t epochs_done = 0, epochs_total = 0;
@@ -513,7 +495,7 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                             : fs::path(o.data_root);
   summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
-  remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
+  io::remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());
   throw_if_interrupted("no accuracy file written, rerun to evaluate");
   io::write_accuracy_csv(summary.file, names, accuracy, rows);
   summary.instances = found;

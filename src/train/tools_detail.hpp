@@ -1,5 +1,5 @@
 // What the training tools share (tools.cpp, mutate_model.cpp): the resolved configuration, the
-// jobs x threads layout, instance file names, stale temporary files. Private to src/train/.
+// jobs x threads layout, instance file names. Private to src/train/.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,6 @@ std::vector<int> instances_in(const std::filesystem::path& folder, bool need_sid
 std::vector<int> not_done(const std::filesystem::path& folder, const std::vector<int>& wanted,
                           std::vector<int>& done);
 double current_peak_rss_mb();
-void remove_stale_tmp(const std::filesystem::path& folder, const std::string& prefix);
 // --input-shape "1,28,28" -> {1, 28, 28}; empty -> {}.
 std::vector<std::int64_t> parse_shape(const std::string& text);
 

@@ -2,15 +2,18 @@
 // hostile files, named after their defect) through the reader its harness fuzzes, as the harness
 // calls it: each must give a result or a pmt::Error, never another exception or a crash (ctest
 // reports a signal as a failure). The fuzzers themselves run in scripts/fuzz.sh, not here.
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/hdf5.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/io/settings.hpp"
@@ -74,4 +77,34 @@ TEST_CASE("fuzz regression inputs: subject specs", "[fuzz]") {
           const auto spec = pmt::train::parse_subject(pmt::io::parse_json(b, "fuzz.json"), "fuzz");
           pmt::train::parse_subject(pmt::train::to_json(spec), "fuzz");
         }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: HDF5, as the harness reads them", "[fuzz]") {
+  const fs::path file = fs::temp_directory_path() / "pmt_fuzz_replay_hdf5.h5";
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(replay("hdf5", [&](const std::string& b) {
+          pmt::io::write_file_atomic(file, b);
+          std::vector<std::string> names{"x_test"};
+          try {
+            const auto listed = pmt::io::hdf5_datasets(file);
+            names.insert(names.end(), listed.begin(), listed.end());
+          } catch (const pmt::Error&) {
+          }
+          for (const auto& name : names) {
+            try {
+              pmt::io::read_hdf5(file, name);
+            } catch (const pmt::Error&) {
+            }
+          }
+        }) > 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  fs::remove(file);
+  // An 8 KB file declaring 297 M values: before the reader bounded the array by the bytes the
+  // file stores, it allocated and zeroed 1.2 GB (1.7 s; over 20 s, a fuzzer timeout, under ASan)
+  // and then failed in HDF5.
+  const fs::path crafted =
+      fs::path(PMT_TEST_DATA_DIR) / "fuzz" / "hdf5" / "declared-larger-than-stored-timeout.h5";
+  CHECK_THROWS_WITH(pmt::io::read_hdf5(crafted, "x_test"),
+                    Catch::Contains("declares shape (2, 3, 3, 16515073) (297271314 values) but the "
+                                    "file stores 18 bytes of it"));
 }

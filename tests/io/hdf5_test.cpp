@@ -302,7 +302,7 @@ TEST_CASE("datasets that are not numeric arrays are refused by name", "[io][hdf5
   fs::remove_all(dir);
 }
 
-TEST_CASE("element counts beyond memory are errors not crashes", "[io][hdf5]") {
+TEST_CASE("element counts beyond memory or the file's data are errors not crashes", "[io][hdf5]") {
   const fs::path dir = temp_dir();
   const fs::path file = dir / "huge.h5";
   {
@@ -320,16 +320,31 @@ TEST_CASE("element counts beyond memory are errors not crashes", "[io][hdf5]") {
           H5Dclose};
       REQUIRE(d.id >= 0);
     }
+    // one chunk written of a (2^20, 2^20) array: 1 KB stored for 2^40 values
+    const hsize_t dims[2] = {hsize_t{1} << 20, hsize_t{1} << 20};
+    const Id space{H5Screate_simple(2, dims, nullptr), H5Sclose};
+    const Id d{
+        H5Dcreate2(f.id, "sparse", H5T_IEEE_F32LE, space.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT),
+        H5Dclose};
+    const hsize_t start[2] = {0, 0};
+    H5Sselect_hyperslab(space.id, H5S_SELECT_SET, start, nullptr, chunk, nullptr);
+    const Id memory{H5Screate_simple(2, chunk, nullptr), H5Sclose};
+    const std::vector<float> ones(256, 1.0f);
+    REQUIRE(H5Dwrite(d.id, H5T_NATIVE_FLOAT, memory.id, space.id, H5P_DEFAULT, ones.data()) >= 0);
   }
   CHECK(fs::file_size(file) < 10000);
   const std::string where = file.string();
   CHECK(error_of([&] { read_hdf5(file, "overflow"); }) ==
         where +
             ": dataset 'overflow' of shape (1099511627776, 1099511627776) has too many elements");
-  // 2^60 floats: fits the count, not any memory (beyond the 47-bit address space).
+  // Never written: nothing stored, refused before any allocation (it would be 2^60 floats).
   CHECK(error_of([&] { read_hdf5(file, "oom"); }) ==
+        where + ": dataset 'oom' of shape (1073741824, 1073741824) has no data stored in the file");
+  // More values than the stored bytes can hold, even deflated at zlib's best (1032 to 1).
+  CHECK(error_of([&] { read_hdf5(file, "sparse"); }) ==
         where +
-            ": dataset 'oom' of shape (1073741824, 1073741824) needs 4.61e+09 GB: out of memory");
+            ": dataset 'sparse' declares shape (1048576, 1048576) (1099511627776 values) but the "
+            "file stores 1024 bytes of it: a truncated or corrupt file");
   fs::remove_all(dir);
 }
 

@@ -70,6 +70,19 @@ TEST_CASE("mutation_score: binary operator", "[search][score]") {
   CHECK(pmt::search::score_operator("m", result(kBinary, top, test), result(kBinary, top, test), {},
                                     "x")
             .score == 1);
+  // killed on the test set only at the upper bound, on the training set beyond it, with the
+  // bound below the values (change_epochs: 1 epoch is the most aggressive): 0, not -0 (which
+  // printed as "-0.00")
+  const json epochs = {{"search", "binary"}, {"from", 1}, {"to", 5}, {"precision", 1}};
+  const json train_epochs = {step("1", true), step("3", true), step("4", true), step("5", false)};
+  const json test_epochs = {step("1", true), step("3", false), step("2", false)};
+  const auto only_top =
+      pmt::search::score_operator("m", result(epochs, train_epochs, test_epochs),
+                                  result(epochs, train_epochs, test_epochs), {}, "x");
+  CHECK(only_top.test_kc == "1");
+  CHECK(only_top.train_kc == "4");
+  CHECK(only_top.score == 0);
+  CHECK_FALSE(std::signbit(only_top.score));
   const auto excluded = pmt::search::score_operator("m", result(kBinary, none, test),
                                                     result(kBinary, none, test), {}, "x");
   CHECK_FALSE(excluded.counted);

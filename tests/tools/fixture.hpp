@@ -107,6 +107,33 @@ inline int run_exe(const std::string& tool, const std::string& args, std::string
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// An accuracy file's header row (true_label, then n instance columns) and its accuracy row (n
+// values near `value`), in the replication package's layout.
+inline std::string accuracy_header(int n = 30) {
+  std::string h = "true_label";
+  for (int i = 0; i < n; ++i) h += ";pred_label_model_" + std::to_string(i);
+  return h + "\n";
+}
+inline std::string accuracy_row(double value, int n = 30) {
+  std::string r;
+  for (int i = 0; i < n; ++i) r += ";" + std::to_string(value + 1e-4 * (i % 7));
+  return r + "\n";
+}
+
+// A .npy file (version 1.0, or 2.0 when the header needs 4 length bytes) with the given header
+// dictionary text and `data_bytes` bytes of zeros after it; npy_dict writes that dictionary.
+inline std::string npy_bytes(const std::string& dict, std::size_t data_bytes) {
+  std::string header = dict + "\n";
+  const bool v2 = header.size() > 65535;
+  std::string b = std::string("\x93NUMPY", 6) + (v2 ? '\x02' : '\x01') + '\0';
+  for (int i = 0; i < (v2 ? 4 : 2); ++i) b += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  return b + header + std::string(data_bytes, '\0');
+}
+inline std::string npy_dict(const std::string& descr, const std::string& shape,
+                            const std::string& fortran = "False") {
+  return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
+}
+
 // 1e-6 relative for the deterministic reference values; "inf" strings for infinities.
 inline bool close(const nlohmann::json& got, const nlohmann::json& want, double rel = 1e-6) {
   if (want.is_string() || got.is_string()) return got == want;

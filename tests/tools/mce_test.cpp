@@ -2,7 +2,13 @@
 // relative), and bit-identical results whatever --proc.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+
 #include "fixture.hpp"
+#include "pmt/cli/shard.hpp"
 
 TEST_CASE("mce reproduces the reference on every rep_mce file", "[cli][mce]") {
   DataRoot d;
@@ -110,4 +116,77 @@ TEST_CASE("practicality generates and summarises a small sweep", "[cli][practica
   CHECK(fs::file_size(base / "mnist_delete_training_data_30.93_30_rep_25_size_pop.npy") ==
         128 + 3 * 4 * 100 * 8);
   CHECK(fs::exists(base / "data_plot" / "l_std_mnist_delete_training_data_30.93.npy"));
+}
+
+namespace {
+std::string bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+TEST_CASE("mce --shard: the parts assemble into the unsharded array", "[cli][mce][shard]") {
+  DataRoot whole, sharded;
+  const auto options = [](const DataRoot& d) {
+    pmt::tools::MceOptions o;
+    d.with_raw_data();
+    d.setup(o, "change_label", "9.38");
+    o.reps = 7;
+    o.bootstraps = 20;
+    o.common.proc = 1;
+    return o;
+  };
+  const auto a = options(whole);
+  const std::string expected = run_tool(pmt::tools::run_mce, a);
+  const fs::path file = "rep_mce/mnist/mnist_change_label_9.38_200_pop_size.npy";
+  // shards 2/3 and 0/3 only: the unsharded run computes block 1 and assembles the three
+  auto b = options(sharded);
+  for (const char* s : {"2/3", "0/3"}) {
+    b.shard = pmt::cli::parse_shard(s);
+    CHECK(run_tool(pmt::tools::run_mce, b).empty());  // no estimate from a shard
+  }
+  CHECK(fs::exists(sharded.root /
+                   "rep_mce/mnist/mnist_change_label_9.38_200_pop_size.part-2-of-3.npy"));
+  CHECK_FALSE(fs::exists(sharded.root / file));
+  b.shard = {};
+  CHECK(run_tool(pmt::tools::run_mce, b) == expected);
+  CHECK(bytes(sharded.root / file) == bytes(whole.root / file));
+  for (const auto& e : fs::directory_iterator(sharded.root / "rep_mce/mnist"))
+    CHECK(e.path().filename().string().find(".part-") == std::string::npos);
+}
+
+TEST_CASE("practicality --shard: the sizes split among shards", "[cli][practicality][shard]") {
+  DataRoot whole, sharded;
+  const auto options = [](const DataRoot& d) {
+    pmt::tools::PracticalityOptions o;
+    d.with_raw_data();
+    d.setup(o, "change_label", "9.38");
+    o.sizes = {25, 50, 75};
+    o.n_pop = 3;
+    o.reps = 4;
+    o.bootstraps = 10;
+    o.plot = false;
+    o.common.proc = 1;
+    return o;
+  };
+  const std::string expected = run_tool(pmt::tools::run_practicality, options(whole));
+  auto b = options(sharded);
+  const auto array = [](const DataRoot& d, int size) {
+    return d.root /
+           fmt::format("rep_practicality/mnist/mnist_change_label_9.38_30_rep_{}_size_pop.npy",
+                       size);
+  };
+  b.shard = pmt::cli::parse_shard("1/2");
+  CHECK(run_tool(pmt::tools::run_practicality, b).empty());
+  CHECK(fs::exists(array(sharded, 50)));
+  CHECK_FALSE(fs::exists(array(sharded, 25)));
+  b.shard = pmt::cli::parse_shard("0/2");
+  run_tool(pmt::tools::run_practicality, b);
+  CHECK(fs::exists(array(sharded, 75)));
+  b.shard = {};
+  CHECK(run_tool(pmt::tools::run_practicality, b) == expected);
+  for (int s : {25, 50, 75}) CHECK(bytes(array(sharded, s)) == bytes(array(whole, s)));
+  b.size = 25;
+  b.shard = pmt::cli::parse_shard("0/2");
+  CHECK_THROWS_WITH(run_tool(pmt::tools::run_practicality, b), Catch::Contains("--shard"));
 }

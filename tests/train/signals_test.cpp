@@ -1,28 +1,30 @@
-// The training tools as processes under signals: SIGINT/SIGTERM stop train_mutants cleanly (exit
-// 130/143, one line, no temporary file), and a run killed with SIGKILL then rerun ends with the
-// same models and accuracy file as an uninterrupted run (same seed), for train_mutants and gen_acc;
+// The training tools as processes under signals: SIGINT/SIGTERM stop train_mutants and
+// mutation_search cleanly (exit 130/143, one line, no temporary file), and a run killed with
+// SIGKILL then rerun ends with the same models, accuracy files and search results as an
+// uninterrupted run (same seed), for train_mutants, gen_acc, weak_test_set and mutation_search;
 // mutate_model likewise, with its exit codes (2 usage, 1 data, 1 when the filter gives up).
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
+#include "../process.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
+using pmt::test::poll;
+using pmt::test::run;
+using pmt::test::slurp;
+using pmt::test::spawn;
+using pmt::test::wait_for;
 
 namespace {
 
@@ -41,7 +43,8 @@ struct Root {
                  {"type": "dense", "units": 2, "activation": "softmax"}],
       "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": )" +
                                                        std::to_string(epochs) + R"(,
-      "validation": "test"})");
+      "validation": "test",
+      "mutation_search": {"delete_training_data": {"precision": 30}}})");
   }
   ~Root() {
     std::error_code ec;
@@ -58,6 +61,9 @@ struct Root {
                                "1"};
     if (tool == "train_mutants")
       for (const char* s : {"--threads", "1", "--instances", "0-5"}) a.emplace_back(s);
+    if (tool == "mutation_search")  // 3 or 4 configurations of 3 instances, test set only
+      for (const char* s : {"--mut", "delete_training_data", "--instances", "3", "--set", "test"})
+        a.emplace_back(s);
     if (!extra.empty()) a.push_back(extra);
     return a;
   }
@@ -70,76 +76,32 @@ struct Root {
   }
 };
 
-// Starts argv with stdout to /dev/null and stderr to `err`.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& err) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int out = open("/dev/null", O_WRONLY);
-    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(e, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// Exit status of a finished child: its code, or 1000 + signal when a signal ended it.
-int wait_for(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-}
-
-int run(const std::vector<std::string>& argv, const fs::path& err) {
-  return wait_for(spawn(argv, err));
-}
-
-// Polls (up to 20 s) until pred() holds.
-template <typename Pred>
-bool poll(Pred pred) {
-  const auto until = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return false;
-}
-
-// The file's bytes; empty when it does not exist (yet).
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
-TEST_CASE("SIGINT and SIGTERM stop train_mutants cleanly with exit 128 + signal",
-          "[tools][signals]") {
+TEST_CASE(
+    "SIGINT and SIGTERM stop train_mutants and mutation_search cleanly with exit 128 + signal",
+    "[tools][signals]") {
+  const std::string tool = GENERATE(as<std::string>{}, "train_mutants", "mutation_search");
   const int sig = GENERATE(SIGTERM, SIGINT);
-  Root r("term", 100000);  // never finishes by itself
+  Root r("term_" + tool, 100000);  // never finishes by itself
   const fs::path err = r.root / "stderr.txt";
-  const pid_t pid = spawn(r.args("train_mutants"), err);
-  // training has started: a progress line is out
+  const pid_t pid = spawn(r.args(tool), err);
+  // training has started (a progress line is out) and the handlers are in place
   REQUIRE(poll([&] { return slurp(err).find(" epoch ") != std::string::npos; }));
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(pmt::test::catches_interrupts(pid));
   kill(pid, sig);
   CHECK(wait_for(pid) == 128 + sig);
-  const std::string text = slurp(err);
-  const std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
-  CHECK(last == "train_mutants: interrupted (signal " + std::to_string(sig) +
-                    "): 0 instance(s) saved, rerun to resume\n");
+  CHECK(pmt::test::last_line(slurp(err)) == tool + ": interrupted (signal " + std::to_string(sig) +
+                                                "): 0 instance(s) saved, rerun to resume");
   CHECK(r.count(".tmp.") == 0);
   CHECK(r.count("instance_") == 0);
+  CHECK_FALSE(fs::exists(r.root / "search"));
 }
 
-TEST_CASE("train_mutants and gen_acc killed and rerun give an uninterrupted run's results",
-          "[tools][signals]") {
+TEST_CASE(
+    "train_mutants, gen_acc and weak_test_set killed and rerun give an uninterrupted run's "
+    "results",
+    "[tools][signals]") {
   Root a("a", 15), b("b", 15);
   REQUIRE(run(a.args("train_mutants", "-q"), a.root / "err") == 0);
   REQUIRE(run(a.args("gen_acc"), a.root / "err") == 0);
@@ -163,6 +125,29 @@ TEST_CASE("train_mutants and gen_acc killed and rerun give an uninterrupted run'
   wait_for(g);
   REQUIRE(run(b.args("gen_acc"), b.root / "err") == 0);
   CHECK(b.count(".tmp.") == 0);
+
+  // weak_test_set (two IDX files, each written atomically) killed at a random point, then rerun
+  auto weak = [](const Root& r) {
+    return std::vector<std::string>{std::string(PMT_BINARY_DIR) + "/tools/weak_test_set",
+                                    "--subject",
+                                    (r.root / "tiny.json").string(),
+                                    "--data-root",
+                                    r.root.string(),
+                                    "--out",
+                                    (r.root / "weak" / "weak-images-idx3-ubyte").string()};
+  };
+  REQUIRE(run(weak(a), a.root / "err") == 0);
+  const pid_t w = spawn(weak(b), b.root / "err");
+  std::this_thread::sleep_for(std::chrono::milliseconds(gen() % 400));
+  kill(w, SIGKILL);
+  wait_for(w);
+  REQUIRE(run(weak(b), b.root / "err") == 0);
+  CHECK(b.count(".tmp.") == 0);
+  for (const char* f : {"weak-images-idx3-ubyte", "weak-labels-idx1-ubyte"}) {
+    INFO(f);
+    CHECK(slurp(a.root / "weak" / f) == slurp(b.root / "weak" / f));
+    CHECK(slurp(a.root / "weak" / f).size() > 8);
+  }
 
   for (int i = 0; i < 6; ++i) {
     const std::string name = "instance_" + std::to_string(i) + ".pt";
@@ -216,4 +201,47 @@ TEST_CASE("mutate_model: exit codes, and killed then rerun gives an uninterrupte
   INFO(slurp(err));
   CHECK(slurp(err).find("no draw passed the filter within --max-draws 1 for instance(s) ") !=
         std::string::npos);
+}
+
+TEST_CASE("mutation_search killed and rerun gives an uninterrupted run's results",
+          "[tools][signals][search]") {
+  Root a("search_a", 4), b("search_b", 4);
+  REQUIRE(run(a.args("mutation_search", "--no-progress"), a.root / "err") == 0);
+
+  // SIGKILL at a random point once the first instance is saved (up to a few configurations in)
+  std::mt19937 gen(std::random_device{}());
+  const pid_t pid = spawn(b.args("mutation_search", "--no-progress"), b.root / "err");
+  REQUIRE(poll([&] { return fs::exists(b.folder() / "instance_0.pt"); }));
+  const int ms = static_cast<int>(gen() % 1500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  kill(pid, SIGKILL);
+  const int killed = wait_for(pid);
+  INFO("killed after " << ms << " ms; instances saved: " << b.count(".pt"));
+  CHECK((killed == 1000 + SIGKILL || killed == 0));  // it may have finished first
+  REQUIRE(run(b.args("mutation_search", "--no-progress"), b.root / "err") == 0);
+  CHECK(b.count(".tmp.") == 0);
+
+  // The same models, accuracy files and search results (the JSON but for its wall time).
+  std::size_t compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(a.root)) {
+    const fs::path rel = fs::relative(e.path(), a.root);
+    const std::string ext = rel.extension().string();
+    if (!e.is_regular_file() || (ext != ".pt" && ext != ".csv" && ext != ".json")) continue;
+    if (rel.filename().string().rfind("instance_", 0) == 0 && ext == ".json")
+      continue;  // sidecars hold wall times and memory figures
+    INFO(rel.string());
+    std::string x = slurp(e.path()), y = slurp(b.root / rel);
+    if (rel.parent_path().filename() == "tiny" &&
+        rel.parent_path().parent_path().filename() == "search" && ext == ".json") {
+      auto jx = nlohmann::json::parse(x), jy = nlohmann::json::parse(y);
+      jx.erase("wall_time_s");
+      jy.erase("wall_time_s");
+      x = jx.dump();
+      y = jy.dump();
+    }
+    CHECK(x == y);
+    ++compared;
+  }
+  CHECK(compared >= 3 * 3 + 2);  // instances of 3+ configurations, their CSVs, the search's
+  CHECK(fs::exists(b.root / "search" / "tiny" / "delete_training_data_test.csv"));
 }

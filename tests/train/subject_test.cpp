@@ -101,7 +101,7 @@ TEST_CASE("an unknown built-in subject is a usage error listing the built-in one
                       Catch::Contains("unknown model 'resnet'") && Catch::Contains("mnist_mlp"));
 }
 
-TEST_CASE("every built-in subject parses; fashion_mnist is the mnist model on Fashion-MNIST",
+TEST_CASE("every built-in subject parses, and fashion_mnist is the mnist model on Fashion-MNIST",
           "[subject]") {
   for (const char* name : {"mnist", "mnist_mlp", "fashion_mnist"})
     CHECK_NOTHROW(pmt::train::load_subject(pmt::train::builtin_subject_path(name)));

@@ -83,7 +83,7 @@ TEST_CASE("lenet trains on synthetic UnityEyes arrays and gen_acc writes its met
   CHECK(fs::exists(file));
 }
 
-TEST_CASE("movie_recomm trains on synthetic MovieLens arrays; its dot spans the batch",
+TEST_CASE("movie_recomm trains on synthetic MovieLens arrays, and its dot spans the batch",
           "[subjects]") {
   const fs::path root = fs::temp_directory_path() / "pmt_movie_test";
   fs::remove_all(root);

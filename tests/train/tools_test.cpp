@@ -111,6 +111,31 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
   CHECK(b2["history"][2]["loss"] == b["history"][2]["loss"]);
 }
 
+TEST_CASE_METHOD(Fixture, "train_mutants --shard: the union of the shards is the unsharded run",
+                 "[tools][shard]") {
+  auto o = train("delete_training_data", "10");
+  o.instances = "0-4";
+  const auto whole = pmt::train::run_train_mutants(o);
+  const fs::path folder = root / "trained_models" / "tiny" / "delete_training_data_10";
+  const fs::path moved = root / "unsharded";
+  fs::rename(folder, moved);
+  std::vector<int> trained;
+  for (const char* shard : {"1/2", "0/2"}) {
+    o.shard = pmt::cli::parse_shard(shard);
+    const auto s = pmt::train::run_train_mutants(o);
+    CHECK(s.shard == shard);
+    trained.insert(trained.end(), s.trained.begin(), s.trained.end());
+  }
+  CHECK(trained == std::vector<int>{1, 3, 0, 2, 4});
+  for (int i = 0; i < 5; ++i) {
+    const std::string pt = fmt::format("instance_{}.pt", i);
+    CHECK(pmt::io::read_file(folder / pt) == pmt::io::read_file(moved / pt));
+  }
+  // A rerun of a shard (a requeued task) trains nothing.
+  CHECK(pmt::train::run_train_mutants(o).trained.empty());
+  CHECK(whole.shard == "0/1");
+}
+
 TEST_CASE_METHOD(Fixture, "gen_acc writes the replication package's layout", "[tools]") {
   pmt::train::run_train_mutants(train());
   pmt::train::GenAccOptions g;

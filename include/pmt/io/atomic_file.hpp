@@ -11,7 +11,8 @@
 namespace pmt::io {
 
 // The naming half of an atomic write, for writers that open the file themselves (HDF5): tmp() is
-// the sibling "<path>.tmp.<pid>" (parent directories created); commit() renames it over path().
+// the sibling "<path>.tmp.<pid>" (parent directories created; the siblings "<path>.tmp.<pid>" of
+// dead processes, left by a killed run, removed); commit() renames it over path().
 // If the object is destroyed without commit() the temporary file is removed.
 class AtomicPath {
  public:
@@ -47,6 +48,11 @@ class AtomicFile {
 
 // Whole-file convenience: creates parent directories, writes `content` atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Removes the temporary files "<prefix>*.tmp.<pid>" in `folder` that a killed run left behind
+// (SIGKILL mid-write): those of processes no longer alive; a live writer's file is kept. Tools
+// call it before writing into a folder, so that a rerun after a crash leaves no temporary file.
+void remove_stale_tmp(const std::filesystem::path& folder, const std::string& prefix);
 
 // Reads a whole file; throws pmt::Error (data) naming the file when it cannot be read.
 std::string read_file(const std::filesystem::path& path);

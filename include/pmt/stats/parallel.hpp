@@ -40,6 +40,8 @@ class Progress {
 
 // Runs fn(i) for every i in [0, n) on resolve_proc(proc) threads. The first exception thrown by
 // a task is rethrown after all threads stop. `progress` (optional) advances once per task.
+// After a SIGINT/SIGTERM (pmt/interrupt.hpp; only tools that install the handlers) no new task
+// starts and pmt::Interrupted is thrown once the running ones have finished.
 void parallel_for(std::size_t n, int proc, const std::function<void(std::size_t)>& fn,
                   Progress* progress = nullptr);
 

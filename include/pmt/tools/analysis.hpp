@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/shard.hpp"
+#include "pmt/stats/budget.hpp"
 #include "pmt/stats/jackknife.hpp"
 #include "pmt/stats/mutation_test.hpp"
+#include "pmt/stats/resampling.hpp"
 
 namespace pmt::tools {
 
@@ -51,10 +54,28 @@ struct RatioOptions : AnalysisOptions {
 };
 void run_ratio(const RatioOptions& o, std::ostream& out);
 
+// ratio's Monte-Carlo verdict on one population (ratio, and train_mutants --until firm after each
+// round): o.mc_reps independent repetitions of the bootstrap (B = o.bootstraps kill rates of
+// k = o.sample instances per side), each giving a bagged posterior and a Hellinger ratio; the
+// repetitions use the configuration's streams (seed, model, mut, param), so the same accuracies
+// give the same verdict in either tool.
+struct RatioVerdict {
+  int reps = 0;                       // repetitions
+  int killed = 0;                     // repetitions whose ratio exceeds 1
+  double ratio_lo = 0, ratio_hi = 0;  // 2.5% and 97.5% quantiles of the ratios
+  // Firm "killed" when every repetition says killed, firm "not killed" when none does.
+  stats::Verdict verdict() const { return stats::firm_verdict(killed, reps); }
+};
+RatioVerdict ratio_verdict(const RatioOptions& o, const stats::Population& pop,
+                           const std::string& param);
+
 // exp.py + mce_estim.py
 struct MceOptions : AnalysisOptions {
   int reps = 100;  // R
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
+  // Not whole: only this shard's block of repetitions, into a part file beside the rep_mce file
+  // (no estimate); an unsharded run assembles the parts (computing any that are missing).
+  cli::Shard shard;
 };
 void run_mce(const MceOptions& o, std::ostream& out);
 
@@ -65,6 +86,9 @@ struct PracticalityOptions : AnalysisOptions {
   int n_pop = 30;    // sub-populations per size
   int reps = 100;    // repetitions of the bootstrap per sub-population
   std::vector<int> sizes{25, 50, 75, 100, 125, 150, 175, 190};
+  // Not whole: only the arrays of the sizes at positions k with k mod n == i (no summary); an
+  // unsharded run then summarises them all.
+  cli::Shard shard;
   bool plot = true;
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
 };

@@ -61,9 +61,10 @@ struct Dataset {
 
 // Builds a dataset from an image array {N, ...} and a label array {N}; pixels divided by `scale`;
 // reshaped to `sample_shape` (its element count must match). Labels must be < num_classes.
+// Errors name the images' or the labels' origin (file), whichever is at fault.
 Dataset make_dataset(const IdxArray& images, const IdxArray& labels,
                      const std::vector<std::int64_t>& sample_shape, double scale, int num_classes,
-                     const std::string& origin);
+                     const std::string& images_origin, const std::string& labels_origin);
 
 struct DatasetFiles {
   std::filesystem::path images;

@@ -18,6 +18,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "pmt/cli/shard.hpp"
+
 namespace pmt::train {
 
 // What both tools need to find a configuration.
@@ -46,10 +48,12 @@ struct ConfigOptions {
 struct TrainMutantsOptions : ConfigOptions {
   std::string instances = "0-19";  // "0-19", "3", "0,2,5-7"
   std::uint64_t seed = 42;
+  cli::Shard shard;  // only the instances at positions k of the list with k mod n == i
 };
 
 struct TrainMutantsSummary {
   std::filesystem::path folder;
+  std::string shard;  // "i/n"
   std::vector<int> trained, skipped;
   std::vector<double> final_accuracy;  // per trained instance (validation if any, else training)
   double seconds = 0;

@@ -1,0 +1,131 @@
+// The thesis' search over clustering pipelines (issue 9, `cluster`; USI 2024 thesis, sections
+// 4.2.1-4.2.8): for each class, every combination of thresholding (off, or features whose mean
+// over the whole split is below 7.8% of the data's maximum removed), scaling (none, /max,
+// normalization: one mean and standard deviation over everything, standard: per feature,
+// min-max: per feature), reduction (none, PCA; fitted on the whole split) and clustering (k-means,
+// agglomerative ward/complete/average, Gaussian mixtures full/tied/diag/spherical for 2 to 5
+// clusters; HDBSCAN with minimum cluster sizes 10 to 200 by 10), scored by the silhouette (DBCV
+// for HDBSCAN), filtered (one cluster or only noise; largest cluster > 80% and smallest < 5% of
+// the class), then ranked across classes (3, 2, 1 points to a class's three best; the best
+// combination has the most points) with each class's loss. No LibTorch.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pmt/cluster/cluster.hpp"
+
+namespace pmt::cluster {
+
+enum class Scaling { kNone, kMax, kNormalization, kStandard, kMinMax };
+enum class Reduction { kNone, kPca };
+enum class Algorithm { kKMeans, kAgglomerative, kGaussianMixture, kHdbscan };
+Scaling parse_scaling(const std::string& name);      // none, max, normalization, standard, minmax
+Reduction parse_reduction(const std::string& name);  // none, pca
+const char* to_string(Scaling s);
+const char* to_string(Reduction r);
+const char* to_string(Algorithm a);
+
+struct Pipeline {
+  bool threshold = false;
+  Scaling scaling = Scaling::kNone;
+  Reduction reduction = Reduction::kPca;
+  Algorithm algorithm = Algorithm::kKMeans;
+  int clusters = 2;  // k-means, agglomerative, Gaussian mixture
+  Linkage linkage = Linkage::kWard;
+  Covariance covariance = Covariance::kFull;
+  int min_cluster_size = 10;                                         // HDBSCAN
+  bool density() const { return algorithm == Algorithm::kHdbscan; }  // scored by DBCV
+  std::string name() const;  // e.g. "threshold/standard/pca/gmm-diag-3"
+};
+
+struct Outcome {
+  Pipeline pipeline;
+  std::vector<int> sizes;  // per cluster (noise excluded)
+  int noise = 0;
+  std::optional<double> score;  // silhouette or DBCV; none when filtered before scoring
+  std::string dropped;          // why the post-filter removed it ("" when kept)
+  double seconds = 0;
+  Labels labels;
+};
+
+struct ClassResult {
+  int cls = 0;
+  std::vector<std::int64_t> indices;  // the class's inputs (indices into the split)
+  std::vector<Outcome> outcomes;      // every pipeline, in search order
+};
+
+struct GroupRanking {  // silhouette (k-means, agglomerative, mixtures) or DBCV (HDBSCAN)
+  std::string metric;
+  std::vector<std::pair<std::string, int>> ranks;  // pipeline name, overall rank; best first
+  std::string best;                                // "" when nothing was kept
+  struct Loss {
+    int cls;
+    std::optional<double> best_score, chosen_score;  // chosen: the best combination's
+    std::optional<double> loss;
+  };
+  std::vector<Loss> losses;
+};
+
+struct SearchOptions {
+  std::vector<int> classes;  // empty: all
+  std::vector<bool> thresholds{false, true};
+  std::vector<Scaling> scalings{Scaling::kNone, Scaling::kMax, Scaling::kNormalization,
+                                Scaling::kStandard, Scaling::kMinMax};
+  std::vector<Reduction> reductions{Reduction::kPca};
+  int components = 10;
+  std::vector<int> cluster_counts{2, 3, 4, 5};
+  std::vector<int> min_cluster_sizes;  // empty: 10, 20, ..., 200
+  double max_value = 255;              // the data's largest possible value (/max, threshold)
+  std::uint64_t seed = 42;
+  int proc = 0;  // threads (0: all cores); results do not depend on it
+};
+
+struct SearchResult {
+  std::vector<ClassResult> classes;
+  GroupRanking silhouette, dbcv;
+  nlohmann::json to_json() const;  // everything but the labels
+  std::string report() const;      // the ranked combinations and losses as text
+};
+
+// x: one row per input of the split (raw values), y its class. Throws pmt::Error (usage) for a
+// class with fewer inputs than clusters, NaN features, an unknown class.
+SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y,
+                             const SearchOptions& options);
+
+// The labels of `pipeline` (by name) in each class's outcomes, or that class's best of the same
+// group when it was filtered out there.
+const Outcome& chosen(const ClassResult& c, const std::string& pipeline, bool density);
+
+}  // namespace pmt::cluster
+
+namespace pmt::cluster {
+
+// The `cluster` tool as a library function: loads the subject's split (raw values: IDX pixels
+// 0-255), searches, and writes into `out_dir`: clusters.npy (one value per input of the split:
+// its cluster within its class, -1 noise, -2 a class not clustered; float64, as numpy.save of
+// small integers in floats), clusters.csv (index, class,
+// cluster), report.json (every outcome, the rankings, the losses, the chosen pipeline per class),
+// report.txt, and with `plot` a figure per class (class_<c>.png: the class's inputs on their first
+// two principal components, coloured by cluster, noise grey).
+struct ClusterToolOptions {
+  std::string model, subject_file, data_root = ".", data_dir, split = "train", out_dir;
+  std::string metric = "silhouette";  // which group's best combination gives the clusters
+  std::string pipeline;               // force a combination (its name in the report)
+  int limit = 0;                      // the first N inputs of each class (0: all)
+  bool plot = true;
+  SearchOptions search;
+};
+struct ClusterToolSummary {
+  std::string out_dir, chosen;
+  SearchResult result;
+  std::vector<std::pair<int, std::string>> per_class;  // class, the pipeline that gave its clusters
+  nlohmann::json to_json() const;
+};
+ClusterToolSummary run_cluster_tool(const ClusterToolOptions& options);
+
+}  // namespace pmt::cluster

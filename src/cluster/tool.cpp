@@ -1,0 +1,122 @@
+// The `cluster` tool (see search.hpp): the subject's split in, clusters and reports out.
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "pmt/cluster/search.hpp"
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/plot/gnuplot.hpp"
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace pmt::cluster {
+
+namespace fs = std::filesystem;
+
+nlohmann::json ClusterToolSummary::to_json() const {
+  nlohmann::json j = result.to_json();
+  j["out_dir"] = out_dir;
+  j["chosen"] = chosen;
+  nlohmann::json per = nlohmann::json::array();
+  for (const auto& [cls, name] : per_class) per.push_back({{"class", cls}, {"pipeline", name}});
+  j["per_class"] = per;
+  return j;
+}
+
+ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
+  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
+               "--model or --subject is required");
+  PMT_THROW_IF(o.metric != "silhouette" && o.metric != "dbcv", kUsage,
+               "--metric: silhouette or dbcv, got '{}'", o.metric);
+  PMT_THROW_IF(o.limit < 0, kUsage, "--limit must be 0 (all) or more");
+  const train::SubjectSpec spec = train::load_subject(
+      o.subject_file.empty() ? train::builtin_subject_path(o.model) : fs::path(o.subject_file));
+  const std::string model = o.model.empty() ? spec.name : o.model;
+  PMT_THROW_IF(spec.task == "regression", kUsage,
+               "cluster: {} is a regression subject; clusters are made per class", model);
+  const fs::path data_dir =
+      o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
+  const train::Dataset data = train::load_split(spec, data_dir, o.split);
+  // Raw values: the loader divides by the subject's scale (255 for IDX pixels).
+  const double scale = spec.scale > 0 ? spec.scale : 1.0;
+  std::vector<std::int64_t> rows;
+  std::map<std::int64_t, int> taken;
+  for (std::int64_t i = 0; i < data.size(); ++i)
+    if (o.limit == 0 || taken[data.y[static_cast<std::size_t>(i)]]++ < o.limit) rows.push_back(i);
+  const auto width = data.sample_size(0);
+  Matrix x(static_cast<Eigen::Index>(rows.size()), width);
+  std::vector<std::int64_t> y;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::int64_t j = 0; j < width; ++j)
+      x(static_cast<Eigen::Index>(r), j) =
+          static_cast<double>(data.inputs[0].x[static_cast<std::size_t>(rows[r] * width + j)]) *
+          scale;
+    y.push_back(data.y[static_cast<std::size_t>(rows[r])]);
+  }
+  SearchOptions so = o.search;
+  so.max_value = spec.scale > 1 ? spec.scale : x.maxCoeff();
+  ClusterToolSummary s;
+  s.result = search_clusters(x, y, so);
+  const bool density = o.metric == "dbcv";
+  const GroupRanking& g = density ? s.result.dbcv : s.result.silhouette;
+  s.chosen = o.pipeline.empty() ? g.best : o.pipeline;
+  PMT_THROW_IF(s.chosen.empty(), kData,
+               "cluster: every {} pipeline was filtered out in every class (see the report)",
+               o.metric);
+  if (!o.pipeline.empty()) {
+    bool known = false;
+    for (const auto& c : s.result.classes)
+      for (const auto& oc : c.outcomes) known = known || oc.pipeline.name() == o.pipeline;
+    PMT_THROW_IF(!known, kUsage,
+                 "--pipeline '{}': no pipeline of that name was searched (names as in the report, "
+                 "e.g. {})",
+                 o.pipeline, g.best.empty() ? "all/standard/pca/kmeans-3" : g.best);
+  }
+  const fs::path out =
+      o.out_dir.empty() ? fs::path(o.data_root) / "clusters" / model : fs::path(o.out_dir);
+  s.out_dir = out.string();
+  std::vector<double> assignment(static_cast<std::size_t>(data.size()), -2.0);
+  std::string csv = "index,class,cluster\n";
+  for (const auto& c : s.result.classes) {
+    const Outcome& chosen = cluster::chosen(c, s.chosen, density);
+    s.per_class.emplace_back(c.cls, chosen.pipeline.name());
+    for (std::size_t i = 0; i < c.indices.size(); ++i) {
+      const std::int64_t index = rows[static_cast<std::size_t>(c.indices[i])];
+      assignment[static_cast<std::size_t>(index)] = chosen.labels[i];
+      csv += fmt::format("{},{},{}\n", index, c.cls, chosen.labels[i]);
+    }
+    if (o.plot) {
+      Matrix xc(static_cast<Eigen::Index>(c.indices.size()), x.cols());
+      for (std::size_t i = 0; i < c.indices.size(); ++i)
+        xc.row(static_cast<Eigen::Index>(i)) = x.row(c.indices[i]);
+      const Matrix p = fit_pca(xc, 2).transform(xc);
+      plot::Figure fig;
+      fig.png = out / fmt::format("class_{}.png", c.cls);
+      fig.size = "900,750";
+      for (Eigen::Index i = 0; i < p.rows(); ++i)
+        fig.data += fmt::format("{:.6g} {:.6g} {}\n", p(i, 0), p(i, 1),
+                                chosen.labels[static_cast<std::size_t>(i)]);
+      fig.script = fmt::format(
+          "set title 'class {}: {} (first two principal components)' noenhanced\nset xlabel 'PC "
+          "1'\nset ylabel 'PC 2'\nset key off\n"
+          "set palette defined (-1 'grey', 0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', "
+          "4 '#9467bd')\nset cbrange [-1:4]\nunset colorbox\nplot DATA using 1:2:3 with points pt "
+          "7 ps 0.6 palette\n",
+          c.cls, chosen.pipeline.name());
+      plot::render(fig);
+    }
+  }
+  // The clusters per input as int64 through the float64 writer would lose the type: write the
+  // labels as float64 (exact for these small integers) with the CSV as the typed copy.
+  io::write_npy(out / "clusters.npy", {assignment.size()}, assignment);
+  io::write_file_atomic(out / "clusters.csv", csv);
+  io::write_file_atomic(out / "report.json", s.to_json().dump(1) + "\n");
+  io::write_file_atomic(out / "report.txt",
+                        s.result.report() + fmt::format("chosen: {}\n", s.chosen));
+  return s;
+}
+
+}  // namespace pmt::cluster

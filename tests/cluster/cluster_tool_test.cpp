@@ -1,0 +1,103 @@
+// The cluster tool end to end on a generated IDX dataset whose two classes each hold two styles
+// (a bright left or right half): the chosen clustering separates the styles within each class,
+// and the files are written; bad input fails before anything is written.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+
+#include "pmt/cluster/search.hpp"
+#include "pmt/error.hpp"
+#include "pmt/io/atomic_file.hpp"
+#include "pmt/io/npy.hpp"
+#include "pmt/train/dataset.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Styles {
+  fs::path root = fs::temp_directory_path() / ("pmt_cluster_tool_" + std::to_string(getpid()));
+  pmt::cluster::Labels style;  // per input: 0 left, 1 right
+  Styles() {
+    fs::remove_all(root);
+    std::mt19937 gen(5);
+    std::normal_distribution<double> noise(0, 20);
+    const int n = 120, side = 6;
+    pmt::train::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
+    for (int i = 0; i < n; ++i) {
+      const int s = (i / 2) % 2;
+      style.push_back(s);
+      for (int r = 0; r < side; ++r)
+        for (int c = 0; c < side; ++c) {
+          const double v = ((c < side / 2) == (s == 0) ? 200 : 30) + noise(gen);
+          x.data.push_back(static_cast<std::uint8_t>(std::clamp(v, 0.0, 255.0)));
+        }
+      y.data.push_back(static_cast<std::uint8_t>(i % 2));
+    }
+    const fs::path dir = root / "datasets" / "styles";
+    fs::create_directories(dir);
+    pmt::train::write_idx(dir / "train-images-idx3-ubyte", x);
+    pmt::train::write_idx(dir / "train-labels-idx1-ubyte", y);
+    pmt::io::write_file_atomic(root / "styles.json", R"({
+      "name": "styles", "dataset": "styles", "input_shape": [1, 6, 6], "num_classes": 2,
+      "layers": [{"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]})");
+  }
+  ~Styles() { fs::remove_all(root); }
+  pmt::cluster::ClusterToolOptions options() const {
+    pmt::cluster::ClusterToolOptions o;
+    o.subject_file = (root / "styles.json").string();
+    o.data_root = root.string();
+    o.plot = false;
+    o.search.proc = 1;
+    o.search.scalings = {pmt::cluster::Scaling::kMax, pmt::cluster::Scaling::kStandard};
+    o.search.min_cluster_sizes = {10, 20};
+    o.search.components = 3;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[cluster][tool]") {
+  const auto s = pmt::cluster::run_cluster_tool(options());
+  REQUIRE(s.result.classes.size() == 2);
+  CHECK_FALSE(s.chosen.empty());
+  const fs::path out = root / "clusters" / "styles";
+  for (const char* f : {"clusters.npy", "clusters.csv", "report.json", "report.txt"})
+    CHECK(fs::exists(out / f));
+  const auto clusters = pmt::io::read_npy(out / "clusters.npy", {120});
+  for (const auto& c : s.result.classes) {
+    pmt::cluster::Labels truth, found;
+    for (auto i : c.indices) {
+      truth.push_back(style[static_cast<std::size_t>(i)]);
+      found.push_back(static_cast<int>(clusters.data[static_cast<std::size_t>(i)]));
+    }
+    INFO("class " << c.cls << " " << s.chosen);
+    CHECK(pmt::cluster::adjusted_rand_score(truth, found) == 1.0);
+    // 2 thresholds x 2 scalings x 1 reduction x (4 counts x 8 algorithms + 2 HDBSCAN sizes)
+    CHECK(c.outcomes.size() == 136);
+  }
+  // the same result whatever the threads
+  auto o = options();
+  o.search.proc = 2;
+  o.out_dir = (root / "again").string();
+  pmt::cluster::run_cluster_tool(o);
+  CHECK(pmt::io::read_file(root / "again" / "clusters.csv") ==
+        pmt::io::read_file(out / "clusters.csv"));
+}
+
+TEST_CASE_METHOD(Styles, "cluster: bad input fails before anything is written", "[cluster][tool]") {
+  auto o = options();
+  o.limit = 4;  // 4 inputs per class: too few for 5 clusters
+  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("too few for 5 clusters"));
+  o = options();
+  o.search.classes = {7};
+  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("class 7 has no inputs"));
+  o = options();
+  o.pipeline = "all/max/pca/kmeans-9";
+  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("no pipeline"));
+  CHECK_FALSE(fs::exists(root / "clusters"));
+}
