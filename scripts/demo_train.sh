@@ -6,11 +6,14 @@
 #      (3.12% of the most frequent class relabelled: a mild fault, not expected to be killed) and
 #      remove_activation_function on the hidden layer (the network becomes linear)
 #   3. gen_acc: their accuracy files under WORK_DIR/raw_data/mnist_mlp/
-#   4. mutation_test (repeated protocol), posterior and ratio on those files, with a settings
-#      file for the demo model written to WORK_DIR/demo_settings.json
-#   5. mutation_search: DeepCrime's binary search of delete_training_data's killable magnitude
+#   4. mutate_model: post-training mutants of the N sound instances, no retraining: PMT's
+#      neurons_freezing 0.5 on the hidden layer (32 of its 64 units frozen), then gen_acc
+#   5. mutation_test (repeated protocol), posterior and ratio on those files, with a settings
+#      file for the demo model written to WORK_DIR/demo_settings.json (--same for the
+#      post-training mutant: mutant i paired with sound instance i)
+#   6. mutation_search: DeepCrime's binary search of delete_training_data's killable magnitude
 #      (10 instances per configuration, test set), about 15 s
-#   6. train_mutants --until firm: a verdict with as few instances as it needs (change_label 40:
+#   7. train_mutants --until firm: a verdict with as few instances as it needs (change_label 40:
 #      rounds of 20, 30, ... instances per side until ratio's verdict is firm)
 # N = $PMT_DEMO_INSTANCES (default 60: the repeated protocol needs 2k = 40 at least). Reruns
 # resume: trained instances are kept. About 2-3 minutes on 2 cores.
@@ -26,10 +29,10 @@ seed="${PMT_DEMO_SEED:-42}"
 mkdir -p "$work"
 start=$(date +%s)
 
-echo "== [train 1/6] datasets"
+echo "== [train 1/7] datasets"
 "$here/get_data.sh" "$work"
 
-echo "== [train 2/6] training $n instances each of $model: original, three mutants"
+echo "== [train 2/7] training $n instances each of $model: original, three mutants"
 echo "-- the operators that apply to $model (train_mutants --list-mutations --model $model):"
 "$tools/train_mutants" --list-mutations --model "$model" | cut -c1-150
 configs=("original:" "delete_training_data:90" "change_label:3.12" "remove_activation_function:1")
@@ -39,33 +42,40 @@ for c in "${configs[@]}"; do
     --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 done
 
-echo "== [train 3/6] accuracy files (gen_acc)"
+echo "== [train 3/7] accuracy files (gen_acc)"
 for c in "${configs[@]}"; do
   mut="${c%%:*}" param="${c#*:}"
   "$tools/gen_acc" --model "$model" --mut "$mut" ${param:+--param "$param"} --data-root "$work"
 done
 
+echo "== [train 4/7] post-training mutants (mutate_model), no retraining"
+"$tools/mutate_model" --model "$model" --mut neurons_freezing --param 0.5 \
+  --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
+"$tools/gen_acc" --model "$model" --mut neurons_freezing --param 0.5 --data-root "$work"
+
 cat > "$work/demo_settings.json" << JSON
 {
   "source": "scripts/demo_train.sh: the demo's trained model and mutants",
   "models": {"$model": {"delete_training_data": ["90"], "change_label": ["3.12"],
-                        "remove_activation_function": ["1"]}},
-  "model_level_mutations": []
+                        "remove_activation_function": ["1"], "neurons_freezing": ["0.5"]}},
+  "model_level_mutations": ["neurons_freezing"]
 }
 JSON
 
-echo "== [train 4/6] verdicts on the trained instances"
-for mut in delete_training_data change_label remove_activation_function; do
+echo "== [train 5/7] verdicts on the trained instances"
+for mut in delete_training_data change_label remove_activation_function neurons_freezing; do
+  same=()
+  [[ $mut == neurons_freezing ]] && same=(--same)
   for tool in mutation_test posterior ratio; do
-    echo "-- $tool --mut $mut"
+    echo "-- $tool --mut $mut ${same[*]}"
     "$tools/$tool" --model "$model" --mut "$mut" --data-root "$work" \
-      --settings "$work/demo_settings.json" --seed "$seed"
+      --settings "$work/demo_settings.json" --seed "$seed" "${same[@]}"
   done
 done
-echo "== [train 5/6] DeepCrime's search of the killable magnitude (mutation_search)"
+echo "== [train 6/7] DeepCrime's search of the killable magnitude (mutation_search)"
 "$tools/mutation_search" --model "$model" --mut delete_training_data --instances 10 --set test \
   --data-root "$work" --seed "$seed" --no-progress
-echo "== [train 6/6] a verdict with as few instances as it needs (train_mutants --until firm)"
+echo "== [train 7/7] a verdict with as few instances as it needs (train_mutants --until firm)"
 "$tools/train_mutants" --model "$model" --mut change_label --param 40 --until firm --cap "$n" \
   --data-root "$work" --seed "$seed" --quiet
 echo "== training stage done in $(($(date +%s) - start)) s"

@@ -19,18 +19,25 @@ int main(int argc, char** argv) {
        "';'-separated header true_label;pred_label_model_0;..., one row per test input (true "
        "label, each instance's prediction) and a last row of accuracies, so that mutation_test, "
        "posterior, ratio, mce and practicality read it unchanged. A missing instance index "
-       "(between 0 and the largest one) is an empty cell.",
+       "(between 0 and the largest one) is an empty cell. Instances are those of train_mutants "
+       "and mutate_model or, with --torchscript, TorchScript modules saved from PyTorch "
+       "(torch.jit.save) and evaluated on --test-set (IDX or NPY): the predicted class is the "
+       "argmax of the model's output, which must have one score per class.",
        "  gen_acc --model mnist --mut original\n"
        "  gen_acc --model mnist --mut delete_training_data --param 30.93\n"
-       "  gen_acc --model mnist --mut original --test-set weak/t10k-images-idx3-ubyte.gz",
+       "  gen_acc --model mnist --mut original --test-set weak/t10k-images-idx3-ubyte.gz\n"
+       "  gen_acc --torchscript --model mine --mut original --test-set t10k-images-idx3-ubyte.gz",
        "Humbatova, Jahangirova, Tonella. DeepCrime. ISSTA 2021 (generate_acc_files)."},
       common, pmt::cli::kDataRoot | pmt::cli::kJson);
   pmt::train::add_config_flags(app, o, "Instances evaluated at once (0: one per core)");
-  app.add_option("--test-set", o.test_set, "IDX images file (plain or .gz) to evaluate on")
+  app.add_option("--test-set", o.test_set,
+                 "Test set to evaluate on: IDX images (plain or .gz) or an NPY array of inputs")
       ->check(CLI::ExistingFile);
   app.add_option("--test-labels", o.test_labels,
-                 "IDX labels file [default: --test-set with images-idx3 -> labels-idx1]")
+                 "Its labels: IDX [default: --test-set with images-idx3 -> labels-idx1] or NPY "
+                 "(required for an NPY test set)")
       ->check(CLI::ExistingFile);
+  pmt::train::add_torchscript_flags(app, o);
   app.add_option("--test-set-name", o.test_set_name,
                  "Name of --test-set: accuracy files under <data-root>/test_sets/<name>/ instead "
                  "of over the full test set's");

@@ -27,11 +27,13 @@ int main(int argc, char** argv) {
        "/instance_<i>.pt with a JSON sidecar (seed, per-epoch loss and accuracy, wall time). "
        "Existing instances are skipped, so a rerun resumes; writes are atomic. Progress (instance, "
        "epoch, loss, ETA) on stderr; a summary on stdout.\nMutations: " +
-           pmt::train::join_names(pmt::mutate::mutation_names()) +
+           pmt::train::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPreTraining)) +
            ". --list-mutations [--model M] shows each operator's parameter, search space and "
            "whether (and on which layer) it applies to M; an operator that does not apply is a "
-           "usage error saying why. --until firm trains the sound subject and the mutant in rounds "
-           "until ratio's verdict is firm: a verdict with as few instances as it needs.",
+           "usage error saying why. It also lists the post-training operators, whose mutants "
+           "mutate_model makes from trained sound instances. --until firm trains the sound "
+           "subject and the mutant in rounds until ratio's verdict is firm: a verdict with as few "
+           "instances as it needs.",
        "  scripts/get_data.sh\n"
        "  train_mutants --model mnist --mut original --instances 0-19\n"
        "  train_mutants --model mnist --mut delete_training_data --param 30.93 --instances 0-19\n"

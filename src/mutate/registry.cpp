@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pmt/error.hpp"
 #include "pmt/io/number.hpp"
@@ -255,6 +259,52 @@ std::vector<OperatorInfo> make_table() {
        false,
        "all",
        "no validation data (and so no early stopping)"});
+  // Post-training (model-level) operators: mutate_model applies them to trained instances.
+  const auto post = [&](std::string name, std::string code, std::string source, ParamKind kind,
+                        bool layer, bool filtered, bool structural, std::string summary,
+                        double default_scale = 0) {
+    OperatorInfo op{std::move(name),
+                    std::move(code),
+                    source == "PMT" ? "model (PMT)" : "model (DM++)",
+                    kind,
+                    SearchKind::kNone,
+                    {},
+                    0,
+                    1,
+                    false,
+                    layer,
+                    "",
+                    std::move(summary)};
+    op.stage = Stage::kPostTraining;
+    op.filtered = filtered;
+    op.structural = structural;
+    op.default_scale = default_scale;
+    op.source = std::move(source);
+    t.push_back(std::move(op));
+  };
+  post("neurons_freezing", "NF", "PMT", K::kRatio, true, false, false,
+       "zero int(r * units) (at least 1) output units/channels of the layer: kernel slice, bias");
+  post("weights_fuzzing", "WF", "PMT", K::kRatioScale, true, false, false,
+       "int(r * size) random kernel entries of the layer: w += N(0,1) * m * |w| (\"r_m\")");
+  post("gaussian_fuzzing", "GF", "DeepMutation++", K::kRatioScale, false, true, false,
+       "ratio r of all dense/conv kernel weights: w *= 1 + N(0, s), touched kernels clipped to "
+       "[-1, 1] (\"r\" or \"r_s\", s = 0.5)",
+       0.5);
+  post("weights_shuffling", "WS", "DeepMutation++", K::kRatio, false, true, false,
+       "ratio r of all dense/conv neurons: each one's incoming weights shuffled");
+  post("neuron_effect_block", "NEB", "DeepMutation++", K::kRatio, false, true, false,
+       "ratio r of all dense/conv neurons: incoming weights and bias set to 0");
+  post("neuron_activation_inverse", "NAI", "DeepMutation++", K::kRatio, false, true, false,
+       "ratio r of all dense/conv neurons: incoming weights and bias negated");
+  post(
+      "neuron_switch", "NS", "DeepMutation++", K::kRatio, false, true, false,
+      "per layer, as many random pairs of neurons as its share of ratio r swapped (weights, bias)");
+  post("layer_deactivation", "LD", "DeepMutation++", K::kLayer, true, true, true,
+       "a hidden dense/conv layer whose output shape equals its input's is removed");
+  post("layer_addition", "LAm", "DeepMutation++", K::kLayer, true, true, true,
+       "a copy of a dense/conv layer whose output shape equals its input's is inserted after it");
+  post("activation_removal", "AFRm", "DeepMutation++", K::kLayer, true, true, true,
+       "a hidden layer's activation becomes linear");
   return t;
 }
 
@@ -276,8 +326,18 @@ std::string kind_name(ParamKind k) {
       return "layer index";
     case ParamKind::kImplied:
       return "none";
+    case ParamKind::kRatio:
+      return "ratio (0, 1]";
+    case ParamKind::kRatioScale:
+      return "ratio_scale";
   }
   return "";
+}
+
+// What --param takes, for messages and --list-mutations.
+std::string param_name(const OperatorInfo& op) {
+  if (op.kind != ParamKind::kRatioScale) return kind_name(op.kind);
+  return op.default_scale > 0 ? "ratio[_sigma]" : "ratio_magnitude";
 }
 
 bool has_weights(const LayerSpec& l) { return l.type == "dense" || l.type == "conv2d"; }
@@ -289,6 +349,27 @@ std::string layer_reason(const OperatorInfo& op, const SubjectSpec& spec, int i)
   const LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
   const std::string what = fmt::format("layer {} ({})", i, l.type);
   const std::string& n = op.name;
+  const bool last = i + 1 == static_cast<int>(spec.layers.size());
+  if (n == "activation_removal") {
+    if (last) return what + " is the output layer (only hidden activations are removed)";
+    if (l.type != "dense" && l.type != "conv2d" && l.type != "activation")
+      return what + " has no activation";
+    return l.activation != "linear" ? "" : what + " has no activation (it is linear)";
+  }
+  if (n == "layer_deactivation" || n == "layer_addition") {
+    if (!is_stack(spec))
+      return "only a plain stack of layers can lose or gain a layer (this subject is a graph)";
+    if (!has_weights(l)) return what + " has no weights (only dense and conv2d layers qualify)";
+    if (n == "layer_deactivation" && (i == 0 || last))
+      return what + " is the first or the last layer";
+    const auto shapes = train::infer_shapes(spec);
+    const auto& in = i == 0 ? spec.input_shape : shapes[static_cast<std::size_t>(i - 1)];
+    const auto& out = shapes[static_cast<std::size_t>(i)];
+    if (in != out)
+      return fmt::format("{} changes the shape ({} -> {})", what, fmt::join(in, "x"),
+                         fmt::join(out, "x"));
+    return "";
+  }
   if (n == "change_dropout_rate")
     return l.type == "dropout" ? "" : what + " is not a dropout layer";
   if (!has_weights(l)) return what + " has no weights (only dense and conv2d layers do)";
@@ -318,6 +399,11 @@ std::string no_layer_reason(const OperatorInfo& op) {
     return "it has no regularised layer";
   if (n == "add_bias") return "it has no dense or conv2d layer without a bias";
   if (n == "remove_bias") return "it has no layer with a bias";
+  if (n == "activation_removal") return "it has no hidden layer with an activation";
+  if (n == "layer_deactivation")
+    return "it has no hidden dense or conv2d layer whose output shape equals its input's";
+  if (n == "layer_addition")
+    return "it has no dense or conv2d layer whose output shape equals its input's";
   return "it has no dense or conv2d layer";
 }
 
@@ -329,12 +415,18 @@ std::string subject_reason(const OperatorInfo& op, const SubjectSpec& spec) {
   return "";
 }
 
+std::pair<double, double> parse_ratio_scale(const OperatorInfo& op, const std::string& value);
+
 // Checks a parameter value of `op` (without any layer suffix); usage error naming it.
 void check_value(const OperatorInfo& op, const std::string& value) {
   const std::string bad = fmt::format("--mut {}: --param", op.name);
   if (op.kind == ParamKind::kChoice) {
     PMT_THROW_IF(std::find(op.choices.begin(), op.choices.end(), value) == op.choices.end(), kUsage,
                  "{} must be one of {}, got '{}'", bad, train::join_names(op.choices), value);
+    return;
+  }
+  if (op.kind == ParamKind::kRatio || op.kind == ParamKind::kRatioScale) {
+    parse_ratio_scale(op, value);
     return;
   }
   std::string number = value;
@@ -356,6 +448,33 @@ void check_value(const OperatorInfo& op, const std::string& value) {
       positive ? "(" : "[", op.lo, op.hi, io::shorten(value));
 }
 
+// kRatio: "r" -> {r, 0}; kRatioScale: "r_s" -> {r, s} ("r" -> {r, default_scale} when the
+// operator has one). Usage error naming the operator otherwise.
+std::pair<double, double> parse_ratio_scale(const OperatorInfo& op, const std::string& value) {
+  const bool two = op.kind == ParamKind::kRatioScale;
+  const auto cut = two ? value.find('_') : std::string::npos;
+  const std::string form = !two                   ? "a ratio r in (0, 1]"
+                           : op.default_scale > 0 ? "r or r_s (ratio r in (0, 1], scale s > 0)"
+                                                  : "r_m (ratio r in (0, 1], magnitude m > 0)";
+  const std::string bad =
+      fmt::format("--mut {}: --param must be {}, got '{}'", op.name, form, io::shorten(value));
+  PMT_THROW_IF(two && cut == std::string::npos && !(op.default_scale > 0), kUsage, "{}", bad);
+  const std::optional<double> r = io::to_double(value.substr(0, cut));
+  PMT_THROW_IF(!r || !std::isfinite(*r), kUsage, "{}", bad);
+  PMT_THROW_IF(!(*r > 0 && *r <= 1), kUsage, "--mut {}: the ratio must be in (0, 1], got '{}'",
+               op.name, io::shorten(value.substr(0, cut)));
+  double scale = 0;
+  if (two) {
+    scale = op.default_scale;
+    if (cut != std::string::npos) {
+      const std::optional<double> m = io::to_double(value.substr(cut + 1));
+      PMT_THROW_IF(!m || !std::isfinite(*m) || !(*m > 0), kUsage, "{}", bad);
+      scale = *m;
+    }
+  }
+  return {*r, scale};
+}
+
 // "<value>_layer<N>" -> value, N; else value, -1.
 std::pair<std::string, int> split_layer(const std::string& param) {
   const auto pos = param.rfind("_layer");
@@ -375,6 +494,13 @@ std::string subject_name(const SubjectSpec& spec) {
 const std::vector<OperatorInfo>& operators() {
   static const std::vector<OperatorInfo> table = make_table();
   return table;
+}
+
+std::vector<std::string> operator_names(Stage stage) {
+  std::vector<std::string> names;
+  for (const auto& op : operators())
+    if (op.stage == stage) names.push_back(op.name);
+  return names;
 }
 
 const std::vector<std::string>& mutation_names() {
@@ -475,6 +601,10 @@ std::string SearchSpace::describe() const {
 
 bool Mutation::is_data() const { return !is_original() && find_operator(name).data; }
 
+bool Mutation::is_post_training() const {
+  return !is_original() && find_operator(name).stage == Stage::kPostTraining;
+}
+
 std::string Mutation::folder() const { return is_original() ? name : name + "_" + param; }
 
 json Mutation::to_json() const {
@@ -513,13 +643,15 @@ Mutation make_mutation(const std::string& name, const std::string& param, const 
       layer = n;
     }
   } else {
-    PMT_THROW_IF(param.empty(), kUsage, "--mut {} needs --param ({})", name, kind_name(op.kind));
+    PMT_THROW_IF(param.empty(), kUsage, "--mut {} needs --param ({})", name, param_name(op));
     auto [value, suffix] = op.layer ? split_layer(param) : std::pair{param, -1};
     PMT_THROW_IF(suffix >= 0 && layer >= 0 && suffix != layer, kUsage,
                  "--mut {}: --param {} and --layer {} disagree", name, param, layer);
     if (suffix >= 0) layer = suffix;
     check_value(op, value);
     m.value = value;
+    if (op.kind == ParamKind::kRatio || op.kind == ParamKind::kRatioScale)
+      std::tie(m.ratio, m.scale) = parse_ratio_scale(op, value);
   }
   if (op.layer) {
     const int fallback = default_layer(op, spec);
@@ -549,9 +681,15 @@ Mutation make_mutation(const std::string& name, const std::string& param, const 
 json registry_json(const SubjectSpec* spec) {
   json list = json::array();
   for (const auto& op : operators()) {
-    json j{{"name", op.name},       {"code", op.code},
-           {"group", op.group},     {"parameter", kind_name(op.kind)},
-           {"summary", op.summary}, {"targets_layer", op.layer}};
+    json j{{"name", op.name},
+           {"code", op.code},
+           {"group", op.group},
+           {"parameter", param_name(op)},
+           {"summary", op.summary},
+           {"targets_layer", op.layer},
+           {"stage", op.stage == Stage::kPreTraining ? "pre-training" : "post-training"},
+           {"source", op.source}};
+    if (op.stage == Stage::kPostTraining) j["filtered"] = op.filtered;
     if (op.kind == ParamKind::kChoice) j["choices"] = op.choices;
     if (spec) {
       const int layer = default_layer(op, *spec);
@@ -579,7 +717,10 @@ std::string registry_table(const SubjectSpec* spec) {
         const std::string layer =
             j.contains("layer") ? fmt::format("layer {}; ", j["layer"].get<int>()) : "";
         const auto& op = find_operator(j["name"].get<std::string>());
-        last = "yes; " + layer + search_space(op, *spec).describe();
+        last = "yes; " + layer +
+               (op.stage == Stage::kPostTraining
+                    ? std::string(op.filtered ? "mutate_model, filtered" : "mutate_model")
+                    : search_space(op, *spec).describe());
       } else {
         last = "no: " + j["why_not"].get<std::string>();
       }

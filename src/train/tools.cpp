@@ -27,36 +27,121 @@
 #include "pmt/mutate/pre_training.hpp"
 #include "pmt/stats/parallel.hpp"
 #include "pmt/stats/rng.hpp"
+#include "pmt/train/instance.hpp"
 #include "pmt/train/network.hpp"
+#include "tools_detail.hpp"
 
 namespace pmt::train {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
+namespace detail {
 
 using mutate::Mutation;
 
-struct Config {
-  std::string model;
-  SubjectSpec spec;  // unmutated
-  Mutation mutation;
-  fs::path data_dir;
-  fs::path folder;
-};
+fs::path models_folder(const ConfigOptions& o, const std::string& model,
+                       const std::string& folder) {
+  return fs::path(o.data_root) / "trained_models" / model / folder;
+}
+
+std::vector<int> instances_in(const fs::path& folder, bool need_sidecar) {
+  std::vector<int> found;
+  std::error_code ec;
+  const std::string prefix = "instance_", suffix = ".pt";
+  for (const auto& e : fs::directory_iterator(folder, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() <= prefix.size() + suffix.size() || f.rfind(prefix, 0) != 0 ||
+        f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string digits = f.substr(prefix.size(), f.size() - prefix.size() - suffix.size());
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const int i = io::parse_int(digits, e.path().string() + ": instance index", ErrorKind::kData);
+    if (!need_sidecar || fs::exists(sidecar_file(folder, i))) found.push_back(i);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::vector<int> not_done(const fs::path& folder, const std::vector<int>& wanted,
+                          std::vector<int>& done) {
+  std::vector<int> pending;
+  for (int i : wanted) {
+    if (fs::exists(model_file(folder, i)) && fs::exists(sidecar_file(folder, i)))
+      done.push_back(i);
+    else
+      pending.push_back(i);
+  }
+  return pending;
+}
+
+std::vector<std::int64_t> parse_shape(const std::string& text) {
+  std::vector<std::int64_t> shape;
+  if (text.empty()) return shape;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, comma - start);
+    shape.push_back(io::parse_int(part, fmt::format("--input-shape '{}'", io::shorten(text)),
+                                  ErrorKind::kUsage, 1));
+    start = comma + 1;
+  }
+  return shape;
+}
+
+// A layer by index or by name ("layer<i>", the spec's name, a TorchScript module path).
+int find_layer(const SubjectSpec& spec, const std::string& text) {
+  const int n = static_cast<int>(spec.layers.size());
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+      text.size() < 9) {
+    const int i = std::stoi(text);
+    if (i < n) return i;
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < n; ++i) {
+    const LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
+    if (text == "layer" + std::to_string(i) || (!l.name.empty() && text == l.name)) return i;
+    names.push_back(fmt::format("{} {} ({})", i,
+                                l.name.empty() ? "layer" + std::to_string(i) : l.name, l.type));
+  }
+  PMT_THROW(kUsage, "--layer: unknown layer '{}' (layers of {}: {})", io::shorten(text),
+            spec.name.empty() ? std::string("the model") : spec.name, join_names(names));
+}
 
 Config resolve(const ConfigOptions& o) {
   Config c;
-  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
-               "--model or --subject is required");
-  const fs::path spec_file =
-      o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
-  c.spec = load_subject(spec_file);
-  c.model = o.model.empty() ? c.spec.name : o.model;
-  c.mutation = mutate::make_mutation(o.mut, o.param, c.spec, o.layer);
   c.data_dir = o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
-  c.folder = fs::path(o.data_root) / "trained_models" / c.model / c.mutation.folder();
+  if (o.torchscript) {
+    PMT_THROW_IF(o.model.empty(), kUsage,
+                 "--torchscript needs --model (the name of the model's folders)");
+    PMT_THROW_IF(!o.subject_file.empty(), kUsage, "--torchscript and --subject exclude each other");
+    c.model = o.model;
+    c.spec.name = o.model;
+    if (o.mut != "original") {
+      // The layers of the first sound instance: what the registry resolves layers against.
+      const fs::path sound = models_folder(o, o.model, "original");
+      const std::vector<int> present = instances_in(sound, false);
+      PMT_THROW_IF(present.empty(), kData,
+                   "{}: no sound instance instance_<i>.pt (save your TorchScript models there with "
+                   "torch.jit.save; see docs/posttraining.md)",
+                   sound.string());
+      Instance first = Instance::load_torchscript(model_file(sound, present.front()));
+      c.spec = torchscript_spec(first, o.model);
+    }
+  } else {
+    PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
+                 "--model or --subject is required");
+    const fs::path spec_file =
+        o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
+    c.spec = load_subject(spec_file);
+    c.model = o.model.empty() ? c.spec.name : o.model;
+  }
+  int layer = o.layer;
+  if (!o.layer_name.empty()) layer = find_layer(c.spec, o.layer_name);
+  c.mutation = mutate::make_mutation(o.mut, o.param, c.spec, layer);
+  c.folder = models_folder(o, c.model, c.mutation.folder());
   return c;
 }
 
@@ -97,7 +182,9 @@ double current_peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 std::vector<int> parse_instances(const std::string& text) {
   // No std::regex: it recurses once per character of a long argument.
@@ -168,6 +255,36 @@ void add_config_flags(CLI::App& app, ConfigOptions& o, const std::string& jobs_h
   app.add_option("--jobs", o.jobs, jobs_help)->check(pmt::cli::non_negative());
 }
 
+void add_torchscript_flags(CLI::App& app, ConfigOptions& o) {
+  app.add_flag("--torchscript", o.torchscript,
+               "The instances are TorchScript modules saved from PyTorch (torch.jit.save; "
+               "LibTorch 1.13 reads PyTorch <= 1.13's), not a pmt subject: --model names their "
+               "folders, --test-set gives the test set (docs/posttraining.md)");
+  app.add_option("--input-shape", o.input_shape,
+                 "With --torchscript: the per-sample shape fed to the model, e.g. 1,28,28 or 784 "
+                 "[default: the test set's, a channel axis added in front of 2-D IDX images]");
+  app.add_option("--scale", o.scale,
+                 "Test inputs are divided by it [default: the subject's; with --torchscript 255 "
+                 "for IDX bytes, 1 for NPY]")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--num-classes", o.num_classes,
+                 "With --torchscript: the output width the model must have [default: checked "
+                 "against the test set's labels only]")
+      ->check(pmt::cli::positive());
+}
+
+json MutateModelSummary::to_json() const {
+  return {{"folder", folder.string()},
+          {"made", made},
+          {"skipped", skipped},
+          {"gave_up", gave_up},
+          {"discarded", discarded},
+          {"wall_time_s", seconds},
+          {"filter_time_s", filter_seconds},
+          {"jobs", jobs},
+          {"threads", threads}};
+}
+
 json TrainMutantsSummary::to_json() const {
   json acc = json::array();
   for (double a : final_accuracy) acc.push_back(io::json_number(a));
@@ -184,7 +301,12 @@ json GenAccSummary::to_json() const {
 
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   const auto start = std::chrono::steady_clock::now();
+  PMT_THROW_IF(o.torchscript, kUsage, "train_mutants trains pmt subjects, not TorchScript models");
   const Config c = resolve(o);
+  PMT_THROW_IF(c.mutation.is_post_training(), kUsage,
+               "--mut {} is a post-training operator: make its mutants from the trained sound "
+               "instances with mutate_model",
+               c.mutation.name);
   std::vector<int> wanted;
   const std::vector<int> listed = parse_instances(o.instances);
   for (std::size_t k = 0; k < listed.size(); ++k)
@@ -192,13 +314,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   TrainMutantsSummary summary;
   summary.folder = c.folder;
   summary.shard = o.shard.to_string();
-  std::vector<int> pending;
-  for (int i : wanted) {
-    if (fs::exists(model_file(c.folder, i)) && fs::exists(sidecar_file(c.folder, i)))
-      summary.skipped.push_back(i);
-    else
-      pending.push_back(i);
-  }
+  const std::vector<int> pending = not_done(c.folder, wanted, summary.skipped);
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
   if (pending.empty()) {
     summary.peak_rss_mb = current_peak_rss_mb();
@@ -318,23 +434,14 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
 
 GenAccSummary run_gen_acc(const GenAccOptions& o) {
   const Config c = resolve(o);
-  // Instances present: instance_<i>.json (written last) with its instance_<i>.pt.
-  std::vector<int> found;
-  std::error_code ec;
-  const std::string prefix = "instance_", suffix = ".json";
-  for (const auto& e : fs::directory_iterator(c.folder, ec)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() <= prefix.size() + suffix.size() || f.rfind(prefix, 0) != 0 ||
-        f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    const std::string digits = f.substr(prefix.size(), f.size() - prefix.size() - suffix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    const int i = io::parse_int(digits, e.path().string() + ": instance index", ErrorKind::kData);
-    if (fs::exists(model_file(c.folder, i))) found.push_back(i);
-  }
-  PMT_THROW_IF(found.empty(), kData, "no trained instances in {} (run train_mutants first)",
-               c.folder.string());
-  std::sort(found.begin(), found.end());
+  // Instances present: instance_<i>.pt with its sidecar instance_<i>.json (written last); a
+  // user's TorchScript instances need none.
+  const std::vector<int> found = instances_in(c.folder, !o.torchscript);
+  PMT_THROW_IF(found.empty(), kData, "no {}instances in {} ({})",
+               o.torchscript ? "TorchScript " : "trained ", c.folder.string(),
+               o.torchscript ? "save them there as instance_<i>.pt with torch.jit.save"
+               : c.mutation.is_post_training() ? "run mutate_model first"
+                                               : "run train_mutants first");
 
   PMT_THROW_IF(o.split != "test" && o.split != "train", kUsage,
                "gen_acc: split must be test or train, got '{}'", o.split);
@@ -342,17 +449,20 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
                "gen_acc: --test-set evaluates a test set, not the training split");
   PMT_THROW_IF(!o.test_set_name.empty() && o.test_set.empty(), kUsage,
                "--test-set-name needs --test-set");
+  PMT_THROW_IF(o.torchscript && o.test_set.empty(), kUsage,
+               "--torchscript needs --test-set (IDX or NPY): a TorchScript model names no dataset");
   if (!o.test_set_name.empty()) check_test_set_name(o.test_set_name);
   Dataset test;
   if (o.split == "train") {
     test = load_split(c.spec, c.data_dir, "train");
   } else if (o.test_set.empty()) {
     test = load_split(c.spec, c.data_dir, "test");
+  } else if (o.torchscript) {
+    test = load_test_set(o.test_set, o.test_labels, parse_shape(o.input_shape), o.scale,
+                         o.num_classes);
   } else {
-    DatasetFiles files;
-    files.images = o.test_set;
-    files.labels = o.test_labels.empty() ? labels_for_images(o.test_set) : fs::path(o.test_labels);
-    test = load_dataset(files, c.spec.input_shape, c.spec.inputs.at(0).scale, c.spec.num_classes);
+    test = load_test_set(o.test_set, o.test_labels, c.spec.input_shape,
+                         o.scale > 0 ? o.scale : c.spec.inputs.at(0).scale, c.spec.num_classes);
   }
 
   // Columns 0..max instance; a gap (an instance whose training is missing) is an empty cell.
@@ -369,13 +479,10 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
         throw_if_interrupted("no accuracy file written, rerun to evaluate");
         use_threads(threads);
         const int i = found[k];
-        const json side = json::parse(io::read_file(sidecar_file(c.folder, i)), nullptr, false);
-        PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData, "{}: corrupt sidecar",
-                     sidecar_file(c.folder, i).string());
-        const SubjectSpec spec = parse_subject(side["spec"], sidecar_file(c.folder, i).string());
-        SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(0));
-        load_net(net, model_file(c.folder, i));
-        accuracy[i] = evaluate(net, test, &predictions[i]).second;
+        Instance model = o.torchscript ? Instance::load_torchscript(model_file(c.folder, i))
+                                       : Instance::load_subject(model_file(c.folder, i),
+                                                                sidecar_file(c.folder, i));
+        accuracy[i] = model.evaluate(test, &predictions[i], o.num_classes);
       },
       o.progress ? &progress : nullptr);
 

@@ -38,8 +38,9 @@ SubjectSpec apply(const SubjectSpec& s, const std::string& name, const std::stri
 TEST_CASE("the registry holds DeepCrime's 24 pre-training operators with their codes",
           "[registry]") {
   std::set<std::string> codes;
-  for (const auto& op : operators()) codes.insert(op.code);
-  CHECK(operators().size() == 24);
+  for (const auto& op : operators())
+    if (op.stage == Stage::kPreTraining) codes.insert(op.code);
+  CHECK(operator_names(Stage::kPreTraining).size() == 24);
   CHECK(codes == std::set<std::string>{"TCL", "TRD", "TUD", "TAN", "TCO", "HBS", "HLR", "HNE",
                                        "HDB", "ACH", "ARM", "AAL", "RAW", "RCW", "RRW", "RCD",
                                        "RCP", "WCI", "WAB", "WRB", "LCH", "OCH", "OCG", "VRM"});
@@ -211,7 +212,7 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
           "[registry]") {
   const SubjectSpec s = mnist();
   const auto list = registry_json(&s);
-  REQUIRE(list.size() == 24);
+  REQUIRE(list.size() == 34);  // 24 pre-training, 10 post-training
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& j : list) by_name[j["name"].get<std::string>()] = j;
   CHECK(by_name["change_learning_rate"]["search"]["to"] == 1.0);
@@ -225,6 +226,54 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   const std::string table = registry_table(&s);
   CHECK(table.find("no: it does not use early stopping") != std::string::npos);
   CHECK(registry_table(nullptr).find("TCL") != std::string::npos);
+}
+
+TEST_CASE("post-training operators: PMT's two and DeepMutation++'s eight, their parameters",
+          "[registry][post]") {
+  CHECK(operator_names(Stage::kPostTraining) ==
+        std::vector<std::string>{"neurons_freezing", "weights_fuzzing", "gaussian_fuzzing",
+                                 "weights_shuffling", "neuron_effect_block",
+                                 "neuron_activation_inverse", "neuron_switch", "layer_deactivation",
+                                 "layer_addition", "activation_removal"});
+  const SubjectSpec s = mnist();
+  // PMT: the first conv layer of mnist (its scripts' current_index), the first dense of mnist_mlp
+  const Mutation nf = make_mutation("neurons_freezing", "0.01", s);
+  CHECK(nf.layer == 0);
+  CHECK(nf.ratio == 0.01);
+  CHECK(nf.is_post_training());
+  CHECK(make_mutation("neurons_freezing", "0.5",
+                      pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp")))
+            .layer == 1);
+  // weights_fuzzing "r_m": ratio then magnitude (PMT's settings.py and file names)
+  const Mutation wf = make_mutation("weights_fuzzing", "0.05_1.5", s);
+  CHECK(wf.ratio == 0.05);
+  CHECK(wf.scale == 1.5);
+  CHECK(wf.folder() == "weights_fuzzing_0.05_1.5");
+  CHECK(make_mutation("weights_fuzzing", "0.05_1_layer1", s).layer == 1);
+  REQUIRE_THROWS_WITH(make_mutation("weights_fuzzing", "0.05", s), Catch::Contains("r_m"));
+  // gaussian_fuzzing: sigma 0.5 unless given; the whole model (no layer)
+  CHECK(make_mutation("gaussian_fuzzing", "0.05", s).scale == 0.5);
+  CHECK(make_mutation("gaussian_fuzzing", "0.05_0.2", s).scale == 0.2);
+  REQUIRE_THROWS_WITH(make_mutation("gaussian_fuzzing", "0.05", s, 0),
+                      Catch::Contains("does not target a layer"));
+  for (const char* bad : {"0", "1.01", "-1", "nan", "0.5x"})
+    REQUIRE_THROWS_WITH(make_mutation("neuron_switch", bad, s), Catch::Contains("neuron_switch"));
+  CHECK(make_mutation("neuron_switch", "1", s).ratio == 1);
+  // structural: the layer is the parameter; mnist has no square dense/conv layer
+  REQUIRE_THROWS_WITH(make_mutation("layer_deactivation", "", s),
+                      Catch::Contains("does not apply to subject 'mnist'"));
+  REQUIRE_THROWS_WITH(make_mutation("layer_addition", "5", s),
+                      Catch::Contains("layer 5 (dense) changes the shape (9216 -> 128)"));
+  CHECK(make_mutation("activation_removal", "", s).folder() == "activation_removal_0");
+  REQUIRE_THROWS_WITH(make_mutation("activation_removal", "7", s),
+                      Catch::Contains("the output layer"));
+  const SubjectSpec v = varied();  // Dense(8) -> Dense(8): layer 1 is square
+  CHECK(make_mutation("layer_deactivation", "", v).layer == 1);
+  CHECK(make_mutation("layer_addition", "", v).layer == 1);
+  CHECK(find_operator("gaussian_fuzzing").filtered);
+  CHECK_FALSE(find_operator("neurons_freezing").filtered);
+  CHECK(registry_table(&s).find("neurons_freezing                NF   model (PMT)") !=
+        std::string::npos);
 }
 
 TEST_CASE("DeepCrime's per-subject search settings come from the subject", "[registry]") {

@@ -1,7 +1,8 @@
 // The training tools as processes under signals: SIGINT/SIGTERM stop train_mutants and
 // mutation_search cleanly (exit 130/143, one line, no temporary file), and a run killed with
 // SIGKILL then rerun ends with the same models, accuracy files and search results as an
-// uninterrupted run (same seed), for train_mutants, gen_acc, weak_test_set and mutation_search.
+// uninterrupted run (same seed), for train_mutants, gen_acc, weak_test_set and mutation_search;
+// mutate_model likewise, with its exit codes (2 usage, 1 data, 1 when the filter gives up).
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -155,6 +156,51 @@ TEST_CASE(
   }
   const fs::path csv = fs::path("raw_data") / "tiny" / "results_tiny_original.csv";
   CHECK(slurp(a.root / csv) == slurp(b.root / csv));
+}
+
+TEST_CASE("mutate_model: exit codes, and killed then rerun gives an uninterrupted run's mutants",
+          "[tools][signals][post]") {
+  Root a("mut_a", 1), b("mut_b", 1);
+  REQUIRE(run(a.args("train_mutants", "-q"), a.root / "err") == 0);
+  REQUIRE(run(b.args("train_mutants", "-q"), b.root / "err") == 0);
+  const auto mutate = [](const Root& r, std::vector<std::string> extra) {
+    std::vector<std::string> v = r.args("mutate_model", "-q");
+    v.insert(v.end(), extra.begin(), extra.end());
+    return v;
+  };
+  const std::vector<std::string> gf{"--mut", "gaussian_fuzzing", "--param", "0.2"};
+  REQUIRE(run(mutate(a, gf), a.root / "err") == 0);
+
+  std::mt19937 gen(std::random_device{}());
+  const pid_t pid = spawn(mutate(b, gf), b.root / "err");
+  std::this_thread::sleep_for(std::chrono::milliseconds(gen() % 300));
+  kill(pid, SIGKILL);
+  wait_for(pid);
+  REQUIRE(run(mutate(b, gf), b.root / "err") == 0);
+  CHECK(b.count(".tmp.") == 0);
+  const fs::path folder = fs::path("trained_models") / "tiny" / "gaussian_fuzzing_0.2";
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "instance_" + std::to_string(i) + ".pt";
+    INFO(name);
+    CHECK(!slurp(a.root / folder / name).empty());
+    CHECK(slurp(a.root / folder / name) == slurp(b.root / folder / name));
+  }
+
+  // usage errors exit 2, data errors 1, each one line naming the problem
+  const fs::path err = a.root / "err";
+  CHECK(run(mutate(a, {"--mut", "neurons_freezing", "--param", "0.1", "--layer", "fc9"}), err) ==
+        2);
+  CHECK(slurp(err).find("unknown layer 'fc9'") != std::string::npos);
+  CHECK(run(mutate(a, {"--mut", "neurons_freezing", "--param", "2"}), err) == 2);
+  CHECK(run(mutate(a, {"--mut", "neurons_freezing", "--param", "0.1", "--instances", "0-9"}),
+            err) == 1);
+  CHECK(slurp(err).find("--mut original --instances 6,7,8,9") != std::string::npos);
+  // every draw below the filter: exit 1 after the summary, naming the instances
+  CHECK(run(mutate(a, {"--mut", "neuron_activation_inverse", "--param", "1", "--max-draws", "1"}),
+            err) == 1);
+  INFO(slurp(err));
+  CHECK(slurp(err).find("no draw passed the filter within --max-draws 1 for instance(s) ") !=
+        std::string::npos);
 }
 
 TEST_CASE("mutation_search killed and rerun gives an uninterrupted run's results",

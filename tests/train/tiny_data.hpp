@@ -1,6 +1,7 @@
 // Tiny generated image datasets for the training tests (seconds in all): class c of `classes` is
 // a bright band of rows (band c of `classes` equal bands) on a dark background, plus noise, so a
 // small network learns it in one epoch. With 2 classes and 4x4 images: bright top vs bottom.
+// `bright`, `dark` and `noise` (its sd) set how hard the task is.
 #pragma once
 
 #include <algorithm>
@@ -13,15 +14,16 @@
 namespace pmt::test {
 
 inline void write_split(const std::filesystem::path& dir, const std::string& prefix, int n,
-                        unsigned seed, int classes = 2, int side = 4) {
+                        unsigned seed, int classes = 2, int side = 4, double bright = 200,
+                        double dark = 40, double noise_sd = 30) {
   std::mt19937 gen(seed);
-  std::normal_distribution<double> noise(0, 30);
+  std::normal_distribution<double> noise(0, noise_sd);
   pmt::train::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
   for (int i = 0; i < n; ++i) {
     const int label = i % classes;
     for (int r = 0; r < side; ++r)
       for (int c = 0; c < side; ++c) {
-        const double v = (r * classes / side == label ? 200 : 40) + noise(gen);
+        const double v = (r * classes / side == label ? bright : dark) + noise(gen);
         x.data.push_back(static_cast<std::uint8_t>(std::clamp(v, 0.0, 255.0)));
       }
     y.data.push_back(static_cast<std::uint8_t>(label));

@@ -1,9 +1,12 @@
 // The ONE operator registry: every mutation operator pmt knows, with its DeepCrime code, the kind
 // of parameter it takes, the values or bounds DeepCrime's search explores, and the rule that says
-// whether it applies to a subject (and to which layer). train_mutants, gen_acc,
+// whether it applies to a subject (and to which layer). train_mutants, gen_acc, mutate_model,
 // `--list-mutations` and the docs read this table; an operator is added here once.
-// Semantics: shared/OPERATORS.md (DeepCrime, Humbatova et al., ISSTA 2021: operators/*.py and
-// utils/properties/*). No LibTorch here.
+// Two stages: DeepCrime's 24 pre-training operators (spec -> spec, data -> data; Humbatova et
+// al., ISSTA 2021: operators/*.py and utils/properties/*) and the post-training (model-level)
+// ones, applied to trained instances by mutate_model: the PMT package's neurons_freezing and
+// weights_fuzzing (operators/weights_operators.py) and DeepMutation++'s GF, WS, NEB, NAI, NS, LD,
+// LAm, AFRm (Hu et al., ASE 2019; docs/reference/posttraining.md). No LibTorch here.
 #pragma once
 
 #include <string>
@@ -16,15 +19,20 @@
 namespace pmt::mutate {
 
 enum class ParamKind {
-  kPercent,   // 0-100 (a share of the training data)
-  kInteger,   // a positive integer (batch size, epochs, patience)
-  kPositive,  // a real > 0 (learning rate)
-  kRate,      // a real in [0, 1] (dropout rate)
-  kChoice,    // one name of a fixed list (activation, initialiser, loss, optimiser...)
-  kClip,      // clipnorm_<c> or clipvalue_<c>, c > 0
-  kLayer,     // no value: the parameter is the targeted layer's index
-  kImplied,   // no value: one fixed parameter string (disable_batching: "full")
+  kPercent,     // 0-100 (a share of the training data)
+  kInteger,     // a positive integer (batch size, epochs, patience)
+  kPositive,    // a real > 0 (learning rate)
+  kRate,        // a real in [0, 1] (dropout rate)
+  kChoice,      // one name of a fixed list (activation, initialiser, loss, optimiser...)
+  kClip,        // clipnorm_<c> or clipvalue_<c>, c > 0
+  kLayer,       // no value: the parameter is the targeted layer's index
+  kImplied,     // no value: one fixed parameter string (disable_batching: "full")
+  kRatio,       // a real in (0, 1]: a share of the weights or neurons (post-training)
+  kRatioScale,  // "<ratio>_<scale>": ratio in (0, 1], scale > 0 (weights_fuzzing's "r_m"; GF's
+                // "r_sigma", where "r" alone means sigma = default_scale)
 };
+
+enum class Stage { kPreTraining, kPostTraining };
 
 enum class SearchKind { kBinary, kExhaustive, kNone };
 
@@ -40,10 +48,18 @@ struct OperatorInfo {
   bool layer = false;                // targets one layer of the subject (--layer)
   std::string implied;               // kImplied: the parameter string
   std::string summary;
+  Stage stage = Stage::kPreTraining;
+  bool filtered = false;  // post-training: DeepMutation++'s mutant filter applies (--filter-factor)
+  bool structural = false;   // post-training: changes the layers (spec), not only the weights
+  double default_scale = 0;  // kRatioScale: the scale when the parameter gives the ratio only
+                             // (0: the scale is required)
+  std::string source = "DeepCrime";  // or "PMT", "DeepMutation++"
 };
 
-// Pre-training operators in DeepCrime's order.
+// Every operator: DeepCrime's pre-training ones in DeepCrime's order, then the post-training ones.
 const std::vector<OperatorInfo>& operators();
+// The names of the operators of one stage, in registry order.
+std::vector<std::string> operator_names(Stage stage);
 // The operator called `name`; a usage error listing the valid names otherwise.
 const OperatorInfo& find_operator(const std::string& name);
 // "original" followed by every operator name.
@@ -72,11 +88,13 @@ SearchSpace search_space(const OperatorInfo& op, const train::SubjectSpec& spec)
 // A mutation as named on the command line (--mut, --param, --layer) and resolved on a subject.
 struct Mutation {
   std::string name = "original";
-  std::string param;  // canonical: used verbatim in folder and file names
-  std::string value;  // the operator's value (param without a "_layer<N>" suffix)
-  int layer = -1;     // targeted layer (layer operators), else -1
+  std::string param;            // canonical: used verbatim in folder and file names
+  std::string value;            // the operator's value (param without a "_layer<N>" suffix)
+  double ratio = 0, scale = 0;  // kRatio / kRatioScale: the parsed ratio and scale
+  int layer = -1;               // targeted layer (layer operators), else -1
   bool is_original() const { return name == "original"; }
   bool is_data() const;
+  bool is_post_training() const;
   // "original", or "<name>_<param>": the folder under trained_models/<model>/.
   std::string folder() const;
   nlohmann::json to_json() const;

@@ -4,6 +4,9 @@
 //   gen_acc: evaluates every saved instance of a configuration on the test set and writes
 //     <data-root>/raw_data/<model>/results_<model>_<mut>_mutated0_MP_<param>.csv (or
 //     results_<model>_original.csv) in the replication package's layout.
+//   mutate_model: makes post-training mutants of the saved sound instances (mutant i from sound
+//     instance i) and saves them where gen_acc finds them (trained_models/<model>/<mut>_<param>/).
+// Instances are pmt subject networks or, with --torchscript, a user's TorchScript modules.
 // No LibTorch here, so the tools' main files compile in a second.
 #pragma once
 
@@ -25,12 +28,21 @@ struct ConfigOptions {
   std::string subject_file;  // --subject FILE: a user's spec instead of the built-in one
   std::string mut = "original";
   std::string param;
-  int layer = -1;  // --layer: the layer a layer operator targets; -1: the subject's default
+  int layer = -1;          // --layer: the layer a layer operator targets; -1: the subject's default
+  std::string layer_name;  // mutate_model's --layer: an index or a layer's name (overrides layer)
   std::string data_root = ".";
   std::string data_dir;  // datasets; empty: <data_root>/datasets
   int jobs = 0;          // instances at once; 0: the fastest layout for the machine
   int threads = 0;       // intra-op threads per instance; 0: cores / jobs
   bool progress = true;  // per-epoch lines on stderr
+  // A user's TorchScript models (torch.jit.save) instead of a pmt subject: --model only names
+  // them (the folders); the test set comes from --test-set (gen_acc, mutate_model).
+  bool torchscript = false;
+  std::string input_shape;  // per-sample shape fed to the model, "1,28,28" (empty: the test
+                            // set's, a channel axis added in front of 2-D IDX images)
+  double scale = 0;         // test inputs divided by it (0: 255 for IDX bytes, 1 for NPY)
+  int num_classes = 0;      // the output width the model must have (0: wide enough for the
+                            // test set's labels)
 };
 
 struct TrainMutantsOptions : ConfigOptions {
@@ -80,6 +92,27 @@ struct WeakTestSetSummary {
   nlohmann::json to_json() const;
 };
 
+// mutate_model: post-training mutants of the sound instances (see mutate_model_main.cpp).
+struct MutateModelOptions : ConfigOptions {
+  std::string instances;  // empty: every sound instance present
+  std::uint64_t seed = 42;
+  double filter_factor = 0.9;  // DeepMutation++'s filter: redraw while accuracy < factor x the
+                               // sound instance's; 0: off. Only the DeepMutation++ operators.
+  int max_draws = 100;         // draws per instance before giving up on it
+  std::string test_set;        // the filter's test set (default: the subject's test split)
+  std::string test_labels;
+};
+
+struct MutateModelSummary {
+  std::filesystem::path folder;
+  std::vector<int> made, skipped, gave_up;
+  std::vector<int> discarded;  // per made instance: draws the filter discarded
+  double seconds = 0;
+  double filter_seconds = 0;  // summed over the jobs: evaluating sound instances and draws
+  int jobs = 1, threads = 1;
+  nlohmann::json to_json() const;
+};
+
 struct GenAccSummary {
   std::filesystem::path file;
   std::vector<int> instances;
@@ -91,6 +124,9 @@ struct GenAccSummary {
 // with_param false: no --param (mutation_search chooses the parameters).
 void add_config_flags(CLI::App& app, ConfigOptions& options, const std::string& jobs_help,
                       bool with_param = true);
+
+// --torchscript, --input-shape, --scale, --num-classes (gen_acc and mutate_model).
+void add_torchscript_flags(CLI::App& app, ConfigOptions& options);
 
 // train_mutants --list-mutations: the operator registry, and with --model/--subject whether
 // each operator applies to that subject, the layer it targets and DeepCrime's search space
@@ -106,6 +142,11 @@ std::filesystem::path instances_folder(const ConfigOptions& options);
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& options);
 GenAccSummary run_gen_acc(const GenAccOptions& options);
 WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& options);
+MutateModelSummary run_mutate_model(const MutateModelOptions& options);
+// mutate_model --list-layers: the model's dense and conv layers (index, name, type, weight shape,
+// bias) and which post-training operators target which by default; text or JSON. Reads the sound
+// instance `instances` names first (or the first present).
+std::string list_layers(const MutateModelOptions& options, bool json);
 
 // A test set's name (--test-set-name): letters, digits, '_', '-', '.', not starting with '.';
 // throws pmt::Error (usage) otherwise.

@@ -1,0 +1,43 @@
+// Post-training (model-level) weight operators: they act in place on the weights of a trained
+// model's dense and convolutional layers (LibTorch layout: weight (out, in[, kh, kw]), bias (out)),
+// so that they serve pmt's subject networks and users' TorchScript modules alike.
+//   neurons_freezing, weights_fuzzing: the PMT package (FlowSs/PMT operators/weights_operators.py)
+//     on ONE layer: int(r * units) units (at least 1) zeroed, kernel slice and bias; int(r * size)
+//     kernel entries (no minimum) get w + N(0,1) * m * |w|; the bias is untouched.
+//   GF, WS, NEB, NAI, NS: DeepMutation++ (wellido/mutation_tool cnn_mutation/src/cnn_operator.py)
+//     over all dense and conv layers: a budget of int(r * total) kernel weights (GF) or neurons
+//     (the others), at least 1, drawn without replacement over the layers together.
+// Where pmt departs from the reference code (docs/reference/posttraining.md §2.3): every neuron
+// can be drawn (DeepMutation++'s range(0, n - 1) never draws a layer's last one; DeepCrime's copy
+// fixed it), and NS swaps the two neurons (the reference's NumPy view aliasing copies b onto a).
+// The structural operators (LD, LAm, AFRm) change the subject's spec: see train/mutate_model.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "pmt/mutate/registry.hpp"
+
+namespace pmt::mutate {
+
+// One dense or convolutional layer of a trained model.
+struct WeightLayer {
+  int index = 0;         // in the subject's layer list (TorchScript: in weight_layers order)
+  std::string name;      // "layer1" (pmt subject) or the TorchScript module path ("fc1")
+  std::string type;      // dense, conv2d
+  torch::Tensor weight;  // (out, in[, kh, kw]): the model's own parameter (changed in place)
+  torch::Tensor bias;    // (out), or undefined
+};
+
+// Applies weight operator `m` (neurons_freezing, weights_fuzzing, GF, WS, NEB, NAI, NS) to
+// `layers` in place, drawing from `gen`; neurons_freezing and weights_fuzzing act on the layer
+// whose index is m.layer. Returns what changed, per layer: {"layer", "name", "neurons" or
+// "weights" (count), "indices" (output units, or flat kernel indices when at most 1,000)}.
+nlohmann::json apply_weight_operator(const Mutation& m, std::vector<WeightLayer>& layers,
+                                     torch::Generator& gen);
+
+}  // namespace pmt::mutate

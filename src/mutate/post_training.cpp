@@ -1,0 +1,150 @@
+// Post-training weight operators (see post_training.hpp): PMT's neurons_freezing and
+// weights_fuzzing, DeepMutation++'s GF, WS, NEB, NAI and NS, on LibTorch tensors.
+#include "pmt/mutate/post_training.hpp"
+
+#include <algorithm>
+
+#include "pmt/error.hpp"
+
+namespace pmt::mutate {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kMaxListed = 1000;  // flat kernel indices listed in the sidecar
+
+// k of [0, n) without replacement, ascending.
+torch::Tensor choose(std::int64_t n, std::int64_t k, torch::Generator& gen) {
+  torch::Tensor pick = torch::randperm(n, gen, torch::kLong).slice(0, 0, k);
+  return std::get<0>(pick.sort());
+}
+
+std::vector<std::int64_t> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kLong).contiguous();
+  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
+}
+
+json change(const WeightLayer& l, const char* what, const torch::Tensor& idx) {
+  json j{{"layer", l.index}, {"name", l.name}, {what, idx.numel()}};
+  if (std::string(what) == "neurons" || idx.numel() <= kMaxListed) j["indices"] = to_vector(idx);
+  return j;
+}
+
+WeightLayer& layer_at(std::vector<WeightLayer>& layers, int index, const std::string& op) {
+  for (auto& l : layers)
+    if (l.index == index) return l;
+  PMT_THROW(kUsage, "--mut {}: layer {} has no dense or conv2d weights", op, index);
+}
+
+// DeepMutation++'s budget: int(r * total), at least 1 (cnn_operator.py:24-27).
+std::int64_t budget(std::int64_t total, double ratio) {
+  const auto k = static_cast<std::int64_t>(static_cast<double>(total) * ratio);
+  return std::clamp<std::int64_t>(k, 1, total);
+}
+
+// The budget drawn over the layers together (DeepMutation++'s random_select over cumulative
+// offsets); `size(l)` counts what layer l offers. Per layer: the indices local to it, ascending.
+template <typename Size>
+std::vector<torch::Tensor> spread(const std::vector<WeightLayer>& layers, double ratio, Size size,
+                                  torch::Generator& gen) {
+  std::vector<std::int64_t> offset{0};
+  for (const auto& l : layers) offset.push_back(offset.back() + size(l));
+  const std::int64_t total = offset.back();
+  PMT_THROW_IF(total == 0, kUsage, "the model has no dense or conv2d layer to mutate");
+  const std::vector<std::int64_t> picked = to_vector(choose(total, budget(total, ratio), gen));
+  std::vector<torch::Tensor> out;
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    std::vector<std::int64_t> local;
+    for (std::int64_t g : picked)
+      if (g >= offset[k] && g < offset[k + 1]) local.push_back(g - offset[k]);
+    out.push_back(torch::tensor(local, torch::kLong));
+  }
+  return out;
+}
+
+}  // namespace
+
+json apply_weight_operator(const Mutation& m, std::vector<WeightLayer>& layers,
+                           torch::Generator& gen) {
+  torch::NoGradGuard no_grad;
+  const std::string& n = m.name;
+  json changes = json::array();
+  if (n == "neurons_freezing") {
+    // PMT weights_operators.py:52-58: size = int(C * r), or 1 when that is 0.
+    WeightLayer& l = layer_at(layers, m.layer, n);
+    const std::int64_t units = l.weight.size(0);
+    std::int64_t k = static_cast<std::int64_t>(static_cast<double>(units) * m.ratio);
+    if (k == 0) k = 1;
+    const torch::Tensor idx = choose(units, k, gen);
+    l.weight.index_fill_(0, idx, 0.0);
+    if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
+    changes.push_back(change(l, "neurons", idx));
+  } else if (n == "weights_fuzzing") {
+    // PMT weights_operators.py:24-30: int(size * r) entries (no minimum), w + N(0,1) m |w|.
+    WeightLayer& l = layer_at(layers, m.layer, n);
+    torch::Tensor flat = l.weight.view(-1);
+    const std::int64_t k = static_cast<std::int64_t>(static_cast<double>(flat.numel()) * m.ratio);
+    const torch::Tensor idx = choose(flat.numel(), k, gen);
+    const torch::Tensor w = flat.index_select(0, idx);
+    const torch::Tensor z = torch::empty({k}, w.options()).normal_(0.0, 1.0, gen);
+    flat.index_copy_(0, idx, w + z * m.scale * w.abs());
+    changes.push_back(change(l, "weights", idx));
+  } else if (n == "gaussian_fuzzing") {
+    // cnn_operator.py weights_gaussian_fuzzing: w * (1 + N(0, sigma)), then the whole kernel of
+    // every touched layer clipped to [-1, 1]; biases untouched.
+    const auto picks = spread(
+        layers, m.ratio, [](const WeightLayer& l) { return l.weight.numel(); }, gen);
+    for (std::size_t k = 0; k < layers.size(); ++k) {
+      if (picks[k].numel() == 0) continue;
+      torch::Tensor flat = layers[k].weight.view(-1);
+      const torch::Tensor w = flat.index_select(0, picks[k]);
+      const torch::Tensor z =
+          torch::empty({picks[k].numel()}, w.options()).normal_(0.0, m.scale, gen);
+      flat.index_copy_(0, picks[k], w * (1 + z));
+      layers[k].weight.clamp_(-1.0, 1.0);
+      changes.push_back(change(layers[k], "weights", picks[k]));
+    }
+  } else if (n == "weights_shuffling" || n == "neuron_effect_block" ||
+             n == "neuron_activation_inverse" || n == "neuron_switch") {
+    const auto picks = spread(
+        layers, m.ratio, [](const WeightLayer& l) { return l.weight.size(0); }, gen);
+    for (std::size_t k = 0; k < layers.size(); ++k) {
+      WeightLayer& l = layers[k];
+      const torch::Tensor& idx = picks[k];
+      if (idx.numel() == 0) continue;
+      if (n == "weights_shuffling") {  // each neuron's incoming weights, among themselves
+        for (std::int64_t j : to_vector(idx)) {
+          torch::Tensor row = l.weight[j].view(-1);
+          row.copy_(row.index_select(0, torch::randperm(row.numel(), gen, torch::kLong)));
+        }
+      } else if (n == "neuron_effect_block") {
+        l.weight.index_fill_(0, idx, 0.0);
+        if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
+      } else if (n == "neuron_activation_inverse") {
+        l.weight.index_copy_(0, idx, -l.weight.index_select(0, idx));
+        if (l.bias.defined()) l.bias.index_copy_(0, idx, -l.bias.index_select(0, idx));
+      } else {  // neuron_switch: the layer's share of the budget as random pairs, swapped
+        const std::int64_t units = l.weight.size(0);
+        if (units < 2) continue;
+        std::vector<std::int64_t> swapped;
+        for (std::int64_t t = 0; t < idx.numel(); ++t) {
+          const torch::Tensor pair = torch::randperm(units, gen, torch::kLong).slice(0, 0, 2);
+          const torch::Tensor flipped = pair.flip(0);
+          l.weight.index_copy_(0, pair, l.weight.index_select(0, flipped));
+          if (l.bias.defined()) l.bias.index_copy_(0, pair, l.bias.index_select(0, flipped));
+          for (std::int64_t v : to_vector(pair)) swapped.push_back(v);
+        }
+        json j{{"layer", l.index}, {"name", l.name}, {"pairs", idx.numel()}, {"indices", swapped}};
+        changes.push_back(j);
+        continue;
+      }
+      changes.push_back(change(l, "neurons", idx));
+    }
+  } else {
+    PMT_THROW(kUsage, "--mut {}: not a post-training weight operator", n);
+  }
+  return changes;
+}
+
+}  // namespace pmt::mutate
