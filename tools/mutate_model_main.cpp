@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/shard.hpp"
 #include "pmt/error.hpp"
 #include "pmt/interrupt.hpp"
 #include "pmt/mutate/registry.hpp"
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
                "and the operators that target each by default; then exit");
   bool quiet = false;
   app.add_flag("-q,--quiet", quiet, "No progress bar on stderr");
+  std::string shard;
+  pmt::cli::add_shard_flag(app, shard, "the sound instances (--instances, or those present)");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.seed = common.seed;
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
       return;
     }
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
+    o.shard = pmt::cli::resolve_shard(shard);
     const auto s = pmt::train::run_mutate_model(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());

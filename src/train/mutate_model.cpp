@@ -132,9 +132,12 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   const bool need_sidecar = !o.torchscript;
 
   // Every sound instance needed is there before anything is written.
-  const std::vector<int> wanted =
+  const std::vector<int> listed =
       o.instances.empty() ? instances_in(sound, need_sidecar) : parse_instances(o.instances);
-  PMT_THROW_IF(wanted.empty(), kData, "{}: no sound instances ({})", sound.string(),
+  std::vector<int> wanted;  // this shard's: positions k of the list with k mod n == i
+  for (std::size_t k = 0; k < listed.size(); ++k)
+    if (o.shard.owns(k)) wanted.push_back(listed[k]);
+  PMT_THROW_IF(listed.empty(), kData, "{}: no sound instances ({})", sound.string(),
                make_hint(o, c.model, {0}));
   std::vector<int> missing;
   for (int i : wanted)

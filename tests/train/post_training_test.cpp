@@ -288,6 +288,23 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
     const auto acc = r.gen_acc(mut, s.folder.filename().string().substr(mut.size() + 1));
     CHECK(acc.accuracy.size() == 3);
   }
+  // --shard: the shards' union is the unsharded run, byte for byte
+  {
+    const fs::path whole = r.folder("gaussian_fuzzing_0.01");
+    const fs::path moved = whole.parent_path() / "unsharded";
+    fs::rename(whole, moved);
+    auto o = r.mutation("gaussian_fuzzing", "0.01");
+    std::vector<int> made;
+    for (const char* shard : {"1/2", "0/2"}) {
+      o.shard = pmt::cli::parse_shard(shard);
+      const auto s = pmt::train::run_mutate_model(o);
+      made.insert(made.end(), s.made.begin(), s.made.end());
+    }
+    CHECK(made == std::vector<int>{1, 0, 2});
+    for (int i = 0; i < 3; ++i)
+      CHECK(pmt::io::read_file(whole / fmt::format("instance_{}.pt", i)) ==
+            pmt::io::read_file(moved / fmt::format("instance_{}.pt", i)));
+  }
   // neurons_freezing 0.5 on mnist_mlp: 32 of the first dense layer's 64 units
   const json nf =
       json::parse(pmt::io::read_file(r.folder("neurons_freezing_0.5") / "instance_0.json"));

@@ -96,6 +96,7 @@ struct WeakTestSetSummary {
 struct MutateModelOptions : ConfigOptions {
   std::string instances;  // empty: every sound instance present
   std::uint64_t seed = 42;
+  cli::Shard shard;            // only the instances at positions k of the list with k mod n == i
   double filter_factor = 0.9;  // DeepMutation++'s filter: redraw while accuracy < factor x the
                                // sound instance's; 0: off. Only the DeepMutation++ operators.
   int max_draws = 100;         // draws per instance before giving up on it
