@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -645,6 +646,44 @@ GaussianMixtureResult gaussian_mixture(const Matrix& x, Covariance type,
   return r;
 }
 
+namespace {
+
+struct Edge {
+  std::size_t a, b;
+  double w;
+};
+
+// Prim's minimum spanning tree of the complete graph on n vertices with weights weight(a, b), in
+// the order the vertices join (from vertex 0); a joining vertex's edge goes to the tree vertex
+// nearest to it, the first found on ties.
+std::vector<Edge> prim_mst(std::size_t n,
+                           const std::function<double(std::size_t, std::size_t)>& weight) {
+  std::vector<Edge> mst;
+  std::vector<double> best(n, std::numeric_limits<double>::infinity());
+  std::vector<std::size_t> from(n, 0);
+  std::vector<bool> in(n, false);
+  std::size_t current = 0;
+  in[0] = true;
+  for (std::size_t step = 1; step < n; ++step) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (in[i]) continue;
+      const double w = weight(current, i);
+      if (w < best[i]) {
+        best[i] = w;
+        from[i] = current;
+      }
+      if (next == n || best[i] < best[next]) next = i;
+    }
+    mst.push_back({from[next], next, best[next]});
+    in[next] = true;
+    current = next;
+  }
+  return mst;
+}
+
+}  // namespace
+
 HdbscanResult hdbscan(const Matrix& x, int min_cluster_size, int min_samples) {
   const auto n = static_cast<std::size_t>(x.rows());
   PMT_THROW_IF(min_cluster_size < 2, kUsage, "HDBSCAN: min_cluster_size must be at least 2");
@@ -667,32 +706,8 @@ HdbscanResult hdbscan(const Matrix& x, int min_cluster_size, int min_samples) {
   const auto reach = [&](std::size_t a, std::size_t b) {
     return std::max({core[a], core[b], d[a * n + b]});
   };
-  // Prim's minimum spanning tree of the mutual reachability graph.
-  struct Edge {
-    std::size_t a, b;
-    double w;
-  };
-  std::vector<Edge> mst;
-  std::vector<double> best(n, std::numeric_limits<double>::infinity());
-  std::vector<std::size_t> from(n, 0);
-  std::vector<bool> in(n, false);
-  std::size_t current = 0;
-  in[0] = true;
-  for (std::size_t step = 1; step < n; ++step) {
-    std::size_t next = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (in[i]) continue;
-      const double w = reach(current, i);
-      if (w < best[i]) {
-        best[i] = w;
-        from[i] = current;
-      }
-      if (next == n || best[i] < best[next]) next = i;
-    }
-    mst.push_back({from[next], next, best[next]});
-    in[next] = true;
-    current = next;
-  }
+  // the minimum spanning tree of the mutual reachability graph
+  std::vector<Edge> mst = prim_mst(n, reach);
   std::stable_sort(mst.begin(), mst.end(), [](const Edge& p, const Edge& q) { return p.w < q.w; });
   // The single-linkage tree: node n + i merges two roots at distance w.
   struct Node {
@@ -865,32 +880,11 @@ double dbcv(const Matrix& x, const Labels& labels) {
     const auto reach = [&](std::size_t i, std::size_t j) {
       return std::max({dist(c.members[i], c.members[j]), c.core[i], c.core[j]});
     };
-    std::vector<double> best(m, std::numeric_limits<double>::infinity());
-    std::vector<std::size_t> from(m, 0), degree(m, 0);
-    std::vector<bool> in(m, false);
-    struct Edge {
-      std::size_t a, b;
-      double w;
-    };
-    std::vector<Edge> edges;
-    std::size_t current = 0;
-    in[0] = true;
-    for (std::size_t step = 1; step < m; ++step) {
-      std::size_t next = m;
-      for (std::size_t i = 0; i < m; ++i) {
-        if (in[i]) continue;
-        const double w = reach(current, i);
-        if (w < best[i]) {
-          best[i] = w;
-          from[i] = current;
-        }
-        if (next == m || best[i] < best[next]) next = i;
-      }
-      edges.push_back({from[next], next, best[next]});
-      ++degree[from[next]];
-      ++degree[next];
-      in[next] = true;
-      current = next;
+    const std::vector<Edge> edges = prim_mst(m, reach);
+    std::vector<std::size_t> degree(m, 0);
+    for (const Edge& e : edges) {
+      ++degree[e.a];
+      ++degree[e.b];
     }
     for (std::size_t i = 0; i < m; ++i)
       if (degree[i] > 1) c.internal.push_back(i);
