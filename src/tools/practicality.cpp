@@ -193,11 +193,11 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
       ++saved;
       continue;
     }
-    if (!full)
-      full =
-          std::make_unique<stats::Population>(detail::load_population(o, ctx.layout, o.mut, param));
     std::vector<double> rates;
-    try {
+    try {  // an interrupt while loading the population or drawing the repetitions
+      if (!full)
+        full = std::make_unique<stats::Population>(
+            detail::load_population(o, ctx.layout, o.mut, param));
       rates = generate_size(o, *full, key, s);
     } catch (const Interrupted& e) {
       throw Interrupted(
