@@ -3,6 +3,7 @@
 // and peak resident memory), wait until it has installed its SIGINT/SIGTERM handlers.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -19,11 +20,17 @@
 
 namespace pmt::test {
 
-// Starts argv with stdout to `out` and stderr to `err` (files; /dev/null by default).
+// Starts argv with stdout to `out` and stderr to `err` (files; /dev/null by default). Returns
+// once the child has called execv (a close-on-exec pipe tells): until then it runs the test
+// process's code with its signal handlers (Catch2 catches SIGINT and SIGTERM), which would
+// mislead catches_interrupts().
 inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& err,
                    const std::filesystem::path& out = "/dev/null") {
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) return -1;
   const pid_t pid = fork();
   if (pid == 0) {
+    close(exec_pipe[0]);
     const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(o, 1);
@@ -34,6 +41,11 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::
     execv(a[0], a.data());
     _exit(127);
   }
+  close(exec_pipe[1]);
+  char byte;
+  while (read(exec_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  close(exec_pipe[0]);
   return pid;
 }
 
