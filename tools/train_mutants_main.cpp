@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
       ->check(pmt::cli::positive());
   app.add_option("--threads", o.threads, "Intra-op threads per instance (0: cores / jobs)")
       ->check(pmt::cli::non_negative());
+  app.add_option("--fuse", o.fuse,
+                 "Instances trained as ONE fused model (stacked weights, batched products, one "
+                 "optimiser step for all), each keeping its own initial weights, data order, "
+                 "dropout masks and optimiser state; the instances i with the same i / N form a "
+                 "block, and --jobs counts fused models. 1: one model per instance (measured "
+                 "fastest on a 2-core machine, docs/training.md). Subjects and operators that do "
+                 "not fuse (graph subjects, early stopping: see --list-mutations) train one model "
+                 "per instance")
+      ->check(pmt::cli::positive());
   bool list = false;
   app.add_flag("--list-mutations", list,
                "List every operator (DeepCrime code, parameter kind, search values or bounds); "
@@ -117,10 +126,10 @@ int main(int argc, char** argv) {
     double mean = 0;
     for (double a : s.final_accuracy) mean += a / double(s.final_accuracy.size());
     std::printf(
-        "%s%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), %.1f s, peak "
-        "RSS %.0f MB",
+        "%s%s: trained %zu, skipped %zu (already there), %d job(s) x %d thread(s), fused %d, "
+        "%.1f s, peak RSS %.0f MB",
         s.folder.string().c_str(), o.shard.whole() ? "" : (" shard " + s.shard).c_str(),
-        s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.seconds, s.peak_rss_mb);
+        s.trained.size(), s.skipped.size(), s.jobs, s.threads, s.fuse, s.seconds, s.peak_rss_mb);
     if (!s.trained.empty()) std::printf(", mean final accuracy %.4f", mean);
     std::printf("\n");
   });

@@ -699,6 +699,15 @@ json registry_json(const SubjectSpec* spec) {
       if (!why.empty()) j["why_not"] = why;
       if (layer >= 0) j["layer"] = layer;
       j["search"] = search_space(op, *spec).to_json();
+      if (op.stage == Stage::kPreTraining) {
+        // train_mutants --fuse: the fields these operators change that decide the fusion
+        train::SubjectSpec mutated = *spec;
+        if (op.name == "change_earlystopping_patience") mutated.patience = 1;
+        if (op.name == "remove_validation_set") mutated.validation = "none";
+        const std::string blocker = train::fusion_blocker(mutated);
+        j["fused"] = blocker.empty();
+        if (!blocker.empty()) j["unfused_why"] = blocker;
+      }
     }
     list.push_back(j);
   }
@@ -721,6 +730,10 @@ std::string registry_table(const SubjectSpec* spec) {
                (op.stage == Stage::kPostTraining
                     ? std::string(op.filtered ? "mutate_model, filtered" : "mutate_model")
                     : search_space(op, *spec).describe());
+        if (j.contains("fused"))
+          last += j["fused"].get<bool>()
+                      ? "; fused"
+                      : "; unfused (" + j["unfused_why"].get<std::string>() + ")";
       } else {
         last = "no: " + j["why_not"].get<std::string>();
       }
@@ -730,6 +743,12 @@ std::string registry_table(const SubjectSpec* spec) {
     out += fmt::format("{:<31} {:<4} {:<16} {:<24} {}\n", j["name"].get<std::string>(),
                        j["code"].get<std::string>(), j["group"].get<std::string>(),
                        j["parameter"].get<std::string>(), last);
+  }
+  if (spec) {
+    const std::string blocker = train::fusion_blocker(*spec);
+    out += blocker.empty()
+               ? fmt::format("original (the sound {}): fused\n", spec->name)
+               : fmt::format("original (the sound {}): unfused ({})\n", spec->name, blocker);
   }
   return out;
 }

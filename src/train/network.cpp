@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 
+#include "network_detail.hpp"
 #include "pmt/error.hpp"
 #include "pmt/interrupt.hpp"
 #include "pmt/io/atomic_file.hpp"
@@ -86,6 +87,10 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
     PMT_THROW(kData, "unknown initialiser '{}' (valid: {})", name, join_names(initializer_names()));
   }
 }
+
+}  // namespace
+
+namespace detail {
 
 torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   if (name == "linear") return x;
@@ -198,6 +203,12 @@ torch::Tensor target_tensor(const Dataset& d) {
                             torch::kFloat);
   return torch::from_blob(const_cast<int64_t*>(d.y.data()), {d.size()}, torch::kLong);
 }
+
+}  // namespace detail
+
+using namespace detail;  // NOLINT: this file's own helpers
+
+namespace {
 
 std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& xs, const torch::Tensor& idx) {
   std::vector<torch::Tensor> out;

@@ -431,6 +431,20 @@ bool is_stack(const SubjectSpec& spec) {
   return true;
 }
 
+std::string fusion_blocker(const SubjectSpec& spec) {
+  if (!is_stack(spec))
+    return "a graph subject (several inputs or merge layers): fused layers cover stacks";
+  for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+    const std::string& t = spec.layers[i].type;
+    if (t != "conv2d" && t != "dense" && t != "max_pool2d" && t != "dropout" && t != "flatten" &&
+        t != "activation")
+      return fmt::format("layer {} ({}) has no fused form yet", i, t);
+  }
+  if (spec.patience > 0 && spec.validation != "none")
+    return "early stopping: instances stop at different epochs";
+  return "";
+}
+
 std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
   using Shape = std::vector<std::int64_t>;
   std::vector<Shape> out;

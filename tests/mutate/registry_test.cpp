@@ -226,6 +226,23 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   const std::string table = registry_table(&s);
   CHECK(table.find("no: it does not use early stopping") != std::string::npos);
   CHECK(registry_table(nullptr).find("TCL") != std::string::npos);
+  // train_mutants --fuse: the stack's operators fuse; the table ends with the sound subject's
+  CHECK(by_name["change_label"]["fused"] == true);
+  CHECK_FALSE(by_name["neurons_freezing"].contains("fused"));  // post-training: no training
+  CHECK(table.find("original (the sound mnist): fused") != std::string::npos);
+  const SubjectSpec movie =
+      pmt::train::load_subject(pmt::train::builtin_subject_path("movie_recomm"));
+  CHECK(registry_json(&movie)[0]["fused"] == false);
+  CHECK(registry_table(&movie).find("unfused (a graph subject") != std::string::npos);
+}
+
+TEST_CASE("what does not fuse says why", "[registry][fuse]") {
+  CHECK(pmt::train::fusion_blocker(mnist()).empty());
+  SubjectSpec s = mnist();
+  s.patience = 3;  // early stopping: does not fuse
+  CHECK(pmt::train::fusion_blocker(s) == "early stopping: instances stop at different epochs");
+  s.validation = "none";  // no validation data: no early stopping
+  CHECK(pmt::train::fusion_blocker(s).empty());
 }
 
 TEST_CASE("post-training operators: PMT's two and DeepMutation++'s eight, their parameters",

@@ -113,11 +113,17 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
 
 TEST_CASE_METHOD(Fixture, "train_mutants --shard: the union of the shards is the unsharded run",
                  "[tools][shard]") {
+  // --fuse 1: shard i/n owns the instances at positions k mod n; --fuse 2: the fused blocks of
+  // instances {0, 1}, {2, 3}, {4} at positions k mod n
+  const int fuse = GENERATE(1, 2);
+  CAPTURE(fuse);
   auto o = train("delete_training_data", "10");
   o.instances = "0-4";
+  o.fuse = fuse;
+  o.threads = 1;
   const auto whole = pmt::train::run_train_mutants(o);
   const fs::path folder = root / "trained_models" / "tiny" / "delete_training_data_10";
-  const fs::path moved = root / "unsharded";
+  const fs::path moved = root / fmt::format("unsharded_{}", fuse);
   fs::rename(folder, moved);
   std::vector<int> trained;
   for (const char* shard : {"1/2", "0/2"}) {
@@ -126,7 +132,7 @@ TEST_CASE_METHOD(Fixture, "train_mutants --shard: the union of the shards is the
     CHECK(s.shard == shard);
     trained.insert(trained.end(), s.trained.begin(), s.trained.end());
   }
-  CHECK(trained == std::vector<int>{1, 3, 0, 2, 4});
+  CHECK(trained == (fuse == 1 ? std::vector<int>{1, 3, 0, 2, 4} : std::vector<int>{2, 3, 0, 1, 4}));
   for (int i = 0; i < 5; ++i) {
     const std::string pt = fmt::format("instance_{}.pt", i);
     CHECK(pmt::io::read_file(folder / pt) == pmt::io::read_file(moved / pt));

@@ -62,6 +62,17 @@ struct TrainResult {
 TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation,
                 const std::function<void(const EpochStats&)>& on_epoch = {});
 
+// fit() for N instances of one subject at once, trained as ONE fused model (fused.cpp): nets[k]
+// on train[k] (one dataset may serve several instances), validated on validation[k] (all null,
+// or all of one size). The spec must fuse (fusion_blocker(spec) == "": no early stopping) and
+// the training sets must have one size. Instance k ends exactly as fit(*nets[k], ...) would
+// leave it (weights, generator state, history) up to floating-point summation order; its epoch
+// times are the fused model's. on_epoch(k, stats) after every epoch, for each instance.
+std::vector<TrainResult> fit_fused(
+    const std::vector<SubjectNet*>& nets, const std::vector<const Dataset*>& train,
+    const std::vector<const Dataset*>& validation,
+    const std::function<void(std::size_t, const EpochStats&)>& on_epoch = {});
+
 // Loss (the spec's) and accuracy of `net` on `data`; predicted classes into *predictions.
 std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions = nullptr);

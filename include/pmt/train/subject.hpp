@@ -140,6 +140,12 @@ nlohmann::json to_json(const SubjectSpec& spec);
 // True when the spec is a plain stack (one input, each layer reading the previous one).
 bool is_stack(const SubjectSpec& spec);
 
+// Why train_mutants cannot train several instances of `spec` as one fused model (--fuse), or ""
+// when it can: fused layers cover stacks of conv2d, dense, max_pool2d, dropout, flatten and
+// activation layers; early stopping (patience > 0 with validation data) stops instances at
+// different epochs. Such subjects fall back to one instance per model.
+std::string fusion_blocker(const SubjectSpec& spec);
+
 // Output shape of every layer (channels first, without the batch dimension); throws naming the
 // layer whose input does not fit (e.g. a kernel larger than its input, dense before flatten), or
 // a graph edge that names no input or earlier layer. The last layer is the output.

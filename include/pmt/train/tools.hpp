@@ -49,6 +49,10 @@ struct TrainMutantsOptions : ConfigOptions {
   std::string instances = "0-19";  // "0-19", "3", "0,2,5-7"
   std::uint64_t seed = 42;
   cli::Shard shard;  // only the instances at positions k of the list with k mod n == i
+  // Instances trained as one fused model (fit_fused); 1 (the default, measured fastest on the
+  // 2-core machine: docs/training.md): one model per instance (fit). Subjects or operators that
+  // do not fuse (fusion_blocker) use 1.
+  int fuse = 1;
 };
 
 struct TrainMutantsSummary {
@@ -58,7 +62,9 @@ struct TrainMutantsSummary {
   std::vector<double> final_accuracy;  // per trained instance (validation if any, else training)
   double seconds = 0;
   int jobs = 1, threads = 1;
-  double peak_rss_mb = 0;  // the process's peak resident memory (getrusage ru_maxrss), MB
+  int fuse = 1;             // instances per fused model (the last groups may hold fewer)
+  std::string unfused_why;  // --fuse > 1 asked but the subject or operator does not fuse: why
+  double peak_rss_mb = 0;   // the process's peak resident memory (getrusage ru_maxrss), MB
   nlohmann::json to_json() const;
 };
 

@@ -1,0 +1,31 @@
+// What the unfused and the fused training loops share (network.cpp, fused.cpp): Keras
+// activations and losses, the metric, and a dataset's tensors. Private to src/train/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/subject.hpp"
+
+namespace pmt::train::detail {
+
+// A Keras activation by name (softmax over the last axis).
+torch::Tensor activate(const torch::Tensor& x, const std::string& name);
+// Keras losses on the output `p` (after the last activation) against one-hot (or regression)
+// targets `y`: the mean over the batch of each sample's loss.
+torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y);
+// Loss of a batch from the last layer's pre-activation output (batch, outputs) against the
+// targets (class indices, or target rows for regression).
+torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
+                         const torch::Tensor& target);
+// Per sample: 1 when the subject's metric counts the output as right.
+torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
+                          const torch::Tensor& target);
+// The dataset's arrays as tensors (views of its memory: the dataset must outlive them).
+std::vector<torch::Tensor> input_tensors(const Dataset& d);
+torch::Tensor target_tensor(const Dataset& d);
+
+}  // namespace pmt::train::detail
