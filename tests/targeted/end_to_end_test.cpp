@@ -65,7 +65,7 @@ const char* kModel = "mnist_mlp";
 
 }  // namespace
 
-TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne; bad input",
+TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne, then bad input",
           "[targeted][e2e]") {
   Run r;
   REQUIRE(r.tool("train_mutants",
