@@ -4,6 +4,7 @@
 #include "pmt/mutate/registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 #include <tuple>
@@ -305,6 +306,33 @@ std::vector<OperatorInfo> make_table() {
        "a copy of a dense/conv layer whose output shape equals its input's is inserted after it");
   post("activation_removal", "AFRm", "DeepMutation++", K::kLayer, true, true, true,
        "a hidden layer's activation becomes linear");
+  // Targeted post-training mutants (the USI thesis, sections 4.3-4.4): the tools tmr and arachne
+  // make them from the sound instances and the clusters of `cluster`.
+  const auto targeted = [&](std::string name, std::string code, std::string summary) {
+    OperatorInfo op{std::move(name),
+                    std::move(code),
+                    "targeted",
+                    K::kTarget,
+                    SearchKind::kNone,
+                    {},
+                    0,
+                    0,
+                    false,
+                    false,
+                    "",
+                    std::move(summary)};
+    op.stage = Stage::kTargeted;
+    op.source = "USI thesis";
+    t.push_back(std::move(op));
+  };
+  targeted("tmr", "TMR",
+           "retrain E epochs on one cluster relabelled to each input's second most probable "
+           "label, then 1 epoch on the class's other clusters (\"c<class>_k<cluster>_e<E>\"; "
+           "the tmr tool)");
+  targeted("arachne", "ARA",
+           "perturb the weights Arachne's bidirectional localisation finds for one cluster: "
+           "Gaussian noise or differential evolution (\"c<class>_k<cluster>_<gn|de>_<layer|all>\"; "
+           "the arachne tool)");
   return t;
 }
 
@@ -330,6 +358,8 @@ std::string kind_name(ParamKind k) {
       return "ratio (0, 1]";
     case ParamKind::kRatioScale:
       return "ratio_scale";
+    case ParamKind::kTarget:
+      return "c<class>_k<cluster>_<how>";
   }
   return "";
 }
@@ -417,6 +447,34 @@ std::string subject_reason(const OperatorInfo& op, const SubjectSpec& spec) {
 
 std::pair<double, double> parse_ratio_scale(const OperatorInfo& op, const std::string& value);
 
+}  // namespace
+
+Target parse_target(const std::string& op, const std::string& param) {
+  const std::string bad =
+      fmt::format("--mut {}: --param must be c<class>_k<cluster>_<how> (e.g. c0_k1_{}), got '{}'",
+                  op, op == "tmr" ? "e2" : "gn_layer5", io::shorten(param));
+  const auto digits_at = [&](std::size_t at, char tag, std::size_t& end) {
+    PMT_THROW_IF(at >= param.size() || param[at] != tag, kUsage, "{}", bad);
+    end = at + 1;
+    while (end < param.size() && std::isdigit(static_cast<unsigned char>(param[end]))) ++end;
+    PMT_THROW_IF(end == at + 1 || end - at > 10 || end >= param.size() || param[end] != '_', kUsage,
+                 "{}", bad);
+    return io::parse_int(param.substr(at + 1, end - at - 1), bad, ErrorKind::kUsage, 0);
+  };
+  Target t;
+  std::size_t end = 0;
+  t.cls = digits_at(0, 'c', end);
+  t.cluster = digits_at(end + 1, 'k', end);
+  t.how = param.substr(end + 1);
+  const bool ok = !t.how.empty() && std::all_of(t.how.begin(), t.how.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.';
+  });
+  PMT_THROW_IF(!ok, kUsage, "{}", bad);
+  return t;
+}
+
+namespace {
+
 // Checks a parameter value of `op` (without any layer suffix); usage error naming it.
 void check_value(const OperatorInfo& op, const std::string& value) {
   const std::string bad = fmt::format("--mut {}: --param", op.name);
@@ -427,6 +485,10 @@ void check_value(const OperatorInfo& op, const std::string& value) {
   }
   if (op.kind == ParamKind::kRatio || op.kind == ParamKind::kRatioScale) {
     parse_ratio_scale(op, value);
+    return;
+  }
+  if (op.kind == ParamKind::kTarget) {
+    parse_target(op.name, value);
     return;
   }
   std::string number = value;
@@ -602,7 +664,7 @@ std::string SearchSpace::describe() const {
 bool Mutation::is_data() const { return !is_original() && find_operator(name).data; }
 
 bool Mutation::is_post_training() const {
-  return !is_original() && find_operator(name).stage == Stage::kPostTraining;
+  return !is_original() && find_operator(name).stage != Stage::kPreTraining;
 }
 
 std::string Mutation::folder() const { return is_original() ? name : name + "_" + param; }
@@ -687,7 +749,9 @@ json registry_json(const SubjectSpec* spec) {
            {"parameter", param_name(op)},
            {"summary", op.summary},
            {"targets_layer", op.layer},
-           {"stage", op.stage == Stage::kPreTraining ? "pre-training" : "post-training"},
+           {"stage", op.stage == Stage::kPreTraining    ? "pre-training"
+                     : op.stage == Stage::kPostTraining ? "post-training"
+                                                        : "targeted"},
            {"source", op.source}};
     if (op.stage == Stage::kPostTraining) j["filtered"] = op.filtered;
     if (op.kind == ParamKind::kChoice) j["choices"] = op.choices;
@@ -729,7 +793,8 @@ std::string registry_table(const SubjectSpec* spec) {
         last = "yes; " + layer +
                (op.stage == Stage::kPostTraining
                     ? std::string(op.filtered ? "mutate_model, filtered" : "mutate_model")
-                    : search_space(op, *spec).describe());
+                : op.stage == Stage::kTargeted ? "the " + op.name + " tool"
+                                               : search_space(op, *spec).describe());
         if (j.contains("fused"))
           last += j["fused"].get<bool>()
                       ? "; fused"

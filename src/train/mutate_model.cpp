@@ -48,12 +48,6 @@ std::uint64_t draw_seed(std::uint64_t seed, const mutate::Mutation& m, int i, in
   return (static_cast<std::uint64_t>(r()) << 32) | r();
 }
 
-std::string join_ints(const std::vector<int>& v) {
-  std::string out;
-  for (int i : v) out += (out.empty() ? "" : ",") + std::to_string(i);
-  return out;
-}
-
 // LD, LAm, AFRm on a subject network: the mutated spec, and a network holding the sound one's
 // weights (layer k of the mutant takes the weights of layer from[k] of the sound network).
 Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& changes) {
@@ -97,17 +91,6 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
   return Instance(net);
 }
 
-// What to run to make the missing sound instances.
-std::string make_hint(const MutateModelOptions& o, const std::string& model,
-                      const std::vector<int>& missing) {
-  if (o.torchscript)
-    return "save the sound TorchScript model there with torch.jit.save (docs/posttraining.md)";
-  const std::string subject =
-      o.subject_file.empty() ? "--model " + model : "--subject " + o.subject_file;
-  return fmt::format("make {} with: train_mutants {} --mut original --instances {} --data-root {}",
-                     missing.size() == 1 ? "it" : "them", subject, join_ints(missing), o.data_root);
-}
-
 }  // namespace
 
 MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
@@ -116,6 +99,10 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   PMT_THROW_IF(o.mut.empty() || o.mut == "original", kUsage,
                "--mut: name a post-training operator ({})", post);
   const mutate::OperatorInfo& op = mutate::find_operator(o.mut);
+  PMT_THROW_IF(op.stage == mutate::Stage::kTargeted, kUsage,
+               "--mut {} is a targeted mutant: the {} tool makes it from the clusters of `cluster` "
+               "(docs/targeted.md)",
+               o.mut, o.mut);
   PMT_THROW_IF(op.stage != mutate::Stage::kPostTraining, kUsage,
                "--mut {} is a pre-training operator: train its mutants with train_mutants "
                "(post-training operators: {})",
@@ -138,15 +125,8 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   for (std::size_t k = 0; k < listed.size(); ++k)
     if (o.shard.owns(k)) wanted.push_back(listed[k]);
   PMT_THROW_IF(listed.empty(), kData, "{}: no sound instances ({})", sound.string(),
-               make_hint(o, c.model, {0}));
-  std::vector<int> missing;
-  for (int i : wanted)
-    if (!fs::exists(model_file(sound, i)) || (need_sidecar && !fs::exists(sidecar_file(sound, i))))
-      missing.push_back(i);
-  PMT_THROW_IF(!missing.empty(), kData, "{}: no such sound instance{} ({})",
-               model_file(sound, missing.front()).string(),
-               missing.size() > 1 ? fmt::format(" (and {} more)", missing.size() - 1) : "",
-               make_hint(o, c.model, missing));
+               sound_hint(o, c.model, {0}));
+  require_sound(o, c.model, wanted);
 
   MutateModelSummary summary;
   summary.folder = c.folder;
@@ -307,7 +287,7 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
     const std::vector<int> present =
         o.instances.empty() ? instances_in(sound, false) : parse_instances(o.instances);
     PMT_THROW_IF(present.empty(), kData, "{}: no sound instance ({})", sound.string(),
-                 make_hint(o, c.model, {0}));
+                 sound_hint(o, c.model, {0}));
     model = Instance::load_torchscript(model_file(sound, present.front()));
     spec = torchscript_spec(*model, c.model);
   } else {

@@ -39,7 +39,7 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
                                                                : fs::path(o.subject_file));
   const std::string model = o.model.empty() ? spec.name : o.model;
   const mutate::OperatorInfo& op = mutate::find_operator(o.mut);
-  PMT_THROW_IF(op.stage == mutate::Stage::kPostTraining, kUsage,
+  PMT_THROW_IF(op.stage != mutate::Stage::kPreTraining, kUsage,
                "--mut {} is a post-training operator: DeepCrime's search trains mutants; make "
                "post-training ones with mutate_model",
                o.mut);

@@ -290,7 +290,8 @@ SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
   }
 }
 
-torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool last_activation) {
+torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool last_activation,
+                              std::vector<torch::Tensor>* all, std::size_t from) {
   const std::size_t want = std::max<std::size_t>(1, spec_.inputs.size());
   PMT_THROW_IF(inputs.size() != want, kData, "subject '{}' takes {} input(s), got {}", spec_.name,
                want, inputs.size());
@@ -298,10 +299,10 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
   const auto value = [&](int e) -> const torch::Tensor& {
     return e >= 0 ? out[static_cast<std::size_t>(e)] : inputs[static_cast<std::size_t>(-1 - e)];
   };
-  for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
+  for (std::size_t i = from; i < spec_.layers.size(); ++i) {
     const LayerSpec& l = spec_.layers[i];
     const bool last = i + 1 == spec_.layers.size();
-    torch::Tensor x = value(edges_[i][0]);
+    torch::Tensor x = i == from && from > 0 ? inputs[0] : value(edges_[i][0]);
     if (l.type == "conv2d") {
       x = conv_[slot_[i]]->forward(x);
     } else if (l.type == "dense") {
@@ -334,6 +335,7 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       x = activate(x, l.activation);
     out[i] = x;
   }
+  if (all) *all = out;
   return out.back();
 }
 
@@ -356,6 +358,18 @@ torch::Tensor SubjectNet::logits(const std::vector<torch::Tensor>& inputs) {
   return run(inputs, false);
 }
 torch::Tensor SubjectNet::forward(torch::Tensor x) { return run({std::move(x)}, true); }
+torch::Tensor SubjectNet::logits_from(std::size_t layer, torch::Tensor input) {
+  PMT_THROW_IF(!is_stack(spec_) || layer >= spec_.layers.size(), kUsage,
+               "subject '{}': logits from layer {} need a plain stack of more layers", spec_.name,
+               layer);
+  if (layer == 0) return run({std::move(input)}, false);
+  return run({std::move(input)}, false, nullptr, layer);
+}
+std::vector<torch::Tensor> SubjectNet::layer_outputs(const std::vector<torch::Tensor>& inputs) {
+  std::vector<torch::Tensor> all;
+  run(inputs, false, &all);
+  return all;
+}
 
 std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions) {

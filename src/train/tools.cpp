@@ -197,6 +197,32 @@ double current_peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
+std::string sound_hint(const ConfigOptions& o, const std::string& model,
+                       const std::vector<int>& missing) {
+  if (o.torchscript)
+    return "save the sound TorchScript model there with torch.jit.save (docs/posttraining.md)";
+  const std::string subject =
+      o.subject_file.empty() ? "--model " + model : "--subject " + o.subject_file;
+  std::string list;
+  for (int i : missing) list += (list.empty() ? "" : ",") + std::to_string(i);
+  return fmt::format("make {} with: train_mutants {} --mut original --instances {} --data-root {}",
+                     missing.size() == 1 ? "it" : "them", subject, list, o.data_root);
+}
+
+void require_sound(const ConfigOptions& o, const std::string& model,
+                   const std::vector<int>& wanted) {
+  const fs::path sound = models_folder(o, model, "original");
+  std::vector<int> missing;
+  for (int i : wanted)
+    if (!fs::exists(model_file(sound, i)) ||
+        (!o.torchscript && !fs::exists(sidecar_file(sound, i))))
+      missing.push_back(i);
+  PMT_THROW_IF(!missing.empty(), kData, "{}: no such sound instance{} ({})",
+               model_file(sound, missing.front()).string(),
+               missing.size() > 1 ? fmt::format(" (and {} more)", missing.size() - 1) : "",
+               sound_hint(o, model, missing));
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -535,9 +561,12 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   // Instances present: instance_<i>.pt with its sidecar instance_<i>.json (written last); a
   // user's TorchScript instances need none.
   const std::vector<int> found = instances_in(c.folder, !o.torchscript);
+  const bool targeted = !c.mutation.is_original() &&
+                        mutate::find_operator(c.mutation.name).stage == mutate::Stage::kTargeted;
   PMT_THROW_IF(found.empty(), kData, "no {}instances in {} ({})",
                o.torchscript ? "TorchScript " : "trained ", c.folder.string(),
                o.torchscript ? "save them there as instance_<i>.pt with torch.jit.save"
+               : targeted    ? "run " + c.mutation.name + " first"
                : c.mutation.is_post_training() ? "run mutate_model first"
                                                : "run train_mutants first");
 

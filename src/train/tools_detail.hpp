@@ -39,6 +39,13 @@ std::vector<int> instances_in(const std::filesystem::path& folder, bool need_sid
 std::vector<int> not_done(const std::filesystem::path& folder, const std::vector<int>& wanted,
                           std::vector<int>& done);
 double current_peak_rss_mb();
+// What to run to make the missing sound instances `missing` of `model`.
+std::string sound_hint(const ConfigOptions& o, const std::string& model,
+                       const std::vector<int>& missing);
+// Throws pmt::Error (data) naming the first of `wanted` whose sound instance (with its sidecar,
+// unless TorchScript) is missing, and the command that makes them (mutate_model, tmr, arachne).
+void require_sound(const ConfigOptions& o, const std::string& model,
+                   const std::vector<int>& wanted);
 // --input-shape "1,28,28" -> {1, 28, 28}; empty -> {}.
 std::vector<std::int64_t> parse_shape(const std::string& text);
 

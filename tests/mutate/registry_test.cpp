@@ -212,7 +212,7 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
           "[registry]") {
   const SubjectSpec s = mnist();
   const auto list = registry_json(&s);
-  REQUIRE(list.size() == 34);  // 24 pre-training, 10 post-training
+  REQUIRE(list.size() == 36);  // 24 pre-training, 10 post-training, 2 targeted (tmr, arachne)
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& j : list) by_name[j["name"].get<std::string>()] = j;
   CHECK(by_name["change_learning_rate"]["search"]["to"] == 1.0);
@@ -223,6 +223,8 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   CHECK(by_name["change_activation_function"]["layer"] == 5);
   CHECK(by_name["add_bias"]["applies"] == false);
   CHECK(by_name["change_label"]["applies"] == true);
+  CHECK(by_name["tmr"]["stage"] == "targeted");
+  CHECK(by_name["tmr"]["parameter"] == "c<class>_k<cluster>_<how>");
   const std::string table = registry_table(&s);
   CHECK(table.find("no: it does not use early stopping") != std::string::npos);
   CHECK(registry_table(nullptr).find("TCL") != std::string::npos);

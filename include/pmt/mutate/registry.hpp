@@ -30,9 +30,13 @@ enum class ParamKind {
   kRatio,       // a real in (0, 1]: a share of the weights or neurons (post-training)
   kRatioScale,  // "<ratio>_<scale>": ratio in (0, 1], scale > 0 (weights_fuzzing's "r_m"; GF's
                 // "r_sigma", where "r" alone means sigma = default_scale)
+  kTarget,      // targeted mutants: "c<class>_k<cluster>_<how>" (tmr: how = e<epochs>; arachne:
+                // how = <gn|de>_<layer|all>), written by the tmr and arachne tools
 };
 
-enum class Stage { kPreTraining, kPostTraining };
+// kTargeted: post-training mutants aimed at one cluster of a class's inputs (the USI thesis' TMR
+// and Arachne), made by the tools `tmr` and `arachne`, not by mutate_model.
+enum class Stage { kPreTraining, kPostTraining, kTargeted };
 
 enum class SearchKind { kBinary, kExhaustive, kNone };
 
@@ -94,7 +98,7 @@ struct Mutation {
   int layer = -1;               // targeted layer (layer operators), else -1
   bool is_original() const { return name == "original"; }
   bool is_data() const;
-  bool is_post_training() const;
+  bool is_post_training() const;  // model-level: post-training or targeted (pair with --same)
   // "original", or "<name>_<param>": the folder under trained_models/<model>/.
   std::string folder() const;
   nlohmann::json to_json() const;
@@ -107,6 +111,15 @@ struct Mutation {
 // own folder and accuracy file. Throws pmt::Error (usage) naming the subject, operator and why.
 Mutation make_mutation(const std::string& name, const std::string& param,
                        const train::SubjectSpec& spec, int layer = -1);
+
+// The parameter of a targeted operator, "c<class>_k<cluster>_<how>": class and cluster are
+// non-negative integers, `how` the rest (letters, digits, '_', '.'; not empty). Throws pmt::Error
+// (usage) naming the operator and the expected form otherwise.
+struct Target {
+  int cls = 0, cluster = 0;
+  std::string how;
+};
+Target parse_target(const std::string& op, const std::string& param);
 
 // The registry as JSON (for --list-mutations --json), applicability against `spec` when given.
 nlohmann::json registry_json(const train::SubjectSpec* spec);

@@ -25,6 +25,14 @@ class SubjectNet : public torch::nn::Module {
   torch::Tensor logits(const std::vector<torch::Tensor>& inputs);
   // Output after the last activation (class probabilities for softmax).
   torch::Tensor forward(torch::Tensor x);
+  // Every layer's output for a batch of each input, in layer order: after each layer's
+  // activation, the last layer's before it (the logits). Arachne's localisation reads a layer's
+  // input and output.
+  std::vector<torch::Tensor> layer_outputs(const std::vector<torch::Tensor>& inputs);
+  // A plain stack's logits from layer `layer` on, given that layer's input (the output of layer
+  // layer - 1, as layer_outputs gives it): searches that change one layer's weights rerun only
+  // the layers from there.
+  torch::Tensor logits_from(std::size_t layer, torch::Tensor input);
   const SubjectSpec& spec() const { return spec_; }
   // Keras' kernel regularisation penalty summed over the layers (undefined when none has one).
   torch::Tensor regularization() const;
@@ -32,7 +40,8 @@ class SubjectNet : public torch::nn::Module {
   torch::Generator& generator() { return gen_; }
 
  private:
-  torch::Tensor run(const std::vector<torch::Tensor>& inputs, bool last_activation);
+  torch::Tensor run(const std::vector<torch::Tensor>& inputs, bool last_activation,
+                    std::vector<torch::Tensor>* all = nullptr, std::size_t from = 0);
   SubjectSpec spec_;
   torch::Generator gen_;
   std::vector<torch::nn::Conv2d> conv_;

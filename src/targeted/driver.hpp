@@ -1,0 +1,44 @@
+// What tmr and arachne share (private to src/targeted/): reading the clusters, choosing I_neg and
+// I_pos per sound instance, evaluating originals and mutants on the thesis' sets, saving the
+// mutants in the layout with their sidecars (the evaluation included, so that a rerun resumes
+// from them), and the statistics over the instances. A method only turns a copy of the sound
+// network into its mutant.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "pieces.hpp"
+#include "pmt/targeted/targeted.hpp"
+#include "pmt/train/dataset.hpp"
+#include "pmt/train/network.hpp"
+
+namespace pmt::targeted::detail {
+
+// The inputs of one (instance, class, cluster): indices into `split`.
+struct MutantInputs {
+  const train::Dataset& split;         // the split the clusters index (true labels)
+  std::vector<std::int64_t> neg, pos;  // I_neg, I_pos: correct for the sound instance
+  std::vector<std::int64_t> second;    // per I_neg input: the sound instance's 2nd label
+  std::uint64_t seed = 0;              // the mutant's seed (--seed, operator, param, instance)
+};
+
+// Turns `net` (the sound weights) into the mutant, in place; returns what the sidecar records
+// under "method" (what was changed, how long it took).
+using MakeMutant = std::function<nlohmann::json(train::SubjectNet& net, const MutantInputs& in)>;
+
+struct Method {
+  std::string op;           // registry name: tmr | arachne
+  std::string how;          // the parameter's tail: "e2", "gn_all", ...
+  nlohmann::json settings;  // recorded in every sidecar
+  MakeMutant make;
+};
+
+TargetedSummary run_targeted(const TargetedOptions& options, const Method& method);
+
+}  // namespace pmt::targeted::detail

@@ -1,0 +1,167 @@
+// The statistics and the tables of the targeted mutants (targeted.hpp): no LibTorch.
+// Wilcoxon signed-rank and Cohen's d are DeepCrime's (stats.py: is_diff_sts with
+// statistical_test = "WLX"), which the thesis used (section 5.6), through pmt::stats.
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "pmt/io/json_number.hpp"
+#include "pmt/stats/mutation_test.hpp"
+#include "pmt/targeted/targeted.hpp"
+
+namespace pmt::targeted {
+
+using nlohmann::json;
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return std::nan("");
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+const char* set_title(const std::string& set) {
+  if (set == "i_neg") return "I_neg (the cluster, correct for the original)";
+  if (set == "i_pos") return "I_pos (the class's other clusters, correct for the original)";
+  if (set == "train_other") return "training set without class C";
+  if (set == "test_other") return "test set without class C";
+  if (set == "test_class") return "test set of class C";
+  if (set == "test") return "whole test set";
+  return "weak test set";
+}
+
+}  // namespace
+
+SetComparison compare_sets(std::string set, std::vector<double> original,
+                           std::vector<double> mutant) {
+  SetComparison c;
+  c.set = std::move(set);
+  c.original = std::move(original);
+  c.mutant = std::move(mutant);
+  c.mean_original = mean(c.original);
+  c.mean_mutant = mean(c.mutant);
+  if (c.original.size() < 2 || c.original.size() != c.mutant.size()) {
+    c.p_value = c.cohen_d = std::numeric_limits<double>::quiet_NaN();
+    return c;
+  }
+  stats::TestOptions t;
+  t.kind = stats::TestKind::kWilcoxon;
+  t.effect = stats::EffectRule::kPositive;  // DeepCrime: a lower mutant accuracy, d >= 0.5
+  t.round_p = false;
+  const stats::TestOutcome r = stats::mutation_test(c.original.data(), c.original.size(),
+                                                    c.mutant.data(), c.mutant.size(), t, true);
+  c.p_value = r.p_value;
+  c.cohen_d = r.cohen_d;
+  c.different = r.killed;
+  return c;
+}
+
+json SetComparison::to_json() const {
+  json o = json::array(), m = json::array();
+  for (double v : original) o.push_back(io::json_number(v));
+  for (double v : mutant) m.push_back(io::json_number(v));
+  return {{"set", set},
+          {"mean_original", io::json_number(mean_original)},
+          {"mean_mutant", io::json_number(mean_mutant)},
+          {"p_value", io::json_number(p_value)},
+          {"cohen_d", io::json_number(cohen_d)},
+          {"different", different},
+          {"original", o},
+          {"mutant", m}};
+}
+
+const SetComparison* TargetSummary::find(const std::string& set) const {
+  for (const auto& s : sets)
+    if (s.set == set) return &s;
+  return nullptr;
+}
+
+json TargetSummary::to_json() const {
+  json s = json::array();
+  for (const auto& c : sets) s.push_back(c.to_json());
+  return {{"class", cls},           {"cluster", cluster}, {"parameter", param}, {"folder", folder},
+          {"instances", instances}, {"i_neg_sizes", neg}, {"i_pos_sizes", pos}, {"sets", s}};
+}
+
+json TargetedSummary::to_json() const {
+  json t = json::array();
+  for (const auto& x : targets) t.push_back(x.to_json());
+  return {{"tool", tool},           {"model", model}, {"made", made},       {"skipped", skipped},
+          {"wall_time_s", seconds}, {"jobs", jobs},   {"threads", threads}, {"targets", t}};
+}
+
+std::string TargetedSummary::report() const {
+  const auto f3 = [](double v) {
+    return std::isnan(v) ? std::string("-") : fmt::format("{:.3f}", v);
+  };
+  const auto pct = [](double v) {
+    return std::isnan(v) ? std::string("-") : fmt::format("{:.2f}", 100 * v);
+  };
+  const auto diff = [](const SetComparison* c) {
+    return !c || std::isnan(c->p_value) ? std::string("-") : c->different ? "TRUE" : "FALSE";
+  };
+  std::string s;
+  // Thesis Table 5.10 / 5.13.
+  s += fmt::format(
+      "{}: accuracies averaged over the instances (mutants vs originals; stat diff: Wilcoxon "
+      "signed-rank p < 0.05 and Cohen's d >= 0.5)\n",
+      tool);
+  s +=
+      fmt::format("{:>5} {:>7} {:>5} | {:^29} | {:^29} | {:^29}\n", "class", "cluster", "inst",
+                  "training set (other classes)", "test set (other classes)", "test set (class C)");
+  s += fmt::format("{:>19} | {:>8} {:>9} {:>9}  | {:>8} {:>9} {:>9}  | {:>8} {:>9} {:>9}\n", "",
+                   "mutants", "originals", "stat diff", "mutants", "originals", "stat diff",
+                   "mutants", "originals", "stat diff");
+  for (const auto& t : targets) {
+    s += fmt::format("{:>5} {:>7} {:>5}", t.cls, t.cluster, t.instances.size());
+    for (const char* set : {"train_other", "test_other", "test_class"}) {
+      const SetComparison* c = t.find(set);
+      s += fmt::format(" | {:>8} {:>9} {:>9} ", f3(c ? c->mean_mutant : NAN),
+                       f3(c ? c->mean_original : NAN), diff(c));
+    }
+    s += "\n";
+  }
+  // Thesis Table 5.11 / 5.12, with the misprediction ratios of eq. 4.15 and the set sizes.
+  s += fmt::format(
+      "\n{:>5} {:>7} | {:>9} {:>9} | {:>9} {:>9} | {:>6} {:>6} | {:>8} {:>8} | {:>7} {:>7}\n",
+      "class", "cluster", "mut I_pos%", "I_neg%", "orig I_pos%", "I_neg%", "diff+", "diff-",
+      "mispr-%", "mispr+%", "|I_neg|", "|I_pos|");
+  for (const auto& t : targets) {
+    const SetComparison* p = t.find("i_pos");
+    const SetComparison* n = t.find("i_neg");
+    double nn = 0, np = 0;
+    for (auto v : t.neg) nn += static_cast<double>(v);
+    for (auto v : t.pos) np += static_cast<double>(v);
+    const double k = std::max<double>(1.0, static_cast<double>(t.neg.size()));
+    s += fmt::format(
+        "{:>5} {:>7} | {:>10} {:>9} | {:>11} {:>9} | {:>6} {:>6} | {:>8} {:>8} | {:>7.0f} "
+        "{:>7.0f}\n",
+        t.cls, t.cluster, pct(p->mean_mutant), pct(n->mean_mutant), pct(p->mean_original),
+        pct(n->mean_original), diff(p), diff(n), pct(1 - n->mean_mutant), pct(1 - p->mean_mutant),
+        nn / k, np / k);
+  }
+  // Thesis Table 5.14 / 5.15: the accuracy drop (original - mutant, percentage points).
+  const bool weak = !targets.empty() && targets.front().find("weak_test");
+  s += fmt::format("\n{:>5} {:>7} | {:>16} | {:>16}\n", "class", "cluster", "drop test set %",
+                   weak ? "drop weak test %" : "(no weak set)");
+  for (const auto& t : targets) {
+    const SetComparison* a = t.find("test");
+    const SetComparison* w = t.find("weak_test");
+    s += fmt::format("{:>5} {:>7} | {:>16} | {:>16}\n", t.cls, t.cluster,
+                     pct(a->mean_original - a->mean_mutant),
+                     w ? pct(w->mean_original - w->mean_mutant) : "-");
+  }
+  // Every p-value and effect size.
+  s += fmt::format("\n{:>5} {:>7} | {:<62} {:>10} {:>9}\n", "class", "cluster", "set", "p", "d");
+  for (const auto& t : targets)
+    for (const auto& c : t.sets)
+      s += fmt::format("{:>5} {:>7} | {:<62} {:>10} {:>9}\n", t.cls, t.cluster, set_title(c.set),
+                       std::isnan(c.p_value) ? "-" : fmt::format("{:.3g}", c.p_value),
+                       std::isnan(c.cohen_d) ? "-" : fmt::format("{:.3f}", c.cohen_d));
+  return s;
+}
+
+}  // namespace pmt::targeted
