@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
        "  cluster --model mnist_mlp --classes 0,5,7 --limit 800\n"
        "  cluster --model mnist --metric dbcv --scalings standard,minmax --json\n"
        "  cluster --model mnist --classes 0,5,7 --reductions pca,umap --embedding "
-       "embeddings/mnist/vae.npy",
+       "embeddings/mnist/vae_max.npy",
        "The 2024 USI master's thesis on targeted post-training mutation (with DeepCrime's "
        "authors); "
        "Campello, Moulavi, Sander, PAKDD 2013 (HDBSCAN); Moulavi et al., SDM 2014 (DBCV); "
@@ -67,10 +67,11 @@ int main(int argc, char** argv) {
   app.add_option("--reductions", reductions,
                  "Reductions tried (none, pca, umap; \"\" with --embedding: only the embeddings)")
       ->capture_default_str();
-  app.add_option("--embedding", o.embedding_files,
-                 "An embedding of the split's inputs to try as a reduction (repeatable): an NPY "
-                 "of one row per input (e.g. the embed tool's vae.npy), its sidecar .json naming "
-                 "it and its scaling")
+  app.add_option(
+         "--embedding", o.embedding_files,
+         "An embedding of the split's inputs to try as a reduction (repeatable): an NPY "
+         "of one row per input (e.g. the embed tool's vae_max.npy), its sidecar .json naming "
+         "it and its scaling")
       ->check(CLI::ExistingFile);
   app.add_option("--umap-components", o.search.umap.n_components, "UMAP's output dimensions")
       ->check(pmt::cli::positive())
