@@ -350,7 +350,10 @@ Matrix umap(const Matrix& x, const UmapOptions& o) {
       double d2 = 0;
       for (int d = 0; d < dim; ++d) d2 += (cur[d] - other[d]) * (cur[d] - other[d]);
       double coeff = 0;
-      if (d2 > 0) coeff = -2.0 * a * b * std::pow(d2, b - 1.0) / (a * std::pow(d2, b) + 1.0);
+      if (d2 > 0) {
+        const double pb = std::pow(d2, b);  // d2^(b - 1) = pb / d2
+        coeff = -2.0 * a * b * (pb / d2) / (a * pb + 1.0);
+      }
       for (int d = 0; d < dim; ++d) {
         const double grad = clip(coeff * (cur[d] - other[d]));
         cur[d] += grad * alpha;

@@ -19,8 +19,9 @@ using Labels = std::vector<int>;
 // with svd_flip's signs (the largest-magnitude entry of each column of U positive); components =
 // the first rows of V^T, explained variance S^2 / (n - 1). For data with at least as many
 // samples as features, V and S^2 come from the eigendecomposition of the d x d scatter matrix
-// (~10x faster than the SVD for a split of images, e.g. 8,004 x 784: 0.6 s instead of ~5 s;
-// agreeing with sklearn to ~1e-12), otherwise from Eigen's BDCSVD.
+// (the thin SVD of the 8,004 x 784 npm digits made most of a class's search: the search of
+// scripts/bench_cluster.sh fell from 63 s to 18 s; the projections agree with sklearn's to
+// 3e-12 relative there), otherwise from Eigen's BDCSVD.
 struct Pca {
   Eigen::RowVectorXd mean;
   Matrix components;                   // n_components x features
