@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
        "<out>/<vae|vae_s>_<scaling>.npy (float64, one row per input of the split, in its order) "
        "with a sidecar .json (the reduction's name, the scaling, the options, every epoch's mean "
        "loss per input). Give the .npy to cluster --embedding. Not stated by the thesis, pmt's "
-       "choices: ReLU hidden activations (none on the one-channel conv4), binary cross-entropy on a sigmoid output for inputs "
+       "choices: ReLU hidden activations (none on the one-channel conv4), binary cross-entropy on "
+       "a sigmoid output for inputs "
        "in [0, 1] (else squared error), plus the KL divergence; Adam. A rerun with the same "
        "options keeps the existing files. Progress on stderr.",
        "  embed --model mnist --scaling max\n"

@@ -9,10 +9,10 @@
 // ConvTranspose2d(1, 1, 4, stride 1): 1 x 28 x 28 in and out. The table says latent 5, the text
 // 10 (TH:1036-1040): 10 by default. Not stated by the thesis, pmt's choices: ReLU after every
 // hidden layer but conv4 (one channel: a ReLU there dies and leaves conv5 only its bias; the
-// loss then stalled at its initial value in embed_test); the reconstruction loss summed over pixels, binary cross-entropy on a sigmoid
-// output when every input is in [0, 1] (else squared error on a linear output), plus the KL
-// divergence to N(0, I); Adam (lr 1e-3), batches of 128, the reparameterisation trick; LibTorch's
-// default initialisation. 100 epochs as the thesis (TH:1029).
+// loss then stalled at its initial value in embed_test); the reconstruction loss summed over
+// pixels, binary cross-entropy on a sigmoid output when every input is in [0, 1] (else squared
+// error on a linear output), plus the KL divergence to N(0, I); Adam (lr 1e-3), batches of 128, the
+// reparameterisation trick; LibTorch's default initialisation. 100 epochs as the thesis (TH:1029).
 #pragma once
 
 #include <cstdint>
