@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
        "Clusters each class's inputs of a subject's split as the USI thesis on targeted "
        "post-training mutants does (section 4.2): every combination of thresholding (off, or "
        "the features whose mean is below 7.8% of the maximum removed), scaling (none, max, "
-       "normalization, standard, minmax), reduction (none, pca; VAE and UMAP are not there yet) "
+       "normalization, standard, minmax), reduction (none; pca on the whole split; umap on each "
+       "class's inputs, umap-learn's algorithm; --embedding: precomputed features such as the "
+       "embed tool's VAE latent codes, one preprocessing each, never thresholded) "
        "and clustering (k-means, agglomerative ward/complete/average, Gaussian mixtures "
        "full/tied/diag/spherical with 2 to 5 clusters; HDBSCAN with minimum cluster sizes 10 to "
        "200), scored by the silhouette (DBCV for HDBSCAN), filtered (one cluster or only noise; "
@@ -39,10 +41,13 @@ int main(int argc, char** argv) {
        "report.json, report.txt and a figure per class under --out (default "
        "<data-root>/clusters/<model>/). Progress on stderr.",
        "  cluster --model mnist_mlp --classes 0,5,7 --limit 800\n"
-       "  cluster --model mnist --metric dbcv --scalings standard,minmax --json",
+       "  cluster --model mnist --metric dbcv --scalings standard,minmax --json\n"
+       "  cluster --model mnist --classes 0,5,7 --reductions pca,umap --embedding "
+       "embeddings/mnist/vae_max.npy",
        "The 2024 USI master's thesis on targeted post-training mutation (with DeepCrime's "
        "authors); "
-       "Campello, Moulavi, Sander, PAKDD 2013 (HDBSCAN); Moulavi et al., SDM 2014 (DBCV)."},
+       "Campello, Moulavi, Sander, PAKDD 2013 (HDBSCAN); Moulavi et al., SDM 2014 (DBCV); "
+       "McInnes, Healy, Melville, arXiv:1802.03426 (UMAP)."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kProc | pmt::cli::kJson);
   app.add_option("--model", o.model, "Subject: a built-in one (data/subjects/<model>.json)");
   app.add_option("--subject", o.subject_file, "A user's subject spec (JSON) instead")
@@ -52,17 +57,40 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();
   std::string classes, scalings = "none,max,normalization,standard,minmax", reductions = "pca",
-                       thresholds = "off,on", sizes;
+                       thresholds = "off,on", sizes,
+                       algorithms = "kmeans,agglomerative,gmm,hdbscan";
   app.add_option("--classes", classes, "Classes to cluster, e.g. 0,5,7 [default: all]");
   app.add_option("--limit", o.limit, "Only the first N inputs of each class (0: all)")
       ->check(pmt::cli::non_negative())
       ->capture_default_str();
   app.add_option("--scalings", scalings, "Scalings tried")->capture_default_str();
-  app.add_option("--reductions", reductions, "Reductions tried (none, pca)")->capture_default_str();
+  app.add_option("--reductions", reductions,
+                 "Reductions tried (none, pca, umap; \"\" with --embedding: only the embeddings)")
+      ->capture_default_str();
+  app.add_option(
+         "--embedding", o.embedding_files,
+         "An embedding of the split's inputs to try as a reduction (repeatable): an NPY "
+         "of one row per input (e.g. the embed tool's vae_max.npy), its sidecar .json naming "
+         "it and its scaling")
+      ->check(CLI::ExistingFile);
+  app.add_option("--umap-components", o.search.umap.n_components, "UMAP's output dimensions")
+      ->check(pmt::cli::positive())
+      ->capture_default_str();
+  app.add_option("--umap-neighbors", o.search.umap.n_neighbors, "UMAP's n_neighbors")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+  app.add_option("--umap-min-dist", o.search.umap.min_dist, "UMAP's min_dist (spread 1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--umap-epochs", o.search.umap.n_epochs,
+                 "UMAP's SGD epochs (0: umap-learn's default, 500 up to 10,000 inputs, else 200)")
+      ->check(pmt::cli::non_negative())
+      ->capture_default_str();
   app.add_option("--thresholds", thresholds, "Thresholding tried (off, on)")->capture_default_str();
   app.add_option("--components", o.search.components, "PCA components")
       ->check(pmt::cli::positive())
       ->capture_default_str();
+  app.add_option("--algorithms", algorithms, "Clustering algorithms tried")->capture_default_str();
   app.add_option("--min-cluster-sizes", sizes, "HDBSCAN's sizes tried [default: 10,20,...,200]");
   app.add_option("--metric", o.metric,
                  "Whose best combination gives the clusters: silhouette (k-means, agglomerative, "
@@ -87,6 +115,9 @@ int main(int argc, char** argv) {
     o.search.reductions.clear();
     for (const auto& r : split_list(reductions))
       o.search.reductions.push_back(pmt::cluster::parse_reduction(r));
+    o.search.algorithms.clear();
+    for (const auto& a : split_list(algorithms))
+      o.search.algorithms.push_back(pmt::cluster::parse_algorithm(a));
     o.search.thresholds.clear();
     for (const auto& t : split_list(thresholds)) {
       PMT_THROW_IF(t != "on" && t != "off", kUsage, "--thresholds: on or off, got '{}'", t);
@@ -96,8 +127,9 @@ int main(int argc, char** argv) {
       o.search.min_cluster_sizes.push_back(
           pmt::io::parse_int(m, "--min-cluster-sizes", pmt::ErrorKind::kUsage, 2));
     PMT_THROW_IF(
-        o.search.scalings.empty() || o.search.reductions.empty() || o.search.thresholds.empty(),
-        kUsage, "--scalings, --reductions and --thresholds need at least one value");
+        o.search.scalings.empty() || (o.search.reductions.empty() && o.embedding_files.empty()) ||
+            o.search.thresholds.empty() || o.search.algorithms.empty(),
+        kUsage, "--scalings, --reductions, --thresholds and --algorithms need at least one value");
     const auto s = pmt::cluster::run_cluster_tool(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());

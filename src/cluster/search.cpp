@@ -22,8 +22,8 @@ constexpr detail::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
                                                    {Scaling::kNormalization, "normalization"},
                                                    {Scaling::kStandard, "standard"},
                                                    {Scaling::kMinMax, "minmax"}}};
-constexpr detail::NameTable<Reduction, 2> kReductions{
-    {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}}};
+constexpr detail::NameTable<Reduction, 3> kReductions{
+    {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}, {Reduction::kUmap, "umap"}}};
 constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
                                                        {Algorithm::kAgglomerative, "agglomerative"},
                                                        {Algorithm::kGaussianMixture, "gmm"},
@@ -33,11 +33,16 @@ constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kme
 Scaling parse_scaling(const std::string& name) {
   return detail::parse_name(kScalings, name, "scaling");
 }
+Algorithm parse_algorithm(const std::string& name) {
+  return detail::parse_name(kAlgorithms, name, "clustering algorithm");
+}
 Reduction parse_reduction(const std::string& name) {
   return detail::parse_name(kReductions, name, "reduction");
 }
 const char* to_string(Scaling s) { return detail::name_of(kScalings, s); }
-const char* to_string(Reduction r) { return detail::name_of(kReductions, r); }
+const char* to_string(Reduction r) {
+  return r == Reduction::kEmbedding ? "embedding" : detail::name_of(kReductions, r);
+}
 const char* to_string(Algorithm a) { return detail::name_of(kAlgorithms, a); }
 
 std::string Pipeline::name() const {
@@ -57,15 +62,11 @@ std::string Pipeline::name() const {
       break;
   }
   return fmt::format("{}/{}/{}/{}", threshold ? "threshold" : "all", cluster::to_string(scaling),
-                     cluster::to_string(reduction), clustering);
+                     reduction == Reduction::kEmbedding ? embedding : cluster::to_string(reduction),
+                     clustering);
 }
 
-namespace {
-
-// The features of every input after thresholding, scaling and reduction, all fitted on the whole
-// split (the thesis computes its statistics over the entire dataset).
-Matrix preprocess(const Matrix& x, bool threshold, Scaling scaling, Reduction reduction,
-                  int components, double max_value) {
+Matrix scale_features(const Matrix& x, bool threshold, Scaling scaling, double max_value) {
   Matrix out;
   if (threshold) {
     const Eigen::RowVectorXd mean = x.colwise().mean();
@@ -108,10 +109,21 @@ Matrix preprocess(const Matrix& x, bool threshold, Scaling scaling, Reduction re
       break;
     }
   }
-  if (reduction == Reduction::kPca)
-    out =
-        fit_pca(out, std::min<int>(components, static_cast<int>(std::min(out.rows(), out.cols()))))
-            .transform(out);
+  return out;
+}
+
+namespace {
+
+// The key of a pipeline's features: its preprocessing (thresholding, scaling, reduction).
+std::string features_key(const Pipeline& p) {
+  return fmt::format("{}/{}/{}", p.threshold, to_string(p.scaling),
+                     p.reduction == Reduction::kEmbedding ? p.embedding : to_string(p.reduction));
+}
+
+Matrix rows_of(const Matrix& all, const std::vector<std::int64_t>& rows) {
+  Matrix out(static_cast<Eigen::Index>(rows.size()), all.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out.row(static_cast<Eigen::Index>(i)) = all.row(rows[i]);
   return out;
 }
 
@@ -237,43 +249,114 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
     PMT_THROW_IF(static_cast<int>(cr.indices.size()) <= most, kUsage,
                  "cluster: class {} has {} inputs, too few for {} clusters", c, cr.indices.size(),
                  most);
+    bool varies = false;
+    for (std::size_t i = 1; i < cr.indices.size() && !varies; ++i)
+      varies = x.row(cr.indices[i]) != x.row(cr.indices[0]);
+    PMT_THROW_IF(!varies, kData, "cluster: the {} inputs of class {} are all identical",
+                 cr.indices.size(), c);
     r.classes.push_back(std::move(cr));
   }
   // Every (preprocessing, clustering) pair of every class, in a fixed order.
   std::vector<Pipeline> pipelines;
+  const auto uses = [&](Algorithm a) {
+    return std::find(o.algorithms.begin(), o.algorithms.end(), a) != o.algorithms.end();
+  };
+  PMT_THROW_IF(o.algorithms.empty(), kUsage, "cluster: no clustering algorithm to try");
+  const auto add_clusterings = [&](Pipeline p) {
+    for (int k : o.cluster_counts) {
+      p.clusters = k;
+      p.algorithm = Algorithm::kKMeans;
+      if (uses(p.algorithm)) pipelines.push_back(p);
+      p.algorithm = Algorithm::kAgglomerative;
+      for (Linkage l : {Linkage::kWard, Linkage::kComplete, Linkage::kAverage}) {
+        p.linkage = l;
+        if (uses(p.algorithm)) pipelines.push_back(p);
+      }
+      p.algorithm = Algorithm::kGaussianMixture;
+      for (Covariance cv :
+           {Covariance::kFull, Covariance::kTied, Covariance::kDiag, Covariance::kSpherical}) {
+        p.covariance = cv;
+        if (uses(p.algorithm)) pipelines.push_back(p);
+      }
+    }
+    p.algorithm = Algorithm::kHdbscan;
+    for (int m : mcs) {
+      p.min_cluster_size = m;
+      if (uses(p.algorithm)) pipelines.push_back(p);
+    }
+  };
   for (bool t : o.thresholds)
     for (Scaling s : o.scalings)
       for (Reduction red : o.reductions) {
-        Pipeline p{t, s, red};
-        for (int k : o.cluster_counts) {
-          p.clusters = k;
-          p.algorithm = Algorithm::kKMeans;
-          pipelines.push_back(p);
-          p.algorithm = Algorithm::kAgglomerative;
-          for (Linkage l : {Linkage::kWard, Linkage::kComplete, Linkage::kAverage}) {
-            p.linkage = l;
-            pipelines.push_back(p);
-          }
-          p.algorithm = Algorithm::kGaussianMixture;
-          for (Covariance cv :
-               {Covariance::kFull, Covariance::kTied, Covariance::kDiag, Covariance::kSpherical}) {
-            p.covariance = cv;
-            pipelines.push_back(p);
-          }
-        }
-        p.algorithm = Algorithm::kHdbscan;
-        for (int m : mcs) {
-          p.min_cluster_size = m;
-          pipelines.push_back(p);
-        }
+        PMT_THROW_IF(red == Reduction::kEmbedding, kUsage,
+                     "cluster: embeddings are given as SearchOptions::embeddings");
+        Pipeline p;
+        p.threshold = t;
+        p.scaling = s;
+        p.reduction = red;
+        add_clusterings(p);
       }
-  // The preprocessed features of each (threshold, scaling, reduction), computed once.
+  std::set<std::pair<std::string, Scaling>> names;
+  for (const auto& e : o.embeddings) {
+    PMT_THROW_IF(e.features.rows() != x.rows(), kData,
+                 "cluster: the embedding '{}' has {} rows for {} inputs", e.name, e.features.rows(),
+                 x.rows());
+    PMT_THROW_IF(e.features.cols() < 1, kData, "cluster: the embedding '{}' has no features",
+                 e.name);
+    PMT_THROW_IF(!e.features.allFinite(), kData,
+                 "cluster: the embedding '{}' holds NaN or infinite values", e.name);
+    PMT_THROW_IF(e.name.empty() || e.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                            "0123456789_-") != std::string::npos,
+                 kUsage, "cluster: embedding name '{}': letters, digits, '_' or '-' only", e.name);
+    PMT_THROW_IF(e.name == "none" || e.name == "pca" || e.name == "umap", kUsage,
+                 "cluster: an embedding cannot be named '{}' (a built-in reduction)", e.name);
+    PMT_THROW_IF(!names.insert({e.name, e.scaling}).second, kUsage,
+                 "cluster: two embeddings named '{}' of {} inputs", e.name, to_string(e.scaling));
+    Pipeline p;
+    p.scaling = e.scaling;
+    p.reduction = Reduction::kEmbedding;
+    p.embedding = e.name;
+    add_clusterings(p);
+  }
+  // The preprocessed features of each (threshold, scaling, reduction) over the whole split,
+  // computed once; UMAP's are fitted per class, below.
   std::map<std::string, Matrix> features;
+  std::vector<std::pair<std::size_t, std::string>> umap_tasks;  // (class position, key)
   for (const auto& p : pipelines) {
-    const std::string key =
-        fmt::format("{}/{}/{}", p.threshold, to_string(p.scaling), to_string(p.reduction));
-    if (!features.count(key))
-      features[key] = preprocess(x, p.threshold, p.scaling, p.reduction, o.components, o.max_value);
+    const std::string key = features_key(p);
+    if (features.count(key)) continue;
+    if (p.reduction == Reduction::kEmbedding) {
+      for (const auto& e : o.embeddings)
+        if (e.name == p.embedding) features[key] = e.features;
+      continue;
+    }
+    Matrix f = scale_features(x, p.threshold, p.scaling, o.max_value);
+    if (p.reduction == Reduction::kPca)
+      f = fit_pca(f, std::min<int>(o.components, static_cast<int>(std::min(f.rows(), f.cols()))))
+              .transform(f);
+    if (p.reduction == Reduction::kUmap)
+      for (std::size_t c = 0; c < r.classes.size(); ++c) umap_tasks.emplace_back(c, key);
+    features[key] = std::move(f);
+  }
+  std::map<std::pair<std::size_t, std::string>, Matrix> class_features;  // UMAP's, per class
+  for (const auto& t : umap_tasks) class_features[t];
+  if (!umap_tasks.empty()) {
+    stats::Progress umap_progress(
+        fmt::format("cluster: UMAP of {} (class, preprocessing) pairs", umap_tasks.size()),
+        umap_tasks.size());
+    stats::parallel_for(
+        umap_tasks.size(), o.proc,
+        [&](std::size_t task) {
+          const auto& [c, key] = umap_tasks[task];
+          UmapOptions u = o.umap;
+          // each embedding's stream: (seed, class, preprocessing), whatever the threads
+          u.seed = stats::mix64(o.seed ^ stats::key_of(key.c_str()) ^
+                                stats::mix64(static_cast<std::uint64_t>(r.classes[c].cls) + 1000));
+          class_features.at(umap_tasks[task]) =
+              umap(rows_of(features.at(key), r.classes[c].indices), u);
+        },
+        &umap_progress);
   }
   for (auto& cr : r.classes) cr.outcomes.resize(pipelines.size());
   const std::size_t total = pipelines.size() * r.classes.size();
@@ -282,14 +365,13 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
   stats::parallel_for(
       total, o.proc,
       [&](std::size_t task) {
-        ClassResult& cr = r.classes[task / pipelines.size()];
+        const std::size_t c = task / pipelines.size();
+        ClassResult& cr = r.classes[c];
         const std::size_t at = task % pipelines.size();
         const Pipeline& p = pipelines[at];
-        const Matrix& all = features.at(
-            fmt::format("{}/{}/{}", p.threshold, to_string(p.scaling), to_string(p.reduction)));
-        Matrix xc(static_cast<Eigen::Index>(cr.indices.size()), all.cols());
-        for (std::size_t i = 0; i < cr.indices.size(); ++i)
-          xc.row(static_cast<Eigen::Index>(i)) = all.row(cr.indices[i]);
+        const std::string key = features_key(p);
+        const Matrix xc = p.reduction == Reduction::kUmap ? class_features.at({c, key})
+                                                          : rows_of(features.at(key), cr.indices);
         // each pipeline's stream: (seed, class, pipeline), whatever the threads
         cr.outcomes[at] =
             run(xc, p,

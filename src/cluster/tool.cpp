@@ -1,4 +1,5 @@
 // The `cluster` tool (see search.hpp): the subject's split in, clusters and reports out.
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -25,6 +26,52 @@ nlohmann::json ClusterToolSummary::to_json() const {
   j["per_class"] = per;
   return j;
 }
+
+namespace {
+
+// An embedding file (see ClusterToolOptions::embedding_files): the rows of the inputs clustered.
+Embedding read_embedding(const fs::path& file, const std::vector<std::int64_t>& rows,
+                         std::int64_t inputs) {
+  const io::NpyArray a = io::read_npy(file);
+  PMT_THROW_IF(
+      a.shape.size() != 2 || a.shape[0] != static_cast<std::size_t>(inputs) || a.shape[1] == 0,
+      kData, "{}: an embedding of shape {}; expected ({}, features), one row per input",
+      file.string(), a.shape_string(), inputs);
+  Embedding e;
+  e.name = file.stem().string();
+  fs::path sidecar = file;
+  sidecar.replace_extension(".json");
+  if (fs::exists(sidecar)) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(io::read_file(sidecar));
+    } catch (const nlohmann::json::exception& ex) {
+      PMT_THROW(kData, "{}: not JSON ({})", sidecar.string(), ex.what());
+    }
+    PMT_THROW_IF(!j.is_object(), kData, "{}: not a JSON object", sidecar.string());
+    try {
+      if (j.contains("reduction")) e.name = j.at("reduction").get<std::string>();
+      if (j.contains("scaling")) e.scaling = parse_scaling(j.at("scaling").get<std::string>());
+    } catch (const nlohmann::json::exception& ex) {
+      PMT_THROW(kData, "{}: \"reduction\" and \"scaling\" must be strings ({})", sidecar.string(),
+                ex.what());
+    } catch (const Error& ex) {
+      PMT_THROW(kData, "{}: {}", sidecar.string(), ex.what());
+    }
+  }
+  const std::size_t d = a.shape[1];
+  e.features.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(d));
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t j = 0; j < d; ++j) {
+      const double v = a.data[static_cast<std::size_t>(rows[r]) * d + j];
+      PMT_THROW_IF(!std::isfinite(v), kData, "{}: row {} holds a non-finite value ({})",
+                   file.string(), rows[r], v);
+      e.features(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = v;
+    }
+  return e;
+}
+
+}  // namespace
 
 ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
   PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
@@ -58,6 +105,8 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
   }
   SearchOptions so = o.search;
   so.max_value = spec.scale > 1 ? spec.scale : x.maxCoeff();
+  for (const auto& file : o.embedding_files)
+    so.embeddings.push_back(read_embedding(file, rows, data.size()));
   ClusterToolSummary s;
   s.result = search_clusters(x, y, so);
   const bool density = o.metric == "dbcv";

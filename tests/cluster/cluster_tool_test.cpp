@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -100,4 +101,74 @@ TEST_CASE_METHOD(Styles, "cluster: bad input fails before anything is written", 
   o.pipeline = "all/max/pca/kmeans-9";
   CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("no pipeline"));
   CHECK_FALSE(fs::exists(root / "clusters"));
+}
+
+TEST_CASE_METHOD(Styles, "cluster: NaN features, identical inputs and bad embeddings are errors",
+                 "[cluster][tool]") {
+  // the search itself: NaN or infinite features, a class whose inputs are all the same
+  pmt::cluster::SearchOptions so;
+  so.scalings = {pmt::cluster::Scaling::kNone};
+  so.thresholds = {false};
+  so.min_cluster_sizes = {10};
+  pmt::cluster::Matrix x = pmt::cluster::Matrix::Random(40, 3);
+  std::vector<std::int64_t> y(40);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<std::int64_t>(i % 2);
+  x(7, 2) = std::nan("");
+  CHECK_THROWS_WITH(pmt::cluster::search_clusters(x, y, so), Catch::Contains("NaN"));
+  x(7, 2) = 0.5;
+  for (Eigen::Index i = 1; i < 40; i += 2) x.row(i) << 1, 2, 3;
+  CHECK_THROWS_WITH(pmt::cluster::search_clusters(x, y, so),
+                    Catch::Contains("the 20 inputs of class 1 are all identical"));
+  // embeddings (cluster --embedding): NaN, the wrong number of rows, a bad sidecar; every error
+  // names the file, and nothing is written
+  const fs::path dir = root / "emb";
+  std::vector<double> codes(120 * 2, 0.25);
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<double>(i % 7);
+  codes[41] = std::nan("");
+  pmt::io::write_npy(dir / "nan.npy", {120, 2}, codes);
+  pmt::io::write_npy(dir / "short.npy", {119, 2}, std::vector<double>(119 * 2, 1.0));
+  codes[41] = 1;
+  pmt::io::write_npy(dir / "sidecar.npy", {120, 2}, codes);
+  pmt::io::write_file_atomic(dir / "sidecar.json", R"({"reduction": "vae", "scaling": "cubic"})");
+  pmt::io::write_npy(dir / "pca.npy", {120, 2}, codes);
+  for (const auto& [file, message] :
+       {std::pair{"nan.npy", "nan.npy: row 20 holds a non-finite value"},
+        std::pair{"short.npy", "short.npy: an embedding of shape (119, 2); expected (120, "},
+        std::pair{"sidecar.npy", "sidecar.json: unknown scaling 'cubic'"},
+        std::pair{"pca.npy", "cannot be named 'pca'"}}) {
+    auto o = options();
+    o.embedding_files = {(dir / file).string()};
+    CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains(message));
+  }
+  CHECK_FALSE(fs::exists(root / "clusters"));
+}
+
+TEST_CASE_METHOD(Styles, "cluster: UMAP and embeddings are reductions of the search",
+                 "[cluster][tool]") {
+  auto o = options();
+  o.search.reductions = {pmt::cluster::Reduction::kUmap};
+  o.search.thresholds = {false};
+  o.search.scalings = {pmt::cluster::Scaling::kMax};
+  o.search.algorithms = {pmt::cluster::Algorithm::kKMeans, pmt::cluster::Algorithm::kHdbscan};
+  // an embedding: the style itself and noise, as if a VAE had found it
+  std::vector<double> codes;
+  std::mt19937 gen(3);
+  std::normal_distribution<double> noise(0, 0.1);
+  for (int s : style) codes.insert(codes.end(), {s + noise(gen), noise(gen)});
+  pmt::io::write_npy(root / "emb" / "styles_vae.npy", {120, 2}, codes);
+  pmt::io::write_file_atomic(root / "emb" / "styles_vae.json",
+                             R"({"reduction": "vae", "scaling": "normalization"})");
+  o.embedding_files = {(root / "emb" / "styles_vae.npy").string()};
+  const auto s = pmt::cluster::run_cluster_tool(o);
+  for (const auto& c : s.result.classes) {
+    // (4 k-means + 2 HDBSCAN) x (UMAP, the embedding)
+    REQUIRE(c.outcomes.size() == 12);
+    CHECK(c.outcomes[0].pipeline.name() == "all/max/umap/kmeans-2");
+    CHECK(c.outcomes[6].pipeline.name() == "all/normalization/vae/kmeans-2");
+    pmt::cluster::Labels truth;
+    for (auto i : c.indices) truth.push_back(style[static_cast<std::size_t>(i)]);
+    INFO("class " << c.cls);
+    CHECK(pmt::cluster::adjusted_rand_score(truth, c.outcomes[0].labels) == 1.0);
+    CHECK(pmt::cluster::adjusted_rand_score(truth, c.outcomes[6].labels) == 1.0);
+  }
 }

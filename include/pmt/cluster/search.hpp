@@ -2,7 +2,9 @@
 // 4.2.1-4.2.8): for each class, every combination of thresholding (off, or features whose mean
 // over the whole split is below 7.8% of the data's maximum removed), scaling (none, /max,
 // normalization: one mean and standard deviation over everything, standard: per feature,
-// min-max: per feature), reduction (none, PCA; fitted on the whole split) and clustering (k-means,
+// min-max: per feature), reduction (none; PCA fitted on the whole split; UMAP fitted on each
+// class's inputs; or precomputed embeddings of every input such as the `embed` tool's VAE latent
+// codes, each computed from inputs of one scaling and never thresholded) and clustering (k-means,
 // agglomerative ward/complete/average, Gaussian mixtures full/tied/diag/spherical for 2 to 5
 // clusters; HDBSCAN with minimum cluster sizes 10 to 200 by 10), scored by the silhouette (DBCV
 // for HDBSCAN), filtered (one cluster or only noise; largest cluster > 80% and smallest < 5% of
@@ -18,14 +20,16 @@
 #include <nlohmann/json.hpp>
 
 #include "pmt/cluster/cluster.hpp"
+#include "pmt/cluster/umap.hpp"
 
 namespace pmt::cluster {
 
 enum class Scaling { kNone, kMax, kNormalization, kStandard, kMinMax };
-enum class Reduction { kNone, kPca };
+enum class Reduction { kNone, kPca, kUmap, kEmbedding };
 enum class Algorithm { kKMeans, kAgglomerative, kGaussianMixture, kHdbscan };
 Scaling parse_scaling(const std::string& name);      // none, max, normalization, standard, minmax
-Reduction parse_reduction(const std::string& name);  // none, pca
+Algorithm parse_algorithm(const std::string& name);  // kmeans, agglomerative, gmm, hdbscan
+Reduction parse_reduction(const std::string& name);  // none, pca, umap (embeddings: by name)
 const char* to_string(Scaling s);
 const char* to_string(Reduction r);
 const char* to_string(Algorithm a);
@@ -38,10 +42,24 @@ struct Pipeline {
   int clusters = 2;  // k-means, agglomerative, Gaussian mixture
   Linkage linkage = Linkage::kWard;
   Covariance covariance = Covariance::kFull;
-  int min_cluster_size = 10;                                         // HDBSCAN
+  int min_cluster_size = 10;  // HDBSCAN
+  std::string embedding;  // Reduction::kEmbedding: its name (e.g. "vae"), the name's reduction part
   bool density() const { return algorithm == Algorithm::kHdbscan; }  // scored by DBCV
-  std::string name() const;  // e.g. "threshold/standard/pca/gmm-diag-3"
+  std::string name() const;  // e.g. "threshold/standard/pca/gmm-diag-3", "all/max/vae/kmeans-3"
 };
+
+// Precomputed features of every input of the split (one row each, in the split's order), e.g.
+// the latent codes of a VAE trained by the `embed` tool on inputs scaled by `scaling`.
+struct Embedding {
+  std::string name;  // the pipelines' reduction part: letters, digits, '_' or '-'
+  Scaling scaling = Scaling::kNone;
+  Matrix features;
+};
+
+// Thresholding and scaling of every input (rows), their statistics over all rows (the thesis
+// computes them over the entire dataset). Throws pmt::Error (data) when thresholding removes
+// every feature.
+Matrix scale_features(const Matrix& x, bool threshold, Scaling scaling, double max_value);
 
 struct Outcome {
   Pipeline pipeline;
@@ -76,8 +94,12 @@ struct SearchOptions {
   std::vector<bool> thresholds{false, true};
   std::vector<Scaling> scalings{Scaling::kNone, Scaling::kMax, Scaling::kNormalization,
                                 Scaling::kStandard, Scaling::kMinMax};
-  std::vector<Reduction> reductions{Reduction::kPca};
-  int components = 10;
+  std::vector<Reduction> reductions{Reduction::kPca};  // none, pca, umap
+  std::vector<Embedding> embeddings;                   // each adds its pipelines
+  int components = 10;                                 // PCA
+  UmapOptions umap;                                    // its seed is derived from `seed`
+  std::vector<Algorithm> algorithms{Algorithm::kKMeans, Algorithm::kAgglomerative,
+                                    Algorithm::kGaussianMixture, Algorithm::kHdbscan};
   std::vector<int> cluster_counts{2, 3, 4, 5};
   std::vector<int> min_cluster_sizes;  // empty: 10, 20, ..., 200
   double max_value = 255;              // the data's largest possible value (/max, threshold)
@@ -93,7 +115,8 @@ struct SearchResult {
 };
 
 // x: one row per input of the split (raw values), y its class. Throws pmt::Error (usage) for a
-// class with fewer inputs than clusters, NaN features, an unknown class.
+// class with fewer inputs than clusters or an unknown class, (data) for NaN or infinite
+// features (inputs or embeddings), a class whose inputs are all identical.
 SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y,
                              const SearchOptions& options);
 
@@ -114,6 +137,11 @@ namespace pmt::cluster {
 // two principal components, coloured by cluster, noise grey).
 struct ClusterToolOptions {
   std::string model, subject_file, data_root = ".", data_dir, split = "train", out_dir;
+  // Precomputed embeddings of the split's inputs (e.g. the `embed` tool's VAE latent codes):
+  // NPY files of one row per input, each with an optional sidecar <file minus .npy>.json whose
+  // "reduction" names it (default: the file's stem) and "scaling" says which scaling its inputs
+  // had (default none).
+  std::vector<std::string> embedding_files;
   std::string metric = "silhouette";  // which group's best combination gives the clusters
   std::string pipeline;               // force a combination (its name in the report)
   int limit = 0;                      // the first N inputs of each class (0: all)
