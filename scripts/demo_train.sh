@@ -15,6 +15,8 @@
 #      (10 instances per configuration, test set), about 15 s
 #   7. train_mutants --until firm: a verdict with as few instances as it needs (change_label 40:
 #      rounds of 20, 30, ... instances per side until ratio's verdict is firm)
+#   8. targeted mutants: cluster class 0's training inputs (the thesis' search, PCA pipelines),
+#      then tmr retrains the N sound instances to misbehave on its first cluster; gen_acc, ratio --same
 # N = $PMT_DEMO_INSTANCES (default 60: the repeated protocol needs 2k = 40 at least). Reruns
 # resume: trained instances are kept. About 2-3 minutes on 2 cores.
 set -euo pipefail
@@ -29,10 +31,10 @@ seed="${PMT_DEMO_SEED:-42}"
 mkdir -p "$work"
 start=$(date +%s)
 
-echo "== [train 1/7] datasets"
+echo "== [train 1/8] datasets"
 "$here/get_data.sh" "$work"
 
-echo "== [train 2/7] training $n instances each of $model: original, three mutants"
+echo "== [train 2/8] training $n instances each of $model: original, three mutants"
 echo "-- the operators that apply to $model (train_mutants --list-mutations --model $model):"
 "$tools/train_mutants" --list-mutations --model "$model" | cut -c1-150
 configs=("original:" "delete_training_data:90" "change_label:3.12" "remove_activation_function:1")
@@ -42,13 +44,13 @@ for c in "${configs[@]}"; do
     --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 done
 
-echo "== [train 3/7] accuracy files (gen_acc)"
+echo "== [train 3/8] accuracy files (gen_acc)"
 for c in "${configs[@]}"; do
   mut="${c%%:*}" param="${c#*:}"
   "$tools/gen_acc" --model "$model" --mut "$mut" ${param:+--param "$param"} --data-root "$work"
 done
 
-echo "== [train 4/7] post-training mutants (mutate_model), no retraining"
+echo "== [train 4/8] post-training mutants (mutate_model), no retraining"
 "$tools/mutate_model" --model "$model" --mut neurons_freezing --param 0.5 \
   --instances "0-$((n - 1))" --data-root "$work" --seed "$seed" --quiet
 "$tools/gen_acc" --model "$model" --mut neurons_freezing --param 0.5 --data-root "$work"
@@ -62,7 +64,7 @@ cat > "$work/demo_settings.json" << JSON
 }
 JSON
 
-echo "== [train 5/7] verdicts on the trained instances"
+echo "== [train 5/8] verdicts on the trained instances"
 for mut in delete_training_data change_label remove_activation_function neurons_freezing; do
   same=()
   [[ $mut == neurons_freezing ]] && same=(--same)
@@ -72,10 +74,18 @@ for mut in delete_training_data change_label remove_activation_function neurons_
       --settings "$work/demo_settings.json" --seed "$seed" "${same[@]}"
   done
 done
-echo "== [train 6/7] DeepCrime's search of the killable magnitude (mutation_search)"
+echo "== [train 6/8] DeepCrime's search of the killable magnitude (mutation_search)"
 "$tools/mutation_search" --model "$model" --mut delete_training_data --instances 10 --set test \
   --data-root "$work" --seed "$seed" --no-progress
-echo "== [train 7/7] a verdict with as few instances as it needs (train_mutants --until firm)"
+echo "== [train 7/8] a verdict with as few instances as it needs (train_mutants --until firm)"
 "$tools/train_mutants" --model "$model" --mut change_label --param 40 --until firm --cap "$n" \
   --data-root "$work" --seed "$seed" --quiet
+echo "== [train 8/8] targeted mutants: cluster class 0, then TMR on its cluster 0 (cluster, tmr)"
+"$tools/cluster" --model "$model" --classes 0 --thresholds off --scalings max,standard \
+  --algorithms kmeans,gmm --data-root "$work" --seed "$seed" --no-plot 2>/dev/null | sed -n 1,6p
+"$tools/tmr" --model "$model" --classes 0 --cluster 0 --instances "0-$((n - 1))" --data-root "$work" \
+  --seed "$seed" --quiet
+"$tools/gen_acc" --model "$model" --mut tmr --param c0_k0_e2 --data-root "$work"
+"$tools/ratio" --model "$model" --mut tmr --param c0_k0_e2 --same --data-root "$work" \
+  --seed "$seed"
 echo "== training stage done in $(($(date +%s) - start)) s"
