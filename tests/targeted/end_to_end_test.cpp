@@ -2,9 +2,10 @@
 // criterion), on a generated 28x28 dataset in which every class is a bright band of rows (its
 // label) drawn on the left or the right half (two styles): `cluster` separates the styles of
 // class 0, tmr retrains sound instances to mispredict one style, and the analysis tools read
-// the mutants; killed and rerun, tmr gives the same mutants. Then arachne on the same clusters, and
+// the mutants. Then arachne on the same clusters, and
 // the bad-input cases (a cluster that does not exist, a missing sound instance): one-line errors,
-// nothing written. A minute or so in all.
+// nothing written. tmr, arachne and embed killed with SIGKILL and rerun give an
+// uninterrupted run's files. A minute or so in all.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -134,32 +135,41 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   CHECK(again["skipped"] == 6);
   CHECK(again["targets"] == j["targets"]);
 
-  // Killed with SIGKILL at a random point once a mutant is saved, then rerun: the uninterrupted
-  // run's mutants byte for byte, the same statistics, no temporary file left behind.
-  const auto files = [&](const std::string& part) {
+  // Killed with SIGKILL at a random point, then rerun: the uninterrupted run's outputs byte for
+  // byte, no temporary file left behind (tmr here; arachne and embed below).
+  std::mt19937 gen(std::random_device{}());
+  const auto files = [](const fs::path& dir, const std::string& part) {
     std::map<std::string, std::string> found;
-    for (const auto& e : fs::directory_iterator(folder))
-      if (e.path().filename().string().find(part) != std::string::npos)
-        found[e.path().filename().string()] = pmt::test::slurp(e.path());
+    if (fs::exists(dir))
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().find(part) != std::string::npos)
+          found[e.path().filename().string()] = pmt::test::slurp(e.path());
     return found;
   };
-  const auto want = files(".pt");
-  REQUIRE(want.size() == 6);
-  fs::remove_all(folder);
-  std::vector<std::string> killed{std::string(PMT_BINARY_DIR) + "/tools/tmr", "--data-root",
-                                  r.root.string()};
-  killed.insert(killed.end(), tmr.begin(), tmr.end());
-  const pid_t pid = pmt::test::spawn(killed, r.err, r.out);
-  REQUIRE(pmt::test::poll([&] { return fs::exists(folder) && !files(".pt").empty(); }));
-  std::mt19937 gen(std::random_device{}());
-  std::this_thread::sleep_for(std::chrono::milliseconds(gen() % 300));
-  kill(pid, SIGKILL);
-  const int status = pmt::test::wait_for(pid);
-  CHECK((status == 1000 + SIGKILL || status == 0));
-  REQUIRE(r.tool("tmr", tmr) == 0);
+  // `args` already ran uninterrupted and wrote `dir`'s files named *`part`*; kill a second run
+  // once one of them exists (or after a random delay when `wait_for_file` is false), rerun.
+  const auto kill_and_rerun = [&](const std::string& tool, const std::vector<std::string>& args,
+                                  const fs::path& dir, const std::string& part,
+                                  bool wait_for_file) {
+    INFO(tool << " killed and rerun");
+    const auto want = files(dir, part);
+    REQUIRE_FALSE(want.empty());
+    fs::remove_all(dir);
+    std::vector<std::string> a{std::string(PMT_BINARY_DIR) + "/tools/" + tool, "--data-root",
+                               r.root.string()};
+    a.insert(a.end(), args.begin(), args.end());
+    const pid_t pid = pmt::test::spawn(a, r.err, r.out);
+    if (wait_for_file) REQUIRE(pmt::test::poll([&] { return !files(dir, part).empty(); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(gen() % 300));
+    kill(pid, SIGKILL);
+    const int status = pmt::test::wait_for(pid);
+    CHECK((status == 1000 + SIGKILL || status == 0));
+    REQUIRE(r.tool(tool, args) == 0);
+    CHECK(files(dir, part) == want);
+    CHECK(files(dir, ".tmp").empty());
+  };
+  kill_and_rerun("tmr", tmr, folder, ".pt", true);
   CHECK(json::parse(r.stdout_text())["targets"] == j["targets"]);
-  CHECK(files(".pt") == want);
-  CHECK(files(".tmp").empty());
 
   // The analysis tools read the mutants (mutant i paired with sound instance i).
   REQUIRE(r.tool("gen_acc", {"--model", kModel}) == 0);
@@ -189,6 +199,14 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   // the best fitness never decreases (elitist replacement)
   const auto& h = dside["method"]["de"]["best_fitness"];
   for (std::size_t k = 1; k < h.size(); ++k) CHECK(h[k].get<double>() >= h[k - 1].get<double>());
+  kill_and_rerun("arachne",
+                 {"--model", kModel, "--classes", "0", "--cluster", "1", "--instances", "0-1",
+                  "--method", "gn", "--layer", "1"},
+                 r.root / "trained_models" / kModel / "arachne_c0_k1_gn_layer1", ".pt", true);
+  // embed (the VAE; one file written at the end): killed after a random delay, then rerun
+  const std::vector<std::string> embed{"--model", kModel, "--epochs", "3", "--proc", "1"};
+  REQUIRE(r.tool("embed", embed) == 0);
+  kill_and_rerun("embed", embed, r.root / "embeddings" / kModel, ".npy", false);
 
   // Bad input: a cluster that does not exist (usage, exit 2), a missing sound instance (exit 1);
   // one line naming the problem, nothing written.
