@@ -2,10 +2,9 @@
 // criterion), on a generated 28x28 dataset in which every class is a bright band of rows (its
 // label) drawn on the left or the right half (two styles): `cluster` separates the styles of
 // class 0, tmr retrains sound instances to mispredict one style, and the analysis tools read
-// the mutants. Then arachne on the same clusters, and
-// the bad-input cases (a cluster that does not exist, a missing sound instance): one-line errors,
-// nothing written. tmr, arachne and embed killed with SIGKILL and rerun give an
-// uninterrupted run's files. A minute or so in all.
+// the mutants. Then arachne on the same clusters, and the bad-input cases (a cluster that does
+// not exist, a missing sound instance): one-line errors, nothing written. tmr, arachne and embed
+// killed with SIGKILL and rerun give an uninterrupted run's files. A minute or so in all.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
