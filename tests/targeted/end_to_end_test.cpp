@@ -3,8 +3,8 @@
 // label) drawn on the left or the right half (two styles): `cluster` separates the styles of
 // class 0, tmr retrains sound instances to mispredict one style, and the analysis tools read
 // the mutants. Then arachne on the same clusters, and the bad-input cases (a cluster that does
-// not exist, a missing sound instance): one-line errors, nothing written. tmr, arachne and embed
-// killed with SIGKILL and rerun give an uninterrupted run's files. A minute or so in all.
+// not exist, a missing sound instance): one-line errors, nothing written. cluster, tmr, arachne and
+// embed killed with SIGKILL and rerun give an uninterrupted run's files. A minute or so in all.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -75,10 +75,24 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   Run r;
   REQUIRE(r.tool("train_mutants",
                  {"--model", kModel, "--instances", "0-5", "--jobs", "2", "--threads", "1"}) == 0);
-  REQUIRE(
-      r.tool("cluster", {"--model", kModel, "--classes", "0", "--scalings", "max", "--thresholds",
-                         "off", "--components", "5", "--min-cluster-sizes", "10", "--pipeline",
-                         "all/max/pca/kmeans-2", "--no-plot", "--proc", "1"}) == 0);
+  const std::vector<std::string> cluster{"--model",
+                                         kModel,
+                                         "--classes",
+                                         "0",
+                                         "--scalings",
+                                         "max",
+                                         "--thresholds",
+                                         "off",
+                                         "--components",
+                                         "5",
+                                         "--min-cluster-sizes",
+                                         "10",
+                                         "--pipeline",
+                                         "all/max/pca/kmeans-2",
+                                         "--no-plot",
+                                         "--proc",
+                                         "1"};
+  REQUIRE(r.tool("cluster", cluster) == 0);
   const auto clusters = pmt::io::read_npy(r.root / "clusters" / kModel / "clusters.npy");
   REQUIRE(clusters.data.size() == 1000);
   // the two styles of class 0 are the two clusters
@@ -169,6 +183,7 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   };
   kill_and_rerun("tmr", tmr, folder, ".pt", true);
   CHECK(json::parse(r.stdout_text())["targets"] == j["targets"]);
+  kill_and_rerun("cluster", cluster, r.root / "clusters" / kModel, "clusters.", false);
 
   // The analysis tools read the mutants (mutant i paired with sound instance i).
   REQUIRE(r.tool("gen_acc", {"--model", kModel}) == 0);
