@@ -2,7 +2,8 @@
 # Fuzzes pmt's readers with libFuzzer (Debian's clang, -fsanitize=fuzzer,address,undefined):
 #   scripts/fuzz.sh [seconds per harness, default 180] [harness ...]
 # Harnesses (fuzz/<name>_fuzz.cpp): accuracy_csv, npy, idx (plain + gzip), settings, subject,
-# hdf5 (Debian's HDF5 1.10.8 itself reads out of bounds on some crafted files: see the harness;
+# embedding_sidecar (the JSON beside a `cluster --embedding` file), hdf5 (Debian's HDF5 1.10.8
+# itself reads out of bounds on some crafted files: see the harness;
 # this harness runs in libFuzzer's fork mode, goes on after such a crash and attributes each
 # finding to HDF5 or to pmt by the first of their frames in the stack).
 # Builds into build-fuzz/ (torch-free: the readers' sources are compiled into each harness),
@@ -18,16 +19,24 @@ cd "$(dirname "$0")/.."
 seconds=${1:-180}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(accuracy_csv npy idx settings subject hdf5)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(accuracy_csv npy idx settings subject embedding_sidecar hdf5)
 max_len=${PMT_FUZZ_MAX_LEN:-262144}
 
-# clang with libFuzzer's runtime (bookworm: clang 14 + libclang-rt-14-dev).
+# clang with libFuzzer's runtime (bookworm: clang 14 + libclang-rt-14-dev) and the readers' headers.
 CXX=${CXX_FUZZ:-clang++}
-if ! command -v "$CXX" >/dev/null || ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
-  "$CXX" -x c++ -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
-  echo "fuzz.sh: installing clang and its libFuzzer runtime" >&2
-  apt-get install -y --no-install-recommends clang libclang-rt-dev zlib1g-dev libfmt-dev \
-    nlohmann-json3-dev libhdf5-dev >&2
+probe='#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <Eigen/Dense>
+#include <hdf5.h>
+#include <zlib.h>
+extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }'
+if ! command -v "$CXX" >/dev/null || ! echo "$probe" |
+  "$CXX" -x c++ -I/usr/include/eigen3 -I/usr/include/hdf5/serial -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+  echo "fuzz.sh: installing clang, its libFuzzer runtime and the readers' libraries" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends clang libclang-rt-dev zlib1g-dev libfmt-dev \
+    nlohmann-json3-dev libhdf5-dev libeigen3-dev >&2
 fi
 
 out=build-fuzz
@@ -43,6 +52,7 @@ sources_for() {
   case $1 in
     idx) echo "${io[*]} ${hdf5[*]} src/train/dataset.cpp" ;;  # datasets read NPY and HDF5 too
     subject) echo "${io[*]} src/train/subject.cpp" ;;
+    embedding_sidecar) echo "${io[*]} src/cluster/names.cpp -I/usr/include/eigen3" ;;
     hdf5) echo "${io[*]} ${hdf5[*]}" ;;
     *) echo "${io[*]}" ;;
   esac
@@ -58,7 +68,7 @@ done
 # Seeds (rebuilt every run; small files, or the first max_len bytes of big ones).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{accuracy_csv,npy,idx,settings,subject,hdf5}
+mkdir -p "$seeds"/{accuracy_csv,npy,idx,settings,subject,embedding_sidecar,hdf5}
 for f in raw_data/mnist/*.csv raw_data/deepcrime_comp/*.csv; do
   { head -n 1 "$f"; tail -n 1 "$f"; } >"$seeds/accuracy_csv/$(basename "$f")"
 done
@@ -90,6 +100,11 @@ printf '\x00\x00\x08\x01\x00\x00\x00\x03\x00\x01\x01' >"$seeds/idx/labels-idx1"
 gzip -c "$seeds/idx/images-idx3" >"$seeds/idx/images-idx3.gz"
 cp data/settings.json "$seeds/settings/"
 cp data/subjects/*.json "$seeds/subject/"
+# the sidecar as `embed` writes it (abridged), and the shortest ones cluster accepts
+printf '{\n "reduction": "vae_s",\n "scaling": "max",\n "inputs": 800,\n "options": {"model": "mnist", "latent": 16}\n}\n' >"$seeds/embedding_sidecar/embed.json"
+printf '{"reduction": "vae"}' >"$seeds/embedding_sidecar/reduction.json"
+printf '{"scaling": "normalization"}' >"$seeds/embedding_sidecar/scaling.json"
+printf '{}' >"$seeds/embedding_sidecar/empty.json"
 cp tests/data/hdf5/*.h5 "$seeds/hdf5/"
 
 printf '%-14s %8s %12s %8s %s\n' harness seconds executions max_len findings

@@ -16,35 +16,6 @@
 
 namespace pmt::cluster {
 
-namespace {
-constexpr detail::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
-                                                   {Scaling::kMax, "max"},
-                                                   {Scaling::kNormalization, "normalization"},
-                                                   {Scaling::kStandard, "standard"},
-                                                   {Scaling::kMinMax, "minmax"}}};
-constexpr detail::NameTable<Reduction, 3> kReductions{
-    {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}, {Reduction::kUmap, "umap"}}};
-constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
-                                                       {Algorithm::kAgglomerative, "agglomerative"},
-                                                       {Algorithm::kGaussianMixture, "gmm"},
-                                                       {Algorithm::kHdbscan, "hdbscan"}}};
-}  // namespace
-
-Scaling parse_scaling(const std::string& name) {
-  return detail::parse_name(kScalings, name, "scaling");
-}
-Algorithm parse_algorithm(const std::string& name) {
-  return detail::parse_name(kAlgorithms, name, "clustering algorithm");
-}
-Reduction parse_reduction(const std::string& name) {
-  return detail::parse_name(kReductions, name, "reduction");
-}
-const char* to_string(Scaling s) { return detail::name_of(kScalings, s); }
-const char* to_string(Reduction r) {
-  return r == Reduction::kEmbedding ? "embedding" : detail::name_of(kReductions, r);
-}
-const char* to_string(Algorithm a) { return detail::name_of(kAlgorithms, a); }
-
 std::string Pipeline::name() const {
   std::string clustering;
   switch (algorithm) {
@@ -305,12 +276,7 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
                  e.name);
     PMT_THROW_IF(!e.features.allFinite(), kData,
                  "cluster: the embedding '{}' holds NaN or infinite values", e.name);
-    PMT_THROW_IF(e.name.empty() || e.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                            "0123456789_-") != std::string::npos,
-                 kUsage, "cluster: embedding name '{}': letters, digits, '_' or '-' only", e.name);
-    PMT_THROW_IF(e.name == "none" || e.name == "pca" || e.name == "umap", kUsage,
-                 "cluster: an embedding cannot be named '{}' (a built-in reduction)", e.name);
+    check_embedding_name(e.name, "cluster");
     PMT_THROW_IF(!names.insert({e.name, e.scaling}).second, kUsage,
                  "cluster: two embeddings named '{}' of {} inputs", e.name, to_string(e.scaling));
     Pipeline p;

@@ -86,15 +86,16 @@ std::optional<double> to_double(std::string_view text) {
 }
 
 std::string shorten(std::string_view text, std::size_t keep) {
+  // `keep` counts the characters written: an escaped byte takes four.
   std::string out;
-  for (std::size_t i = 0; i < text.size() && i < keep; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c >= 0x7f || c == '\\')
-      out += fmt::format("\\x{:02x}", c);
-    else
-      out += static_cast<char>(c);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const std::string piece =
+        c < 0x20 || c >= 0x7f || c == '\\' ? fmt::format("\\x{:02x}", c) : std::string(1, ch);
+    if (out.size() + piece.size() > keep)
+      return out + fmt::format("... ({} characters)", text.size());
+    out += piece;
   }
-  if (text.size() > keep) out += fmt::format("... ({} characters)", text.size());
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "pmt/cluster/search.hpp"
 #include "pmt/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
@@ -77,6 +78,23 @@ TEST_CASE("fuzz regression inputs: subject specs", "[fuzz]") {
           const auto spec = pmt::train::parse_subject(pmt::io::parse_json(b, "fuzz.json"), "fuzz");
           pmt::train::parse_subject(pmt::train::to_json(spec), "fuzz");
         }) > 0);
+}
+
+TEST_CASE("fuzz regression inputs: embedding sidecars (cluster --embedding)", "[fuzz]") {
+  // Every one of these is refused, and the embedding keeps its name and scaling.
+  CHECK(replay("embedding_sidecar", [](const std::string& b) {
+          pmt::cluster::Embedding e;
+          e.name = "stem";
+          try {
+            pmt::cluster::read_embedding_sidecar(b, "fuzz.json", e);
+          } catch (const pmt::Error& err) {
+            CHECK(std::string(err.what()).rfind("fuzz.json: ", 0) == 0);
+            CHECK(e.name == "stem");
+            CHECK(e.scaling == pmt::cluster::Scaling::kNone);
+            throw;
+          }
+          FAIL("accepted as '" << e.name << "'");
+        }) == 7);
 }
 
 TEST_CASE("fuzz regression inputs: HDF5, as the harness reads them", "[fuzz]") {

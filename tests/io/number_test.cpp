@@ -77,6 +77,10 @@ TEST_CASE("doubles: decimal and scientific, inf/nan left to the caller, overflow
 
 TEST_CASE("messages shorten long and unprintable values to one short line", "[io]") {
   CHECK(pmt::io::shorten("a\nb") == "a\\x0ab");
+  // The limit counts escaped bytes as the four characters they become (a fuzzing finding: 200
+  // bytes of 0x7f in a JSON parse error gave an 800-character message).
+  CHECK(pmt::io::shorten(std::string(100, '\x7f'), 40) ==
+        "\\x7f\\x7f\\x7f\\x7f\\x7f\\x7f\\x7f\\x7f\\x7f\\x7f... (100 characters)");
   const std::string digits(100000, '9');
   const std::string m =
       error_of([&] { pmt::io::parse_int(digits, "--n", ErrorKind::kUsage); }, ErrorKind::kUsage);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,14 @@ struct Embedding {
   Scaling scaling = Scaling::kNone;
   Matrix features;
 };
+
+// Throws pmt::Error (usage, prefixed by `where`) unless `name` is letters, digits, '_' or '-' and
+// not a built-in reduction's.
+void check_embedding_name(const std::string& name, std::string_view where);
+// The sidecar JSON of an embedding file (`text`, read from `file`): {"reduction": its name,
+// "scaling": the scaling of the inputs it was computed from}, both optional strings; sets them in
+// `e`. Throws pmt::Error (data, naming `file`) on anything else; `e` is then unchanged.
+void read_embedding_sidecar(const std::string& text, const std::string& file, Embedding& e);
 
 // Thresholding and scaling of every input (rows), their statistics over all rows (the thesis
 // computes them over the entire dataset). Throws pmt::Error (data) when thresholding removes

@@ -1,0 +1,78 @@
+// The names of the search's pipeline parts, and the sidecar JSON that names a precomputed
+// embedding (see search.hpp). Torch- and Eigen-free: the fuzz harness of the sidecar compiles it.
+#include <string>
+#include <string_view>
+
+#include "names.hpp"
+#include "pmt/cluster/search.hpp"
+#include "pmt/error.hpp"
+#include "pmt/io/json_text.hpp"
+#include "pmt/io/number.hpp"
+
+namespace pmt::cluster {
+
+namespace {
+constexpr detail::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
+                                                   {Scaling::kMax, "max"},
+                                                   {Scaling::kNormalization, "normalization"},
+                                                   {Scaling::kStandard, "standard"},
+                                                   {Scaling::kMinMax, "minmax"}}};
+constexpr detail::NameTable<Reduction, 3> kReductions{
+    {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}, {Reduction::kUmap, "umap"}}};
+constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
+                                                       {Algorithm::kAgglomerative, "agglomerative"},
+                                                       {Algorithm::kGaussianMixture, "gmm"},
+                                                       {Algorithm::kHdbscan, "hdbscan"}}};
+}  // namespace
+
+Scaling parse_scaling(const std::string& name) {
+  return detail::parse_name(kScalings, name, "scaling");
+}
+Algorithm parse_algorithm(const std::string& name) {
+  return detail::parse_name(kAlgorithms, name, "clustering algorithm");
+}
+Reduction parse_reduction(const std::string& name) {
+  return detail::parse_name(kReductions, name, "reduction");
+}
+const char* to_string(Scaling s) { return detail::name_of(kScalings, s); }
+const char* to_string(Reduction r) {
+  return r == Reduction::kEmbedding ? "embedding" : detail::name_of(kReductions, r);
+}
+const char* to_string(Algorithm a) { return detail::name_of(kAlgorithms, a); }
+
+void check_embedding_name(const std::string& name, std::string_view where) {
+  PMT_THROW_IF(name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                      "0123456789_-") != std::string::npos,
+               kUsage, "{}: embedding name '{}': letters, digits, '_' or '-' only", where,
+               io::shorten(name, 60));
+  PMT_THROW_IF(name == "none" || name == "pca" || name == "umap", kUsage,
+               "{}: an embedding cannot be named '{}' (a built-in reduction)", where, name);
+}
+
+void read_embedding_sidecar(const std::string& text, const std::string& file, Embedding& e) {
+  const nlohmann::json j = io::parse_json(text, file);
+  PMT_THROW_IF(!j.is_object(), kData, "{}: not a JSON object", file);
+  for (const char* key : {"reduction", "scaling"})
+    PMT_THROW_IF(j.contains(key) && !j.at(key).is_string(), kData, "{}: \"{}\" must be a string",
+                 file, key);
+  std::string name = e.name;
+  Scaling scaling = e.scaling;
+  if (j.contains("reduction")) name = j.at("reduction").get<std::string>();
+  if (j.contains("scaling")) {
+    const auto& s = j.at("scaling").get_ref<const std::string&>();
+    bool known = false;
+    for (const auto& [value, n] : kScalings)
+      if (s == n) scaling = value, known = true;
+    PMT_THROW_IF(!known, kData, "{}: unknown scaling '{}'", file, io::shorten(s, 60));
+  }
+  try {
+    check_embedding_name(name, file);
+  } catch (const Error& ex) {
+    throw Error(ErrorKind::kData, ex.what(), __FILE__, __LINE__);
+  }
+  e.name = name;
+  e.scaling = scaling;
+}
+
+}  // namespace pmt::cluster
