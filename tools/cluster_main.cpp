@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
        "largest cluster > 80% with smallest < 5%), ranked across classes (3, 2, 1 points for a "
        "class's three best) with each class's loss. Writes clusters.npy and clusters.csv (each "
        "input's cluster within its class, by the best combination of --metric's group), "
-       "report.json, report.txt and a figure per class under --out (default "
+       "report.json, report.txt and a figure per class (its inputs on two principal components "
+       "by cluster, and for images the 8 inputs nearest each cluster's mean) under --out (default "
        "<data-root>/clusters/<model>/). Progress on stderr.",
        "  cluster --model mnist_mlp --classes 0,5,7 --limit 800\n"
        "  cluster --model mnist --metric dbcv --scalings standard,minmax --json\n"

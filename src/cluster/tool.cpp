@@ -1,4 +1,5 @@
 // The `cluster` tool (see search.hpp): the subject's split in, clusters and reports out.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -41,24 +42,7 @@ Embedding read_embedding(const fs::path& file, const std::vector<std::int64_t>& 
   e.name = file.stem().string();
   fs::path sidecar = file;
   sidecar.replace_extension(".json");
-  if (fs::exists(sidecar)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(io::read_file(sidecar));
-    } catch (const nlohmann::json::exception& ex) {
-      PMT_THROW(kData, "{}: not JSON ({})", sidecar.string(), ex.what());
-    }
-    PMT_THROW_IF(!j.is_object(), kData, "{}: not a JSON object", sidecar.string());
-    try {
-      if (j.contains("reduction")) e.name = j.at("reduction").get<std::string>();
-      if (j.contains("scaling")) e.scaling = parse_scaling(j.at("scaling").get<std::string>());
-    } catch (const nlohmann::json::exception& ex) {
-      PMT_THROW(kData, "{}: \"reduction\" and \"scaling\" must be strings ({})", sidecar.string(),
-                ex.what());
-    } catch (const Error& ex) {
-      PMT_THROW(kData, "{}: {}", sidecar.string(), ex.what());
-    }
-  }
+  if (fs::exists(sidecar)) read_embedding_sidecar(io::read_file(sidecar), sidecar.string(), e);
   const std::size_t d = a.shape[1];
   e.features.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(d));
   for (std::size_t r = 0; r < rows.size(); ++r)
@@ -69,6 +53,75 @@ Embedding read_embedding(const fs::path& file, const std::vector<std::int64_t>& 
       e.features(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = v;
     }
   return e;
+}
+
+// The examples panel of a class's figure: for each cluster (noise last), the kExamples inputs
+// nearest the cluster's mean, side by side, as gnuplot image data ("x y value" per pixel, or
+// "x y r g b" for 3-channel images; other channel counts are averaged), clusters top to bottom.
+// Empty data unless the inputs are images (a per-sample shape of at least two dimensions);
+// `ytics` labels the rows ("cluster k (n)").
+constexpr int kExamples = 8;
+struct Mosaic {
+  std::string data, ytics;
+  bool rgb = false;
+};
+Mosaic example_mosaic(const Matrix& xc, const std::vector<int>& labels,
+                      const std::vector<std::int64_t>& shape) {
+  Mosaic m;
+  if (shape.size() < 2) return m;
+  const std::int64_t h = shape[shape.size() - 2], w = shape[shape.size() - 1];
+  if (h < 1 || w < 1 || xc.cols() % (h * w) != 0) return m;
+  const std::int64_t channels = xc.cols() / (h * w);
+  const bool rgb = m.rgb = channels == 3;
+  std::vector<int> ids;
+  for (const int l : labels)
+    if (std::find(ids.begin(), ids.end(), l) == ids.end()) ids.push_back(l);
+  std::sort(ids.begin(), ids.end(),
+            [](int a, int b) { return (a < 0) != (b < 0) ? b < 0 : a < b; });
+  const std::int64_t gap = 2, tile_w = w + gap, tile_h = h + gap;
+  std::vector<std::vector<Eigen::Index>> picks;
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    std::vector<Eigen::Index> members;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] == ids[r]) members.push_back(static_cast<Eigen::Index>(i));
+    Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(xc.cols());
+    for (const auto i : members) mean += xc.row(i);
+    mean /= static_cast<double>(members.size());
+    std::vector<std::pair<double, Eigen::Index>> by_distance;
+    for (const auto i : members) by_distance.emplace_back((xc.row(i) - mean).squaredNorm(), i);
+    const auto n = std::min<std::size_t>(kExamples, by_distance.size());
+    std::partial_sort(by_distance.begin(), by_distance.begin() + static_cast<std::ptrdiff_t>(n),
+                      by_distance.end());
+    picks.emplace_back();
+    for (std::size_t k = 0; k < n; ++k) picks.back().push_back(by_distance[k].second);
+    m.ytics += fmt::format("{}'{} ({})' {}", r ? ", " : "",
+                           ids[r] < 0 ? std::string("noise") : fmt::format("cluster {}", ids[r]),
+                           members.size(), static_cast<double>(r) * tile_h + (h - 1) / 2.0);
+  }
+  std::string& out = m.data;
+  const auto rows = static_cast<std::int64_t>(ids.size()) * tile_h;
+  for (std::int64_t y = 0; y < rows; ++y) {
+    const auto& row_picks = picks[static_cast<std::size_t>(y / tile_h)];
+    const std::int64_t i = y % tile_h;
+    for (std::int64_t x = 0; x < kExamples * tile_w; ++x) {
+      const std::int64_t k = x / tile_w, j = x % tile_w;
+      double v[3] = {0, 0, 0};  // the gaps and missing examples: background
+      if (i < h && j < w && k < static_cast<std::int64_t>(row_picks.size())) {
+        const auto row = row_picks[static_cast<std::size_t>(k)];
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const double p = xc(row, static_cast<Eigen::Index>((c * h + i) * w + j));
+          if (rgb)
+            v[c] = p;
+          else
+            v[0] += p / static_cast<double>(channels);
+        }
+      }
+      out += rgb ? fmt::format("{} {} {:.4g} {:.4g} {:.4g}\n", x, y, v[0], v[1], v[2])
+                 : fmt::format("{} {} {:.4g}\n", x, y, v[0]);
+    }
+    out += "\n";
+  }
+  return m;
 }
 
 }  // namespace
@@ -144,17 +197,33 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
       const Matrix p = fit_pca(xc, 2).transform(xc);
       plot::Figure fig;
       fig.png = out / fmt::format("class_{}.png", c.cls);
-      fig.size = "900,750";
       for (Eigen::Index i = 0; i < p.rows(); ++i)
         fig.data += fmt::format("{:.6g} {:.6g} {}\n", p(i, 0), p(i, 1),
                                 chosen.labels[static_cast<std::size_t>(i)]);
-      fig.script = fmt::format(
+      const std::string scatter = fmt::format(
           "set title 'class {}: {} (first two principal components)' noenhanced\nset xlabel 'PC "
           "1'\nset ylabel 'PC 2'\nset key off\n"
           "set palette defined (-1 'grey', 0 '#1f77b4', 1 '#ff7f0e', 2 '#2ca02c', 3 '#d62728', "
-          "4 '#9467bd')\nset cbrange [-1:4]\nunset colorbox\nplot DATA using 1:2:3 with points pt "
-          "7 ps 0.6 palette\n",
+          "4 '#9467bd')\nset cbrange [-1:4]\nunset colorbox\nplot DATA index 0 using 1:2:3 with "
+          "points pt 7 ps 0.6 palette\n",
           c.cls, chosen.pipeline.name());
+      const Mosaic mosaic = example_mosaic(xc, chosen.labels, data.inputs[0].shape);
+      if (mosaic.data.empty()) {
+        fig.size = "900,750";
+        fig.script = scatter;
+      } else {
+        // Two panels: the projection, and the inputs nearest each cluster's mean.
+        fig.size = "1700,750";
+        fig.data += "\n\n" + mosaic.data;
+        fig.script = "set multiplot layout 1,2\n" + scatter +
+                     fmt::format(
+                         "set title 'the {} inputs nearest each cluster''s mean'\nunset xlabel\n"
+                         "unset ylabel\nunset xtics\nset ytics ({}) scale 0\nset size ratio -1\n"
+                         "set autoscale fix\nset yrange [*:*] reverse\nset cbrange [*:*]\n{}"
+                         "plot DATA index 1 using 1:2:3{} with {}\nunset multiplot\n",
+                         kExamples, mosaic.ytics, mosaic.rgb ? "" : "set palette gray negative\n",
+                         mosaic.rgb ? ":4:5" : "", mosaic.rgb ? "rgbimage" : "image");
+      }
       plot::render(fig);
     }
   }

@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <sstream>
 
 #include "pmt/cluster/search.hpp"
 #include "pmt/error.hpp"
@@ -81,13 +83,41 @@ TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[clu
     // 2 thresholds x 2 scalings x 1 reduction x (4 counts x 8 algorithms + 2 HDBSCAN sizes)
     CHECK(c.outcomes.size() == 136);
   }
-  // the same result whatever the threads
+  // the same result whatever the threads (and with the figures)
   auto o = options();
   o.search.proc = 2;
   o.out_dir = (root / "again").string();
+  o.plot = true;
   pmt::cluster::run_cluster_tool(o);
   CHECK(pmt::io::read_file(root / "again" / "clusters.csv") ==
         pmt::io::read_file(out / "clusters.csv"));
+  // Class 0's figure: the projection (block 0, one point per input) and the examples panel
+  // (block 1: a row of 8 tiles of 6x6 pixels and 2 of gap per cluster), whose tiles are inputs
+  // of the row's cluster: bright on the left for style 0, on the right for style 1.
+  const std::string dat = pmt::io::read_file(root / "again" / "class_0.dat");
+  const auto split = dat.find("\n\n\n");
+  REQUIRE(split != std::string::npos);
+  std::map<std::pair<int, int>, double> pixel;
+  std::istringstream mosaic(dat.substr(split + 3));
+  for (int x, y; mosaic >> x >> y;) mosaic >> pixel[{x, y}];
+  CHECK(pixel.size() == 2 * 8 * 8 * 8);
+  const auto& c0 = s.result.classes[0];
+  const auto& labels = pmt::cluster::chosen(c0, s.chosen, false).labels;
+  for (int row = 0; row < 2; ++row) {
+    int style0 = 0, members = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] == row)
+        ++members, style0 += style[static_cast<std::size_t>(c0.indices[i])] == 0;
+    for (int tile = 0; tile < 8; ++tile) {
+      double left = 0, right = 0;
+      for (int y = 0; y < 6; ++y)
+        for (int x = 0; x < 6; ++x) (x < 3 ? left : right) += pixel[{tile * 8 + x, row * 8 + y}];
+      INFO("cluster " << row << " tile " << tile);
+      CHECK((left > right) == (2 * style0 > members));
+    }
+  }
+  CHECK_THAT(pmt::io::read_file(root / "again" / "class_0.gp"),
+             Catch::Contains("nearest each cluster"));
 }
 
 TEST_CASE_METHOD(Styles, "cluster: bad input fails before anything is written", "[cluster][tool]") {
