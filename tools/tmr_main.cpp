@@ -47,6 +47,13 @@ int main(int argc, char** argv) {
                  "as _p<N>)")
       ->check(pmt::cli::non_negative())
       ->capture_default_str();
+  app.add_option("--rehearse", o.rehearse,
+                 "pmt's variant: both retrainings also see N inputs of the split's other classes "
+                 "with their true labels (drawn per mutant from its seed), so that the mutant "
+                 "forgets nothing outside class C (0: the thesis' algorithm; N enters the "
+                 "parameter as _r<N>)")
+      ->check(pmt::cli::non_negative())
+      ->capture_default_str();
   app.add_option("--batch-size", o.batch_size,
                  "Batch size of the retraining (0: the subject's; another enters the parameter "
                  "as _b<N>)")

@@ -2,13 +2,19 @@
 //   L_mis  <- the sound model's second most probable label of each input of C_i (I_neg)
 //   mutant <- retrain(model, C_i, L_mis, N)          (N = --epochs, default 2)
 //   mutant <- retrain(mutant, OtherClusters, 1)      (true labels; --keep-epochs)
+// With --rehearse R (pmt's variant; 0, the thesis' algorithm, by default), both retrainings also
+// see R inputs of the split's other classes with their true labels (drawn once per mutant from
+// its seed), so that what the mutant forgets stays within class C.
 // "retrain" is the subject's own training (pmt's Keras-style fit: its optimiser with a fresh
 // state, its batch size and loss, an epoch shuffle); the thesis does not state these (its code
 // is not public), so they are the subject's. The mutant's randomness (shuffles, dropout) comes
 // from its seed (--seed, parameter, instance): the same command gives the same mutants.
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
+#include <numeric>
+#include <random>
 
 #include "driver.hpp"
 #include "pmt/error.hpp"
@@ -38,32 +44,62 @@ void retrain(train::SubjectNet& net, const train::Dataset& data, int epochs, std
   copy_parameters(work, net);
 }
 
+// `count` inputs of the split outside I_neg's class, drawn without replacement with the
+// mutant's seed (all of them when there are fewer).
+std::vector<std::int64_t> rehearsal(const detail::MutantInputs& in, int count) {
+  if (count <= 0 || in.neg.empty()) return {};
+  const std::int64_t cls = in.split.y[static_cast<std::size_t>(in.neg.front())];
+  std::vector<std::int64_t> others;
+  for (std::int64_t i = 0; i < in.split.size(); ++i)
+    if (in.split.y[static_cast<std::size_t>(i)] != cls) others.push_back(i);
+  std::mt19937_64 rng(in.seed ^ 0x5265686561727365ULL);  // "Rehearse"
+  const auto n = std::min<std::size_t>(static_cast<std::size_t>(count), others.size());
+  for (std::size_t k = 0; k < n; ++k) {  // a partial Fisher-Yates shuffle
+    std::uniform_int_distribution<std::size_t> pick(k, others.size() - 1);
+    std::swap(others[k], others[pick(rng)]);
+  }
+  others.resize(n);
+  std::sort(others.begin(), others.end());
+  return others;
+}
+
 }  // namespace
 
 TargetedSummary run_tmr(const TmrOptions& o) {
   PMT_THROW_IF(o.epochs < 1, kUsage, "--epochs must be at least 1, got {}", o.epochs);
   PMT_THROW_IF(o.keep_epochs < 0, kUsage, "--keep-epochs must be 0 or more, got {}", o.keep_epochs);
+  PMT_THROW_IF(o.rehearse < 0, kUsage, "--rehearse must be 0 or more, got {}", o.rehearse);
   PMT_THROW_IF(o.batch_size < 0 || !(o.learning_rate >= 0), kUsage,
                "--batch-size and --learning-rate must be positive (0: the subject's)");
   detail::Method m;
   m.op = "tmr";
   m.how = fmt::format("e{}", o.epochs);
   if (o.keep_epochs != 1) m.how += fmt::format("_p{}", o.keep_epochs);
+  if (o.rehearse > 0) m.how += fmt::format("_r{}", o.rehearse);
   if (o.batch_size > 0) m.how += fmt::format("_b{}", o.batch_size);
   if (o.learning_rate > 0) m.how += fmt::format("_lr{}", o.learning_rate);
   m.settings = {{"epochs", o.epochs},
                 {"keep_epochs", o.keep_epochs},
+                {"rehearse", o.rehearse},
                 {"batch_size", o.batch_size},
                 {"learning_rate", o.learning_rate}};
   m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
     train::Dataset neg = in.split.subset(in.neg);
     neg.y = in.second;  // L_mis
+    train::Dataset pos = in.split.subset(in.pos);
+    const std::vector<std::int64_t> others = rehearsal(in, o.rehearse);
+    if (!others.empty()) {
+      const train::Dataset r = in.split.subset(others);
+      neg.append(r);
+      pos.append(r);
+    }
     retrain(net, neg, o.epochs, in.seed, o);
-    if (o.keep_epochs > 0) retrain(net, in.split.subset(in.pos), o.keep_epochs, in.seed + 1, o);
+    if (o.keep_epochs > 0) retrain(net, pos, o.keep_epochs, in.seed + 1, o);
     return nlohmann::json{
         {"i_neg", in.neg.size()},
         {"i_pos", in.pos.size()},
+        {"rehearsal", others.size()},
         {"retrain_s",
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   };

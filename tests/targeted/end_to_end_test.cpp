@@ -148,6 +148,18 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   CHECK(again["skipped"] == 6);
   CHECK(again["targets"] == j["targets"]);
 
+  // --rehearse: the retrainings also see 200 inputs of the other classes (true labels); a
+  // parameter of its own, the count in the sidecar, other mutants than without it.
+  std::vector<std::string> rehearse = tmr;
+  rehearse.insert(rehearse.end() - 1, {"--rehearse", "200"});
+  REQUIRE(r.tool("tmr", rehearse) == 0);
+  const json jr = json::parse(r.stdout_text());
+  REQUIRE(jr["targets"].size() == 1);
+  CHECK(jr["targets"][0]["parameter"] == "c0_k0_e3_r200_b8");
+  const fs::path rfolder = r.root / "trained_models" / kModel / "tmr_c0_k0_e3_r200_b8";
+  CHECK(json::parse(pmt::test::slurp(rfolder / "instance_3.json"))["method"]["rehearsal"] == 200);
+  CHECK(pmt::test::slurp(rfolder / "instance_3.pt") != pmt::test::slurp(folder / "instance_3.pt"));
+
   // Killed with SIGKILL at a random point, then rerun: the uninterrupted run's outputs byte for
   // byte, no temporary file left behind (tmr here; arachne and embed below).
   std::mt19937 gen(std::random_device{}());

@@ -45,10 +45,13 @@ struct TargetedOptions : train::ConfigOptions {
 // subject's optimiser (fresh state), batch size and loss.
 // batch_size / learning_rate > 0 replace the subject's for the retraining (the thesis does not
 // state them; its Keras code would continue with the saved optimiser state, which pmt's sound
-// instances do not keep); they enter the parameter as _b<N> / _lr<X>.
+// instances do not keep); they enter the parameter as _b<N> / _lr<X>. rehearse > 0 (pmt's
+// variant, _r<N>): both retrainings also see that many inputs of the split's other classes, true
+// labels, drawn once per mutant from its seed.
 struct TmrOptions : TargetedOptions {
   int epochs = 2;
   int keep_epochs = 1;
+  int rehearse = 0;
   int batch_size = 0;
   double learning_rate = 0;
 };
