@@ -60,14 +60,14 @@ void read_embedding_sidecar(const std::string& text, const std::string& file, Em
   Scaling scaling = e.scaling;
   if (j.contains("reduction")) name = j.at("reduction").get<std::string>();
   if (j.contains("scaling")) {
-    const auto& s = j.at("scaling").get_ref<const std::string&>();
-    bool known = false;
-    for (const auto& [value, n] : kScalings)
-      if (s == n) scaling = value, known = true;
-    PMT_THROW_IF(!known, kData, "{}: unknown scaling '{}'", file, io::shorten(s, 60));
+    try {
+      scaling = parse_scaling(j.at("scaling").get<std::string>());
+    } catch (const Error& ex) {
+      PMT_THROW(kData, "{}: {}", file, ex.what());
+    }
   }
   try {
-    check_embedding_name(name, file);
+    check_embedding_name(name, file);  // a usage error for a name given on the command line
   } catch (const Error& ex) {
     throw Error(ErrorKind::kData, ex.what(), __FILE__, __LINE__);
   }

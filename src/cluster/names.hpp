@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "pmt/error.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::cluster::detail {
 
@@ -28,7 +29,7 @@ E parse_name(const NameTable<E, N>& table, const std::string& name, const char* 
     if (name == n) return v;
     known += (known.empty() ? "" : ", ") + std::string(n);
   }
-  PMT_THROW(kUsage, "unknown {} '{}' ({})", what, name, known);
+  PMT_THROW(kUsage, "unknown {} '{}' ({})", what, io::shorten(name, 60), known);
 }
 
 }  // namespace pmt::cluster::detail
