@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
                  "parameter as _r<N>)")
       ->check(pmt::cli::non_negative())
       ->capture_default_str();
+  app.add_flag("--fresh-rehearsal", o.fresh_rehearsal,
+               "With --rehearse N: every epoch sees N other inputs of its own (drawn through the "
+               "other classes before any comes back), not the same N; the parameter's tag "
+               "becomes _rf<N>");
   app.add_option("--batch-size", o.batch_size,
                  "Batch size of the retraining (0: the subject's; another enters the parameter "
                  "as _b<N>)")

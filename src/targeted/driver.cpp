@@ -167,6 +167,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                method.op);
   PMT_THROW_IF(o.split != "train" && o.split != "test", kUsage, "--split: train or test, got '{}'",
                o.split);
+  keep_freed_memory();
   train::ConfigOptions base = o;
   base.mut = "original";
   base.param.clear();

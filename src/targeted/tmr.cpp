@@ -4,7 +4,10 @@
 //   mutant <- retrain(mutant, OtherClusters, 1)      (true labels; --keep-epochs)
 // With --rehearse R (pmt's variant; 0, the thesis' algorithm, by default), both retrainings also
 // see R inputs of the split's other classes with their true labels (drawn once per mutant from
-// its seed), so that what the mutant forgets stays within class C.
+// its seed), so that what the mutant forgets stays within class C. With --fresh-rehearsal every
+// epoch sees R other inputs instead (the draws go through the other classes before any input
+// comes back): the N epochs on C_i are then one shuffled pass over N copies of C_i and N * R
+// rehearsal inputs (the same steps, one optimiser state).
 // "retrain" is the subject's own training (pmt's Keras-style fit: its optimiser with a fresh
 // state, its batch size and loss, an epoch shuffle); the thesis does not state these (its code
 // is not public), so they are the subject's. The mutant's randomness (shuffles, dropout) comes
@@ -45,22 +48,40 @@ void retrain(train::SubjectNet& net, const train::Dataset& data, int epochs, std
 }
 
 // `count` inputs of the split outside I_neg's class, drawn without replacement with the
-// mutant's seed (all of them when there are fewer).
-std::vector<std::int64_t> rehearsal(const detail::MutantInputs& in, int count) {
-  if (count <= 0 || in.neg.empty()) return {};
+// mutant's seed, in the order drawn; when there are fewer, all of them, or with `wrap` the same
+// random order again until there are `count`.
+std::vector<std::int64_t> rehearsal(const detail::MutantInputs& in, std::size_t count, bool wrap) {
+  if (count == 0 || in.neg.empty()) return {};
   const std::int64_t cls = in.split.y[static_cast<std::size_t>(in.neg.front())];
   std::vector<std::int64_t> others;
   for (std::int64_t i = 0; i < in.split.size(); ++i)
     if (in.split.y[static_cast<std::size_t>(i)] != cls) others.push_back(i);
   std::mt19937_64 rng(in.seed ^ 0x5265686561727365ULL);  // "Rehearse"
-  const auto n = std::min<std::size_t>(static_cast<std::size_t>(count), others.size());
+  if (others.empty()) return {};
+  const auto n = std::min(count, others.size());
   for (std::size_t k = 0; k < n; ++k) {  // a partial Fisher-Yates shuffle
     std::uniform_int_distribution<std::size_t> pick(k, others.size() - 1);
     std::swap(others[k], others[pick(rng)]);
   }
   others.resize(n);
-  std::sort(others.begin(), others.end());
-  return others;
+  if (count <= n || !wrap) return others;
+  std::vector<std::int64_t> out(count);
+  for (std::size_t k = 0; k < count; ++k) out[k] = others[k % n];
+  return out;
+}
+
+// `data` `times` times over (once when times < 2).
+train::Dataset repeated(const train::Dataset& data, int times) {
+  train::Dataset out = data;
+  for (int k = 1; k < times; ++k) out.append(data);
+  return out;
+}
+
+// Samples [begin, begin + count) of `draws` (a copy of the split's inputs they index).
+train::Dataset draw_slice(const detail::MutantInputs& in, const std::vector<std::int64_t>& draws,
+                          std::size_t begin, std::size_t count) {
+  const auto first = draws.begin() + static_cast<std::ptrdiff_t>(begin);
+  return in.split.subset({first, first + static_cast<std::ptrdiff_t>(count)});
 }
 
 }  // namespace
@@ -75,7 +96,9 @@ TargetedSummary run_tmr(const TmrOptions& o) {
   m.op = "tmr";
   m.how = fmt::format("e{}", o.epochs);
   if (o.keep_epochs != 1) m.how += fmt::format("_p{}", o.keep_epochs);
-  if (o.rehearse > 0) m.how += fmt::format("_r{}", o.rehearse);
+  PMT_THROW_IF(o.fresh_rehearsal && o.rehearse == 0, kUsage,
+               "--fresh-rehearsal needs --rehearse N (the inputs per epoch)");
+  if (o.rehearse > 0) m.how += fmt::format(o.fresh_rehearsal ? "_rf{}" : "_r{}", o.rehearse);
   if (o.batch_size > 0) m.how += fmt::format("_b{}", o.batch_size);
   if (o.learning_rate > 0) m.how += fmt::format("_lr{}", o.learning_rate);
   m.settings = {{"epochs", o.epochs},
@@ -83,23 +106,47 @@ TargetedSummary run_tmr(const TmrOptions& o) {
                 {"rehearse", o.rehearse},
                 {"batch_size", o.batch_size},
                 {"learning_rate", o.learning_rate}};
+  // only when set: the settings enter the folder's fingerprint, which the mutants made before
+  // the flag existed keep
+  if (o.fresh_rehearsal) m.settings["fresh_rehearsal"] = true;
   m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
     train::Dataset neg = in.split.subset(in.neg);
     neg.y = in.second;  // L_mis
     train::Dataset pos = in.split.subset(in.pos);
-    const std::vector<std::int64_t> others = rehearsal(in, o.rehearse);
-    if (!others.empty()) {
-      const train::Dataset r = in.split.subset(others);
-      neg.append(r);
-      pos.append(r);
+    const auto per_epoch = static_cast<std::size_t>(o.rehearse);
+    std::vector<std::int64_t> others;
+    int neg_epochs = o.epochs, keep_epochs = o.keep_epochs;
+    if (o.fresh_rehearsal) {  // N new inputs an epoch: the epochs as one pass over all of them
+      const std::size_t neg_draws = per_epoch * static_cast<std::size_t>(o.epochs);
+      others = rehearsal(in, neg_draws + per_epoch * static_cast<std::size_t>(o.keep_epochs), true);
+      neg = repeated(neg, o.epochs);
+      pos = repeated(pos, o.keep_epochs);
+      if (!others.empty()) {
+        neg.append(draw_slice(in, others, 0, neg_draws));
+        pos.append(draw_slice(in, others, neg_draws, others.size() - neg_draws));
+      }
+      neg_epochs = 1;
+      keep_epochs = std::min(1, o.keep_epochs);
+    } else {
+      others = rehearsal(in, per_epoch, false);
+      std::sort(others.begin(), others.end());
+      if (!others.empty()) {
+        const train::Dataset r = in.split.subset(others);
+        neg.append(r);
+        pos.append(r);
+      }
     }
-    retrain(net, neg, o.epochs, in.seed, o);
-    if (o.keep_epochs > 0) retrain(net, pos, o.keep_epochs, in.seed + 1, o);
+    retrain(net, neg, neg_epochs, in.seed, o);
+    if (keep_epochs > 0) retrain(net, pos, keep_epochs, in.seed + 1, o);
+    std::vector<std::int64_t> distinct = others;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     return nlohmann::json{
         {"i_neg", in.neg.size()},
         {"i_pos", in.pos.size()},
         {"rehearsal", others.size()},
+        {"rehearsal_distinct", distinct.size()},
         {"retrain_s",
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   };

@@ -31,6 +31,9 @@ std::filesystem::path models_folder(const ConfigOptions& o, const std::string& m
 std::pair<int, int> layout(const ConfigOptions& o, std::size_t pending);
 // Intra-op threads of the calling thread (and OpenBLAS's pool).
 void use_threads(int threads);
+// glibc keeps freed blocks up to 32 MB (a training batch's activations) on the heap and does not
+// trim it, so a training loop reuses its memory instead of page-faulting it back in every batch.
+void keep_freed_memory();
 std::filesystem::path model_file(const std::filesystem::path& folder, int i);
 std::filesystem::path sidecar_file(const std::filesystem::path& folder, int i);
 // Indices i of the instance_<i>.pt files in `folder` (with their sidecar unless torchscript).

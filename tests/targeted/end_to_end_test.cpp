@@ -159,6 +159,18 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   const fs::path rfolder = r.root / "trained_models" / kModel / "tmr_c0_k0_e3_r200_b8";
   CHECK(json::parse(pmt::test::slurp(rfolder / "instance_3.json"))["method"]["rehearsal"] == 200);
   CHECK(pmt::test::slurp(rfolder / "instance_3.pt") != pmt::test::slurp(folder / "instance_3.pt"));
+  // --fresh-rehearsal: every epoch (3 on I_neg, 1 on I_pos) sees 200 other inputs of its own:
+  // 800 draws, all distinct (the 900 training inputs of classes 1-9 last that long).
+  std::vector<std::string> fresh = rehearse;
+  fresh.insert(fresh.end() - 1, "--fresh-rehearsal");
+  REQUIRE(r.tool("tmr", fresh) == 0);
+  CHECK(json::parse(r.stdout_text())["targets"][0]["parameter"] == "c0_k0_e3_rf200_b8");
+  const json fm = json::parse(pmt::test::slurp(
+      r.root / "trained_models" / kModel / "tmr_c0_k0_e3_rf200_b8" / "instance_3.json"))["method"];
+  CHECK(fm["rehearsal"] == 800);
+  CHECK(fm["rehearsal_distinct"] == 800);
+  CHECK(r.tool("tmr", {"--model", kModel, "--classes", "0", "--fresh-rehearsal"}) == 2);
+  CHECK(r.stderr_text().find("--fresh-rehearsal needs --rehearse") != std::string::npos);
 
   // Killed with SIGKILL at a random point, then rerun: the uninterrupted run's outputs byte for
   // byte, no temporary file left behind (tmr here; arachne and embed below).

@@ -47,11 +47,13 @@ struct TargetedOptions : train::ConfigOptions {
 // state them; its Keras code would continue with the saved optimiser state, which pmt's sound
 // instances do not keep); they enter the parameter as _b<N> / _lr<X>. rehearse > 0 (pmt's
 // variant, _r<N>): both retrainings also see that many inputs of the split's other classes, true
-// labels, drawn once per mutant from its seed.
+// labels, drawn once per mutant from its seed; with fresh_rehearsal (_rf<N>) every epoch sees
+// `rehearse` other inputs of its own, the draws going through the other classes.
 struct TmrOptions : TargetedOptions {
   int epochs = 2;
   int keep_epochs = 1;
   int rehearse = 0;
+  bool fresh_rehearsal = false;
   int batch_size = 0;
   double learning_rate = 0;
 };
