@@ -101,8 +101,9 @@ std::vector<std::int64_t> second_labels(train::SubjectNet& net, const Dataset& d
   shape.insert(shape.end(), in.shape.begin(), in.shape.end());
   const torch::Tensor x = torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat);
   std::vector<std::int64_t> out;
-  for (std::int64_t s = 0; s < sub.size(); s += 1000) {
-    const torch::Tensor logits = net.logits(x.slice(0, s, std::min(sub.size(), s + 1000)));
+  const std::int64_t step = net.spec().eval_batch_size;
+  for (std::int64_t s = 0; s < sub.size(); s += step) {
+    const torch::Tensor logits = net.logits(x.slice(0, s, std::min(sub.size(), s + step)));
     const torch::Tensor top = std::get<1>(logits.topk(2, 1)).select(1, 1).contiguous();
     const std::int64_t* p = top.data_ptr<std::int64_t>();
     out.insert(out.end(), p, p + top.size(0));

@@ -95,6 +95,7 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
 
 MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   const auto start = Clock::now();
+  keep_freed_memory();
   const std::string post = join_names(mutate::operator_names(mutate::Stage::kPostTraining));
   PMT_THROW_IF(o.mut.empty() || o.mut == "original", kUsage,
                "--mut: name a post-training operator ({})", post);

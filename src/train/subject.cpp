@@ -212,7 +212,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   s.scale = get<double>(origin, "subject", j, "scale", j.contains("inputs") ? 1.0 : 255.0);
   PMT_THROW_IF(!(s.scale > 0), kData, "{}: scale must be > 0", origin);
   if (!j.contains("inputs")) s.inputs[0].scale = s.scale;
-  s.eval_batch_size = get<int>(origin, "subject", j, "eval_batch_size", 1000);
+  s.eval_batch_size = get<int>(origin, "subject", j, "eval_batch_size", 128);
   PMT_THROW_IF(s.eval_batch_size < 1, kData, "{}: eval_batch_size must be >= 1", origin);
   const json data = j.value("data", json::object());
   check_keys(origin, "data", data, {"format", "file", "inputs", "targets"});
@@ -600,7 +600,7 @@ json to_json(const SubjectSpec& s) {
     if (!s.data.file.empty()) data["file"] = s.data.file;
     j["data"] = data;
   }
-  if (s.eval_batch_size != 1000) j["eval_batch_size"] = s.eval_batch_size;
+  if (s.eval_batch_size != SubjectSpec{}.eval_batch_size) j["eval_batch_size"] = s.eval_batch_size;
   for (const auto& [op, search] : s.mutation_search) {
     json sj = json::object();
     if (search.from != 0) sj["from"] = search.from;

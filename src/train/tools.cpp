@@ -557,6 +557,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
 }
 
 GenAccSummary run_gen_acc(const GenAccOptions& o) {
+  keep_freed_memory();
   const Config c = resolve(o);
   // Instances present: instance_<i>.pt with its sidecar instance_<i>.json (written last); a
   // user's TorchScript instances need none.
