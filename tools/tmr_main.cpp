@@ -68,6 +68,15 @@ int main(int argc, char** argv) {
                  "the parameter as _lr<X>)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_flag("--distill", o.distill,
+               "With --rehearse N: the rehearsal inputs' targets are the sound instance's class "
+               "probabilities instead of their labels (knowledge distillation); the tag gains a "
+               "d (_r<N>d, _rf<N>d)");
+  app.add_option("--freeze", o.freeze,
+                 "Layers before layer N keep the sound instance's weights; only the layers from "
+                 "N on are retrained (0: all of them; N enters the parameter as _fz<N>)")
+      ->check(pmt::cli::non_negative())
+      ->capture_default_str();
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.seed = common.seed;

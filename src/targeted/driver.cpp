@@ -175,6 +175,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   const Config c = resolve(base);
   PMT_THROW_IF(c.spec.task == "regression", kUsage,
                "{}: {} is a regression subject; targeted mutants need classes", method.op, c.model);
+  if (method.check) method.check(c.spec);
 
   // The sound instances, all present before anything else is read.
   const fs::path sound_dir = models_folder(o, c.model, "original");

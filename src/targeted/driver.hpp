@@ -37,6 +37,9 @@ struct Method {
   std::string how;          // the parameter's tail: "e2", "gn_all", ...
   nlohmann::json settings;  // recorded in every sidecar
   MakeMutant make;
+  // Optional: throws a usage error when the settings do not fit the subject (before anything is
+  // read or written).
+  std::function<void(const train::SubjectSpec&)> check;
 };
 
 TargetedSummary run_targeted(const TargetedOptions& options, const Method& method);

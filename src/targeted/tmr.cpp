@@ -7,7 +7,10 @@
 // its seed), so that what the mutant forgets stays within class C. With --fresh-rehearsal every
 // epoch sees R other inputs instead (the draws go through the other classes before any input
 // comes back): the N epochs on C_i are then one shuffled pass over N copies of C_i and N * R
-// rehearsal inputs (the same steps, one optimiser state).
+// rehearsal inputs (the same steps, one optimiser state). With --distill the rehearsal inputs'
+// targets are the sound instance's class probabilities, not their labels (knowledge
+// distillation, as Learning without Forgetting does), and with --freeze L the layers before L
+// keep their weights.
 // "retrain" is the subject's own training (pmt's Keras-style fit: its optimiser with a fresh
 // state, its batch size and loss, an epoch shuffle); the thesis does not state these (its code
 // is not public), so they are the subject's. The mutant's randomness (shuffles, dropout) comes
@@ -43,6 +46,8 @@ void retrain(train::SubjectNet& net, const train::Dataset& data, int epochs, std
   if (o.learning_rate > 0) spec.optimizer.learning_rate = o.learning_rate;
   train::SubjectNet work(spec, at::make_generator<at::CPUGeneratorImpl>(seed));
   copy_parameters(net, work);
+  for (auto& p : work.named_parameters())  // "layer<i>.weight": frozen below --freeze
+    if (std::stoi(p.key().substr(5)) < o.freeze) p.value().set_requires_grad(false);
   train::fit(work, data, nullptr);
   copy_parameters(work, net);
 }
@@ -84,6 +89,33 @@ train::Dataset draw_slice(const detail::MutantInputs& in, const std::vector<std:
   return in.split.subset({first, first + static_cast<std::ptrdiff_t>(count)});
 }
 
+// `d` with target rows instead of labels (a soft-label set, train/dataset.hpp): one-hot rows of
+// its labels, or with `teacher` that network's class probabilities.
+train::Dataset as_rows(train::Dataset d, int classes, train::SubjectNet* teacher) {
+  const auto n = static_cast<std::size_t>(d.size());
+  const auto width = static_cast<std::size_t>(classes);
+  d.t.assign(n * width, 0.0f);
+  if (teacher) {
+    torch::NoGradGuard no_grad;
+    teacher->eval();
+    const auto& in = d.inputs.at(0);
+    std::vector<std::int64_t> shape{d.size()};
+    shape.insert(shape.end(), in.shape.begin(), in.shape.end());
+    const torch::Tensor x = torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat);
+    const std::int64_t step = teacher->spec().eval_batch_size;
+    for (std::int64_t s = 0; s < d.size(); s += step) {
+      const torch::Tensor p =
+          teacher->forward(x.slice(0, s, std::min(d.size(), s + step))).contiguous();
+      std::copy_n(p.data_ptr<float>(), p.numel(), d.t.data() + static_cast<std::size_t>(s) * width);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) d.t[i * width + static_cast<std::size_t>(d.y[i])] = 1.0f;
+  }
+  d.target_dim = classes;
+  d.y.clear();
+  return d;
+}
+
 }  // namespace
 
 TargetedSummary run_tmr(const TmrOptions& o) {
@@ -98,9 +130,13 @@ TargetedSummary run_tmr(const TmrOptions& o) {
   if (o.keep_epochs != 1) m.how += fmt::format("_p{}", o.keep_epochs);
   PMT_THROW_IF(o.fresh_rehearsal && o.rehearse == 0, kUsage,
                "--fresh-rehearsal needs --rehearse N (the inputs per epoch)");
+  PMT_THROW_IF(o.distill && o.rehearse == 0, kUsage,
+               "--distill needs --rehearse N (the inputs it labels)");
   if (o.rehearse > 0) m.how += fmt::format(o.fresh_rehearsal ? "_rf{}" : "_r{}", o.rehearse);
+  if (o.distill) m.how += "d";
   if (o.batch_size > 0) m.how += fmt::format("_b{}", o.batch_size);
   if (o.learning_rate > 0) m.how += fmt::format("_lr{}", o.learning_rate);
+  if (o.freeze > 0) m.how += fmt::format("_fz{}", o.freeze);
   m.settings = {{"epochs", o.epochs},
                 {"keep_epochs", o.keep_epochs},
                 {"rehearse", o.rehearse},
@@ -109,11 +145,28 @@ TargetedSummary run_tmr(const TmrOptions& o) {
   // only when set: the settings enter the folder's fingerprint, which the mutants made before
   // the flag existed keep
   if (o.fresh_rehearsal) m.settings["fresh_rehearsal"] = true;
+  if (o.freeze > 0) m.settings["freeze"] = o.freeze;
+  if (o.distill) m.settings["distill"] = true;
+  m.check = [&o](const train::SubjectSpec& spec) {
+    bool trainable = false;
+    for (std::size_t i = static_cast<std::size_t>(o.freeze); i < spec.layers.size(); ++i)
+      if (const auto& t = spec.layers[i].type; t == "dense" || t == "conv2d" || t == "embedding")
+        trainable = true;
+    PMT_THROW_IF(o.freeze < 0 || !trainable, kUsage,
+                 "--freeze {}: {} has no dense or conv layer from layer {} on (it has {} layers)",
+                 o.freeze, spec.name, o.freeze, spec.layers.size());
+  };
   m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
+    const int classes = net.spec().num_classes;
     train::Dataset neg = in.split.subset(in.neg);
     neg.y = in.second;  // L_mis
     train::Dataset pos = in.split.subset(in.pos);
+    if (o.distill) neg = as_rows(neg, classes, nullptr), pos = as_rows(pos, classes, nullptr);
+    // the rehearsal inputs, labelled with the sound instance's probabilities under --distill
+    const auto rehearsed = [&](train::Dataset d) {
+      return o.distill ? as_rows(std::move(d), classes, &net) : d;
+    };
     const auto per_epoch = static_cast<std::size_t>(o.rehearse);
     std::vector<std::int64_t> others;
     int neg_epochs = o.epochs, keep_epochs = o.keep_epochs;
@@ -123,8 +176,8 @@ TargetedSummary run_tmr(const TmrOptions& o) {
       neg = repeated(neg, o.epochs);
       pos = repeated(pos, o.keep_epochs);
       if (!others.empty()) {
-        neg.append(draw_slice(in, others, 0, neg_draws));
-        pos.append(draw_slice(in, others, neg_draws, others.size() - neg_draws));
+        neg.append(rehearsed(draw_slice(in, others, 0, neg_draws)));
+        pos.append(rehearsed(draw_slice(in, others, neg_draws, others.size() - neg_draws)));
       }
       neg_epochs = 1;
       keep_epochs = std::min(1, o.keep_epochs);
@@ -132,7 +185,7 @@ TargetedSummary run_tmr(const TmrOptions& o) {
       others = rehearsal(in, per_epoch, false);
       std::sort(others.begin(), others.end());
       if (!others.empty()) {
-        const train::Dataset r = in.split.subset(others);
+        const train::Dataset r = rehearsed(in.split.subset(others));
         neg.append(r);
         pos.append(r);
       }

@@ -164,15 +164,18 @@ torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const 
 }
 
 // Loss of a batch from the last layer's pre-activation output against the targets (class
-// indices, or target rows for regression). Softmax + categorical cross-entropy is computed from
-// the logits, as TF 2.3's Keras does.
+// indices, rows of class probabilities, or target rows for regression). Softmax + categorical
+// cross-entropy is computed from the logits, as TF 2.3's Keras does.
 torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target) {
   const std::string& last = spec.layers.back().activation;
   if (spec.task == "regression") return keras_loss(spec.loss, activate(logits, last), target);
+  const bool soft = target.dim() == 2;  // rows of class probabilities (Keras takes soft labels)
   if (spec.loss == "categorical_crossentropy" && last == "softmax")
-    return torch::nll_loss(torch::log_softmax(logits, 1), target);
-  const torch::Tensor y = torch::one_hot(target, spec.num_classes).to(torch::kFloat);
+    return soft ? -(target * torch::log_softmax(logits, 1)).sum(1).mean()
+                : torch::nll_loss(torch::log_softmax(logits, 1), target);
+  const torch::Tensor y =
+      soft ? target : torch::one_hot(target, spec.num_classes).to(torch::kFloat);
   return keras_loss(spec.loss, activate(logits, last), y);
 }
 
@@ -181,7 +184,8 @@ torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
 torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
                           const torch::Tensor& target) {
   const Metric m = parse_metric(spec.metric);
-  if (m.kind == "accuracy") return logits.argmax(1).eq(target);
+  if (m.kind == "accuracy")
+    return logits.argmax(1).eq(target.dim() == 2 ? target.argmax(1) : target);
   const torch::Tensor p = activate(logits, spec.layers.back().activation);
   if (m.kind == "angle_below") return angular_error(p, target) < m.threshold * M_PI / 180.0;
   return ((p - target).abs() <= m.threshold).all(1);

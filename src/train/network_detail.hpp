@@ -18,7 +18,7 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name);
 // targets `y`: the mean over the batch of each sample's loss.
 torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y);
 // Loss of a batch from the last layer's pre-activation output (batch, outputs) against the
-// targets (class indices, or target rows for regression).
+// targets (class indices, rows of class probabilities, or target rows for regression).
 torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target);
 // Per sample: 1 when the subject's metric counts the output as right.

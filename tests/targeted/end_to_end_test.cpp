@@ -5,8 +5,7 @@
 // the mutants. Then arachne on the same clusters, and the bad-input cases (a cluster that does
 // not exist, a missing sound instance): one-line errors, nothing written. cluster, tmr, arachne and
 // embed killed with SIGKILL and rerun give an uninterrupted run's files. A minute or so in all.
-#include <catch2/catch.hpp>
-
+#include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,11 @@
 #include "../process.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/train/dataset.hpp"
+#include "pmt/train/network.hpp"
+
+// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
+#undef CHECK
+#include <catch2/catch.hpp>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -171,6 +175,38 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   CHECK(fm["rehearsal_distinct"] == 800);
   CHECK(r.tool("tmr", {"--model", kModel, "--classes", "0", "--fresh-rehearsal"}) == 2);
   CHECK(r.stderr_text().find("--fresh-rehearsal needs --rehearse") != std::string::npos);
+  // --distill: the rehearsal inputs' targets are the sound instance's probabilities, not their
+  // labels: a parameter of its own, other mutants.
+  std::vector<std::string> distill = fresh;
+  distill.insert(distill.end() - 1, "--distill");
+  REQUIRE(r.tool("tmr", distill) == 0);
+  CHECK(json::parse(r.stdout_text())["targets"][0]["parameter"] == "c0_k0_e3_rf200d_b8");
+  const fs::path models = r.root / "trained_models" / kModel;
+  CHECK(pmt::test::slurp(models / "tmr_c0_k0_e3_rf200d_b8" / "instance_3.pt") !=
+        pmt::test::slurp(models / "tmr_c0_k0_e3_rf200_b8" / "instance_3.pt"));
+  CHECK(r.tool("tmr", {"--model", kModel, "--classes", "0", "--distill"}) == 2);
+  CHECK(r.stderr_text().find("--distill needs --rehearse") != std::string::npos);
+  // --freeze 2: mnist_mlp's hidden dense layer (layer 1) keeps the sound weights, the output
+  // layer is retrained.
+  std::vector<std::string> freeze = tmr;
+  freeze.insert(freeze.end() - 1, {"--freeze", "2"});
+  REQUIRE(r.tool("tmr", freeze) == 0);
+  CHECK(json::parse(r.stdout_text())["targets"][0]["parameter"] == "c0_k0_e3_b8_fz2");
+  const auto load = [&](const fs::path& dir) {
+    const json sidecar = json::parse(pmt::test::slurp(dir / "instance_3.json"));
+    auto net = std::make_unique<pmt::train::SubjectNet>(
+        pmt::train::parse_subject(sidecar["spec"], "sidecar"),
+        at::make_generator<at::CPUGeneratorImpl>(0));
+    pmt::train::load_net(*net, dir / "instance_3.pt");
+    return net->named_parameters();
+  };
+  auto sound = load(models / "original"), frozen = load(models / "tmr_c0_k0_e3_b8_fz2");
+  CHECK(torch::equal(sound["layer1.weight"], frozen["layer1.weight"]));
+  CHECK(torch::equal(sound["layer1.bias"], frozen["layer1.bias"]));
+  CHECK_FALSE(torch::equal(sound["layer2.weight"], frozen["layer2.weight"]));
+  CHECK(r.tool("tmr", {"--model", kModel, "--classes", "0", "--freeze", "3"}) == 2);
+  CHECK(r.stderr_text().find("--freeze 3: mnist_mlp has no dense or conv layer from layer 3 on") !=
+        std::string::npos);
 
   // Killed with SIGKILL at a random point, then rerun: the uninterrupted run's outputs byte for
   // byte, no temporary file left behind (tmr here; arachne and embed below).

@@ -48,7 +48,9 @@ struct TargetedOptions : train::ConfigOptions {
 // instances do not keep); they enter the parameter as _b<N> / _lr<X>. rehearse > 0 (pmt's
 // variant, _r<N>): both retrainings also see that many inputs of the split's other classes, true
 // labels, drawn once per mutant from its seed; with fresh_rehearsal (_rf<N>) every epoch sees
-// `rehearse` other inputs of its own, the draws going through the other classes.
+// `rehearse` other inputs of its own, the draws going through the other classes; with distill
+// (_r<N>d, _rf<N>d) the rehearsal inputs' targets are the sound instance's class probabilities.
+// freeze > 0 (_fz<N>): the layers before layer N keep the sound instance's weights.
 struct TmrOptions : TargetedOptions {
   int epochs = 2;
   int keep_epochs = 1;
@@ -56,6 +58,8 @@ struct TmrOptions : TargetedOptions {
   bool fresh_rehearsal = false;
   int batch_size = 0;
   double learning_rate = 0;
+  int freeze = 0;
+  bool distill = false;
 };
 
 // Arachne (thesis 4.3): bidirectional localisation on the kernel of `layer` (or every dense/conv

@@ -44,6 +44,9 @@ struct Dataset {
   std::vector<std::int64_t> y;  // classification: class indices
   std::vector<float> t;         // regression: size() * target_dim targets
   std::int64_t target_dim = 0;  // 0: classification
+  // A classification set may also hold rows of class probabilities in t (soft labels, as Keras'
+  // categorical losses take them; tmr --distill), with y empty: only fit() and evaluate() take
+  // one, and regression() is true for it.
   // Regression: what the class-based operators (TCL, TRD, TUD, TCO) take as classes:
   // "std_buckets" (DeepCrime's regression rule) or "values" (each distinct target row, DeepCrime's
   // classification code run on float targets, as for its movie_recomm subject).
