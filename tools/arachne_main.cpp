@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
       ->check(pmt::cli::non_negative())
       ->capture_default_str();
   bool no_clip = false;
-  app.add_flag("--no-clip", no_clip, "de: no clipping of the genes to eq. 4.14's bounds");
+  app.add_flag("--no-clip", no_clip,
+               "de: no clipping of the genes to eq. 4.14's bounds (the parameter gains _noclip)");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.seed = common.seed;

@@ -217,6 +217,7 @@ TargetedSummary run_arachne(const ArachneOptions& o) {
   m.how =
       fmt::format("{}_{}", o.method,
                   o.target_layer < 0 ? std::string("all") : fmt::format("layer{}", o.target_layer));
+  if (o.method == "de" && !o.clip) m.how += "_noclip";  // its own folder beside the clipped run
   m.settings = {{"method", o.method},
                 {"layer", o.target_layer},
                 {"sigma", o.sigma},

@@ -273,6 +273,13 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   // the best fitness never decreases (elitist replacement)
   const auto& h = dside["method"]["de"]["best_fitness"];
   for (std::size_t k = 1; k < h.size(); ++k) CHECK(h[k].get<double>() >= h[k - 1].get<double>());
+  // unclipped genes: a folder of its own beside the clipped run's
+  REQUIRE(r.tool("arachne", {"--model", kModel, "--classes", "0", "--cluster", "1", "--instances",
+                             "0", "--method", "de", "--layer", "1", "--population", "6",
+                             "--generations", "2", "--max-inputs", "20", "--no-clip"}) == 0);
+  CHECK(json::parse(
+            pmt::test::slurp(r.root / "trained_models" / kModel / "arachne_c0_k1_de_layer1_noclip" /
+                             "instance_0.json"))["settings"]["clip"] == false);
   kill_and_rerun("arachne",
                  {"--model", kModel, "--classes", "0", "--cluster", "1", "--instances", "0-1",
                   "--method", "gn", "--layer", "1"},
