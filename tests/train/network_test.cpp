@@ -36,7 +36,7 @@ TEST_CASE("embeddings and a dot product: a recommender-shaped graph", "[network]
   CHECK(w.abs().max().item<double>() > 0.0);
 }
 
-TEST_CASE("soft labels: one-hot rows train as labels do; probabilities give Keras' loss",
+TEST_CASE("soft labels: one-hot rows train as labels do, probabilities give Keras' loss",
           "[network]") {
   const auto spec = pmt::train::parse_subject(nlohmann::json::parse(R"({
     "name": "soft", "dataset": "tiny", "input_shape": [4], "num_classes": 3,
