@@ -93,22 +93,10 @@ std::vector<std::int64_t> predict(train::SubjectNet& net, const Dataset& d) {
 // The second most probable class of each of `rows` (the network's softmax output).
 std::vector<std::int64_t> second_labels(train::SubjectNet& net, const Dataset& d,
                                         const std::vector<std::int64_t>& rows) {
-  torch::NoGradGuard no_grad;
-  net.eval();
-  const Dataset sub = d.subset(rows);
-  const auto& in = sub.inputs.at(0);
-  std::vector<std::int64_t> shape{sub.size()};
-  shape.insert(shape.end(), in.shape.begin(), in.shape.end());
-  const torch::Tensor x = torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat);
-  std::vector<std::int64_t> out;
-  const std::int64_t step = net.spec().eval_batch_size;
-  for (std::int64_t s = 0; s < sub.size(); s += step) {
-    const torch::Tensor logits = net.logits(x.slice(0, s, std::min(sub.size(), s + step)));
-    const torch::Tensor top = std::get<1>(logits.topk(2, 1)).select(1, 1).contiguous();
-    const std::int64_t* p = top.data_ptr<std::int64_t>();
-    out.insert(out.end(), p, p + top.size(0));
-  }
-  return out;
+  const torch::Tensor logits = train::outputs(net, d.subset(rows), false);
+  const torch::Tensor top = std::get<1>(logits.topk(2, 1)).select(1, 1).contiguous();
+  const std::int64_t* p = top.data_ptr<std::int64_t>();
+  return {p, p + top.size(0)};
 }
 
 json read_json(const fs::path& file) {

@@ -96,18 +96,8 @@ train::Dataset as_rows(train::Dataset d, int classes, train::SubjectNet* teacher
   const auto width = static_cast<std::size_t>(classes);
   d.t.assign(n * width, 0.0f);
   if (teacher) {
-    torch::NoGradGuard no_grad;
-    teacher->eval();
-    const auto& in = d.inputs.at(0);
-    std::vector<std::int64_t> shape{d.size()};
-    shape.insert(shape.end(), in.shape.begin(), in.shape.end());
-    const torch::Tensor x = torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat);
-    const std::int64_t step = teacher->spec().eval_batch_size;
-    for (std::int64_t s = 0; s < d.size(); s += step) {
-      const torch::Tensor p =
-          teacher->forward(x.slice(0, s, std::min(d.size(), s + step))).contiguous();
-      std::copy_n(p.data_ptr<float>(), p.numel(), d.t.data() + static_cast<std::size_t>(s) * width);
-    }
+    const torch::Tensor p = train::outputs(*teacher, d, true).contiguous();
+    std::copy_n(p.data_ptr<float>(), p.numel(), d.t.data());
   } else {
     for (std::size_t i = 0; i < n; ++i) d.t[i * width + static_cast<std::size_t>(d.y[i])] = 1.0f;
   }

@@ -375,6 +375,20 @@ std::vector<torch::Tensor> SubjectNet::layer_outputs(const std::vector<torch::Te
   return all;
 }
 
+torch::Tensor outputs(SubjectNet& net, const Dataset& data, bool last_activation) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  const std::vector<torch::Tensor> x = input_tensors(data);
+  const std::string& last = net.spec().layers.back().activation;
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < data.size(); start += net.spec().eval_batch_size) {
+    const int64_t end = std::min(data.size(), start + int64_t(net.spec().eval_batch_size));
+    const torch::Tensor logits = net.logits(rows(x, start, end));
+    parts.push_back(last_activation ? activate(logits, last) : logits);
+  }
+  return parts.empty() ? torch::zeros({0, int64_t(net.spec().num_classes)}) : torch::cat(parts);
+}
+
 std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions) {
   torch::NoGradGuard no_grad;

@@ -82,6 +82,11 @@ std::vector<TrainResult> fit_fused(
     const std::vector<const Dataset*>& validation,
     const std::function<void(std::size_t, const EpochStats&)>& on_epoch = {});
 
+// The network's outputs for every sample of `data` (size, outputs), in eval mode without
+// gradients, in batches of spec.eval_batch_size: the logits, or after the last activation
+// (num_classes columns: the spec's outputs).
+torch::Tensor outputs(SubjectNet& net, const Dataset& data, bool last_activation);
+
 // Loss (the spec's) and accuracy of `net` on `data`; predicted classes into *predictions.
 std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
                                    std::vector<std::int64_t>* predictions = nullptr);
