@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 

@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/core/parallel.hpp"
 #include "pmt/io/accuracy_csv.hpp"
-#include "pmt/stats/parallel.hpp"
 #include "pmt/stats/resampling.hpp"
 #include "pmt/stats/wilcoxon.hpp"
 #include "pmt/tools/analysis.hpp"
@@ -42,8 +42,8 @@ std::pair<double, std::vector<double>> kill_rates(
   b.test.kind = kind;
   std::vector<double> out(static_cast<std::size_t>(reps) * b.B);
   const auto t0 = Clock::now();
-  pmt::stats::parallel_for(static_cast<std::size_t>(reps), proc, [&](std::size_t r) {
-    auto rng = pmt::stats::make_stream(42, {r});
+  pmt::parallel_for(static_cast<std::size_t>(reps), proc, [&](std::size_t r) {
+    auto rng = pmt::make_stream(42, {r});
     const auto rates = pmt::stats::bootstrap_kill_rates(pop, b, rng);
     std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(r) * b.B);
   });
@@ -59,14 +59,14 @@ double mean(const std::vector<double>& v) {
 // Bare rank tests per second: `n` tests of k = 20 vs 20 drawn from the population (one thread).
 template <typename Test>
 double rank_tests_per_second(const pmt::stats::Population& pop, Test&& test, int n) {
-  auto rng = pmt::stats::make_stream(42, {99});
+  auto rng = pmt::make_stream(42, {99});
   std::vector<double> a(20), b(20);
   const auto ns = static_cast<std::uint32_t>(pop.sound.size());
   double sink = 0;
   const auto t0 = Clock::now();
   for (int t = 0; t < n; ++t) {
     for (std::size_t i = 0; i < 20; ++i) {
-      const auto id = pmt::stats::bounded(rng, ns);
+      const auto id = pmt::bounded(rng, ns);
       a[i] = pop.sound[id];
       b[i] = pop.mutant[id];
     }
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
         pmt::io::read_accuracy_csv(raw / "results_mnist_delete_training_data_mutated0_MP_9.29.csv")
             .accuracy;
     const double tests = static_cast<double>(reps) * 100 * 100;
-    const unsigned threads = pmt::stats::resolve_proc(common.proc);
+    const unsigned threads = pmt::resolve_proc(common.proc);
     kill_rates(pop, 20, 1);  // warm-up
     const auto [t1, r1] = kill_rates(pop, reps, 1);
     const auto [tn, rn] = kill_rates(pop, reps, static_cast<int>(threads));

@@ -5,11 +5,19 @@ function(pmt_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow)
 endfunction()
 
-# pmt_add_tool(<name> [LIBS ...]): executable <name> from tools/<name>_main.cpp.
+# pmt_add_library(<name> <sources>...): one room's static library (src/<room>/).
+function(pmt_add_library name)
+  add_library(${name} STATIC ${ARGN})
+  add_library(pmt::${name} ALIAS ${name})
+  pmt_warnings(${name})
+endfunction()
+
+# pmt_add_tool(<name> [LIBS ...]): executable <name> from tools/<name>_main.cpp, in <build>/tools.
 function(pmt_add_tool name)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}_main.cpp)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tools)
   pmt_warnings(${name})
 endfunction()
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

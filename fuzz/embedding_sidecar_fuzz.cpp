@@ -7,7 +7,7 @@
 #include <string>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   pmt::cluster::Embedding e;

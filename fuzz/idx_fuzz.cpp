@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "pmt/error.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/model/dataset.hpp"
 
 namespace {
 std::string gzip(const std::string& s) {
@@ -28,7 +28,7 @@ std::string gzip(const std::string& s) {
 
 void check(std::string bytes) {
   try {
-    const auto a = pmt::train::parse_idx(std::move(bytes), "fuzz.idx");
+    const auto a = pmt::model::parse_idx(std::move(bytes), "fuzz.idx");
     std::size_t n = 1;
     for (auto d : a.dims) n *= static_cast<std::size_t>(d);
     if (n != a.data.size()) __builtin_trap();

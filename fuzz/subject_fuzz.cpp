@@ -5,22 +5,22 @@
 #include <cstdint>
 #include <string>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/json_text.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  pmt::train::SubjectSpec spec;
+  pmt::model::SubjectSpec spec;
   try {
     const auto j =
         pmt::io::parse_json(std::string(reinterpret_cast<const char*>(data), size), "fuzz.json");
-    spec = pmt::train::parse_subject(j, "fuzz.json");
+    spec = pmt::model::parse_subject(j, "fuzz.json");
   } catch (const pmt::Error&) {
     return 0;
   }
   // A spec that was accepted must infer its shapes and survive the round trip: no error here.
-  (void)pmt::train::infer_shapes(spec);
-  const auto again = pmt::train::parse_subject(pmt::train::to_json(spec), "fuzz.json");
+  (void)pmt::model::infer_shapes(spec);
+  const auto again = pmt::model::parse_subject(pmt::model::to_json(spec), "fuzz.json");
   if (again.layers.size() != spec.layers.size()) __builtin_trap();
   return 0;
 }

@@ -50,8 +50,8 @@ hdf5=(src/io/hdf5.cpp -I/usr/include/hdf5/serial "-L/usr/lib/$(gcc -print-multia
   -lhdf5)
 sources_for() {
   case $1 in
-    idx) echo "${io[*]} ${hdf5[*]} src/train/dataset.cpp" ;;  # datasets read NPY and HDF5 too
-    subject) echo "${io[*]} src/train/subject.cpp" ;;
+    idx) echo "${io[*]} ${hdf5[*]} src/model/dataset.cpp" ;;  # datasets read NPY and HDF5 too
+    subject) echo "${io[*]} src/model/subject.cpp" ;;
     embedding_sidecar) echo "${io[*]} src/cluster/names.cpp -I/usr/include/eigen3" ;;
     hdf5) echo "${io[*]} ${hdf5[*]}" ;;
     *) echo "${io[*]}" ;;

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/targeted/targeted.hpp"
 
 int main(int argc, char** argv) {

@@ -4,7 +4,7 @@
 
 #include "pmt/cli/common.hpp"
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 
 namespace {

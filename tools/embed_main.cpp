@@ -4,7 +4,7 @@
 #include <string>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/train/embed.hpp"
 

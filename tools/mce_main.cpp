@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "pmt/cli/shard.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {

@@ -4,10 +4,10 @@
 
 #include "pmt/cli/common.hpp"
 #include "pmt/cli/shard.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
 
 int main(int argc, char** argv) {
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
        "instance_<i>.pt with a JSON sidecar (operator, parameters, seed, draws, discarded draws, "
        "which weights changed), so that gen_acc and the analysis tools (with --same: mutant i "
        "paired with sound instance i) read them. Operators: " +
-           pmt::train::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPostTraining)) +
+           pmt::model::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPostTraining)) +
            ".\nneurons_freezing R (PMT): int(R x units) units of one layer (at least 1) get "
            "a zero kernel slice and bias; weights_fuzzing R_M (PMT): int(R x size) entries of the "
            "layer's kernel get w + N(0,1) x M x |w|; both target the first dense/conv layer unless "

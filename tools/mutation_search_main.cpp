@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/interrupt.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/train/mutation_search.hpp"
 
 int main(int argc, char** argv) {
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
         verdict =
             "killable from " + r.killable_param + " (not killed at " + r.not_killed_param + ")";
       else
-        verdict = "killed by " + pmt::train::join_names(r.killed_params);
+        verdict = "killed by " + pmt::model::join_names(r.killed_params);
       std::printf("%s %s (%s set): %s; %zu configurations -> %s\n", s.result.mut.c_str(),
                   s.result.space.describe().c_str(), pmt::search::to_string(r.set), verdict.c_str(),
                   r.steps.size(), s.csv_files[k].string().c_str());

@@ -6,10 +6,10 @@
 
 #include "pmt/cli/common.hpp"
 #include "pmt/cli/shard.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
 #include "pmt/train/until_firm.hpp"
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
        "/instance_<i>.pt with a JSON sidecar (seed, per-epoch loss and accuracy, wall time). "
        "Existing instances are skipped, so a rerun resumes; writes are atomic. Progress (instance, "
        "epoch, loss, ETA) on stderr; a summary on stdout.\nMutations: " +
-           pmt::train::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPreTraining)) +
+           pmt::model::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPreTraining)) +
            ". --list-mutations [--model M] shows each operator's parameter, search space and "
            "whether (and on which layer) it applies to M; an operator that does not apply is a "
            "usage error saying why. It also lists the post-training operators, whose mutants "

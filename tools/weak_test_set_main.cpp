@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/train/tools.hpp"
 

@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 

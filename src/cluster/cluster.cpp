@@ -16,8 +16,8 @@
 #include <Eigen/SVD>
 
 #include "names.hpp"
-#include "pmt/error.hpp"
-#include "pmt/stats/rng.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/rng.hpp"
 
 namespace pmt::cluster {
 
@@ -168,11 +168,11 @@ KMeansResult kmeans_plus_plus(const Matrix& x, int k, int n_init, std::uint64_t 
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
   std::optional<KMeansResult> best;
   for (int run = 0; run < n_init; ++run) {
-    stats::Rng rng =
-        stats::make_stream(seed, {stats::key_of("kmeans++"), static_cast<std::uint64_t>(run)});
+    pmt::Rng rng =
+        pmt::make_stream(seed, {pmt::key_of("kmeans++"), static_cast<std::uint64_t>(run)});
     const auto uniform = [&] { return (rng() >> 8) * (1.0 / 16777216.0); };
     Matrix centers(k, x.cols());
-    centers.row(0) = x.row(stats::bounded(rng, static_cast<std::uint32_t>(n)));
+    centers.row(0) = x.row(pmt::bounded(rng, static_cast<std::uint32_t>(n)));
     // squared distance of every sample to its nearest centre so far
     Eigen::VectorXd closest = (x.rowwise() - centers.row(0)).rowwise().squaredNorm();
     for (int c = 1; c < k; ++c) {

@@ -5,7 +5,7 @@
 
 #include "names.hpp"
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/number.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 
 namespace pmt::cluster::detail {

@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "names.hpp"
-#include "pmt/error.hpp"
-#include "pmt/stats/parallel.hpp"
-#include "pmt/stats/rng.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/core/rng.hpp"
 
 namespace pmt::cluster {
 
@@ -308,17 +308,17 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
   std::map<std::pair<std::size_t, std::string>, Matrix> class_features;  // UMAP's, per class
   for (const auto& t : umap_tasks) class_features[t];
   if (!umap_tasks.empty()) {
-    stats::Progress umap_progress(
+    pmt::Progress umap_progress(
         fmt::format("cluster: UMAP of {} (class, preprocessing) pairs", umap_tasks.size()),
         umap_tasks.size());
-    stats::parallel_for(
+    pmt::parallel_for(
         umap_tasks.size(), o.proc,
         [&](std::size_t task) {
           const auto& [c, key] = umap_tasks[task];
           UmapOptions u = o.umap;
           // each embedding's stream: (seed, class, preprocessing), whatever the threads
-          u.seed = stats::mix64(o.seed ^ stats::key_of(key.c_str()) ^
-                                stats::mix64(static_cast<std::uint64_t>(r.classes[c].cls) + 1000));
+          u.seed = pmt::mix64(o.seed ^ pmt::key_of(key.c_str()) ^
+                              pmt::mix64(static_cast<std::uint64_t>(r.classes[c].cls) + 1000));
           class_features.at(umap_tasks[task]) =
               umap(rows_of(features.at(key), r.classes[c].indices), u);
         },
@@ -326,9 +326,9 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
   }
   for (auto& cr : r.classes) cr.outcomes.resize(pipelines.size());
   const std::size_t total = pipelines.size() * r.classes.size();
-  stats::Progress progress(
+  pmt::Progress progress(
       fmt::format("cluster: {} classes x {} pipelines", r.classes.size(), pipelines.size()), total);
-  stats::parallel_for(
+  pmt::parallel_for(
       total, o.proc,
       [&](std::size_t task) {
         const std::size_t c = task / pipelines.size();
@@ -339,10 +339,9 @@ SearchResult search_clusters(const Matrix& x, const std::vector<std::int64_t>& y
         const Matrix xc = p.reduction == Reduction::kUmap ? class_features.at({c, key})
                                                           : rows_of(features.at(key), cr.indices);
         // each pipeline's stream: (seed, class, pipeline), whatever the threads
-        cr.outcomes[at] =
-            run(xc, p,
-                stats::mix64(o.seed ^ stats::mix64(at + 1) ^
-                             stats::mix64(static_cast<std::uint64_t>(cr.cls) + 1000)));
+        cr.outcomes[at] = run(xc, p,
+                              pmt::mix64(o.seed ^ pmt::mix64(at + 1) ^
+                                         pmt::mix64(static_cast<std::uint64_t>(cr.cls) + 1000)));
       },
       &progress);
   r.silhouette = rank(r.classes, false);

@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/io/gnuplot.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/plot/gnuplot.hpp"
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::cluster {
 
@@ -132,14 +132,14 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
   PMT_THROW_IF(o.metric != "silhouette" && o.metric != "dbcv", kUsage,
                "--metric: silhouette or dbcv, got '{}'", o.metric);
   PMT_THROW_IF(o.limit < 0, kUsage, "--limit must be 0 (all) or more");
-  const train::SubjectSpec spec = train::load_subject(
-      o.subject_file.empty() ? train::builtin_subject_path(o.model) : fs::path(o.subject_file));
+  const model::SubjectSpec spec = model::load_subject(
+      o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
   const std::string model = o.model.empty() ? spec.name : o.model;
   PMT_THROW_IF(spec.task == "regression", kUsage,
                "cluster: {} is a regression subject; clusters are made per class", model);
   const fs::path data_dir =
       o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
-  const train::Dataset data = train::load_split(spec, data_dir, o.split);
+  const model::Dataset data = model::load_split(spec, data_dir, o.split);
   // Raw values: the loader divides by the subject's scale (255 for IDX pixels).
   const double scale = spec.scale > 0 ? spec.scale : 1.0;
   std::vector<std::int64_t> rows;
@@ -195,7 +195,7 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
       for (std::size_t i = 0; i < c.indices.size(); ++i)
         xc.row(static_cast<Eigen::Index>(i)) = x.row(c.indices[i]);
       const Matrix p = fit_pca(xc, 2).transform(xc);
-      plot::Figure fig;
+      io::Figure fig;
       fig.png = out / fmt::format("class_{}.png", c.cls);
       for (Eigen::Index i = 0; i < p.rows(); ++i)
         fig.data += fmt::format("{:.6g} {:.6g} {}\n", p(i, 0), p(i, 1),
@@ -224,7 +224,7 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
                          kExamples, mosaic.ytics, mosaic.rgb ? "" : "set palette gray negative\n",
                          mosaic.rgb ? ":4:5" : "", mosaic.rgb ? "rgbimage" : "image");
       }
-      plot::render(fig);
+      io::render(fig);
     }
   }
   // The clusters per input as int64 through the float64 writer would lose the type: write the

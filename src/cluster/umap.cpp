@@ -16,8 +16,8 @@
 #include <Eigen/LU>
 #include <Eigen/SparseCore>
 
-#include "pmt/error.hpp"
-#include "pmt/stats/rng.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/rng.hpp"
 
 namespace pmt::cluster {
 
@@ -203,7 +203,7 @@ Matrix laplacian_eigenmap(const Eigen::MatrixXd& w, int dim) {
 }
 
 // spectral_layout (one component) or multi_component_layout (several), before the expansion.
-Matrix spectral_layout(const Matrix& x, const Sparse& g, int dim, stats::Rng& rng) {
+Matrix spectral_layout(const Matrix& x, const Sparse& g, int dim, pmt::Rng& rng) {
   const Eigen::Index n = g.rows();
   // connected components (union-find over the edges)
   std::vector<Eigen::Index> parent(static_cast<std::size_t>(n));
@@ -313,7 +313,7 @@ Matrix umap(const Matrix& x, const UmapOptions& o) {
   const double wmax = g.coeffs().size() ? g.coeffs().maxCoeff() : 0.0;
   const double floor = wmax / (epochs > 10 ? epochs : (n <= 10000 ? 500 : 200));
   g.prune([&](Eigen::Index, Eigen::Index, double v) { return v >= floor; });
-  stats::Rng rng = stats::make_stream(o.seed, {stats::key_of("umap")});
+  pmt::Rng rng = pmt::make_stream(o.seed, {pmt::key_of("umap")});
   const int dim = o.n_components;
   Matrix emb = spectral_layout(x, g, dim, rng);
   emb *= 10.0 / emb.cwiseAbs().maxCoeff();
@@ -363,7 +363,7 @@ Matrix umap(const Matrix& x, const UmapOptions& o) {
       const int negatives =
           o.negative_sample_rate > 0 ? static_cast<int>((epoch - next_neg[e]) / eps_neg[e]) : 0;
       for (int p = 0; p < negatives; ++p) {
-        const Eigen::Index kk = stats::bounded(rng, vertices);
+        const Eigen::Index kk = pmt::bounded(rng, vertices);
         other = &emb(kk, 0);
         d2 = 0;
         for (int d = 0; d < dim; ++d) d2 += (cur[d] - other[d]) * (cur[d] - other[d]);

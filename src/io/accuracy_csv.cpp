@@ -4,7 +4,7 @@
 #include <limits>
 #include <sstream>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/number.hpp"
 

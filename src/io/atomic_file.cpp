@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::io {
 

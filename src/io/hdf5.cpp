@@ -13,7 +13,7 @@
 #include <set>
 #include <utility>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 
 namespace pmt::io {

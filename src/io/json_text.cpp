@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/number.hpp"
 

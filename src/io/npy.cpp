@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/number.hpp"
 

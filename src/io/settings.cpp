@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/number.hpp"

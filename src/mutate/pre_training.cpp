@@ -9,7 +9,7 @@
 #include <numeric>
 #include <random>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 
 namespace pmt::mutate {
@@ -17,9 +17,9 @@ namespace pmt::mutate {
 namespace {
 
 // The first int(n * pct / 100) of a random permutation of `candidates`.
-std::vector<std::int64_t> pick(std::vector<std::int64_t> candidates, double pct, stats::Rng& rng) {
+std::vector<std::int64_t> pick(std::vector<std::int64_t> candidates, double pct, pmt::Rng& rng) {
   for (std::size_t i = candidates.size(); i > 1; --i)
-    std::swap(candidates[i - 1], candidates[stats::bounded(rng, static_cast<std::uint32_t>(i))]);
+    std::swap(candidates[i - 1], candidates[pmt::bounded(rng, static_cast<std::uint32_t>(i))]);
   const auto k = static_cast<std::size_t>(static_cast<double>(candidates.size()) * pct / 100.0);
   candidates.resize(std::min(k, candidates.size()));
   return candidates;
@@ -35,7 +35,7 @@ struct Classes {
   bool larger_first = true;  // frequency ties: the larger class first (one-hot rows) or not
 };
 
-Classes classes_of(const Dataset& d) {
+Classes classes_of(const model::Dataset& d) {
   Classes c;
   const std::int64_t n = d.size();
   if (!d.regression()) {
@@ -110,7 +110,7 @@ std::vector<std::int64_t> by_frequency(const Classes& c) {
 }
 
 // Removes `drop` (any order) from d, keeping the order of the rest.
-Dataset remove(const Dataset& d, const std::vector<std::int64_t>& drop) {
+model::Dataset remove(const model::Dataset& d, const std::vector<std::int64_t>& drop) {
   std::vector<char> gone(static_cast<std::size_t>(d.size()), 0);
   for (auto i : drop) gone[i] = 1;
   std::vector<std::int64_t> keep;
@@ -123,7 +123,8 @@ Dataset remove(const Dataset& d, const std::vector<std::int64_t>& drop) {
 // Shared by delete_training_data and unbalance_train_data (DeepCrime's delete_training_data).
 // The mean class size counts the classes present (classification) or every bucket, empty ones
 // included (regression, as DeepCrime's mean over get_label_buckets' counts).
-Dataset delete_per_class(const Dataset& d, double pct, stats::Rng& rng, bool only_small) {
+model::Dataset delete_per_class(const model::Dataset& d, double pct, pmt::Rng& rng,
+                                bool only_small) {
   const Classes c = classes_of(d);
   double total = 0, classes = 0;
   for (auto n : c.count)
@@ -141,7 +142,7 @@ Dataset delete_per_class(const Dataset& d, double pct, stats::Rng& rng, bool onl
 
 }  // namespace
 
-std::vector<std::int64_t> class_counts(const Dataset& d) {
+std::vector<std::int64_t> class_counts(const model::Dataset& d) {
   if (d.regression()) return classes_of(d).count;
   std::vector<std::int64_t> counts;
   for (auto y : d.y) {
@@ -151,8 +152,8 @@ std::vector<std::int64_t> class_counts(const Dataset& d) {
   return counts;
 }
 
-Dataset change_label(const Dataset& d, double pct, stats::Rng& rng) {
-  Dataset out = d;
+model::Dataset change_label(const model::Dataset& d, double pct, pmt::Rng& rng) {
+  model::Dataset out = d;
   if (d.regression() && d.classes == "std_buckets") {
     // DeepCrime's regression TCL: N(0, |std(all targets) * pct / 100|) added to every target
     double mean = 0, sq = 0;
@@ -170,7 +171,7 @@ Dataset change_label(const Dataset& d, double pct, stats::Rng& rng) {
   PMT_THROW_IF(order.size() < 2, kUsage, "change_label needs at least two classes");
   for (auto i : pick(indices_of(c, order[0]), pct, rng)) {
     // uniformly among the other classes present
-    const auto to = order[1 + stats::bounded(rng, static_cast<std::uint32_t>(order.size() - 1))];
+    const auto to = order[1 + pmt::bounded(rng, static_cast<std::uint32_t>(order.size() - 1))];
     if (!d.regression()) {
       out.y[i] = to;
     } else {
@@ -180,19 +181,19 @@ Dataset change_label(const Dataset& d, double pct, stats::Rng& rng) {
   return out;
 }
 
-Dataset delete_training_data(const Dataset& d, double pct, stats::Rng& rng) {
+model::Dataset delete_training_data(const model::Dataset& d, double pct, pmt::Rng& rng) {
   return delete_per_class(d, pct, rng, false);
 }
 
-Dataset unbalance_train_data(const Dataset& d, double pct, stats::Rng& rng) {
+model::Dataset unbalance_train_data(const model::Dataset& d, double pct, pmt::Rng& rng) {
   return delete_per_class(d, pct, rng, true);
 }
 
-Dataset add_noise(const Dataset& d, double pct, stats::Rng& rng) {
+model::Dataset add_noise(const model::Dataset& d, double pct, pmt::Rng& rng) {
   // DeepCrime noises x_train, or its first array when the model has several inputs
   std::vector<std::int64_t> all(static_cast<std::size_t>(d.size()));
   std::iota(all.begin(), all.end(), 0);
-  Dataset out = d;
+  model::Dataset out = d;
   const std::int64_t n = d.sample_size(0);
   for (auto i : pick(all, pct, rng)) {
     float* x = out.inputs[0].x.data() + i * n;
@@ -208,12 +209,12 @@ Dataset add_noise(const Dataset& d, double pct, stats::Rng& rng) {
   return out;
 }
 
-Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rng) {
+model::Dataset make_output_classes_overlap(const model::Dataset& d, double pct, pmt::Rng& rng) {
   const Classes c = classes_of(d);
   const auto order = by_frequency(c);
   PMT_THROW_IF(order.size() < 2, kUsage, "make_output_classes_overlap needs at least two classes");
   const auto copies = pick(indices_of(c, order[0]), pct, rng);
-  Dataset extra = d.subset(copies);
+  model::Dataset extra = d.subset(copies);
   if (!d.regression()) {
     std::fill(extra.y.begin(), extra.y.end(), order[1]);
   } else {
@@ -227,7 +228,7 @@ Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rn
       std::copy(rows[k % rows.size()].begin(), rows[k % rows.size()].end(),
                 extra.t.begin() + static_cast<std::int64_t>(k) * d.target_dim);
   }
-  Dataset out = d;
+  model::Dataset out = d;
   out.append(extra);
   return out;
 }
@@ -237,7 +238,7 @@ namespace {
 // The operator's numeric value (checked by make_mutation).
 double number(const Mutation& m) { return io::to_double(m.value).value_or(0); }
 
-train::LayerSpec& target(SubjectSpec& s, const Mutation& m) {
+model::LayerSpec& target(model::SubjectSpec& s, const Mutation& m) {
   PMT_THROW_IF(m.layer < 0 || m.layer >= static_cast<int>(s.layers.size()), kUsage,
                "--mut {}: no layer {} in subject '{}'", m.name, m.layer, s.name);
   return s.layers[static_cast<std::size_t>(m.layer)];
@@ -245,8 +246,9 @@ train::LayerSpec& target(SubjectSpec& s, const Mutation& m) {
 
 }  // namespace
 
-SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t train_size) {
-  SubjectSpec s = spec;
+model::SubjectSpec mutate_spec(const model::SubjectSpec& spec, const Mutation& m,
+                               std::int64_t train_size) {
+  model::SubjectSpec s = spec;
   const std::string& n = m.name;
   if (m.is_original() || m.is_data()) return s;
   if (n == "change_batch_size") {
@@ -262,9 +264,9 @@ SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t
   } else if (n == "remove_activation_function") {
     target(s, m).activation = "linear";
   } else if (n == "add_weights_regularisation" || n == "change_weights_regularisation") {
-    train::set_regularizer(target(s, m), m.value);
+    model::set_regularizer(target(s, m), m.value);
   } else if (n == "remove_weights_regularisation") {
-    train::set_regularizer(target(s, m), "none");
+    model::set_regularizer(target(s, m), "none");
   } else if (n == "change_dropout_rate") {
     target(s, m).rate = number(m);
   } else if (n == "change_earlystopping_patience") {
@@ -279,7 +281,7 @@ SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t
   } else if (n == "change_optimisation_function") {
     // DeepCrime compiles with the optimiser's name: Keras' defaults, other settings dropped
     // (TF 2.3: learning rate 0.01 for SGD, 0.001 for the others).
-    s.optimizer = train::OptimizerSpec{m.value, m.value == "sgd" ? 0.01 : 0.001, {}};
+    s.optimizer = model::OptimizerSpec{m.value, m.value == "sgd" ? 0.01 : 0.001, {}};
   } else if (n == "change_gradient_clip") {
     const auto cut = m.value.find('_');
     s.optimizer.params.erase("clipnorm");
@@ -294,7 +296,7 @@ SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t
   return s;
 }
 
-Dataset mutate_data(const Dataset& d, const Mutation& m, stats::Rng& rng) {
+model::Dataset mutate_data(const model::Dataset& d, const Mutation& m, pmt::Rng& rng) {
   if (!m.is_data()) return d;
   const double pct = number(m);
   if (m.name == "change_label") return change_label(d, pct, rng);

@@ -12,14 +12,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 
 namespace pmt::mutate {
 
+using model::LayerSpec;
+using model::SubjectSpec;
 using nlohmann::json;
-using train::LayerSpec;
-using train::SubjectSpec;
 
 namespace {
 
@@ -31,7 +31,7 @@ std::vector<std::string> without(std::vector<std::string> v, const std::string& 
 std::vector<OperatorInfo> make_table() {
   using K = ParamKind;
   using S = SearchKind;
-  const auto& acts = train::activation_names();
+  const auto& acts = model::activation_names();
   const std::vector<std::string> regs{"l1", "l2", "l1_l2"};
   std::vector<OperatorInfo> t;
   auto add = [&](OperatorInfo op) { t.push_back(std::move(op)); };
@@ -205,7 +205,7 @@ std::vector<OperatorInfo> make_table() {
        "early stopping patience N (epochs)"});
   // Weights and bias.
   add({"change_weights_initialisation", "WCI", "weights", K::kChoice, S::kExhaustive,
-       train::initializer_names(), 0, 0, false, true, "", "the layer's kernel initialiser I"});
+       model::initializer_names(), 0, 0, false, true, "", "the layer's kernel initialiser I"});
   add({"add_bias",
        "WAB",
        "weights",
@@ -231,10 +231,10 @@ std::vector<OperatorInfo> make_table() {
        "",
        "the layer loses its bias"});
   // Loss, optimiser, validation.
-  add({"change_loss_function", "LCH", "loss", K::kChoice, S::kExhaustive, train::loss_names(), 0, 0,
+  add({"change_loss_function", "LCH", "loss", K::kChoice, S::kExhaustive, model::loss_names(), 0, 0,
        false, false, "", "loss L (Keras, on the network's output)"});
   add({"change_optimisation_function", "OCH", "optimiser", K::kChoice, S::kExhaustive,
-       train::optimizer_names(), 0, 0, false, false, "",
+       model::optimizer_names(), 0, 0, false, false, "",
        "optimiser O with Keras' defaults (learning rate 0.01 for sgd, 0.001 otherwise)"});
   add({"change_gradient_clip",
        "OCG",
@@ -370,13 +370,13 @@ std::string param_name(const OperatorInfo& op) {
   return op.default_scale > 0 ? "ratio[_sigma]" : "ratio_magnitude";
 }
 
-bool has_weights(const LayerSpec& l) { return l.type == "dense" || l.type == "conv2d"; }
+bool has_weights(const model::LayerSpec& l) { return l.type == "dense" || l.type == "conv2d"; }
 
 // Why `op` cannot act on layer `i` of `spec` ("" when it can).
-std::string layer_reason(const OperatorInfo& op, const SubjectSpec& spec, int i) {
+std::string layer_reason(const OperatorInfo& op, const model::SubjectSpec& spec, int i) {
   if (i < 0 || i >= static_cast<int>(spec.layers.size()))
     return fmt::format("it has no layer {} (layers 0-{})", i, spec.layers.size() - 1);
-  const LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
+  const model::LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
   const std::string what = fmt::format("layer {} ({})", i, l.type);
   const std::string& n = op.name;
   const bool last = i + 1 == static_cast<int>(spec.layers.size());
@@ -387,12 +387,12 @@ std::string layer_reason(const OperatorInfo& op, const SubjectSpec& spec, int i)
     return l.activation != "linear" ? "" : what + " has no activation (it is linear)";
   }
   if (n == "layer_deactivation" || n == "layer_addition") {
-    if (!is_stack(spec))
+    if (!model::is_stack(spec))
       return "only a plain stack of layers can lose or gain a layer (this subject is a graph)";
     if (!has_weights(l)) return what + " has no weights (only dense and conv2d layers qualify)";
     if (n == "layer_deactivation" && (i == 0 || last))
       return what + " is the first or the last layer";
-    const auto shapes = train::infer_shapes(spec);
+    const auto shapes = model::infer_shapes(spec);
     const auto& in = i == 0 ? spec.input_shape : shapes[static_cast<std::size_t>(i - 1)];
     const auto& out = shapes[static_cast<std::size_t>(i)];
     if (in != out)
@@ -437,7 +437,7 @@ std::string no_layer_reason(const OperatorInfo& op) {
   return "it has no dense or conv2d layer";
 }
 
-std::string subject_reason(const OperatorInfo& op, const SubjectSpec& spec) {
+std::string subject_reason(const OperatorInfo& op, const model::SubjectSpec& spec) {
   if (op.name == "change_earlystopping_patience" && spec.patience == 0)
     return "it does not use early stopping (patience 0)";
   if (op.name == "remove_validation_set" && spec.validation == "none")
@@ -480,7 +480,7 @@ void check_value(const OperatorInfo& op, const std::string& value) {
   const std::string bad = fmt::format("--mut {}: --param", op.name);
   if (op.kind == ParamKind::kChoice) {
     PMT_THROW_IF(std::find(op.choices.begin(), op.choices.end(), value) == op.choices.end(), kUsage,
-                 "{} must be one of {}, got '{}'", bad, train::join_names(op.choices), value);
+                 "{} must be one of {}, got '{}'", bad, model::join_names(op.choices), value);
     return;
   }
   if (op.kind == ParamKind::kRatio || op.kind == ParamKind::kRatioScale) {
@@ -547,7 +547,7 @@ std::pair<std::string, int> split_layer(const std::string& param) {
   return {param.substr(0, pos), io::parse_int(digits, "", ErrorKind::kUsage)};
 }
 
-std::string subject_name(const SubjectSpec& spec) {
+std::string subject_name(const model::SubjectSpec& spec) {
   return spec.name.empty() ? std::string("the subject") : "subject '" + spec.name + "'";
 }
 
@@ -577,15 +577,15 @@ const std::vector<std::string>& mutation_names() {
 const OperatorInfo& find_operator(const std::string& name) {
   for (const auto& op : operators())
     if (op.name == name) return op;
-  PMT_THROW(kUsage, "unknown mutation '{}' (valid: {})", name, train::join_names(mutation_names()));
+  PMT_THROW(kUsage, "unknown mutation '{}' (valid: {})", name, model::join_names(mutation_names()));
 }
 
-std::string not_applicable(const OperatorInfo& op, const SubjectSpec& spec, int layer) {
+std::string not_applicable(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
   if (!op.layer) return subject_reason(op, spec);
   return layer_reason(op, spec, layer);
 }
 
-int default_layer(const OperatorInfo& op, const SubjectSpec& spec) {
+int default_layer(const OperatorInfo& op, const model::SubjectSpec& spec) {
   if (!op.layer) return -1;
   if (const auto it = spec.mutation_layers.find(op.name); it != spec.mutation_layers.end())
     return it->second;
@@ -595,7 +595,7 @@ int default_layer(const OperatorInfo& op, const SubjectSpec& spec) {
   return layer_reason(op, spec, last).empty() ? last : -1;
 }
 
-SearchSpace search_space(const OperatorInfo& op, const SubjectSpec& spec) {
+SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec) {
   SearchSpace s;
   s.kind = op.search;
   if (op.search == SearchKind::kExhaustive) {
@@ -654,9 +654,9 @@ std::string SearchSpace::describe() const {
     case SearchKind::kBinary:
       return fmt::format("binary {} -> {} (precision {})", from, to, precision);
     case SearchKind::kExhaustive:
-      return "exhaustive: " + train::join_names(values);
+      return "exhaustive: " + model::join_names(values);
     case SearchKind::kNone:
-      return values.empty() ? "none" : "none: " + train::join_names(values);
+      return values.empty() ? "none" : "none: " + model::join_names(values);
   }
   return "";
 }
@@ -679,8 +679,8 @@ json Mutation::to_json() const {
   return j;
 }
 
-Mutation make_mutation(const std::string& name, const std::string& param, const SubjectSpec& spec,
-                       int layer) {
+Mutation make_mutation(const std::string& name, const std::string& param,
+                       const model::SubjectSpec& spec, int layer) {
   if (name == "original") {
     PMT_THROW_IF(!param.empty(), kUsage, "--mut original takes no --param");
     PMT_THROW_IF(layer >= 0, kUsage, "--mut original takes no --layer");
@@ -740,7 +740,7 @@ Mutation make_mutation(const std::string& name, const std::string& param, const 
   return m;
 }
 
-json registry_json(const SubjectSpec* spec) {
+json registry_json(const model::SubjectSpec* spec) {
   json list = json::array();
   for (const auto& op : operators()) {
     json j{{"name", op.name},
@@ -765,10 +765,10 @@ json registry_json(const SubjectSpec* spec) {
       j["search"] = search_space(op, *spec).to_json();
       if (op.stage == Stage::kPreTraining) {
         // train_mutants --fuse: the fields these operators change that decide the fusion
-        train::SubjectSpec mutated = *spec;
+        model::SubjectSpec mutated = *spec;
         if (op.name == "change_earlystopping_patience") mutated.patience = 1;
         if (op.name == "remove_validation_set") mutated.validation = "none";
-        const std::string blocker = train::fusion_blocker(mutated);
+        const std::string blocker = model::fusion_blocker(mutated);
         j["fused"] = blocker.empty();
         if (!blocker.empty()) j["unfused_why"] = blocker;
       }
@@ -778,7 +778,7 @@ json registry_json(const SubjectSpec* spec) {
   return list;
 }
 
-std::string registry_table(const SubjectSpec* spec) {
+std::string registry_table(const model::SubjectSpec* spec) {
   std::string out;
   const json list = registry_json(spec);
   out += fmt::format("{:<31} {:<4} {:<16} {:<24} {}\n", "operator", "code", "group", "parameter",
@@ -810,7 +810,7 @@ std::string registry_table(const SubjectSpec* spec) {
                        j["parameter"].get<std::string>(), last);
   }
   if (spec) {
-    const std::string blocker = train::fusion_blocker(*spec);
+    const std::string blocker = model::fusion_blocker(*spec);
     out += blocker.empty()
                ? fmt::format("original (the sound {}): fused\n", spec->name)
                : fmt::format("original (the sound {}): unfused ({})\n", spec->name, blocker);

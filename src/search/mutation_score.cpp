@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/number.hpp"

@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/parallel.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/number.hpp"
-#include "pmt/stats/parallel.hpp"
 
 namespace pmt::search {
 
@@ -50,7 +50,7 @@ int search_decimals(const mutate::OperatorInfo& op, const mutate::SearchSpace& s
   return std::clamp(from_precision, 3, 5);
 }
 
-mutate::SearchSpace plan(const mutate::OperatorInfo& op, const train::SubjectSpec& spec,
+mutate::SearchSpace plan(const mutate::OperatorInfo& op, const model::SubjectSpec& spec,
                          int layer) {
   const std::string who = fmt::format("subject '{}', operator {}", spec.name, op.name);
   PMT_THROW_IF(op.search == SearchKind::kNone, kUsage,
@@ -204,7 +204,7 @@ class Runner {
         "({:.1f} s per configuration, ETA <= {})",
         to_string(set), o_.mut, s.param, bounds, step, left_in_set, io::py_repr(s.outcome.p_value),
         s.outcome.cohen_d, s.power, s.outcome.killed ? "killed" : "not killed", per,
-        stats::format_duration(per * remaining_)));
+        pmt::format_duration(per * remaining_)));
   }
   // After a set's search ends early, its unused steps leave the ETA.
   void finish_set(int unused) { remaining_ = std::max(0, remaining_ - unused); }

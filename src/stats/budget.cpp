@@ -2,7 +2,7 @@
 // stays so for every larger size of the grid (definitions in budget.hpp).
 #include "pmt/stats/budget.hpp"
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

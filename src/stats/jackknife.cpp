@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

@@ -7,7 +7,7 @@
 
 #include <boost/math/special_functions/erf.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

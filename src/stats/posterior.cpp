@@ -7,7 +7,7 @@
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/tools/minima.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/stats/trf.hpp"
 
 namespace pmt::stats {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

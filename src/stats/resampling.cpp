@@ -3,7 +3,7 @@
 #include <numeric>
 #include <utility>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

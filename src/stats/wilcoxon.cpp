@@ -11,7 +11,7 @@
 #include <limits>
 #include <utility>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::stats {
 

@@ -28,8 +28,8 @@
 #include <cmath>
 
 #include "driver.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 
 namespace pmt::targeted {
 
@@ -57,27 +57,27 @@ std::vector<Layer> target_layers(train::SubjectNet& net, int wanted) {
   }
   PMT_THROW_IF(out.empty(), kUsage,
                "--layer {}: not a dense or conv layer before the output one (candidates: {})",
-               wanted, train::join_names(names));
+               wanted, model::join_names(names));
   return out;
 }
 
-torch::Tensor inputs_of(const train::Dataset& d) {
+torch::Tensor inputs_of(const model::Dataset& d) {
   const auto& in = d.inputs.at(0);
   std::vector<std::int64_t> shape{d.size()};
   shape.insert(shape.end(), in.shape.begin(), in.shape.end());
   return torch::from_blob(const_cast<float*>(in.x.data()), shape, torch::kFloat).clone();
 }
 
-torch::Tensor labels_of(const train::Dataset& d) {
+torch::Tensor labels_of(const model::Dataset& d) {
   return torch::tensor(std::vector<std::int64_t>(d.y.begin(), d.y.end()), torch::kLong);
 }
 
 // GL and FI of every target layer's kernel on the inputs `rows` (true labels).
 std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> localisation_scores(
-    train::SubjectNet& net, const train::Dataset& split, const std::vector<std::int64_t>& rows,
+    train::SubjectNet& net, const model::Dataset& split, const std::vector<std::int64_t>& rows,
     const std::vector<Layer>& layers) {
   net.eval();
-  const train::Dataset sub = split.subset(rows);
+  const model::Dataset sub = split.subset(rows);
   const torch::Tensor x = inputs_of(sub), y = labels_of(sub);
   const std::int64_t n = x.size(0), chunk = 100;
   std::vector<torch::Tensor> gl(layers.size()), front(layers.size()), behind(layers.size());
@@ -253,7 +253,7 @@ TargetedSummary run_arachne(const ArachneOptions& o) {
           std::sort(picked.begin(), picked.end());
           r = picked;
         }
-        const train::Dataset d = in.split.subset(r);
+        const model::Dataset d = in.split.subset(r);
         net.eval();
         torch::Tensor h = inputs_of(d);
         if (from > 0) h = net.layer_outputs({h})[from - 1].detach();

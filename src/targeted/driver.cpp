@@ -18,20 +18,20 @@
 #include <fmt/ranges.h>
 
 #include "../train/tools_detail.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/core/rng.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/stats/parallel.hpp"
-#include "pmt/stats/rng.hpp"
 #include "pmt/train/instance.hpp"
 
 namespace pmt::targeted::detail {
 
 namespace fs = std::filesystem;
+using model::Dataset;
 using nlohmann::json;
-using train::Dataset;
 
 namespace {
 
@@ -51,7 +51,7 @@ struct TargetJob {
 
 // FNV-1a of the class's cluster labels and the settings: a mutant folder holds the mutants of
 // one clustering and one setting only.
-std::string fingerprint(const std::vector<int>& clusters, const Dataset& split, int cls,
+std::string fingerprint(const std::vector<int>& clusters, const model::Dataset& split, int cls,
                         const json& settings) {
   std::uint64_t h = 1469598103934665603ULL;
   const auto eat = [&](std::uint64_t v) {
@@ -64,7 +64,7 @@ std::string fingerprint(const std::vector<int>& clusters, const Dataset& split, 
 }
 
 // Accuracy of `pred` on the inputs `rows` of `data` (NaN when there are none).
-double accuracy(const std::vector<std::int64_t>& pred, const Dataset& data,
+double accuracy(const std::vector<std::int64_t>& pred, const model::Dataset& data,
                 const std::vector<std::int64_t>& rows) {
   if (rows.empty()) return std::nan("");
   std::int64_t hits = 0;
@@ -73,25 +73,26 @@ double accuracy(const std::vector<std::int64_t>& pred, const Dataset& data,
   return static_cast<double>(hits) / static_cast<double>(rows.size());
 }
 
-std::vector<std::int64_t> rows_where(const Dataset& d, const std::function<bool(std::int64_t)>& f) {
+std::vector<std::int64_t> rows_where(const model::Dataset& d,
+                                     const std::function<bool(std::int64_t)>& f) {
   std::vector<std::int64_t> out;
   for (std::int64_t i = 0; i < d.size(); ++i)
     if (f(d.y[static_cast<std::size_t>(i)])) out.push_back(i);
   return out;
 }
 
-std::vector<std::int64_t> all_rows(const Dataset& d) {
+std::vector<std::int64_t> all_rows(const model::Dataset& d) {
   return rows_where(d, [](std::int64_t) { return true; });
 }
 
-std::vector<std::int64_t> predict(train::SubjectNet& net, const Dataset& d) {
+std::vector<std::int64_t> predict(train::SubjectNet& net, const model::Dataset& d) {
   std::vector<std::int64_t> pred;
   train::evaluate(net, d, &pred);
   return pred;
 }
 
 // The second most probable class of each of `rows` (the network's softmax output).
-std::vector<std::int64_t> second_labels(train::SubjectNet& net, const Dataset& d,
+std::vector<std::int64_t> second_labels(train::SubjectNet& net, const model::Dataset& d,
                                         const std::vector<std::int64_t>& rows) {
   const torch::Tensor logits = train::outputs(net, d.subset(rows), false);
   const torch::Tensor top = std::get<1>(logits.topk(2, 1)).select(1, 1).contiguous();
@@ -173,11 +174,12 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                sound_hint(o, c.model, {0}));
   require_sound(o, c.model, listed);
 
-  const Dataset split = train::load_split(c.spec, c.data_dir, o.split);
-  const Dataset test = o.split == "test" ? split : train::load_split(c.spec, c.data_dir, "test");
-  const Dataset train_set =
-      o.split == "train" ? split : train::load_split(c.spec, c.data_dir, "train");
-  Dataset weak;
+  const model::Dataset split = model::load_split(c.spec, c.data_dir, o.split);
+  const model::Dataset test =
+      o.split == "test" ? split : model::load_split(c.spec, c.data_dir, "test");
+  const model::Dataset train_set =
+      o.split == "train" ? split : model::load_split(c.spec, c.data_dir, "train");
+  model::Dataset weak;
   const bool has_weak = !o.weak_test_set.empty();
   if (has_weak)
     weak = train::load_test_set(o.weak_test_set, o.weak_test_labels, c.spec.input_shape,
@@ -255,7 +257,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   std::mutex mutex;
   std::size_t total_pending = 0;
   for (int i : pending) total_pending += todo[i].size();
-  stats::Progress progress(
+  pmt::Progress progress(
       fmt::format("{}: {} mutants of {} instances", method.op, total_pending, pending.size()),
       pending.size());
   const auto one_instance = [&](std::size_t k) {
@@ -290,8 +292,8 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                                   : "the other "
                                     "clusters (I_pos)");
       in.second = second_labels(net, split, in.neg);
-      stats::Rng r = stats::make_stream(
-          o.seed, {stats::key_of(job.mutation.folder().c_str()), static_cast<std::uint64_t>(i), 7});
+      pmt::Rng r = pmt::make_stream(
+          o.seed, {pmt::key_of(job.mutation.folder().c_str()), static_cast<std::uint64_t>(i), 7});
       in.seed = (static_cast<std::uint64_t>(r()) << 32) | r();
       const json made = method.make(net, in);
       // The mutant on every set; the sound instance's accuracies from its predictions.
@@ -301,7 +303,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
           o.split == "train" ? m_split : predict(net, train_set);
       json eval = json::object();
       const auto record = [&](const char* set, const std::vector<std::int64_t>& ps,
-                              const std::vector<std::int64_t>& pm, const Dataset& d,
+                              const std::vector<std::int64_t>& pm, const model::Dataset& d,
                               const std::vector<std::int64_t>& rows) {
         eval[set] = {{"original", accuracy(ps, d, rows)},
                      {"mutant", accuracy(pm, d, rows)},
@@ -340,7 +342,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                       {"evaluation", eval},
                       {"weak_test_set", has_weak ? json(o.weak_test_set) : json()},
                       {"wall_time_s", since(t0)},
-                      {"spec", train::to_json(net.spec())}};
+                      {"spec", model::to_json(net.spec())}};
       io::write_file_atomic(sidecar_file(job.folder, i), side.dump(2) + "\n");
       sound.restore(saved);
       std::lock_guard<std::mutex> lock(mutex);
@@ -355,8 +357,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
     }
   };
   try {
-    stats::parallel_for(pending.size(), summary.jobs, one_instance,
-                        o.progress ? &progress : nullptr);
+    pmt::parallel_for(pending.size(), summary.jobs, one_instance, o.progress ? &progress : nullptr);
   } catch (const Interrupted& e) {
     throw Interrupted(e.signal(), fmt::format("{} mutant(s) saved, rerun to resume", summary.made));
   }

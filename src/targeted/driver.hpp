@@ -14,15 +14,15 @@
 #include <nlohmann/json.hpp>
 
 #include "pieces.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/targeted/targeted.hpp"
-#include "pmt/train/dataset.hpp"
 #include "pmt/train/network.hpp"
 
 namespace pmt::targeted::detail {
 
 // The inputs of one (instance, class, cluster): indices into `split`.
 struct MutantInputs {
-  const train::Dataset& split;         // the split the clusters index (true labels)
+  const model::Dataset& split;         // the split the clusters index (true labels)
   std::vector<std::int64_t> neg, pos;  // I_neg, I_pos: correct for the sound instance
   std::vector<std::int64_t> second;    // per I_neg input: the sound instance's 2nd label
   std::uint64_t seed = 0;              // the mutant's seed (--seed, operator, param, instance)
@@ -39,7 +39,7 @@ struct Method {
   MakeMutant make;
   // Optional: throws a usage error when the settings do not fit the subject (before anything is
   // read or written).
-  std::function<void(const train::SubjectSpec&)> check;
+  std::function<void(const model::SubjectSpec&)> check;
 };
 
 TargetedSummary run_targeted(const TargetedOptions& options, const Method& method);

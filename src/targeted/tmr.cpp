@@ -23,7 +23,7 @@
 #include <random>
 
 #include "driver.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::targeted {
 
@@ -37,9 +37,9 @@ void copy_parameters(train::SubjectNet& from, train::SubjectNet& to) {
 }
 
 // `net` trained `epochs` epochs on `data` (its spec otherwise), in place.
-void retrain(train::SubjectNet& net, const train::Dataset& data, int epochs, std::uint64_t seed,
+void retrain(train::SubjectNet& net, const model::Dataset& data, int epochs, std::uint64_t seed,
              const TmrOptions& o) {
-  train::SubjectSpec spec = net.spec();
+  model::SubjectSpec spec = net.spec();
   spec.epochs = epochs;
   spec.patience = 0;
   if (o.batch_size > 0) spec.batch_size = o.batch_size;
@@ -76,22 +76,22 @@ std::vector<std::int64_t> rehearsal(const detail::MutantInputs& in, std::size_t 
 }
 
 // `data` `times` times over (once when times < 2).
-train::Dataset repeated(const train::Dataset& data, int times) {
-  train::Dataset out = data;
+model::Dataset repeated(const model::Dataset& data, int times) {
+  model::Dataset out = data;
   for (int k = 1; k < times; ++k) out.append(data);
   return out;
 }
 
 // Samples [begin, begin + count) of `draws` (a copy of the split's inputs they index).
-train::Dataset draw_slice(const detail::MutantInputs& in, const std::vector<std::int64_t>& draws,
+model::Dataset draw_slice(const detail::MutantInputs& in, const std::vector<std::int64_t>& draws,
                           std::size_t begin, std::size_t count) {
   const auto first = draws.begin() + static_cast<std::ptrdiff_t>(begin);
   return in.split.subset({first, first + static_cast<std::ptrdiff_t>(count)});
 }
 
-// `d` with target rows instead of labels (a soft-label set, train/dataset.hpp): one-hot rows of
+// `d` with target rows instead of labels (a soft-label set, model/dataset.hpp): one-hot rows of
 // its labels, or with `teacher` that network's class probabilities.
-train::Dataset as_rows(train::Dataset d, int classes, train::SubjectNet* teacher) {
+model::Dataset as_rows(model::Dataset d, int classes, train::SubjectNet* teacher) {
   const auto n = static_cast<std::size_t>(d.size());
   const auto width = static_cast<std::size_t>(classes);
   d.t.assign(n * width, 0.0f);
@@ -137,7 +137,7 @@ TargetedSummary run_tmr(const TmrOptions& o) {
   if (o.fresh_rehearsal) m.settings["fresh_rehearsal"] = true;
   if (o.freeze > 0) m.settings["freeze"] = o.freeze;
   if (o.distill) m.settings["distill"] = true;
-  m.check = [&o](const train::SubjectSpec& spec) {
+  m.check = [&o](const model::SubjectSpec& spec) {
     bool trainable = false;
     for (std::size_t i = static_cast<std::size_t>(o.freeze); i < spec.layers.size(); ++i)
       if (const auto& t = spec.layers[i].type; t == "dense" || t == "conv2d" || t == "embedding")
@@ -149,12 +149,12 @@ TargetedSummary run_tmr(const TmrOptions& o) {
   m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
     const int classes = net.spec().num_classes;
-    train::Dataset neg = in.split.subset(in.neg);
+    model::Dataset neg = in.split.subset(in.neg);
     neg.y = in.second;  // L_mis
-    train::Dataset pos = in.split.subset(in.pos);
+    model::Dataset pos = in.split.subset(in.pos);
     if (o.distill) neg = as_rows(neg, classes, nullptr), pos = as_rows(pos, classes, nullptr);
     // the rehearsal inputs, labelled with the sound instance's probabilities under --distill
-    const auto rehearsed = [&](train::Dataset d) {
+    const auto rehearsed = [&](model::Dataset d) {
       return o.distill ? as_rows(std::move(d), classes, &net) : d;
     };
     const auto per_epoch = static_cast<std::size_t>(o.rehearse);
@@ -175,7 +175,7 @@ TargetedSummary run_tmr(const TmrOptions& o) {
       others = rehearsal(in, per_epoch, false);
       std::sort(others.begin(), others.end());
       if (!others.empty()) {
-        const train::Dataset r = rehearsed(in.split.subset(others));
+        const model::Dataset r = rehearsed(in.split.subset(others));
         neg.append(r);
         pos.append(r);
       }

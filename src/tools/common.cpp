@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/parallel.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/stats/parallel.hpp"
 
 namespace pmt::tools::detail {
 
@@ -182,16 +182,16 @@ stats::BootstrapOptions bootstrap_options(const AnalysisOptions& o) {
 
 std::vector<std::uint64_t> config_key(const AnalysisOptions& o, const std::string& mut,
                                       const std::string& param, const char* purpose) {
-  return {stats::key_of(purpose), stats::key_of(o.model.c_str()), stats::key_of(mut.c_str()),
-          stats::key_of(mut == "original" ? "" : param.c_str()), o.same ? 1u : 0u};
+  return {pmt::key_of(purpose), pmt::key_of(o.model.c_str()), pmt::key_of(mut.c_str()),
+          pmt::key_of(mut == "original" ? "" : param.c_str()), o.same ? 1u : 0u};
 }
 
-stats::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
-                  std::initializer_list<std::uint64_t> more) {
+pmt::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
+                std::initializer_list<std::uint64_t> more) {
   std::uint64_t h = 0;
-  for (auto k : key) h = stats::mix64(h ^ k);
-  for (auto k : more) h = stats::mix64(h ^ (k + 0x9e3779b97f4a7c15ULL));
-  return stats::make_stream(seed, {h});
+  for (auto k : key) h = pmt::mix64(h ^ k);
+  for (auto k : more) h = pmt::mix64(h ^ (k + 0x9e3779b97f4a7c15ULL));
+  return pmt::make_stream(seed, {h});
 }
 
 std::vector<double> repeated_kill_rates(const stats::Population& pop,
@@ -200,11 +200,11 @@ std::vector<double> repeated_kill_rates(const stats::Population& pop,
                                         const std::string& label, int first_rep) {
   const auto B = static_cast<std::size_t>(b.B);
   std::vector<double> out(static_cast<std::size_t>(R) * B);
-  stats::Progress progress(label, static_cast<std::size_t>(R));
-  stats::parallel_for(
+  pmt::Progress progress(label, static_cast<std::size_t>(R));
+  pmt::parallel_for(
       static_cast<std::size_t>(R), proc,
       [&](std::size_t r) {
-        stats::Rng rng = stream(seed, key, {static_cast<std::uint64_t>(first_rep) + r});
+        pmt::Rng rng = stream(seed, key, {static_cast<std::uint64_t>(first_rep) + r});
         const auto rates = stats::bootstrap_kill_rates(pop, b, rng);
         std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(r * B));
       },

@@ -50,8 +50,8 @@ io::NpyArray read_kill_rates(const std::filesystem::path& path,
 // Stream key of one configuration's experiment (model, mutation, parameter, pairing, purpose).
 std::vector<std::uint64_t> config_key(const AnalysisOptions& o, const std::string& mut,
                                       const std::string& param, const char* purpose);
-stats::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
-                  std::initializer_list<std::uint64_t> more);
+pmt::Rng stream(std::uint64_t seed, const std::vector<std::uint64_t>& key,
+                std::initializer_list<std::uint64_t> more);
 
 // R repetitions of B bootstrap kill rates (R * B values, row-major) on `proc` threads, with a
 // progress bar; repetition r uses stream(seed, key, {first_rep + r}).

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/npy.hpp"
 

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/parallel.hpp"
 #include "pmt/io/json_number.hpp"
-#include "pmt/stats/parallel.hpp"
 
 namespace pmt::tools {
 
@@ -32,11 +32,11 @@ RunStats repeated(const MutationTestOptions& o, const stats::Population& pop,
                   const std::vector<std::uint64_t>& key, const std::string& label) {
   RunStats s;
   s.runs.resize(static_cast<std::size_t>(o.runs));
-  stats::Progress progress(label, s.runs.size());
-  stats::parallel_for(
+  pmt::Progress progress(label, s.runs.size());
+  pmt::parallel_for(
       s.runs.size(), o.common.proc,
       [&](std::size_t r) {
-        stats::Rng rng = detail::stream(o.common.seed, key, {r});
+        pmt::Rng rng = detail::stream(o.common.seed, key, {r});
         s.runs[r] = stats::repeated_protocol_run(pop, o.trials, o.sample, o.test, rng);
       },
       &progress);

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/io/gnuplot.hpp"
 #include "pmt/io/json_number.hpp"
-#include "pmt/plot/gnuplot.hpp"
 #include "pmt/stats/posterior.hpp"
 
 namespace pmt::tools {
@@ -30,9 +30,9 @@ struct Curve {
   stats::BetaFit fit;
 };
 
-plot::Figure figure(const PosteriorOptions& o, const io::Layout& layout,
-                    const stats::PosteriorFitter& fitter, const std::vector<Curve>& curves) {
-  plot::Figure fig;
+io::Figure figure(const PosteriorOptions& o, const io::Layout& layout,
+                  const stats::PosteriorFitter& fitter, const std::vector<Curve>& curves) {
+  io::Figure fig;
   fig.png = layout.plot_dir(o.model) / (layout.tagged(o.model + "_" + o.mut) + ".png");
   fig.size = "900,900";
   const auto& x = fitter.grid();
@@ -140,7 +140,7 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out) {
   }
   if (o.plot) {
     const auto fig = figure(o, ctx.layout, fitter, curves);
-    if (plot::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
+    if (io::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
   }
   out.flush();
 }

@@ -17,12 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/io/gnuplot.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/plot/gnuplot.hpp"
-#include "pmt/stats/parallel.hpp"
 
 namespace pmt::tools {
 
@@ -41,7 +41,7 @@ std::vector<double> generate_size(const PracticalityOptions& o, const stats::Pop
                "population size {} exceeds the {} usable instances", s, std::min(n_s, n_m));
   std::vector<stats::Population> subs;
   for (int j = 0; j < o.n_pop; ++j) {
-    stats::Rng rng =
+    pmt::Rng rng =
         detail::stream(o.common.seed, key,
                        {0xB00Bu, static_cast<std::uint64_t>(s), static_cast<std::uint64_t>(j)});
     stats::Population sub;
@@ -57,12 +57,12 @@ std::vector<double> generate_size(const PracticalityOptions& o, const stats::Pop
   const auto R = static_cast<std::size_t>(o.reps), B = static_cast<std::size_t>(o.bootstraps);
   std::vector<double> out(static_cast<std::size_t>(o.n_pop) * R * B);
   const auto b = detail::bootstrap_options(o);
-  stats::Progress progress(fmt::format("size {}", s), subs.size() * R);
-  stats::parallel_for(
+  pmt::Progress progress(fmt::format("size {}", s), subs.size() * R);
+  pmt::parallel_for(
       subs.size() * R, o.common.proc,
       [&](std::size_t task) {
         const std::size_t j = task / R, r = task % R;
-        stats::Rng rng = detail::stream(o.common.seed, key, {static_cast<std::uint64_t>(s), j, r});
+        pmt::Rng rng = detail::stream(o.common.seed, key, {static_cast<std::uint64_t>(s), j, r});
         const auto rates = stats::bootstrap_kill_rates(subs[j], b, rng);
         std::copy(rates.begin(), rates.end(), out.begin() + static_cast<long>(task * B));
       },
@@ -75,7 +75,7 @@ stats::SamplingSummary summarise_size(const PracticalityOptions& o, const fs::pa
   const auto arr = detail::read_kill_rates(path, {0, R, B});
   const stats::PosteriorFitter fitter(o.trials, 0.01);
   std::vector<stats::JackknifeEstimate> per(arr.shape[0]);
-  stats::parallel_for(per.size(), o.common.proc, [&](std::size_t j) {
+  pmt::parallel_for(per.size(), o.common.proc, [&](std::size_t j) {
     per[j] = stats::jackknife_estimate(fitter, arr.data.data() + j * R * B, R, B, o.divisor);
   });
   return stats::summarise_sampling(per);
@@ -119,9 +119,9 @@ void print_block(std::ostream& out, int size, const stats::SamplingSummary& s) {
   }
 }
 
-plot::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
-                    const std::vector<stats::SamplingSummary>& all) {
-  plot::Figure fig;
+io::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
+                  const std::vector<stats::SamplingSummary>& all) {
+  io::Figure fig;
   const std::string stem = o.mut == "original"
                                ? fmt::format("{}_original_std", o.model)
                                : fmt::format("{}_{}_{}_std", o.model, o.mut, o.param);
@@ -285,7 +285,7 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
   }
   if (o.plot) {
     const auto fig = figure(o, ctx.layout, all);
-    if (plot::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
+    if (io::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
   }
   out.flush();
 }

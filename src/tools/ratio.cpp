@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/stats/budget.hpp"
 #include "pmt/stats/posterior.hpp"

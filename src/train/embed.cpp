@@ -12,13 +12,13 @@
 #include <fmt/format.h>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/core/rng.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/stats/parallel.hpp"
-#include "pmt/stats/rng.hpp"
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 #include "tools_detail.hpp"
 
 namespace pmt::train {
@@ -89,17 +89,16 @@ VaeFit fit_vae(const std::vector<float>& x, std::int64_t n, const VaeOptions& o,
                "VAE: binary cross-entropy needs inputs in [0, 1] (scale them: --scaling max or "
                "minmax), or use --loss mse");
   const auto t0 = std::chrono::steady_clock::now();
-  detail::use_threads(o.threads > 0 ? o.threads : static_cast<int>(stats::resolve_proc(0)));
+  detail::use_threads(o.threads > 0 ? o.threads : static_cast<int>(pmt::resolve_proc(0)));
   torch::manual_seed(o.seed);
   ConvVae model(o.latent);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(o.learning_rate));
   const torch::Tensor data =
       torch::from_blob(const_cast<float*>(x.data()), {n, 1, 28, 28}, torch::kFloat).clone();
   const bool bce = fit.loss == "bce";
-  std::unique_ptr<stats::Progress> progress;
+  std::unique_ptr<pmt::Progress> progress;
   if (!progress_label.empty())
-    progress =
-        std::make_unique<stats::Progress>(progress_label, static_cast<std::size_t>(o.epochs));
+    progress = std::make_unique<pmt::Progress>(progress_label, static_cast<std::size_t>(o.epochs));
   model->train();
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     const torch::Tensor order = torch::randperm(n, torch::kLong);
@@ -152,14 +151,14 @@ EmbedToolSummary run_embed_tool(const EmbedToolOptions& o) {
                "--model or --subject is required");
   PMT_THROW_IF(o.per != "all" && o.per != "class", kUsage, "--per: all or class, got '{}'", o.per);
   const cluster::Scaling scaling = cluster::parse_scaling(o.scaling);
-  const SubjectSpec spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
-                                                               : fs::path(o.subject_file));
+  const model::SubjectSpec spec = model::load_subject(
+      o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
   const std::string model = o.model.empty() ? spec.name : o.model;
   PMT_THROW_IF(spec.task == "regression", kUsage,
                "embed: {} is a regression subject; the VAE embeds images of classes", model);
   const fs::path data_dir =
       o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
-  const Dataset data = load_split(spec, data_dir, o.split);
+  const model::Dataset data = model::load_split(spec, data_dir, o.split);
   PMT_THROW_IF(data.inputs.size() != 1 || data.sample_size(0) != 784, kUsage,
                "embed: {}'s inputs are {} values each; the thesis' VAE takes 1 x 28 x 28 images",
                model, data.inputs.empty() ? 0 : data.sample_size(0));
@@ -216,7 +215,7 @@ EmbedToolSummary run_embed_tool(const EmbedToolOptions& o) {
       for (std::int64_t j = 0; j < 784; ++j) x.push_back(static_cast<float>(scaled(r, j)));
     VaeOptions vo = o.vae;
     if (cls >= 0)
-      vo.seed = stats::mix64(o.vae.seed ^ stats::mix64(static_cast<std::uint64_t>(cls) + 1));
+      vo.seed = pmt::mix64(o.vae.seed ^ pmt::mix64(static_cast<std::uint64_t>(cls) + 1));
     const std::string label =
         cls < 0 ? fmt::format("embed: VAE on {} inputs", rows.size())
                 : fmt::format("embed: VAE of class {} ({} inputs)", cls, rows.size());

@@ -25,8 +25,8 @@
 #include <optional>
 
 #include "network_detail.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/train/network.hpp"
 #include "pmt/train/optim.hpp"
 
@@ -73,7 +73,7 @@ Act each(Act a, F f) {
 }
 
 // The layout the first weight layer reads: a list for a convolution, stacked for a product.
-Layout input_layout(const SubjectSpec& spec) {
+Layout input_layout(const model::SubjectSpec& spec) {
   for (const auto& l : spec.layers) {
     if (l.type == "conv2d") return Layout::kList;
     if (l.type == "dense") return Layout::kNB;
@@ -85,7 +85,7 @@ class FusedStack {
  public:
   explicit FusedStack(const std::vector<SubjectNet*>& nets) : nets_(nets) {
     torch::NoGradGuard no_grad;
-    const SubjectSpec& spec = nets_.front()->spec();
+    const model::SubjectSpec& spec = nets_.front()->spec();
     layers_.resize(spec.layers.size());
     for (std::size_t i = 0; i < spec.layers.size(); ++i) {
       const std::string& type = spec.layers[i].type;
@@ -103,7 +103,7 @@ class FusedStack {
   }
 
   std::int64_t n() const { return static_cast<std::int64_t>(nets_.size()); }
-  const SubjectSpec& spec() const { return nets_.front()->spec(); }
+  const model::SubjectSpec& spec() const { return nets_.front()->spec(); }
 
   std::vector<torch::Tensor> parameters() const {
     std::vector<torch::Tensor> out;
@@ -117,9 +117,9 @@ class FusedStack {
   // Each instance's regularisation penalty, (N); undefined when no layer has one.
   torch::Tensor penalty() const {
     torch::Tensor out;
-    const SubjectSpec& s = spec();
+    const model::SubjectSpec& s = spec();
     for (std::size_t i = 0; i < s.layers.size(); ++i) {
-      const LayerSpec& l = s.layers[i];
+      const model::LayerSpec& l = s.layers[i];
       if (l.kernel_regularizer == "none" || !layers_[i].w.defined()) continue;
       const torch::Tensor w = layers_[i].w.flatten(1);
       torch::Tensor term = l.l1 * w.abs().sum(1) + l.l2 * w.pow(2).sum(1);
@@ -130,10 +130,10 @@ class FusedStack {
 
   // Every instance's last-layer output before its activation, (N, batch, outputs).
   torch::Tensor logits(Act a, bool training) {
-    const SubjectSpec& s = spec();
+    const model::SubjectSpec& s = spec();
     const std::int64_t n = this->n();
     for (std::size_t i = 0; i < s.layers.size(); ++i) {
-      const LayerSpec& l = s.layers[i];
+      const model::LayerSpec& l = s.layers[i];
       const bool last = i + 1 == s.layers.size();
       const FusedLayer& f = layers_[i];
       if (l.type == "conv2d") {
@@ -197,7 +197,7 @@ class FusedStack {
   // Copies the trained weights back into the instances' own networks.
   void unstack() const {
     torch::NoGradGuard no_grad;
-    const SubjectSpec& s = spec();
+    const model::SubjectSpec& s = spec();
     for (std::size_t k = 0; k < nets_.size(); ++k) {
       auto params = nets_[k]->named_parameters();
       for (std::size_t i = 0; i < s.layers.size(); ++i) {
@@ -219,7 +219,7 @@ class FusedStack {
 };
 
 // Each instance's batch loss (N) from logits (N, B, outputs) and targets (N, B[, dims]).
-torch::Tensor instance_losses(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor instance_losses(const model::SubjectSpec& spec, const torch::Tensor& logits,
                               const torch::Tensor& target) {
   if (spec.task != "regression" && spec.loss == "categorical_crossentropy" &&
       spec.layers.back().activation == "softmax")
@@ -231,9 +231,9 @@ torch::Tensor instance_losses(const SubjectSpec& spec, const torch::Tensor& logi
 }
 
 // Per instance and sample (N, B): 1 when the metric counts the output as right.
-torch::Tensor instance_hits(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor instance_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                             const torch::Tensor& target) {
-  if (parse_metric(spec.metric).kind == "accuracy") return logits.argmax(2).eq(target);
+  if (model::parse_metric(spec.metric).kind == "accuracy") return logits.argmax(2).eq(target);
   std::vector<torch::Tensor> out;
   for (std::int64_t k = 0; k < logits.size(0); ++k)
     out.push_back(metric_hits(spec, logits[k], target[k]));
@@ -264,8 +264,8 @@ void clip_fused(const std::vector<torch::Tensor>& params, double clipnorm, doubl
 // operator); the batch of instance k takes the rows idx[k] of its own.
 class FusedData {
  public:
-  FusedData(const std::vector<const Dataset*>& data, Layout layout) : layout_(layout) {
-    for (const Dataset* d : data) shared_ = shared_ && d == data.front();
+  FusedData(const std::vector<const model::Dataset*>& data, Layout layout) : layout_(layout) {
+    for (const model::Dataset* d : data) shared_ = shared_ && d == data.front();
     for (std::size_t k = 0; k < (shared_ ? 1 : data.size()); ++k) {
       const std::vector<torch::Tensor> in = input_tensors(*data[k]);
       x_.push_back(in.front());
@@ -334,7 +334,7 @@ class FusedData {
 std::vector<std::pair<double, double>> evaluate_fused(FusedStack& model, const FusedData& data,
                                                       std::int64_t size) {
   torch::NoGradGuard no_grad;
-  const SubjectSpec& spec = model.spec();
+  const model::SubjectSpec& spec = model.spec();
   const std::int64_t n = model.n();
   const std::int64_t step = std::max<std::int64_t>(1, (spec.eval_batch_size + n - 1) / n);
   torch::Tensor loss = torch::zeros({n}, torch::kDouble);
@@ -357,13 +357,13 @@ std::vector<std::pair<double, double>> evaluate_fused(FusedStack& model, const F
 }  // namespace
 
 std::vector<TrainResult> fit_fused(
-    const std::vector<SubjectNet*>& nets, const std::vector<const Dataset*>& train,
-    const std::vector<const Dataset*>& validation,
+    const std::vector<SubjectNet*>& nets, const std::vector<const model::Dataset*>& train,
+    const std::vector<const model::Dataset*>& validation,
     const std::function<void(std::size_t, const EpochStats&)>& on_epoch) {
   PMT_THROW_IF(nets.empty() || train.size() != nets.size() || validation.size() != nets.size(),
                kData, "fit_fused: one network, training set and validation set per instance");
-  const SubjectSpec& spec = nets.front()->spec();
-  const std::string blocker = fusion_blocker(spec);
+  const model::SubjectSpec& spec = nets.front()->spec();
+  const std::string blocker = model::fusion_blocker(spec);
   PMT_THROW_IF(!blocker.empty(), kData, "fit_fused: subject '{}' does not fuse: {}", spec.name,
                blocker);
   const std::string spec_text = to_json(spec).dump();
@@ -404,7 +404,7 @@ std::vector<TrainResult> fit_fused(
     torch::Tensor loss_sum = torch::zeros({n}, torch::kDouble);
     torch::Tensor correct = torch::zeros({n}, torch::kLong);
     for (std::int64_t start = 0; start < size; start += spec.batch_size) {
-      throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (pmt/interrupt.hpp)
+      throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (core/interrupt.hpp)
       const std::int64_t end = std::min(size, start + std::int64_t(spec.batch_size));
       const auto [xb, yb] = data.rows(orders.slice(1, start, end));
       optimizer->zero_grad();

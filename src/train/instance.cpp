@@ -9,7 +9,7 @@
 
 #include <fmt/ranges.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 
@@ -37,7 +37,7 @@ Instance Instance::load_subject(const fs::path& pt, const fs::path& sidecar) {
   const json side = json::parse(io::read_file(sidecar), nullptr, false);
   PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData, "{}: corrupt sidecar",
                sidecar.string());
-  const SubjectSpec spec = parse_subject(side["spec"], sidecar.string());
+  const model::SubjectSpec spec = model::parse_subject(side["spec"], sidecar.string());
   Instance out;
   out.file_ = pt;
   out.net_ = std::make_shared<SubjectNet>(spec, at::make_generator<at::CPUGeneratorImpl>(0));
@@ -65,7 +65,7 @@ Instance Instance::load_torchscript(const fs::path& pt) {
   return out;
 }
 
-double Instance::evaluate(const Dataset& data, std::vector<std::int64_t>* predictions,
+double Instance::evaluate(const model::Dataset& data, std::vector<std::int64_t>* predictions,
                           int num_classes) {
   if (!module_) {
     const double acc = train::evaluate(*net_, data, predictions).second;
@@ -187,11 +187,11 @@ void Instance::save(const fs::path& pt) {
   target.commit();
 }
 
-SubjectSpec torchscript_spec(Instance& instance, const std::string& model) {
-  SubjectSpec spec;
+model::SubjectSpec torchscript_spec(Instance& instance, const std::string& model) {
+  model::SubjectSpec spec;
   spec.name = model;
   for (const auto& l : instance.weight_layers()) {
-    LayerSpec ls;
+    model::LayerSpec ls;
     ls.type = l.type;
     ls.name = l.name;
     ls.units = static_cast<int>(l.weight.size(0));
@@ -200,19 +200,20 @@ SubjectSpec torchscript_spec(Instance& instance, const std::string& model) {
   return spec;
 }
 
-Dataset load_test_set(const fs::path& images, const fs::path& labels,
-                      std::vector<std::int64_t> sample_shape, double scale, int num_classes) {
+model::Dataset load_test_set(const fs::path& images, const fs::path& labels,
+                             std::vector<std::int64_t> sample_shape, double scale,
+                             int num_classes) {
   const bool npy = images.extension() == ".npy";
   const int classes = num_classes > 0 ? num_classes : INT_MAX;
   if (!npy) {
-    const fs::path label_file = labels.empty() ? labels_for_images(images) : labels;
-    const IdxArray x = read_idx(images), y = read_idx(label_file);
+    const fs::path label_file = labels.empty() ? model::labels_for_images(images) : labels;
+    const model::IdxArray x = model::read_idx(images), y = model::read_idx(label_file);
     if (sample_shape.empty()) {
       sample_shape.assign(x.dims.begin() + (x.dims.empty() ? 0 : 1), x.dims.end());
       if (sample_shape.size() == 2) sample_shape.insert(sample_shape.begin(), 1);
     }
-    return make_dataset(x, y, sample_shape, scale > 0 ? scale : 255.0, classes, images.string(),
-                        label_file.string());
+    return model::make_dataset(x, y, sample_shape, scale > 0 ? scale : 255.0, classes,
+                               images.string(), label_file.string());
   }
   PMT_THROW_IF(labels.empty(), kUsage, "{}: an NPY test set needs --test-labels (an NPY of labels)",
                images.string());
@@ -227,7 +228,7 @@ Dataset load_test_set(const fs::path& images, const fs::path& labels,
   for (auto v : sample_shape) want *= v;
   PMT_THROW_IF(want != per, kData, "{}: inputs have {} values each but the shape {} needs {}",
                images.string(), per, shape_text(sample_shape), want);
-  Dataset d;
+  model::Dataset d;
   d.inputs = {{sample_shape, {}}};
   const double inv = 1.0 / (scale > 0 ? scale : 1.0);
   d.inputs[0].x.reserve(x.data.size());

@@ -15,13 +15,13 @@
 
 #include <fmt/ranges.h>
 
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/core/rng.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
-#include "pmt/mutate/post_training.hpp"
-#include "pmt/stats/parallel.hpp"
-#include "pmt/stats/rng.hpp"
+#include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/train/instance.hpp"
 #include "pmt/train/tools.hpp"
 #include "tools_detail.hpp"
@@ -42,17 +42,17 @@ double since(Clock::time_point t0) {
 
 // The seed of draw `draw` of mutant i.
 std::uint64_t draw_seed(std::uint64_t seed, const mutate::Mutation& m, int i, int draw) {
-  stats::Rng r =
-      stats::make_stream(seed, {stats::key_of(m.folder().c_str()), static_cast<std::uint64_t>(i),
-                                static_cast<std::uint64_t>(draw), 3});
+  pmt::Rng r =
+      pmt::make_stream(seed, {pmt::key_of(m.folder().c_str()), static_cast<std::uint64_t>(i),
+                              static_cast<std::uint64_t>(draw), 3});
   return (static_cast<std::uint64_t>(r()) << 32) | r();
 }
 
 // LD, LAm, AFRm on a subject network: the mutated spec, and a network holding the sound one's
 // weights (layer k of the mutant takes the weights of layer from[k] of the sound network).
 Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& changes) {
-  const SubjectSpec& spec = sound.net().spec();
-  SubjectSpec out = spec;
+  const model::SubjectSpec& spec = sound.net().spec();
+  model::SubjectSpec out = spec;
   out.mutation_layers.clear();  // indices of the sound spec's layers
   const auto L = static_cast<std::size_t>(m.layer);
   std::vector<std::size_t> from(spec.layers.size());
@@ -96,7 +96,7 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
 MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   const auto start = Clock::now();
   keep_freed_memory();
-  const std::string post = join_names(mutate::operator_names(mutate::Stage::kPostTraining));
+  const std::string post = model::join_names(mutate::operator_names(mutate::Stage::kPostTraining));
   PMT_THROW_IF(o.mut.empty() || o.mut == "original", kUsage,
                "--mut: name a post-training operator ({})", post);
   const mutate::OperatorInfo& op = mutate::find_operator(o.mut);
@@ -139,7 +139,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   }
 
   const bool filter = op.filtered && o.filter_factor > 0;
-  Dataset test;
+  model::Dataset test;
   std::string test_name;
   if (filter) {
     PMT_THROW_IF(o.torchscript && o.test_set.empty(), kUsage,
@@ -154,7 +154,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
                                            c.spec.num_classes);
       test_name = o.test_set;
     } else {
-      test = load_split(c.spec, c.data_dir, "test");
+      test = model::load_split(c.spec, c.data_dir, "test");
       test_name = c.spec.dataset + " test split";
     }
   }
@@ -164,7 +164,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   std::mutex mutex;
   std::map<int, int> discarded;
   std::vector<int> gave_up;
-  stats::Progress progress("mutate_model " + c.mutation.folder(), pending.size());
+  pmt::Progress progress("mutate_model " + c.mutation.folder(), pending.size());
   const auto mutate_one = [&](std::size_t k) {
     throw_if_interrupted();
     use_threads(summary.threads);
@@ -259,7 +259,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
     discarded[i] = discards;
   };
   try {
-    stats::parallel_for(pending.size(), summary.jobs, mutate_one, o.progress ? &progress : nullptr);
+    pmt::parallel_for(pending.size(), summary.jobs, mutate_one, o.progress ? &progress : nullptr);
   } catch (const Interrupted& e) {
     throw Interrupted(e.signal(),
                       fmt::format("{} mutant(s) saved, rerun to resume", discarded.size()));
@@ -281,7 +281,7 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
   base.layer = -1;
   base.layer_name.clear();
   const Config c = resolve(base);
-  SubjectSpec spec = c.spec;
+  model::SubjectSpec spec = c.spec;
   std::optional<Instance> model;
   if (o.torchscript) {
     const fs::path sound = models_folder(o, c.model, "original");
@@ -321,7 +321,7 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
                     {"default_of", d}});
     text += fmt::format("{:<6} {:<20} {:<7} {:<16} {:<5} {}\n", l.index, name, l.type,
                         fmt::format("[{}]", fmt::join(shape, ", ")),
-                        l.bias.defined() ? "yes" : "no", join_names(d));
+                        l.bias.defined() ? "yes" : "no", model::join_names(d));
   }
   if (as_json) return json{{"model", c.model}, {"layers", list}}.dump() + "\n";
   return text;

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::train {
 
@@ -35,8 +35,8 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   PMT_THROW_IF(!o.test_set.empty() && !fs::exists(o.test_set), kUsage,
                "--test-set: {}: no such file", o.test_set);
   PMT_THROW_IF(o.instances < 2, kUsage, "--instances must be at least 2, got {}", o.instances);
-  const SubjectSpec spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
-                                                               : fs::path(o.subject_file));
+  const model::SubjectSpec spec = model::load_subject(
+      o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
   const std::string model = o.model.empty() ? spec.name : o.model;
   const mutate::OperatorInfo& op = mutate::find_operator(o.mut);
   PMT_THROW_IF(op.stage != mutate::Stage::kPreTraining, kUsage,

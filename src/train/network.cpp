@@ -8,8 +8,8 @@
 #include <map>
 
 #include "network_detail.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/train/optim.hpp"
 
@@ -84,7 +84,8 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
   } else if (name == "lecun_normal") {
     vs_normal(1.0, fan_in);
   } else {
-    PMT_THROW(kData, "unknown initialiser '{}' (valid: {})", name, join_names(initializer_names()));
+    PMT_THROW(kData, "unknown initialiser '{}' (valid: {})", name,
+              model::join_names(model::initializer_names()));
   }
 }
 
@@ -104,7 +105,8 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
   if (name == "sigmoid") return torch::sigmoid(x);
   if (name == "hard_sigmoid") return torch::clamp(x * 0.2 + 0.5, 0.0, 1.0);
   if (name == "exponential") return torch::exp(x);
-  PMT_THROW(kData, "unknown activation '{}' (valid: {})", name, join_names(activation_names()));
+  PMT_THROW(kData, "unknown activation '{}' (valid: {})", name,
+            model::join_names(model::activation_names()));
 }
 
 // DeepCrime's lenet angle (test_models/lenet.py angle_loss_fn; PMT's generate_acc_files_lenet.py):
@@ -160,13 +162,13 @@ torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const 
   }
   if (name == "poisson") return mean_last(p - y * torch::log(p + kEps));
   if (name == "angle_loss") return angular_error(p, y).mean();
-  PMT_THROW(kData, "unknown loss '{}' (valid: {})", name, join_names(loss_names()));
+  PMT_THROW(kData, "unknown loss '{}' (valid: {})", name, model::join_names(model::loss_names()));
 }
 
 // Loss of a batch from the last layer's pre-activation output against the targets (class
 // indices, rows of class probabilities, or target rows for regression). Softmax + categorical
 // cross-entropy is computed from the logits, as TF 2.3's Keras does.
-torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target) {
   const std::string& last = spec.layers.back().activation;
   if (spec.task == "regression") return keras_loss(spec.loss, activate(logits, last), target);
@@ -181,9 +183,9 @@ torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
 
 // Per sample: 1 when the subject's metric counts the output as right (the class is predicted;
 // the angular error is below the threshold; every target is within the threshold).
-torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                           const torch::Tensor& target) {
-  const Metric m = parse_metric(spec.metric);
+  const model::Metric m = model::parse_metric(spec.metric);
   if (m.kind == "accuracy")
     return logits.argmax(1).eq(target.dim() == 2 ? target.argmax(1) : target);
   const torch::Tensor p = activate(logits, spec.layers.back().activation);
@@ -191,7 +193,7 @@ torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
   return ((p - target).abs() <= m.threshold).all(1);
 }
 
-std::vector<torch::Tensor> input_tensors(const Dataset& d) {
+std::vector<torch::Tensor> input_tensors(const model::Dataset& d) {
   std::vector<torch::Tensor> out;
   for (const auto& in : d.inputs) {
     std::vector<int64_t> shape{d.size()};
@@ -201,7 +203,7 @@ std::vector<torch::Tensor> input_tensors(const Dataset& d) {
   return out;
 }
 
-torch::Tensor target_tensor(const Dataset& d) {
+torch::Tensor target_tensor(const model::Dataset& d) {
   if (d.regression())
     return torch::from_blob(const_cast<float*>(d.t.data()), {d.size(), d.target_dim},
                             torch::kFloat);
@@ -244,14 +246,14 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double clipnorm, d
 
 }  // namespace
 
-SubjectNet::SubjectNet(const SubjectSpec& spec, torch::Generator gen)
+SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     : spec_(spec), gen_(std::move(gen)) {
-  const auto shapes = infer_shapes(spec_);
+  const auto shapes = model::infer_shapes(spec_);
   std::map<std::string, int> index;  // name -> layer j, or input k as -1 - k
   for (std::size_t k = 0; k < spec_.inputs.size(); ++k)
     index[spec_.inputs[k].name] = -1 - static_cast<int>(k);
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
-    const LayerSpec& l = spec_.layers[i];
+    const model::LayerSpec& l = spec_.layers[i];
     std::vector<int> edges;
     for (const auto& e : l.inputs) edges.push_back(index.at(e));
     if (edges.empty()) edges.push_back(static_cast<int>(i) - 1);  // a programmatic stack
@@ -304,7 +306,7 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     return e >= 0 ? out[static_cast<std::size_t>(e)] : inputs[static_cast<std::size_t>(-1 - e)];
   };
   for (std::size_t i = from; i < spec_.layers.size(); ++i) {
-    const LayerSpec& l = spec_.layers[i];
+    const model::LayerSpec& l = spec_.layers[i];
     const bool last = i + 1 == spec_.layers.size();
     torch::Tensor x = i == from && from > 0 ? inputs[0] : value(edges_[i][0]);
     if (l.type == "conv2d") {
@@ -346,7 +348,7 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
 torch::Tensor SubjectNet::regularization() const {
   torch::Tensor penalty;
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
-    const LayerSpec& l = spec_.layers[i];
+    const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
     const torch::Tensor& w = l.type == "conv2d"  ? conv_[slot_[i]]->weight
                              : l.type == "dense" ? dense_[slot_[i]]->weight
@@ -363,7 +365,7 @@ torch::Tensor SubjectNet::logits(const std::vector<torch::Tensor>& inputs) {
 }
 torch::Tensor SubjectNet::forward(torch::Tensor x) { return run({std::move(x)}, true); }
 torch::Tensor SubjectNet::logits_from(std::size_t layer, torch::Tensor input) {
-  PMT_THROW_IF(!is_stack(spec_) || layer >= spec_.layers.size(), kUsage,
+  PMT_THROW_IF(!model::is_stack(spec_) || layer >= spec_.layers.size(), kUsage,
                "subject '{}': logits from layer {} need a plain stack of more layers", spec_.name,
                layer);
   if (layer == 0) return run({std::move(input)}, false);
@@ -375,7 +377,7 @@ std::vector<torch::Tensor> SubjectNet::layer_outputs(const std::vector<torch::Te
   return all;
 }
 
-torch::Tensor outputs(SubjectNet& net, const Dataset& data, bool last_activation) {
+torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_activation) {
   torch::NoGradGuard no_grad;
   net.eval();
   const std::vector<torch::Tensor> x = input_tensors(data);
@@ -389,7 +391,7 @@ torch::Tensor outputs(SubjectNet& net, const Dataset& data, bool last_activation
   return parts.empty() ? torch::zeros({0, int64_t(net.spec().num_classes)}) : torch::cat(parts);
 }
 
-std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
+std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
                                    std::vector<std::int64_t>* predictions) {
   torch::NoGradGuard no_grad;
   net.eval();
@@ -417,9 +419,9 @@ std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
   return {loss / n, double(correct) / n};
 }
 
-TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation,
+TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Dataset* validation,
                 const std::function<void(const EpochStats&)>& on_epoch) {
-  const SubjectSpec& spec = net.spec();
+  const model::SubjectSpec& spec = net.spec();
   PMT_THROW_IF(train.size() == 0, kData, "no training data");
   const std::vector<torch::Tensor> params = net.parameters();
   auto optimizer = make_optimizer(spec.optimizer, params);
@@ -441,7 +443,7 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
     double loss_sum = 0;
     int64_t correct = 0;
     for (int64_t start = 0; start < train.size(); start += spec.batch_size) {
-      throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (pmt/interrupt.hpp)
+      throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (core/interrupt.hpp)
       const int64_t end = std::min(train.size(), start + int64_t(spec.batch_size));
       const torch::Tensor idx = order.slice(0, start, end);
       const std::vector<torch::Tensor> xb = rows(x, idx);

@@ -7,8 +7,8 @@
 
 #include <torch/torch.h>
 
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::train::detail {
 
@@ -19,13 +19,13 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& name);
 torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y);
 // Loss of a batch from the last layer's pre-activation output (batch, outputs) against the
 // targets (class indices, rows of class probabilities, or target rows for regression).
-torch::Tensor batch_loss(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target);
 // Per sample: 1 when the subject's metric counts the output as right.
-torch::Tensor metric_hits(const SubjectSpec& spec, const torch::Tensor& logits,
+torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                           const torch::Tensor& target);
 // The dataset's arrays as tensors (views of its memory: the dataset must outlive them).
-std::vector<torch::Tensor> input_tensors(const Dataset& d);
-torch::Tensor target_tensor(const Dataset& d);
+std::vector<torch::Tensor> input_tensors(const model::Dataset& d);
+torch::Tensor target_tensor(const model::Dataset& d);
 
 }  // namespace pmt::train::detail

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::train {
 
@@ -72,7 +72,7 @@ torch::Tensor KerasOptimizer::step(LossClosure closure) {
   return loss;
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& spec,
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const model::OptimizerSpec& spec,
                                                         std::vector<torch::Tensor> params) {
   auto get = [&](const char* key, double fallback) {
     const auto it = spec.params.find(key);
@@ -104,7 +104,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& spe
   if (spec.name == "adadelta") return std::make_unique<Adadelta>(params, o);
   if (spec.name == "adamax") return std::make_unique<Adamax>(params, o);
   if (spec.name == "nadam") return std::make_unique<Nadam>(params, o);
-  PMT_THROW(kData, "unknown optimiser '{}' (valid: {})", spec.name, join_names(optimizer_names()));
+  PMT_THROW(kData, "unknown optimiser '{}' (valid: {})", spec.name,
+            model::join_names(model::optimizer_names()));
 }
 
 }  // namespace pmt::train

@@ -19,16 +19,16 @@
 #include <set>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/core/parallel.hpp"
+#include "pmt/core/rng.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/layout.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/mutate/pre_training.hpp"
-#include "pmt/stats/parallel.hpp"
-#include "pmt/stats/rng.hpp"
 #include "pmt/train/instance.hpp"
 #include "pmt/train/network.hpp"
 #include "tools_detail.hpp"
@@ -94,7 +94,7 @@ std::vector<std::int64_t> parse_shape(const std::string& text) {
 }
 
 // A layer by index or by name ("layer<i>", the spec's name, a TorchScript module path).
-int find_layer(const SubjectSpec& spec, const std::string& text) {
+int find_layer(const model::SubjectSpec& spec, const std::string& text) {
   const int n = static_cast<int>(spec.layers.size());
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
       text.size() < 9) {
@@ -103,13 +103,13 @@ int find_layer(const SubjectSpec& spec, const std::string& text) {
   }
   std::vector<std::string> names;
   for (int i = 0; i < n; ++i) {
-    const LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
+    const model::LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
     if (text == "layer" + std::to_string(i) || (!l.name.empty() && text == l.name)) return i;
     names.push_back(fmt::format("{} {} ({})", i,
                                 l.name.empty() ? "layer" + std::to_string(i) : l.name, l.type));
   }
   PMT_THROW(kUsage, "--layer: unknown layer '{}' (layers of {}: {})", io::shorten(text),
-            spec.name.empty() ? std::string("the model") : spec.name, join_names(names));
+            spec.name.empty() ? std::string("the model") : spec.name, model::join_names(names));
 }
 
 Config resolve(const ConfigOptions& o) {
@@ -136,8 +136,8 @@ Config resolve(const ConfigOptions& o) {
     PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
                  "--model or --subject is required");
     const fs::path spec_file =
-        o.subject_file.empty() ? builtin_subject_path(o.model) : fs::path(o.subject_file);
-    c.spec = load_subject(spec_file);
+        o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file);
+    c.spec = model::load_subject(spec_file);
     c.model = o.model.empty() ? c.spec.name : o.model;
   }
   int layer = o.layer;
@@ -150,7 +150,7 @@ Config resolve(const ConfigOptions& o) {
 // The jobs x threads layout: by default one instance per core, one intra-op thread each
 // (measured ~1.4x faster than one instance on all cores for the mnist subject on 2 cores).
 std::pair<int, int> layout(const ConfigOptions& o, std::size_t pending) {
-  const int cores = static_cast<int>(stats::resolve_proc(0));
+  const int cores = static_cast<int>(pmt::resolve_proc(0));
   int jobs = o.jobs > 0 ? o.jobs : std::max(1, std::min<int>(cores, static_cast<int>(pending)));
   int threads = o.threads > 0 ? o.threads : std::max(1, cores / jobs);
   return {jobs, threads};
@@ -178,8 +178,8 @@ void use_threads(int threads) {
 }
 
 std::uint64_t instance_seed(std::uint64_t seed, const Mutation& m, int i, std::uint64_t purpose) {
-  stats::Rng r = stats::make_stream(
-      seed, {stats::key_of(m.folder().c_str()), static_cast<std::uint64_t>(i), purpose});
+  pmt::Rng r = pmt::make_stream(
+      seed, {pmt::key_of(m.folder().c_str()), static_cast<std::uint64_t>(i), purpose});
   return (static_cast<std::uint64_t>(r()) << 32) | r();
 }
 
@@ -260,13 +260,13 @@ std::vector<int> parse_instances(const std::string& text) {
 fs::path instances_folder(const ConfigOptions& options) { return resolve(options).folder; }
 
 std::string list_mutations(const ConfigOptions& o, bool as_json) {
-  std::optional<SubjectSpec> spec;
+  std::optional<model::SubjectSpec> spec;
   if (!o.model.empty() || !o.subject_file.empty()) {
-    spec = load_subject(o.subject_file.empty() ? builtin_subject_path(o.model)
-                                               : fs::path(o.subject_file));
+    spec = model::load_subject(o.subject_file.empty() ? model::builtin_subject_path(o.model)
+                                                      : fs::path(o.subject_file));
     if (!o.model.empty()) spec->name = o.model;
   }
-  const SubjectSpec* s = spec ? &*spec : nullptr;
+  const model::SubjectSpec* s = spec ? &*spec : nullptr;
   if (as_json) return mutate::registry_json(s).dump() + "\n";
   return mutate::registry_table(s);
 }
@@ -367,8 +367,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   // whole (only the missing members saved), and a shard owns the blocks at positions k mod n
   // (F = 1: the instances at positions k mod n, one model each).
   // (a size that makes disable_batching's batch the whole, large, training set)
-  const SubjectSpec mutated = mutate::mutate_spec(c.spec, c.mutation, std::int64_t{1} << 30);
-  const std::string blocker = fusion_blocker(mutated);
+  const model::SubjectSpec mutated = mutate::mutate_spec(c.spec, c.mutation, std::int64_t{1} << 30);
+  const std::string blocker = model::fusion_blocker(mutated);
   summary.fuse = blocker.empty() ? std::max(1, o.fuse) : 1;
   if (o.fuse > 1 && !blocker.empty()) summary.unfused_why = blocker;
   std::vector<std::vector<int>> blocks;
@@ -401,11 +401,11 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     return summary;
   }
   // Everything that can fail on bad input is checked before the first instance trains.
-  const Dataset train_data = load_split(c.spec, c.data_dir, "train");
+  const model::Dataset train_data = model::load_split(c.spec, c.data_dir, "train");
   // validation_data: the test split (DeepCrime's mnist) or the data's "val" split
-  Dataset held_out;
+  model::Dataset held_out;
   if (c.spec.validation == "test" || c.spec.validation == "val")
-    held_out = load_split(c.spec, c.data_dir, c.spec.validation);
+    held_out = model::load_split(c.spec, c.data_dir, c.spec.validation);
   fs::create_directories(c.folder);
   io::remove_stale_tmp(c.folder, "instance_");
 
@@ -423,10 +423,10 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     int i = 0;
     std::uint64_t seed = 0;
     std::chrono::steady_clock::time_point t0;
-    Dataset own, validation;
-    const Dataset* train = nullptr;
-    const Dataset* val = nullptr;
-    SubjectSpec spec;
+    model::Dataset own, validation;
+    const model::Dataset* train = nullptr;
+    const model::Dataset* val = nullptr;
+    model::SubjectSpec spec;
     std::unique_ptr<SubjectNet> net;
   };
   const auto prepare = [&](int i) {
@@ -434,7 +434,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     p->i = i;
     p->t0 = std::chrono::steady_clock::now();
     p->seed = instance_seed(o.seed, c.mutation, p->i, 0);
-    stats::Rng data_rng = stats::make_stream(instance_seed(o.seed, c.mutation, p->i, 1), {});
+    pmt::Rng data_rng = pmt::make_stream(instance_seed(o.seed, c.mutation, p->i, 1), {});
     // The shared training split itself unless the instance's data differ (a data operator, or a
     // validation split): two instances at once would otherwise hold two copies of it (2 x 188 MB
     // for MNIST's 60,000 images).
@@ -447,7 +447,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     if (p->spec.validation == "test" || p->spec.validation == "val") {
       p->val = &held_out;
     } else if (p->spec.validation != "none") {  // Keras validation_split: the last fraction
-      const Dataset* full = p->train;
+      const model::Dataset* full = p->train;
       const auto n_val = static_cast<std::int64_t>(
           full->size() * io::parse_double(p->spec.validation, "validation", ErrorKind::kData));
       p->validation = full->slice(full->size() - n_val, full->size());
@@ -474,7 +474,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                  "train_mutants: %s/%s instance %d epoch %d/%d loss %.4f acc %.4f%s "
                  "(%.1f s) ETA %s\n",
                  c.model.c_str(), c.mutation.folder().c_str(), p.i, s.epoch, p.spec.epochs, s.loss,
-                 s.accuracy, val_text.c_str(), s.seconds, stats::format_duration(eta).c_str());
+                 s.accuracy, val_text.c_str(), s.seconds, pmt::format_duration(eta).c_str());
   };
   const auto finish = [&](Prepared& p, const TrainResult& r, std::size_t fused_with) {
     if (pending.count(p.i) == 0) return;  // retrained with its block, saved already
@@ -530,7 +530,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
       return;
     }
     std::vector<SubjectNet*> nets;
-    std::vector<const Dataset*> trains, vals;
+    std::vector<const model::Dataset*> trains, vals;
     for (const auto& p : group) {
       nets.push_back(p->net.get());
       trains.push_back(p->train);
@@ -541,7 +541,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     for (std::size_t k = 0; k < group.size(); ++k) finish(*group[k], r[k], group.size());
   };
   try {
-    stats::parallel_for(todo.size(), summary.jobs, train_group);
+    pmt::parallel_for(todo.size(), summary.jobs, train_group);
   } catch (const Interrupted& e) {
     // the other jobs have stopped too (parallel_for joins them); what is saved is complete
     throw Interrupted(e.signal(),
@@ -580,11 +580,11 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   PMT_THROW_IF(o.torchscript && o.test_set.empty(), kUsage,
                "--torchscript needs --test-set (IDX or NPY): a TorchScript model names no dataset");
   if (!o.test_set_name.empty()) check_test_set_name(o.test_set_name);
-  Dataset test;
+  model::Dataset test;
   if (o.split == "train") {
-    test = load_split(c.spec, c.data_dir, "train");
+    test = model::load_split(c.spec, c.data_dir, "train");
   } else if (o.test_set.empty()) {
-    test = load_split(c.spec, c.data_dir, "test");
+    test = model::load_split(c.spec, c.data_dir, "test");
   } else if (o.torchscript) {
     test = load_test_set(o.test_set, o.test_labels, parse_shape(o.input_shape), o.scale,
                          o.num_classes);
@@ -598,10 +598,10 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
   std::vector<double> accuracy(columns, std::nan(""));
   std::vector<std::vector<std::int64_t>> predictions(columns);
   const auto [jobs, threads] = layout(o, found.size());
-  stats::Progress progress(
+  pmt::Progress progress(
       "gen_acc " + c.mutation.folder() + (o.split == "train" ? " (training set)" : ""),
       found.size());
-  stats::parallel_for(
+  pmt::parallel_for(
       found.size(), jobs,
       [&](std::size_t k) {
         throw_if_interrupted("no accuracy file written, rerun to evaluate");
@@ -671,20 +671,21 @@ WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {
                o.fraction);
   PMT_THROW_IF(o.out.empty(), kUsage, "--out is required");
   const fs::path images_out = o.out;
-  const fs::path labels_out = labels_for_images(images_out);
+  const fs::path labels_out = model::labels_for_images(images_out);
   PMT_THROW_IF(!fs::exists(model_file(c.folder, o.instance)), kData,
                "{}: missing (train the sound instance {} first: train_mutants)",
                model_file(c.folder, o.instance).string(), o.instance);
 
-  const DatasetFiles files = locate_dataset(c.spec.dataset, c.data_dir, "test");
-  const IdxArray images = read_idx(files.images), labels = read_idx(files.labels);
-  const Dataset test =
-      load_dataset(files, c.spec.input_shape, c.spec.inputs.at(0).scale, c.spec.num_classes);
+  const model::DatasetFiles files = model::locate_dataset(c.spec.dataset, c.data_dir, "test");
+  const model::IdxArray images = model::read_idx(files.images),
+                        labels = model::read_idx(files.labels);
+  const model::Dataset test =
+      model::load_dataset(files, c.spec.input_shape, c.spec.inputs.at(0).scale, c.spec.num_classes);
   const fs::path side_file = sidecar_file(c.folder, o.instance);
   const json side = json::parse(io::read_file(side_file), nullptr, false);
   PMT_THROW_IF(side.is_discarded() || !side.contains("spec"), kData, "{}: corrupt sidecar",
                side_file.string());
-  const SubjectSpec spec = parse_subject(side["spec"], side_file.string());
+  const model::SubjectSpec spec = model::parse_subject(side["spec"], side_file.string());
   SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(0));
   load_net(net, model_file(c.folder, o.instance));
 
@@ -724,7 +725,7 @@ WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {
   summary.min_confidence = confidence[kept.back()];
   std::sort(kept.begin(), kept.end());
 
-  IdxArray x_out{images.dims, {}}, y_out{labels.dims, {}};
+  model::IdxArray x_out{images.dims, {}}, y_out{labels.dims, {}};
   x_out.dims[0] = y_out.dims[0] = static_cast<std::int64_t>(kept.size());
   const std::size_t per = images.data.size() / static_cast<std::size_t>(n);
   for (std::int64_t k : kept) {
@@ -733,8 +734,8 @@ WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {
     y_out.data.push_back(labels.data[k]);
   }
   if (!images_out.parent_path().empty()) fs::create_directories(images_out.parent_path());
-  write_idx(images_out, x_out);
-  write_idx(labels_out, y_out);
+  model::write_idx(images_out, x_out);
+  model::write_idx(labels_out, y_out);
   summary.images = images_out;
   summary.labels = labels_out;
   summary.test_size = n;

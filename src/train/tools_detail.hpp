@@ -8,16 +8,16 @@
 #include <utility>
 #include <vector>
 
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
 #include "pmt/train/tools.hpp"
 
 namespace pmt::train::detail {
 
 struct Config {
   std::string model;
-  SubjectSpec spec;  // unmutated (--torchscript: the layer list of a sound instance)
+  model::SubjectSpec spec;  // unmutated (--torchscript: the layer list of a sound instance)
   mutate::Mutation mutation;
   std::filesystem::path data_dir;
   std::filesystem::path folder;

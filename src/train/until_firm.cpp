@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
-#include "pmt/interrupt.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/core/interrupt.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/tools/analysis.hpp"
-#include "pmt/train/subject.hpp"
 
 namespace pmt::train {
 
@@ -48,8 +48,8 @@ std::vector<double> first_n(const GenAccSummary& s, int n) {
   std::vector<double> v;
   for (std::size_t k = 0; k < s.instances.size(); ++k)
     if (s.instances[k] < n) v.push_back(s.accuracy[k]);
-  PMT_THROW_IF(static_cast<int>(v.size()) != n, kData,
-               "{}: {} of the first {} instances evaluated", s.file.string(), v.size(), n);
+  PMT_THROW_IF(static_cast<int>(v.size()) != n, kData, "{}: {} of the first {} instances evaluated",
+               s.file.string(), v.size(), n);
   return v;
 }
 
@@ -76,7 +76,7 @@ UntilFirmSummary run_until_firm(const UntilFirmOptions& o) {
   };
 
   UntilFirmSummary summary;
-  summary.model = o.model.empty() ? load_subject(fs::path(o.subject_file)).name : o.model;
+  summary.model = o.model.empty() ? model::load_subject(fs::path(o.subject_file)).name : o.model;
   summary.mut = o.mut;
   summary.cap = o.cap;
   // The accuracy files' parameter: the mutant folder's name after "<mut>_" (the layer suffix

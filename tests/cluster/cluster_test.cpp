@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "pmt/cluster/cluster.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace {
 

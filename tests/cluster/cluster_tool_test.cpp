@@ -12,10 +12,10 @@
 #include <sstream>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,7 +29,7 @@ struct Styles {
     std::mt19937 gen(5);
     std::normal_distribution<double> noise(0, 20);
     const int n = 120, side = 6;
-    pmt::train::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
+    pmt::model::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
     for (int i = 0; i < n; ++i) {
       const int s = (i / 2) % 2;
       style.push_back(s);
@@ -42,8 +42,8 @@ struct Styles {
     }
     const fs::path dir = root / "datasets" / "styles";
     fs::create_directories(dir);
-    pmt::train::write_idx(dir / "train-images-idx3-ubyte", x);
-    pmt::train::write_idx(dir / "train-labels-idx1-ubyte", y);
+    pmt::model::write_idx(dir / "train-images-idx3-ubyte", x);
+    pmt::model::write_idx(dir / "train-labels-idx1-ubyte", y);
     pmt::io::write_file_atomic(root / "styles.json", R"({
       "name": "styles", "dataset": "styles", "input_shape": [1, 6, 6], "num_classes": 2,
       "layers": [{"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]})");

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "pmt/cluster/umap.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace {
 

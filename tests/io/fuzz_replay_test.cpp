@@ -11,15 +11,15 @@
 #include <catch2/catch.hpp>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/io/settings.hpp"
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace fs = std::filesystem;
 
@@ -62,7 +62,7 @@ TEST_CASE("fuzz regression inputs: NPY (default and unlimited header size)", "[f
 }
 
 TEST_CASE("fuzz regression inputs: IDX, plain and gzip", "[fuzz]") {
-  CHECK(replay("idx", [](const std::string& b) { pmt::train::parse_idx(b, "fuzz.idx"); }) > 0);
+  CHECK(replay("idx", [](const std::string& b) { pmt::model::parse_idx(b, "fuzz.idx"); }) > 0);
 }
 
 TEST_CASE("fuzz regression inputs: settings", "[fuzz]") {
@@ -75,8 +75,8 @@ TEST_CASE("fuzz regression inputs: settings", "[fuzz]") {
 
 TEST_CASE("fuzz regression inputs: subject specs", "[fuzz]") {
   CHECK(replay("subject", [](const std::string& b) {
-          const auto spec = pmt::train::parse_subject(pmt::io::parse_json(b, "fuzz.json"), "fuzz");
-          pmt::train::parse_subject(pmt::train::to_json(spec), "fuzz");
+          const auto spec = pmt::model::parse_subject(pmt::io::parse_json(b, "fuzz.json"), "fuzz");
+          pmt::model::parse_subject(pmt::model::to_json(spec), "fuzz");
         }) > 0);
 }
 

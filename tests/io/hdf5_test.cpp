@@ -14,7 +14,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/hdf5.hpp"
 

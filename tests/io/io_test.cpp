@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"

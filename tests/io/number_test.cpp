@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/layout.hpp"
 #include "pmt/io/npy.hpp"

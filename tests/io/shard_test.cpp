@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "pmt/cli/shard.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace {
 

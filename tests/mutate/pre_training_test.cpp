@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/mutate/pre_training.hpp"
 
 using namespace pmt::mutate;
@@ -27,7 +27,7 @@ Dataset tiny() {
   return d;
 }
 
-pmt::stats::Rng rng() { return pmt::stats::make_stream(7, {1}); }
+pmt::Rng rng() { return pmt::make_stream(7, {1}); }
 
 }  // namespace
 

@@ -5,20 +5,20 @@
 
 #include <set>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/pre_training.hpp"
-#include "pmt/train/subject.hpp"
 
 using namespace pmt::mutate;
-using pmt::train::SubjectSpec;
+using pmt::model::SubjectSpec;
 
 namespace {
 
-SubjectSpec mnist() { return pmt::train::load_subject(pmt::train::builtin_subject_path("mnist")); }
+SubjectSpec mnist() { return pmt::model::load_subject(pmt::model::builtin_subject_path("mnist")); }
 
 // A stack with what mnist lacks: a linear layer, a regularised layer without bias, early stopping.
 SubjectSpec varied() {
-  return pmt::train::parse_subject(nlohmann::json::parse(R"({
+  return pmt::model::parse_subject(nlohmann::json::parse(R"({
     "name": "varied", "dataset": "tiny", "input_shape": [4], "num_classes": 2,
     "layers": [{"type": "dense", "units": 8, "activation": "relu"},
                {"type": "dense", "units": 8, "use_bias": false, "kernel_regularizer": "l2"},
@@ -178,7 +178,7 @@ TEST_CASE(
   CHECK(make_mutation("remove_validation_set", "", s).folder() == "remove_validation_set_all");
   REQUIRE_THROWS_WITH(
       make_mutation("remove_validation_set", "",
-                    pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp"))),
+                    pmt::model::load_subject(pmt::model::builtin_subject_path("mnist_mlp"))),
       Catch::Contains("has no validation set"));
 }
 
@@ -233,18 +233,18 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   CHECK_FALSE(by_name["neurons_freezing"].contains("fused"));  // post-training: no training
   CHECK(table.find("original (the sound mnist): fused") != std::string::npos);
   const SubjectSpec movie =
-      pmt::train::load_subject(pmt::train::builtin_subject_path("movie_recomm"));
+      pmt::model::load_subject(pmt::model::builtin_subject_path("movie_recomm"));
   CHECK(registry_json(&movie)[0]["fused"] == false);
   CHECK(registry_table(&movie).find("unfused (a graph subject") != std::string::npos);
 }
 
 TEST_CASE("what does not fuse says why", "[registry][fuse]") {
-  CHECK(pmt::train::fusion_blocker(mnist()).empty());
+  CHECK(pmt::model::fusion_blocker(mnist()).empty());
   SubjectSpec s = mnist();
   s.patience = 3;  // early stopping: does not fuse
-  CHECK(pmt::train::fusion_blocker(s) == "early stopping: instances stop at different epochs");
+  CHECK(pmt::model::fusion_blocker(s) == "early stopping: instances stop at different epochs");
   s.validation = "none";  // no validation data: no early stopping
-  CHECK(pmt::train::fusion_blocker(s).empty());
+  CHECK(pmt::model::fusion_blocker(s).empty());
 }
 
 TEST_CASE("post-training operators: PMT's two and DeepMutation++'s eight, their parameters",
@@ -261,7 +261,7 @@ TEST_CASE("post-training operators: PMT's two and DeepMutation++'s eight, their 
   CHECK(nf.ratio == 0.01);
   CHECK(nf.is_post_training());
   CHECK(make_mutation("neurons_freezing", "0.5",
-                      pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp")))
+                      pmt::model::load_subject(pmt::model::builtin_subject_path("mnist_mlp")))
             .layer == 1);
   // weights_fuzzing "r_m": ratio then magnitude (PMT's settings.py and file names)
   const Mutation wf = make_mutation("weights_fuzzing", "0.05_1.5", s);
@@ -297,7 +297,7 @@ TEST_CASE("post-training operators: PMT's two and DeepMutation++'s eight, their 
 
 TEST_CASE("DeepCrime's per-subject search settings come from the subject", "[registry]") {
   const auto load = [](const char* name) {
-    return pmt::train::load_subject(pmt::train::builtin_subject_path(name));
+    return pmt::model::load_subject(pmt::model::builtin_subject_path(name));
   };
   const SubjectSpec lenet = load("lenet"), movie = load("movie_recomm"), m = load("mnist");
   const auto hlr = search_space(find_operator("change_learning_rate"), lenet);

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/search/mutation_score.hpp"
 

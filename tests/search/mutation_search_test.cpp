@@ -12,7 +12,7 @@
 #include <filesystem>
 
 #include "../train/tiny_data.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/train/mutation_search.hpp"
 

@@ -20,8 +20,8 @@
 #include <random>
 
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/search/mutation_score.hpp"
-#include "pmt/train/dataset.hpp"
 #include "pmt/train/mutation_search.hpp"
 
 namespace fs = std::filesystem;
@@ -31,7 +31,7 @@ namespace {
 void write_mixed_split(const fs::path& dir, const std::string& prefix, int n, unsigned seed) {
   std::mt19937 gen(seed);
   std::normal_distribution<double> noise(0, 30);
-  pmt::train::IdxArray x{{n, 4, 4}, {}}, y{{n}, {}};
+  pmt::model::IdxArray x{{n, 4, 4}, {}}, y{{n}, {}};
   for (int i = 0; i < n; ++i) {
     const int label = i % 2;
     const bool easy = (i / 2) % 2 == 0;
@@ -44,8 +44,8 @@ void write_mixed_split(const fs::path& dir, const std::string& prefix, int n, un
     y.data.push_back(static_cast<std::uint8_t>(label));
   }
   fs::create_directories(dir);
-  pmt::train::write_idx(dir / (prefix + "-images-idx3-ubyte"), x);
-  pmt::train::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
+  pmt::model::write_idx(dir / (prefix + "-images-idx3-ubyte"), x);
+  pmt::model::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
 }
 
 }  // namespace

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/search/search.hpp"
-#include "pmt/train/subject.hpp"
 
 using pmt::mutate::SearchKind;
 using pmt::mutate::SearchSpace;
@@ -206,7 +206,7 @@ TEST_CASE("exhaustive search tries every value", "[search]") {
 
 TEST_CASE("plan: operators without a search are usage errors naming subject and operator",
           "[search]") {
-  const auto spec = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
   const auto& trd = pmt::mutate::find_operator("delete_training_data");
   const auto space = pmt::search::plan(trd, spec);
   CHECK(space.kind == SearchKind::kBinary);

@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 using pmt::stats::Verdict;
 

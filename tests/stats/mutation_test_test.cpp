@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/layout.hpp"
 #include "pmt/stats/resampling.hpp"
@@ -62,7 +62,7 @@ TEST_CASE("zero pooled variance is defined, not a crash", "[mutation_test]") {
 TEST_CASE("the fast kill decision agrees with the full test", "[mutation_test]") {
   // Random samples around the decision boundary: every decision must be identical, for every
   // test kind (GLM; Wilcoxon independent = Mann-Whitney, paired = signed-rank) and effect rule.
-  pmt::stats::Rng rng = pmt::stats::make_stream(7, {1});
+  pmt::Rng rng = pmt::make_stream(7, {1});
   std::vector<double> a(20), b(20);
   for (const auto kind : {pmt::stats::TestKind::kGlm, pmt::stats::TestKind::kWilcoxon}) {
     for (const bool paired : {false, true}) {

@@ -10,8 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "pmt/core/rng.hpp"
 #include "pmt/stats/mutation_test.hpp"
-#include "pmt/stats/rng.hpp"
 
 namespace {
 

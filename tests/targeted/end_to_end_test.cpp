@@ -20,7 +20,7 @@
 
 #include "../process.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/train/network.hpp"
 
 // LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
@@ -35,7 +35,7 @@ namespace {
 void write_styles(const fs::path& dir, const std::string& prefix, int n, unsigned seed) {
   std::mt19937 gen(seed);
   std::normal_distribution<double> noise(0, 25);
-  pmt::train::IdxArray x{{n, 28, 28}, {}}, y{{n}, {}};
+  pmt::model::IdxArray x{{n, 28, 28}, {}}, y{{n}, {}};
   for (int i = 0; i < n; ++i) {
     const int label = i % 10, style = (i / 10) % 2;
     for (int r = 0; r < 28; ++r)
@@ -47,8 +47,8 @@ void write_styles(const fs::path& dir, const std::string& prefix, int n, unsigne
     y.data.push_back(static_cast<std::uint8_t>(label));
   }
   fs::create_directories(dir);
-  pmt::train::write_idx(dir / (prefix + "-images-idx3-ubyte"), x);
-  pmt::train::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
+  pmt::model::write_idx(dir / (prefix + "-images-idx3-ubyte"), x);
+  pmt::model::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
 }
 
 struct Run {
@@ -195,7 +195,7 @@ TEST_CASE("cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, then arachne,
   const auto load = [&](const fs::path& dir) {
     const json sidecar = json::parse(pmt::test::slurp(dir / "instance_3.json"));
     auto net = std::make_unique<pmt::train::SubjectNet>(
-        pmt::train::parse_subject(sidecar["spec"], "sidecar"),
+        pmt::model::parse_subject(sidecar["spec"], "sidecar"),
         at::make_generator<at::CPUGeneratorImpl>(0));
     pmt::train::load_net(*net, dir / "instance_3.pt");
     return net->named_parameters();

@@ -9,11 +9,11 @@
 #include <filesystem>
 
 #include "../../src/targeted/pieces.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/npy.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
 #include "pmt/targeted/targeted.hpp"
-#include "pmt/train/subject.hpp"
 
 namespace fs = std::filesystem;
 using pmt::targeted::compare_sets;
@@ -21,7 +21,7 @@ using pmt::targeted::detail::pareto_front;
 using pmt::targeted::detail::read_clusters;
 
 TEST_CASE("targeted operators: registry entries, parameter form, folders", "[targeted]") {
-  const auto spec = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
   const auto m = pmt::mutate::make_mutation("tmr", "c0_k1_e2", spec);
   CHECK(m.folder() == "tmr_c0_k1_e2");
   CHECK(m.is_post_training());

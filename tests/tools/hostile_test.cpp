@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 

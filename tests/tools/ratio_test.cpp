@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixture.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 TEST_CASE("ratio on the reference's cached kill rates, without raw data", "[cli][ratio]") {
   DataRoot d;

@@ -12,10 +12,10 @@
 #include <fmt/format.h>
 
 #include "pmt/cluster/search.hpp"
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/train/embed.hpp"
 
 namespace fs = std::filesystem;
@@ -23,10 +23,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // n images of 28 x 28 bytes: style 0 a bright left half, style 1 a bright right half, noise sd 25.
-pmt::train::IdxArray styled_images(int n, int side, std::vector<int>& style) {
+pmt::model::IdxArray styled_images(int n, int side, std::vector<int>& style) {
   std::mt19937 gen(11);
   std::normal_distribution<double> noise(0, 25);
-  pmt::train::IdxArray x{{n, side, side}, {}};
+  pmt::model::IdxArray x{{n, side, side}, {}};
   for (int i = 0; i < n; ++i) {
     const int s = (i / 2) % 2;
     style.push_back(s);
@@ -45,12 +45,12 @@ struct StyledDigits {
   static constexpr int kInputs = 128;
   explicit StyledDigits(int side = 28) {
     fs::remove_all(root);
-    pmt::train::IdxArray x = styled_images(kInputs, side, style), y{{kInputs}, {}};
+    pmt::model::IdxArray x = styled_images(kInputs, side, style), y{{kInputs}, {}};
     for (int i = 0; i < kInputs; ++i) y.data.push_back(static_cast<std::uint8_t>(i % 2));
     const fs::path dir = root / "datasets" / "styles";
     fs::create_directories(dir);
-    pmt::train::write_idx(dir / "train-images-idx3-ubyte", x);
-    pmt::train::write_idx(dir / "train-labels-idx1-ubyte", y);
+    pmt::model::write_idx(dir / "train-images-idx3-ubyte", x);
+    pmt::model::write_idx(dir / "train-labels-idx1-ubyte", y);
     pmt::io::write_file_atomic(
         root / "styles.json",
         fmt::format(R"({{"name": "styles", "dataset": "styles", "input_shape": [1, {0}, {0}],

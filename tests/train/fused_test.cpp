@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using pmt::train::Dataset;
+using pmt::model::Dataset;
 using pmt::train::SubjectNet;
 
 namespace {
@@ -57,7 +57,7 @@ Dataset make_data(int n, unsigned seed) {
   return d;
 }
 
-std::vector<std::unique_ptr<SubjectNet>> make_nets(const pmt::train::SubjectSpec& spec, int n) {
+std::vector<std::unique_ptr<SubjectNet>> make_nets(const pmt::model::SubjectSpec& spec, int n) {
   std::vector<std::unique_ptr<SubjectNet>> out;
   for (int k = 0; k < n; ++k)
     out.push_back(std::make_unique<SubjectNet>(
@@ -104,7 +104,7 @@ TEST_CASE("fused training leaves each instance as training it alone does", "[fus
     j["batch_size"] = 20;
     j["epochs"] = 1;
   }
-  const auto spec = pmt::train::parse_subject(j, "tiny_cnn.json");
+  const auto spec = pmt::model::parse_subject(j, "tiny_cnn.json");
   const Dataset train = make_data(static_cast<int>(train_size), 1);
   const Dataset test = make_data(10, 2);
   const int n = 4;
@@ -142,7 +142,7 @@ TEST_CASE("fused training with per-instance data and without updates", "[fused]"
   const auto spec = [] {
     json j = conv_spec();
     j["optimizer"] = {{"name", "sgd"}, {"learning_rate", 0.0}};
-    return pmt::train::parse_subject(j, "tiny_cnn.json");
+    return pmt::model::parse_subject(j, "tiny_cnn.json");
   }();
   // each instance its own training set (as a data operator gives), of one size
   std::vector<Dataset> own;
@@ -200,7 +200,7 @@ struct ToolFixture {
   std::unique_ptr<SubjectNet> model(const std::string& where, const std::string& folder,
                                     int i) const {
     const json side = sidecar(where, folder, i);
-    auto net = std::make_unique<SubjectNet>(pmt::train::parse_subject(side["spec"], "sidecar"),
+    auto net = std::make_unique<SubjectNet>(pmt::model::parse_subject(side["spec"], "sidecar"),
                                             at::make_generator<at::CPUGeneratorImpl>(0));
     pmt::train::load_net(*net, root / where / "trained_models" / "tiny_cnn" / folder /
                                    fmt::format("instance_{}.pt", i));

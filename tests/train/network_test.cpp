@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 
 TEST_CASE("a two-input graph runs forward and backward through both branches", "[network]") {
-  const auto spec = pmt::train::parse_subject(pmt::test::two_inputs_spec(), "gaze.json");
+  const auto spec = pmt::model::parse_subject(pmt::test::two_inputs_spec(), "gaze.json");
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
   const torch::Tensor eye = torch::rand({5, 1, 6, 6}), pose = torch::rand({5, 2});
   const torch::Tensor out = net.logits({eye, pose});
@@ -23,7 +23,7 @@ TEST_CASE("a two-input graph runs forward and backward through both branches", "
 }
 
 TEST_CASE("embeddings and a dot product: a recommender-shaped graph", "[network]") {
-  const auto spec = pmt::train::parse_subject(pmt::test::recommender_spec(), "recomm.json");
+  const auto spec = pmt::model::parse_subject(pmt::test::recommender_spec(), "recomm.json");
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(2));
   const torch::Tensor users = torch::tensor({0.f, 4.f, 2.f}).reshape({3, 1});
   const torch::Tensor movies = torch::tensor({6.f, 0.f, 3.f}).reshape({3, 1});
@@ -38,7 +38,7 @@ TEST_CASE("embeddings and a dot product: a recommender-shaped graph", "[network]
 
 TEST_CASE("soft labels: one-hot rows train as labels do, probabilities give Keras' loss",
           "[network]") {
-  const auto spec = pmt::train::parse_subject(nlohmann::json::parse(R"({
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
     "name": "soft", "dataset": "tiny", "input_shape": [4], "num_classes": 3,
     "layers": [{"type": "dense", "units": 5, "activation": "relu"},
                {"type": "dense", "units": 3, "activation": "softmax"}],
@@ -46,13 +46,13 @@ TEST_CASE("soft labels: one-hot rows train as labels do, probabilities give Kera
     "optimizer": {"name": "adadelta", "learning_rate": 1.0, "rho": 0.95, "epsilon": 1e-7},
     "batch_size": 4, "epochs": 3})"),
                                               "soft.json");
-  pmt::train::Dataset labels;
+  pmt::model::Dataset labels;
   labels.inputs = {{{4}, {}}};
   for (int i = 0; i < 10; ++i) {
     for (int k = 0; k < 4; ++k) labels.inputs[0].x.push_back(float(((i + 1) * (k + 3)) % 7) / 7);
     labels.y.push_back(i % 3);
   }
-  pmt::train::Dataset rows = labels;
+  pmt::model::Dataset rows = labels;
   rows.target_dim = 3;
   rows.t.assign(30, 0.0f);
   for (int i = 0; i < 10; ++i) rows.t[std::size_t(i * 3 + labels.y[std::size_t(i)])] = 1.0f;

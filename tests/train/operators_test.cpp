@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "pmt/io/atomic_file.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/train/tools.hpp"
 #include "tiny_data.hpp"
 
@@ -162,7 +162,7 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
   pmt::test::write_split(root / "datasets" / "bands", "t10k", 500, 4, 10, 28);
   // mnist_mlp exactly, on the 10-class band images, one epoch
   json spec =
-      pmt::train::to_json(pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp")));
+      pmt::model::to_json(pmt::model::load_subject(pmt::model::builtin_subject_path("mnist_mlp")));
   spec["dataset"] = "bands";
   spec["epochs"] = 1;
   pmt::io::write_file_atomic(root / "mnist_mlp.json", spec.dump());

@@ -63,7 +63,7 @@ TEST_CASE("Nadam follows Keras' momentum schedule", "[optim]") {
 }
 
 TEST_CASE("make_optimizer applies the spec's parameters and Keras defaults", "[optim]") {
-  pmt::train::OptimizerSpec spec;
+  pmt::model::OptimizerSpec spec;
   spec.name = "adadelta";
   spec.learning_rate = 1.0;
   auto make = [&](std::vector<torch::Tensor> p) { return pmt::train::make_optimizer(spec, p); };

@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/mutate/post_training.hpp"
+#include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/train/tools.hpp"
 #include "tiny_data.hpp"
@@ -46,7 +46,7 @@ std::vector<WeightLayer> clone(const std::vector<WeightLayer>& layers) {
 
 json apply(const std::string& name, const std::string& param, std::vector<WeightLayer>& layers,
            std::uint64_t seed = 1, int layer = 0) {
-  pmt::train::SubjectSpec spec;
+  pmt::model::SubjectSpec spec;
   spec.input_shape = {6};
   spec.layers.resize(3);
   spec.layers[0].type = "dense";
@@ -81,8 +81,8 @@ struct MlpRoot {
                            noise);
     pmt::test::write_split(root / "datasets" / "bands", "t10k", test_n, 4, 10, 28, bright, dark,
                            noise);
-    json spec = pmt::train::to_json(
-        pmt::train::load_subject(pmt::train::builtin_subject_path("mnist_mlp")));
+    json spec = pmt::model::to_json(
+        pmt::model::load_subject(pmt::model::builtin_subject_path("mnist_mlp")));
     spec["dataset"] = "bands";
     spec["epochs"] = epochs;
     model = "mnist_mlp";
@@ -408,8 +408,8 @@ TEST_CASE("a TorchScript model through gen_acc, mutate_model and ratio", "[post]
   // the same test set as NPY arrays (inputs as gen_acc scales the IDX bytes; class indices)
   {
     const fs::path idx = root / "ts" / "t10k-images-idx3-ubyte.gz";
-    const auto images = pmt::train::read_idx(idx);
-    const auto labels = pmt::train::read_idx(pmt::train::labels_for_images(idx));
+    const auto images = pmt::model::read_idx(idx);
+    const auto labels = pmt::model::read_idx(pmt::model::labels_for_images(idx));
     const auto inv = static_cast<float>(1.0 / 255.0);
     std::vector<double> x, y(labels.data.begin(), labels.data.end());
     for (auto b : images.data) x.push_back(static_cast<float>(b * inv));

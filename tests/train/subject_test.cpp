@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "graph_specs.hpp"
-#include "pmt/error.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/core/error.hpp"
+#include "pmt/model/subject.hpp"
 
 using nlohmann::json;
-using pmt::train::parse_subject;
+using pmt::model::parse_subject;
 
 namespace {
 
@@ -22,7 +22,7 @@ json tiny() {
 }  // namespace
 
 TEST_CASE("the built-in mnist subject is DeepCrime's MNIST model", "[subject]") {
-  const auto s = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
+  const auto s = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
   REQUIRE(s.layers.size() == 8);
   CHECK(s.layers[0].type == "conv2d");
   CHECK(s.layers[0].units == 32);
@@ -37,14 +37,14 @@ TEST_CASE("the built-in mnist subject is DeepCrime's MNIST model", "[subject]") 
   CHECK(s.batch_size == 128);
   CHECK(s.epochs == 12);
   CHECK(s.scale == 255);
-  const auto shapes = pmt::train::infer_shapes(s);
+  const auto shapes = pmt::model::infer_shapes(s);
   CHECK(shapes[4] == std::vector<std::int64_t>{9216});  // 64 x 12 x 12 after pooling
 }
 
 TEST_CASE("specs round-trip through JSON", "[subject]") {
   const auto s = parse_subject(tiny(), "tiny.json");
-  const auto t = parse_subject(pmt::train::to_json(s), "again");
-  CHECK(pmt::train::to_json(t) == pmt::train::to_json(s));
+  const auto t = parse_subject(pmt::model::to_json(s), "again");
+  CHECK(pmt::model::to_json(t) == pmt::model::to_json(s));
 }
 
 TEST_CASE("unknown names are errors that list the valid ones", "[subject]") {
@@ -97,41 +97,41 @@ TEST_CASE("shapes that do not fit name the layer", "[subject]") {
 }
 
 TEST_CASE("an unknown built-in subject is a usage error listing the built-in ones", "[subject]") {
-  REQUIRE_THROWS_WITH(pmt::train::builtin_subject_path("resnet"),
+  REQUIRE_THROWS_WITH(pmt::model::builtin_subject_path("resnet"),
                       Catch::Contains("unknown model 'resnet'") && Catch::Contains("mnist_mlp"));
 }
 
 TEST_CASE("every built-in subject parses, and fashion_mnist is the mnist model on Fashion-MNIST",
           "[subject]") {
   for (const char* name : {"mnist", "mnist_mlp", "fashion_mnist"})
-    CHECK_NOTHROW(pmt::train::load_subject(pmt::train::builtin_subject_path(name)));
-  auto mnist = pmt::train::load_subject(pmt::train::builtin_subject_path("mnist"));
-  const auto fashion = pmt::train::load_subject(pmt::train::builtin_subject_path("fashion_mnist"));
+    CHECK_NOTHROW(pmt::model::load_subject(pmt::model::builtin_subject_path(name)));
+  auto mnist = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
+  const auto fashion = pmt::model::load_subject(pmt::model::builtin_subject_path("fashion_mnist"));
   CHECK(fashion.dataset == "fashion_mnist");
   mnist.name = fashion.name;
   mnist.dataset = fashion.dataset;
-  CHECK(pmt::train::to_json(mnist) == pmt::train::to_json(fashion));
+  CHECK(pmt::model::to_json(mnist) == pmt::model::to_json(fashion));
 }
 
 using pmt::test::two_inputs_spec;
 
 TEST_CASE("graph subjects: several inputs, named edges, merge layers", "[subject]") {
   const auto s = parse_subject(two_inputs_spec(), "gaze.json");
-  CHECK_FALSE(pmt::train::is_stack(s));
+  CHECK_FALSE(pmt::model::is_stack(s));
   REQUIRE(s.inputs.size() == 2);
   CHECK(s.layers[1].inputs == std::vector<std::string>{"c1"});  // default: the previous layer
-  const auto shapes = pmt::train::infer_shapes(s);
+  const auto shapes = pmt::model::infer_shapes(s);
   CHECK(shapes[1] == std::vector<std::int64_t>{48});  // 3 x 4 x 4
   CHECK(shapes[2] == std::vector<std::int64_t>{50});  // + the 2 head angles
-  const auto again = parse_subject(pmt::train::to_json(s), "again");
-  CHECK(pmt::train::to_json(again) == pmt::train::to_json(s));
-  CHECK(pmt::train::is_stack(parse_subject(tiny(), "tiny.json")));
-  CHECK_FALSE(pmt::train::to_json(parse_subject(tiny(), "tiny.json")).contains("inputs"));
+  const auto again = parse_subject(pmt::model::to_json(s), "again");
+  CHECK(pmt::model::to_json(again) == pmt::model::to_json(s));
+  CHECK(pmt::model::is_stack(parse_subject(tiny(), "tiny.json")));
+  CHECK_FALSE(pmt::model::to_json(parse_subject(tiny(), "tiny.json")).contains("inputs"));
 
   const json j = pmt::test::recommender_spec();
   const auto r = parse_subject(j, "recomm.json");
-  CHECK(pmt::train::infer_shapes(r)[0] == std::vector<std::int64_t>{1, 4});
-  CHECK(pmt::train::infer_shapes(r)[4] == std::vector<std::int64_t>{1});
+  CHECK(pmt::model::infer_shapes(r)[0] == std::vector<std::int64_t>{1, 4});
+  CHECK(pmt::model::infer_shapes(r)[4] == std::vector<std::int64_t>{1});
   CHECK(r.layers[2].kernel_initializer == "he_normal");
 }
 

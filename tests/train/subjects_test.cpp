@@ -11,7 +11,7 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/train/tools.hpp"
 
 namespace fs = std::filesystem;
@@ -27,7 +27,7 @@ void npy(const fs::path& path, std::vector<std::size_t> shape, std::vector<doubl
 // The built-in subject with one epoch, written to `root`, and the options to train it there.
 pmt::train::TrainMutantsOptions one_epoch(const fs::path& root, const std::string& model) {
   json spec =
-      pmt::train::to_json(pmt::train::load_subject(pmt::train::builtin_subject_path(model)));
+      pmt::model::to_json(pmt::model::load_subject(pmt::model::builtin_subject_path(model)));
   spec["epochs"] = 1;
   pmt::io::write_file_atomic(root / (model + ".json"), spec.dump());
   pmt::train::TrainMutantsOptions o;

@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 
 namespace pmt::test {
 
@@ -18,7 +18,7 @@ inline void write_split(const std::filesystem::path& dir, const std::string& pre
                         double dark = 40, double noise_sd = 30) {
   std::mt19937 gen(seed);
   std::normal_distribution<double> noise(0, noise_sd);
-  pmt::train::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
+  pmt::model::IdxArray x{{n, side, side}, {}}, y{{n}, {}};
   for (int i = 0; i < n; ++i) {
     const int label = i % classes;
     for (int r = 0; r < side; ++r)
@@ -29,8 +29,8 @@ inline void write_split(const std::filesystem::path& dir, const std::string& pre
     y.data.push_back(static_cast<std::uint8_t>(label));
   }
   std::filesystem::create_directories(dir);
-  pmt::train::write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), x);
-  pmt::train::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
+  pmt::model::write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), x);
+  pmt::model::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
 }
 
 }  // namespace pmt::test

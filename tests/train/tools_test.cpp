@@ -9,10 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/train/tools.hpp"
 #include "tiny_data.hpp"
 

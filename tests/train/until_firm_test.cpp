@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/train/until_firm.hpp"

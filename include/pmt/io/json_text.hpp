@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::io {
 

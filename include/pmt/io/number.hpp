@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::io {
 

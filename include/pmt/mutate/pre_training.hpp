@@ -19,25 +19,25 @@
 #include <cstdint>
 #include <vector>
 
+#include "pmt/core/rng.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/stats/rng.hpp"
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
 
 namespace pmt::mutate {
 
-using train::Dataset;
-using train::SubjectSpec;
+using model::Dataset;
+using model::SubjectSpec;
 
 // Data operators (Dataset in, Dataset out; labels are class indices).
-Dataset change_label(const Dataset& d, double pct, stats::Rng& rng);
-Dataset delete_training_data(const Dataset& d, double pct, stats::Rng& rng);
-Dataset unbalance_train_data(const Dataset& d, double pct, stats::Rng& rng);
-Dataset add_noise(const Dataset& d, double pct, stats::Rng& rng);
-Dataset make_output_classes_overlap(const Dataset& d, double pct, stats::Rng& rng);
+model::Dataset change_label(const model::Dataset& d, double pct, pmt::Rng& rng);
+model::Dataset delete_training_data(const model::Dataset& d, double pct, pmt::Rng& rng);
+model::Dataset unbalance_train_data(const model::Dataset& d, double pct, pmt::Rng& rng);
+model::Dataset add_noise(const model::Dataset& d, double pct, pmt::Rng& rng);
+model::Dataset make_output_classes_overlap(const model::Dataset& d, double pct, pmt::Rng& rng);
 
 // Class sizes indexed by label (size = max label + 1).
-std::vector<std::int64_t> class_counts(const Dataset& d);
+std::vector<std::int64_t> class_counts(const model::Dataset& d);
 
 // spec -> spec (identity for the data operators and the original):
 //   change_batch_size B, change_learning_rate LR, change_epochs E, disable_batching (batch =
@@ -50,8 +50,9 @@ std::vector<std::int64_t> class_counts(const Dataset& d);
 //   change_optimisation_function O (Keras defaults of O: learning rate 0.01 for sgd, else
 //   0.001), change_gradient_clip clipnorm_C / clipvalue_C, remove_validation_set (no
 //   validation data, so no early stopping).
-SubjectSpec mutate_spec(const SubjectSpec& spec, const Mutation& m, std::int64_t train_size);
+model::SubjectSpec mutate_spec(const model::SubjectSpec& spec, const Mutation& m,
+                               std::int64_t train_size);
 // data -> data (identity for the spec operators and the original).
-Dataset mutate_data(const Dataset& d, const Mutation& m, stats::Rng& rng);
+model::Dataset mutate_data(const model::Dataset& d, const Mutation& m, pmt::Rng& rng);
 
 }  // namespace pmt::mutate

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::mutate {
 
@@ -71,11 +71,11 @@ const std::vector<std::string>& mutation_names();
 
 // Why `op` cannot mutate layer `layer` of `spec` ("" when it can). For operators that do not
 // target a layer, `layer` is ignored and the subject as a whole is checked.
-std::string not_applicable(const OperatorInfo& op, const train::SubjectSpec& spec, int layer);
+std::string not_applicable(const OperatorInfo& op, const model::SubjectSpec& spec, int layer);
 // The layer a layer operator targets by default: the subject's choice (its "mutation_layers",
 // DeepCrime's per-subject properties) or else the first layer it applies to, hidden layers
 // before the output layer; -1 when none (or when `op` does not target a layer).
-int default_layer(const OperatorInfo& op, const train::SubjectSpec& spec);
+int default_layer(const OperatorInfo& op, const model::SubjectSpec& spec);
 
 // What DeepCrime's search explores for `op` on `spec`: the values of an exhaustive search (every
 // candidate, the subject's current value included, as DeepCrime's loop does), or the bounds of a
@@ -87,7 +87,7 @@ struct SearchSpace {
   nlohmann::json to_json() const;
   std::string describe() const;
 };
-SearchSpace search_space(const OperatorInfo& op, const train::SubjectSpec& spec);
+SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec);
 
 // A mutation as named on the command line (--mut, --param, --layer) and resolved on a subject.
 struct Mutation {
@@ -110,7 +110,7 @@ struct Mutation {
 // (for kLayer operators the parameter is the layer index), so that every configuration has its
 // own folder and accuracy file. Throws pmt::Error (usage) naming the subject, operator and why.
 Mutation make_mutation(const std::string& name, const std::string& param,
-                       const train::SubjectSpec& spec, int layer = -1);
+                       const model::SubjectSpec& spec, int layer = -1);
 
 // The parameter of a targeted operator, "c<class>_k<cluster>_<how>": class and cluster are
 // non-negative integers, `how` the rest (letters, digits, '_', '.'; not empty). Throws pmt::Error
@@ -122,8 +122,8 @@ struct Target {
 Target parse_target(const std::string& op, const std::string& param);
 
 // The registry as JSON (for --list-mutations --json), applicability against `spec` when given.
-nlohmann::json registry_json(const train::SubjectSpec* spec);
+nlohmann::json registry_json(const model::SubjectSpec* spec);
 // The same as an aligned text table.
-std::string registry_table(const train::SubjectSpec* spec);
+std::string registry_table(const model::SubjectSpec* spec);
 
 }  // namespace pmt::mutate

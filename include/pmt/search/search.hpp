@@ -59,7 +59,7 @@ int search_decimals(const mutate::OperatorInfo& op, const mutate::SearchSpace& s
 // The search space of `op` on `spec` (mutate::search_space), after checking that there is one:
 // a usage error naming the subject, the operator and why (no search, or not applicable to the
 // subject or to `layer`).
-mutate::SearchSpace plan(const mutate::OperatorInfo& op, const train::SubjectSpec& spec,
+mutate::SearchSpace plan(const mutate::OperatorInfo& op, const model::SubjectSpec& spec,
                          int layer = -1);
 
 // DeepCrime's test: GLM, p rounded to 3 decimals, killed when p < 0.05 and d >= 0.5 (signed d:

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "pmt/core/rng.hpp"
 #include "pmt/stats/mutation_test.hpp"
-#include "pmt/stats/rng.hpp"
 
 namespace pmt::stats {
 

@@ -14,8 +14,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include "pmt/mutate/post_training.hpp"
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/train/network.hpp"
 
 namespace pmt::train {
@@ -39,7 +39,7 @@ class Instance {
   // labels), predictions into *predictions. A TorchScript output that is not one score per class
   // for every input (or narrower than the labels need, or not `num_classes` wide when that is
   // > 0) is a data error naming the file.
-  double evaluate(const Dataset& data, std::vector<std::int64_t>* predictions = nullptr,
+  double evaluate(const model::Dataset& data, std::vector<std::int64_t>* predictions = nullptr,
                   int num_classes = 0);
   // The dense and conv layers, their tensors being the model's own (mutated in place).
   std::vector<mutate::WeightLayer> weight_layers();
@@ -59,13 +59,14 @@ class Instance {
 
 // The layer list of a TorchScript model as a spec that the operator registry reads (one dense or
 // conv2d entry per weight layer, in the module's parameter order, named by module path).
-SubjectSpec torchscript_spec(Instance& instance, const std::string& model);
+model::SubjectSpec torchscript_spec(Instance& instance, const std::string& model);
 
 // A test set for --test-set: IDX images (labels beside, or `labels`) or NPY (an array of inputs
 // and one of labels, `labels` required). Values are divided by `scale`; each sample is reshaped to
 // `sample_shape` (empty: the file's per-sample shape, a channel axis added in front of 2-D IDX
 // images). Labels are checked against num_classes when it is > 0.
-Dataset load_test_set(const std::filesystem::path& images, const std::filesystem::path& labels,
-                      std::vector<std::int64_t> sample_shape, double scale, int num_classes);
+model::Dataset load_test_set(const std::filesystem::path& images,
+                             const std::filesystem::path& labels,
+                             std::vector<std::int64_t> sample_shape, double scale, int num_classes);
 
 }  // namespace pmt::train

@@ -10,15 +10,15 @@
 
 #include <torch/torch.h>
 
-#include "pmt/train/dataset.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::train {
 
 class SubjectNet : public torch::nn::Module {
  public:
   // Builds the layers and initialises them with the spec's Keras initialisers drawn from `gen`.
-  SubjectNet(const SubjectSpec& spec, torch::Generator gen);
+  SubjectNet(const model::SubjectSpec& spec, torch::Generator gen);
   // Output of the last layer before its activation (logits when it is softmax), from a batch of
   // each input (a graph subject's inputs in spec order; a stack has one).
   torch::Tensor logits(torch::Tensor x);
@@ -33,7 +33,7 @@ class SubjectNet : public torch::nn::Module {
   // layer - 1, as layer_outputs gives it): searches that change one layer's weights rerun only
   // the layers from there.
   torch::Tensor logits_from(std::size_t layer, torch::Tensor input);
-  const SubjectSpec& spec() const { return spec_; }
+  const model::SubjectSpec& spec() const { return spec_; }
   // Keras' kernel regularisation penalty summed over the layers (undefined when none has one).
   torch::Tensor regularization() const;
   // The instance's random stream (also used by fit() for the epoch shuffles).
@@ -42,7 +42,7 @@ class SubjectNet : public torch::nn::Module {
  private:
   torch::Tensor run(const std::vector<torch::Tensor>& inputs, bool last_activation,
                     std::vector<torch::Tensor>* all = nullptr, std::size_t from = 0);
-  SubjectSpec spec_;
+  model::SubjectSpec spec_;
   torch::Generator gen_;
   std::vector<torch::nn::Conv2d> conv_;
   std::vector<torch::nn::Linear> dense_;
@@ -68,7 +68,7 @@ struct TrainResult {
 // Keras model.fit: shuffles every epoch, mini-batches of spec.batch_size (the last one partial),
 // the spec's loss and optimiser; validation data (may be null) evaluated after every epoch and
 // monitored by early stopping (val_loss, min_delta 0) when spec.patience > 0.
-TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation,
+TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Dataset* validation,
                 const std::function<void(const EpochStats&)>& on_epoch = {});
 
 // fit() for N instances of one subject at once, trained as ONE fused model (fused.cpp): nets[k]
@@ -78,17 +78,17 @@ TrainResult fit(SubjectNet& net, const Dataset& train, const Dataset* validation
 // leave it (weights, generator state, history) up to floating-point summation order; its epoch
 // times are the fused model's. on_epoch(k, stats) after every epoch, for each instance.
 std::vector<TrainResult> fit_fused(
-    const std::vector<SubjectNet*>& nets, const std::vector<const Dataset*>& train,
-    const std::vector<const Dataset*>& validation,
+    const std::vector<SubjectNet*>& nets, const std::vector<const model::Dataset*>& train,
+    const std::vector<const model::Dataset*>& validation,
     const std::function<void(std::size_t, const EpochStats&)>& on_epoch = {});
 
 // The network's outputs for every sample of `data` (size, outputs), in eval mode without
 // gradients, in batches of spec.eval_batch_size: the logits, or after the last activation
 // (num_classes columns: the spec's outputs).
-torch::Tensor outputs(SubjectNet& net, const Dataset& data, bool last_activation);
+torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_activation);
 
 // Loss (the spec's) and accuracy of `net` on `data`; predicted classes into *predictions.
-std::pair<double, double> evaluate(SubjectNet& net, const Dataset& data,
+std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
                                    std::vector<std::int64_t>* predictions = nullptr);
 
 // Atomic save (temp + rename) and load; load throws pmt::Error (data) naming a corrupt file.

@@ -18,7 +18,7 @@
 
 #include <torch/torch.h>
 
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
 namespace pmt::train {
 
@@ -69,7 +69,7 @@ struct Nadam : KerasOptimizer {
 // The optimiser of a subject spec with Keras defaults for parameters the spec does not set
 // (sgd: momentum 0, nesterov 0; rmsprop: rho 0.9, momentum 0; adagrad: initial accumulator 0.1;
 // adam: beta_1 0.9, beta_2 0.999; all: epsilon 1e-7).
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerSpec& spec,
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const model::OptimizerSpec& spec,
                                                         std::vector<torch::Tensor> params);
 
 }  // namespace pmt::train

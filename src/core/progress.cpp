@@ -1,24 +1,13 @@
-#include "pmt/stats/parallel.hpp"
+#include "pmt/core/progress.hpp"
 
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <exception>
-#include <thread>
-#include <vector>
 
 #include <fmt/format.h>
 
-#include "pmt/interrupt.hpp"
-
-namespace pmt::stats {
-
-unsigned resolve_proc(int proc) {
-  if (proc > 0) return static_cast<unsigned>(proc);
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw ? hw : 1;
-}
+namespace pmt {
 
 Progress::Progress(std::string label, std::size_t total)
     : label_(std::move(label)),
@@ -67,36 +56,4 @@ void Progress::draw(bool final) {
   drawn_ = true;
 }
 
-void parallel_for(std::size_t n, int proc, const std::function<void(std::size_t)>& fn,
-                  Progress* progress) {
-  const unsigned threads = std::min<std::size_t>(resolve_proc(proc), n ? n : 1);
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    while (!failed) {
-      const std::size_t i = next++;
-      if (i >= n) break;
-      try {
-        throw_if_interrupted("stopped before the work was saved");
-        fn(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        failed = true;
-      }
-      if (progress) progress->advance();
-    }
-  };
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
-}
-
-}  // namespace pmt::stats
+}  // namespace pmt

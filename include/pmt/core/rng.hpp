@@ -9,7 +9,7 @@
 
 #include <pcg_random.hpp>
 
-namespace pmt::stats {
+namespace pmt {
 
 using Rng = pcg32;
 
@@ -50,4 +50,4 @@ inline std::uint64_t key_of(const char* s) {
   return h;
 }
 
-}  // namespace pmt::stats
+}  // namespace pmt

@@ -1,10 +1,10 @@
 // Post-training weight operators (see post_training.hpp): PMT's neurons_freezing and
 // weights_fuzzing, DeepMutation++'s GF, WS, NEB, NAI and NS, on LibTorch tensors.
-#include "pmt/mutate/post_training.hpp"
+#include "pmt/mutate/torch/post_training.hpp"
 
 #include <algorithm>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt::mutate {
 

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace pmt::train {
+namespace pmt::model {
 
 struct LayerSpec {
   std::string type;  // conv2d, max_pool2d, dropout, flatten, dense, activation, embedding,
@@ -155,4 +155,4 @@ std::string fusion_blocker(const SubjectSpec& spec);
 // a graph edge that names no input or earlier layer. The last layer is the output.
 std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec);
 
-}  // namespace pmt::train
+}  // namespace pmt::model

@@ -8,7 +8,7 @@
 #include <csignal>
 #include <string>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 
 namespace pmt {
 

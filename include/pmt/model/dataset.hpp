@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace pmt::train {
+namespace pmt::model {
 
 struct SubjectSpec;
 
@@ -99,4 +99,4 @@ Dataset make_dataset(const SubjectSpec& spec, std::vector<ArrayData> inputs, Arr
 Dataset load_dataset(const DatasetFiles& files, const std::vector<std::int64_t>& sample_shape,
                      double scale, int num_classes);
 
-}  // namespace pmt::train
+}  // namespace pmt::model

@@ -1,5 +1,5 @@
 // Subject specs: JSON <-> SubjectSpec, name checks, shape inference (see subject.hpp).
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -8,13 +8,13 @@
 #include <set>
 #include <type_traits>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_text.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
-namespace pmt::train {
+namespace pmt::model {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -621,4 +621,4 @@ json to_json(const SubjectSpec& s) {
   return j;
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::model

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-namespace pmt::plot {
+namespace pmt::io {
 
 struct Figure {
   std::filesystem::path png;  // plot_results/.../<name>.png; .dat and .gp share its stem
@@ -20,4 +20,4 @@ struct Figure {
 // was rendered. Never throws for a missing gnuplot; throws pmt::Error when gnuplot fails.
 bool render(const Figure& figure);
 
-}  // namespace pmt::plot
+}  // namespace pmt::io

@@ -1,14 +1,14 @@
-#include "pmt/plot/gnuplot.hpp"
+#include "pmt/io/gnuplot.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 
-namespace pmt::plot {
+namespace pmt::io {
 
 namespace fs = std::filesystem;
 
@@ -72,4 +72,4 @@ bool render(const Figure& figure) {
   return true;
 }
 
-}  // namespace pmt::plot
+}  // namespace pmt::io

@@ -1,6 +1,6 @@
 // IDX reading/writing (plain and gzip via zlib), dataset lookup, and the subject's splits from
 // IDX, NPY or HDF5 files checked against the subject (see dataset.hpp).
-#include "pmt/train/dataset.hpp"
+#include "pmt/model/dataset.hpp"
 
 #include <zlib.h>
 
@@ -12,14 +12,14 @@
 
 #include <fmt/format.h>
 
-#include "pmt/error.hpp"
+#include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/io/number.hpp"
-#include "pmt/train/subject.hpp"
+#include "pmt/model/subject.hpp"
 
-namespace pmt::train {
+namespace pmt::model {
 
 namespace fs = std::filesystem;
 
@@ -366,4 +366,4 @@ Dataset load_split(const SubjectSpec& spec, const fs::path& data_dir, const std:
                       read_npy_array(dir / with_split(spec.data.targets, split)));
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::model
