@@ -80,7 +80,7 @@ double rank_tests_per_second(const pmt::stats::Population& pop, Test&& test, int
 }  // namespace
 
 int main(int argc, char** argv) {
-  pmt::cli::CommonOptions common;
+  pmt::tools::CommonOptions common;
   std::string data_root = ".";
   int reps = 400;
   bool sweep = true;
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
       fs::copy(fs::path(data_root) / "raw_data", tmp / "raw_data", fs::copy_options::recursive);
       pmt::tools::PracticalityOptions o;
       o.common.data_root = tmp.string();
-      o.common.settings = pmt::cli::settings_path(common);
+      o.common.settings = pmt::tools::settings_path(common);
       o.common.proc = static_cast<int>(threads);
       o.model = "mnist";
       o.mut = "change_label";

@@ -3,14 +3,15 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/targeted/targeted.hpp"
+#include "pmt/tools/targeted.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::targeted::ArachneOptions o;
-  pmt::targeted::TargetedFlags flags;
+  pmt::tools::CommonOptions common;
+  pmt::tools::ArachneOptions o;
+  pmt::cli::TargetedFlags flags;
   pmt::cli::setup_app(
       app,
       {"arachne",
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
        "(2023); F. Casari, Post-Training Mutation Tool for Deep Learning Systems, master's "
        "thesis, USI Lugano, 2024."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
-  pmt::targeted::add_targeted_flags(app, o, flags);
+  pmt::cli::add_targeted_flags(app, o, flags);
   app.add_option("--method", o.method, "gn (Gaussian noise) or de (differential evolution)")
       ->check(CLI::IsMember({"gn", "de"}))
       ->capture_default_str();
@@ -71,9 +72,9 @@ int main(int argc, char** argv) {
     o.data_root = common.data_root;
     o.seed = common.seed;
     o.clip = !no_clip;
-    pmt::targeted::finish_targeted_flags(o, flags);
+    pmt::cli::finish_targeted_flags(o, flags);
     pmt::install_interrupt_handlers();
-    const auto s = pmt::targeted::run_arachne(o);
+    const auto s = pmt::tools::run_arachne(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

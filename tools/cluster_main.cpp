@@ -3,9 +3,9 @@
 #include <sstream>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/cluster/search.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
+#include "pmt/tools/cluster.hpp"
 
 namespace {
 
@@ -21,8 +21,8 @@ std::vector<std::string> split_list(const std::string& text) {
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::cluster::ClusterToolOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::ClusterOptions o;
   pmt::cli::setup_app(
       app,
       {"cluster",
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
         o.search.scalings.empty() || (o.search.reductions.empty() && o.embedding_files.empty()) ||
             o.search.thresholds.empty() || o.search.algorithms.empty(),
         kUsage, "--scalings, --reductions, --thresholds and --algorithms need at least one value");
-    const auto s = pmt::cluster::run_cluster_tool(o);
+    const auto s = pmt::tools::run_cluster(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

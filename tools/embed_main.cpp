@@ -6,12 +6,12 @@
 #include "pmt/cli/common.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
-#include "pmt/train/embed.hpp"
+#include "pmt/tools/embed.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::EmbedToolOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::EmbedOptions o;
   pmt::cli::setup_app(
       app,
       {"embed",
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     o.vae.learning_rate = pmt::io::parse_double(lr, "--learning-rate", pmt::ErrorKind::kUsage);
     PMT_THROW_IF(!(o.vae.learning_rate > 0), kUsage, "--learning-rate must be positive, got {}",
                  lr);
-    const auto s = pmt::train::run_embed_tool(o);
+    const auto s = pmt::tools::run_embed(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

@@ -3,13 +3,14 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::GenAccOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::GenAccOptions o;
   pmt::cli::setup_app(
       app,
       {"gen_acc",
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
        "  gen_acc --torchscript --model mine --mut original --test-set t10k-images-idx3-ubyte.gz",
        "Humbatova, Jahangirova, Tonella. DeepCrime. ISSTA 2021 (generate_acc_files)."},
       common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  pmt::train::add_config_flags(app, o, "Instances evaluated at once (0: one per core)");
+  pmt::cli::add_config_flags(app, o, "Instances evaluated at once (0: one per core)");
   app.add_option("--test-set", o.test_set,
                  "Test set to evaluate on: IDX images (plain or .gz) or an NPY array of inputs")
       ->check(CLI::ExistingFile);
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
                  "Its labels: IDX [default: --test-set with images-idx3 -> labels-idx1] or NPY "
                  "(required for an NPY test set)")
       ->check(CLI::ExistingFile);
-  pmt::train::add_torchscript_flags(app, o);
+  pmt::cli::add_torchscript_flags(app, o);
   app.add_option("--test-set-name", o.test_set_name,
                  "Name of --test-set: accuracy files under <data-root>/test_sets/<name>/ instead "
                  "of over the full test set's");
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
-    const auto s = pmt::train::run_gen_acc(o);
+    const auto s = pmt::tools::run_gen_acc(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

@@ -3,17 +3,18 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/cli/shard.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/shard.hpp"
+#include "pmt/tools/training.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::MutateModelOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::MutateModelOptions o;
   o.mut.clear();  // no default: name the operator
   pmt::cli::setup_app(
       app,
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
       ->check(pmt::cli::non_negative());
   app.add_option("--threads", o.threads, "Intra-op threads per job (0: cores / jobs)")
       ->check(pmt::cli::non_negative());
-  pmt::train::add_torchscript_flags(app, o);
+  pmt::cli::add_torchscript_flags(app, o);
   bool list = false;
   app.add_flag("--list-layers", list,
                "List the model's dense and conv layers (index, name, type, weight shape, bias) "
@@ -102,12 +103,12 @@ int main(int argc, char** argv) {
     o.seed = common.seed;
     o.progress = !quiet;
     if (list) {
-      std::fputs(pmt::train::list_layers(o, common.json).c_str(), stdout);
+      std::fputs(pmt::tools::list_layers(o, common.json).c_str(), stdout);
       return;
     }
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
-    o.shard = pmt::cli::resolve_shard(shard);
-    const auto s = pmt::train::run_mutate_model(o);
+    o.shard = pmt::tools::resolve_shard(shard);
+    const auto s = pmt::tools::run_mutate_model(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
     } else {

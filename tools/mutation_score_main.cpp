@@ -3,14 +3,12 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/core/error.hpp"
-#include "pmt/search/mutation_score.hpp"
+#include "pmt/tools/mutation_score.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  std::string model, test_set_name, test_dir, train_dir;
-  bool deepcrime_power = false;
+  pmt::tools::MutationScoreOptions o;
+  auto& common = o.common;
   pmt::cli::setup_app(
       app,
       {"mutation_score",
@@ -32,29 +30,19 @@ int main(int argc, char** argv) {
        "Humbatova, Jahangirova, Tonella. DeepCrime: Mutation Testing of Deep Learning Systems "
        "Based on Real Faults. ISSTA 2021 (section 5, mutation_score.py)."},
       common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  app.add_option("--model", model, "Subject whose results are under <data-root>/search/<model>/");
-  app.add_option("--test-set-name", test_set_name,
+  app.add_option("--model", o.model, "Subject whose results are under <data-root>/search/<model>/");
+  app.add_option("--test-set-name", o.test_set_name,
                  "Score the test set mutation_search recorded under this name "
                  "(<data-root>/search/<model>/<name>/) instead of the full test set");
-  app.add_option("--test-results", test_dir, "Folder of the test set's <mut>.json results");
-  app.add_option("--train-results", train_dir,
+  app.add_option("--test-results", o.test_dir, "Folder of the test set's <mut>.json results");
+  app.add_option("--train-results", o.train_dir,
                  "Folder of the training set's <mut>.json results (default: the test results' "
                  "folder with --test-results, else <data-root>/search/<model>/)");
-  app.add_flag("--deepcrime-power", deepcrime_power,
+  app.add_flag("--deepcrime-power", o.deepcrime_power,
                "Power as DeepCrime's stats.py computes it (FTestAnovaPower with f = d: "
                "over-estimated) instead of the t-test power at d");
   return pmt::cli::run_main(app, argc, argv, common, [&] {
-    namespace fs = std::filesystem;
-    PMT_THROW_IF(model.empty() && test_dir.empty(), kUsage,
-                 "--model or --test-results is required");
-    PMT_THROW_IF(!test_set_name.empty() && !test_dir.empty(), kUsage,
-                 "--test-set-name and --test-results are alternatives");
-    const fs::path base = fs::path(common.data_root) / "search" / model;
-    if (test_dir.empty()) test_dir = (test_set_name.empty() ? base : base / test_set_name).string();
-    if (train_dir.empty()) train_dir = model.empty() ? test_dir : base.string();
-    pmt::search::ScoreOptions o;
-    if (deepcrime_power) o.power = pmt::stats::PowerKind::kDeepCrime;
-    const auto ms = pmt::search::mutation_score(train_dir, test_dir, o);
+    const auto ms = pmt::tools::run_mutation_score(o);
     if (common.json)
       std::printf("%s\n", ms.to_json().dump().c_str());
     else

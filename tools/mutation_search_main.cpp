@@ -4,14 +4,15 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/train/mutation_search.hpp"
+#include "pmt/tools/mutation_search.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::MutationSearchOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::MutationSearchOptions o;
   bool deepcrime_power = false;
   pmt::cli::setup_app(
       app,
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
        "Based on Real Faults. ISSTA 2021 (section 4, utils/execute_mutants.py)."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
   o.mut.clear();  // the operator is required (no "original" default)
-  pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)", false);
+  pmt::cli::add_config_flags(app, o, "Instances trained at once (0: one per core)", false);
   app.add_option("--instances", o.instances, "Instances per configuration (DeepCrime: 20 runs)")
       ->check(pmt::cli::integer_in(2, 1000000))
       ->capture_default_str();
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     o.seed = common.seed;
     if (deepcrime_power) o.power = pmt::stats::PowerKind::kDeepCrime;
     o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    const auto s = pmt::train::run_mutation_search(o);
+    const auto s = pmt::tools::run_mutation_search(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

@@ -1,6 +1,8 @@
 // mutation_test: DeepCrime's statistical mutation test (comp_deepcrime.py). See run_mutation_test.
 #include <iostream>
 
+#include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -26,8 +28,8 @@ int main(int argc, char** argv) {
        "Probabilistic Framework for Mutation Testing in Deep Neural Networks. Information and "
        "Software Technology 155 (2023). Replication package: FlowSs/PMT."},
       o.common, pmt::cli::kAllCommon);
-  pmt::tools::add_analysis_flags(app, o,
-                                 "Only this parameter [default: every parameter in the settings]");
+  pmt::cli::add_analysis_flags(app, o,
+                               "Only this parameter [default: every parameter in the settings]");
   app.add_flag("--dc", o.dc, "Single DeepCrime test per parameter on raw_data/deepcrime_comp/");
   app.add_option("--runs", o.runs, "Runs of the repeated protocol")->check(pmt::cli::positive());
   return pmt::cli::run_main(app, argc, argv, o.common,

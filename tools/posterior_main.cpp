@@ -1,6 +1,8 @@
 // posterior: bagged Beta posteriors of the kill probability (plot_posterior.py). See run_posterior.
 #include <iostream>
 
+#include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
        "Neural Networks. Information and Software Technology 155 (2023). Replication package: "
        "FlowSs/PMT."},
       o.common, pmt::cli::kAllCommon);
-  pmt::tools::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
+  pmt::cli::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
   app.add_flag("--hdi", o.hdi, "Highest-density 95% interval instead of mean +- 1.96 sd");
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");

@@ -2,9 +2,11 @@
 // run_practicality.
 #include <iostream>
 
-#include "pmt/cli/shard.hpp"
+#include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/tools/analysis.hpp"
+#include "pmt/tools/shard.hpp"
 
 int main(int argc, char** argv) {
   pmt::tools::PracticalityOptions o;
@@ -32,8 +34,8 @@ int main(int argc, char** argv) {
        "Neural Networks. Information and Software Technology 155 (2023). Replication package: "
        "FlowSs/PMT."},
       o.common, pmt::cli::kAllCommon);
-  pmt::tools::add_analysis_flags(app, o,
-                                 "Parameter of the mutation (required unless --mut original)");
+  pmt::cli::add_analysis_flags(app, o,
+                               "Parameter of the mutation (required unless --mut original)");
   app.add_option("--size", o.size, "Only generate the arrays of this population size")
       ->check(pmt::cli::non_negative());
   app.add_option("--pop_size", o.pop_size, "Print the summary block of this population size")
@@ -43,11 +45,11 @@ int main(int argc, char** argv) {
       ->check(pmt::cli::integer_in(2, 100000));
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
-  pmt::tools::add_jackknife_flag(app, o.divisor);
+  pmt::cli::add_jackknife_flag(app, o.divisor);
   std::string shard;
   pmt::cli::add_shard_flag(app, shard, "the population sizes");
   return pmt::cli::run_main(app, argc, argv, o.common, [&] {
-    o.shard = pmt::cli::resolve_shard(shard);
+    o.shard = pmt::tools::resolve_shard(shard);
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
     pmt::tools::run_practicality(o, std::cout);
   });

@@ -1,6 +1,8 @@
 // ratio: Hellinger-distance ratio and verdict (plot_param.py). See run_ratio.
 #include <iostream>
 
+#include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/tools/analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
        "Neural Networks. Information and Software Technology 155 (2023). Replication package: "
        "FlowSs/PMT."},
       o.common, pmt::cli::kAllCommon);
-  pmt::tools::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
+  pmt::cli::add_analysis_flags(app, o, "Only report this parameter [default: every parameter]");
   app.add_option("--mc-reps", o.mc_reps,
                  "Independent repetitions behind each verdict's uncertainty (0: off)")
       ->check(pmt::cli::non_negative());

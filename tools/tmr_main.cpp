@@ -3,14 +3,15 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/targeted/targeted.hpp"
+#include "pmt/tools/targeted.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::targeted::TmrOptions o;
-  pmt::targeted::TargetedFlags flags;
+  pmt::tools::CommonOptions common;
+  pmt::tools::TmrOptions o;
+  pmt::cli::TargetedFlags flags;
   pmt::cli::setup_app(
       app,
       {"tmr",
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
        "F. Casari, Post-Training Mutation Tool for Deep Learning Systems, master's thesis, "
        "USI Lugano, January 2024 (supervised by P. Tonella, N. Humbatova, G. Jahangirova)."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kJson);
-  pmt::targeted::add_targeted_flags(app, o, flags);
+  pmt::cli::add_targeted_flags(app, o, flags);
   app.add_option("--epochs", o.epochs, "Retraining epochs on I_neg (the thesis: 2, then 5)")
       ->check(pmt::cli::positive())
       ->capture_default_str();
@@ -83,9 +84,9 @@ int main(int argc, char** argv) {
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.seed = common.seed;
-    pmt::targeted::finish_targeted_flags(o, flags);
+    pmt::cli::finish_targeted_flags(o, flags);
     pmt::install_interrupt_handlers();
-    const auto s = pmt::targeted::run_tmr(o);
+    const auto s = pmt::tools::run_tmr(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

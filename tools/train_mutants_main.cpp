@@ -5,18 +5,19 @@
 #include <fmt/format.h>
 
 #include "pmt/cli/common.hpp"
-#include "pmt/cli/shard.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/tools.hpp"
-#include "pmt/train/until_firm.hpp"
+#include "pmt/tools/shard.hpp"
+#include "pmt/tools/training.hpp"
+#include "pmt/tools/until_firm.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::TrainMutantsOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::TrainMutantsOptions o;
   pmt::cli::setup_app(
       app,
       {"train_mutants",
@@ -45,12 +46,12 @@ int main(int argc, char** argv) {
        "based on real faults. ISSTA 2021.\nTambon, Khomh, Antoniol. A probabilistic framework "
        "for mutation testing in deep neural networks. IST 2023."},
       common, pmt::cli::kDataRoot | pmt::cli::kSeed | pmt::cli::kProc | pmt::cli::kJson);
-  pmt::train::add_config_flags(app, o, "Instances trained at once (0: one per core)");
+  pmt::cli::add_config_flags(app, o, "Instances trained at once (0: one per core)");
   auto* instances =
       app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
   std::string shard;
   pmt::cli::add_shard_flag(app, shard, "the instances of --instances");
-  pmt::train::UntilFirmOptions u;
+  pmt::tools::UntilFirmOptions u;
   std::string until;
   app.add_option("--until", until,
                  "'firm': train the sound subject and the mutant in rounds (k instances per side, "
@@ -94,16 +95,16 @@ int main(int argc, char** argv) {
     o.seed = common.seed;
     o.progress = !quiet;
     if (list) {
-      std::fputs(pmt::train::list_mutations(o, common.json).c_str(), stdout);
+      std::fputs(pmt::tools::list_mutations(o, common.json).c_str(), stdout);
       return;
     }
     if (!until.empty()) {
       PMT_THROW_IF(!shard.empty(), kUsage,
                    "--until firm decides after each round: it does not split into --shard parts");
-      static_cast<pmt::train::TrainMutantsOptions&>(u) = o;
+      static_cast<pmt::tools::TrainMutantsOptions&>(u) = o;
       u.proc = common.proc;
       u.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-      const auto s = pmt::train::run_until_firm(u);
+      const auto s = pmt::tools::run_until_firm(u);
       if (common.json) {
         std::printf("%s\n", s.to_json().dump().c_str());
         return;
@@ -117,8 +118,8 @@ int main(int argc, char** argv) {
           s.peak_rss_mb);
       return;
     }
-    o.shard = pmt::cli::resolve_shard(shard);
-    const auto s = pmt::train::run_train_mutants(o);
+    o.shard = pmt::tools::resolve_shard(shard);
+    const auto s = pmt::tools::run_train_mutants(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

@@ -3,14 +3,15 @@
 #include <cstdio>
 
 #include "pmt/cli/common.hpp"
+#include "pmt/cli/flags.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::cli::CommonOptions common;
-  pmt::train::WeakTestSetOptions o;
+  pmt::tools::CommonOptions common;
+  pmt::tools::WeakTestSetOptions o;
   pmt::cli::setup_app(
       app,
       {"weak_test_set",
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
        "Based on Real Faults. ISSTA 2021 (section 5.4, weak test set)."},
       common, pmt::cli::kDataRoot | pmt::cli::kJson);
   o.mut = "original";
-  pmt::train::add_config_flags(app, o, "unused", false);
+  pmt::cli::add_config_flags(app, o, "unused", false);
   app.remove_option(app.get_option("--mut"));
   app.remove_option(app.get_option("--layer"));
   app.remove_option(app.get_option("--jobs"));
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   return pmt::cli::run_main(app, argc, argv, common, [&] {
     o.data_root = common.data_root;
     o.fraction = pmt::io::parse_double(fraction, "--fraction", pmt::ErrorKind::kUsage);
-    const auto s = pmt::train::run_weak_test_set(o);
+    const auto s = pmt::tools::run_weak_test_set(o);
     if (common.json) {
       std::printf("%s\n", s.to_json().dump().c_str());
       return;

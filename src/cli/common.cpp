@@ -15,7 +15,6 @@
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/io/number.hpp"
-#include "pmt/io/settings.hpp"
 
 #ifndef PMT_VERSION
 #define PMT_VERSION "0.1.0"
@@ -63,7 +62,7 @@ class HelpFormatter : public CLI::Formatter {
 
 }  // namespace
 
-void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsigned flags) {
+void setup_app(CLI::App& app, const ToolInfo& info, tools::CommonOptions& common, unsigned flags) {
   app.name(info.name);
   app.description(wrap(info.purpose));
   app.formatter(std::make_shared<HelpFormatter>(info));
@@ -92,7 +91,7 @@ void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsig
                "At the end, print the resolved flags and the wall time on stderr");
 }
 
-int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
+int run_main(CLI::App& app, int argc, char** argv, const tools::CommonOptions& common,
              const std::function<void()>& body) {
   try {
     app.parse(argc, argv);
@@ -172,10 +171,6 @@ CLI::Validator uint64_value() {
         return "";
       },
       "");
-}
-
-std::string settings_path(const CommonOptions& common) {
-  return common.settings.empty() ? io::find_data_file("settings.json").string() : common.settings;
 }
 
 }  // namespace pmt::cli

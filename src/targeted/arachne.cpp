@@ -27,9 +27,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "driver.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
+#include "pmt/targeted/method.hpp"
 
 namespace pmt::targeted {
 
@@ -149,7 +149,7 @@ struct Place {
   std::int64_t index;  // flat kernel index
 };
 
-std::vector<Place> localise(train::SubjectNet& net, const detail::MutantInputs& in,
+std::vector<Place> localise(train::SubjectNet& net, const MutantInputs& in,
                             const std::vector<Layer>& layers, nlohmann::json& record) {
   const auto [gl_neg, fi_neg] = localisation_scores(net, in.split, in.neg, layers);
   const auto [gl_pos, fi_pos] = localisation_scores(net, in.split, in.pos, layers);
@@ -168,7 +168,7 @@ std::vector<Place> localise(train::SubjectNet& net, const detail::MutantInputs& 
       places.push_back({l, k});
     }
   }
-  const std::vector<std::int64_t> front = detail::pareto_front(a, b);
+  const std::vector<std::int64_t> front = pareto_front(a, b);
   std::vector<Place> out;
   nlohmann::json per = nlohmann::json::object();
   for (auto k : front) {
@@ -205,14 +205,14 @@ double fitness(train::SubjectNet& net, std::size_t from, const torch::Tensor& h_
 
 }  // namespace
 
-TargetedSummary run_arachne(const ArachneOptions& o) {
+Method arachne_method(const ArachneSettings& o) {
   PMT_THROW_IF(o.method != "gn" && o.method != "de", kUsage, "--method: gn or de, got '{}'",
                o.method);
   PMT_THROW_IF(!(o.sigma > 0), kUsage, "--sigma must be > 0");
   PMT_THROW_IF(o.population < 4, kUsage, "--population must be at least 4 (DE/rand/1 draws 3)");
   PMT_THROW_IF(o.generations < 1 || o.patience < 1, kUsage,
                "--generations and --patience must be at least 1");
-  detail::Method m;
+  Method m;
   m.op = "arachne";
   m.how =
       fmt::format("{}_{}", o.method,
@@ -226,7 +226,7 @@ TargetedSummary run_arachne(const ArachneOptions& o) {
                 {"patience", o.patience},
                 {"clip", o.clip},
                 {"max_inputs", o.max_inputs}};
-  m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
+  m.make = [&o](train::SubjectNet& net, const MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<Layer> layers = target_layers(net, o.target_layer);
     nlohmann::json record;
@@ -335,7 +335,7 @@ TargetedSummary run_arachne(const ArachneOptions& o) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return record;
   };
-  return detail::run_targeted(o, m);
+  return m;
 }
 
 }  // namespace pmt::targeted

@@ -22,8 +22,8 @@
 #include <numeric>
 #include <random>
 
-#include "driver.hpp"
 #include "pmt/core/error.hpp"
+#include "pmt/targeted/method.hpp"
 
 namespace pmt::targeted {
 
@@ -38,7 +38,7 @@ void copy_parameters(train::SubjectNet& from, train::SubjectNet& to) {
 
 // `net` trained `epochs` epochs on `data` (its spec otherwise), in place.
 void retrain(train::SubjectNet& net, const model::Dataset& data, int epochs, std::uint64_t seed,
-             const TmrOptions& o) {
+             const TmrSettings& o) {
   model::SubjectSpec spec = net.spec();
   spec.epochs = epochs;
   spec.patience = 0;
@@ -55,7 +55,7 @@ void retrain(train::SubjectNet& net, const model::Dataset& data, int epochs, std
 // `count` inputs of the split outside I_neg's class, drawn without replacement with the
 // mutant's seed, in the order drawn; when there are fewer, all of them, or with `wrap` the same
 // random order again until there are `count`.
-std::vector<std::int64_t> rehearsal(const detail::MutantInputs& in, std::size_t count, bool wrap) {
+std::vector<std::int64_t> rehearsal(const MutantInputs& in, std::size_t count, bool wrap) {
   if (count == 0 || in.neg.empty()) return {};
   const std::int64_t cls = in.split.y[static_cast<std::size_t>(in.neg.front())];
   std::vector<std::int64_t> others;
@@ -83,7 +83,7 @@ model::Dataset repeated(const model::Dataset& data, int times) {
 }
 
 // Samples [begin, begin + count) of `draws` (a copy of the split's inputs they index).
-model::Dataset draw_slice(const detail::MutantInputs& in, const std::vector<std::int64_t>& draws,
+model::Dataset draw_slice(const MutantInputs& in, const std::vector<std::int64_t>& draws,
                           std::size_t begin, std::size_t count) {
   const auto first = draws.begin() + static_cast<std::ptrdiff_t>(begin);
   return in.split.subset({first, first + static_cast<std::ptrdiff_t>(count)});
@@ -108,13 +108,13 @@ model::Dataset as_rows(model::Dataset d, int classes, train::SubjectNet* teacher
 
 }  // namespace
 
-TargetedSummary run_tmr(const TmrOptions& o) {
+Method tmr_method(const TmrSettings& o) {
   PMT_THROW_IF(o.epochs < 1, kUsage, "--epochs must be at least 1, got {}", o.epochs);
   PMT_THROW_IF(o.keep_epochs < 0, kUsage, "--keep-epochs must be 0 or more, got {}", o.keep_epochs);
   PMT_THROW_IF(o.rehearse < 0, kUsage, "--rehearse must be 0 or more, got {}", o.rehearse);
   PMT_THROW_IF(o.batch_size < 0 || !(o.learning_rate >= 0), kUsage,
                "--batch-size and --learning-rate must be positive (0: the subject's)");
-  detail::Method m;
+  Method m;
   m.op = "tmr";
   m.how = fmt::format("e{}", o.epochs);
   if (o.keep_epochs != 1) m.how += fmt::format("_p{}", o.keep_epochs);
@@ -146,7 +146,7 @@ TargetedSummary run_tmr(const TmrOptions& o) {
                  "--freeze {}: {} has no dense or conv layer from layer {} on (it has {} layers)",
                  o.freeze, spec.name, o.freeze, spec.layers.size());
   };
-  m.make = [&o](train::SubjectNet& net, const detail::MutantInputs& in) {
+  m.make = [&o](train::SubjectNet& net, const MutantInputs& in) {
     const auto t0 = std::chrono::steady_clock::now();
     const int classes = net.spec().num_classes;
     model::Dataset neg = in.split.subset(in.neg);
@@ -193,7 +193,7 @@ TargetedSummary run_tmr(const TmrOptions& o) {
         {"retrain_s",
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   };
-  return detail::run_targeted(o, m);
+  return m;
 }
 
 }  // namespace pmt::targeted

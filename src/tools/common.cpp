@@ -47,7 +47,7 @@ std::string known_names(const std::string& settings_file, const std::vector<std:
 }  // namespace
 
 Context make_context(const AnalysisOptions& o, bool require_param) {
-  Context ctx{io::Settings::load(cli::settings_path(o.common)),
+  Context ctx{io::Settings::load(pmt::tools::settings_path(o.common)),
               io::Layout(o.common.data_root, cache_variant(o.test)),
               {},
               {}};

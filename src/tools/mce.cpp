@@ -30,15 +30,15 @@ namespace {
 namespace fs = std::filesystem;
 
 // A shard's part of rep_mce/...npy: <stem>.part-<i>-of-<n>.npy beside it.
-fs::path part_path(const fs::path& path, const cli::Shard& s) {
+fs::path part_path(const fs::path& path, const pmt::tools::Shard& s) {
   return path.parent_path() /
          fmt::format("{}.part-{}-of-{}.npy", path.stem().string(), s.index, s.count);
 }
 
 // The shard count of the parts present beside `path` ({0, 1} when none): the largest count
 // found, so that a rerun with another count never mixes blocks of two splits.
-cli::Shard parts_present(const fs::path& path) {
-  cli::Shard found;
+pmt::tools::Shard parts_present(const fs::path& path) {
+  pmt::tools::Shard found;
   const std::string prefix = path.stem().string() + ".part-";
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(path.parent_path(), ec)) {
@@ -99,10 +99,10 @@ void run_mce(const MceOptions& o, std::ostream& out) {
     rates = detail::read_kill_rates(path, {R, B}).data;
   } else {
     // Assemble the parts of a sharded run (the missing ones computed here), or compute it all.
-    const cli::Shard found = parts_present(path);
+    const pmt::tools::Shard found = parts_present(path);
     std::vector<fs::path> used;
     for (int i = 0; i < found.count; ++i) {
-      const cli::Shard s{i, found.count};
+      const pmt::tools::Shard s{i, found.count};
       const auto [first, last] = s.block(R);
       const auto part = part_path(path, s);
       const auto values = fs::exists(part) ? detail::read_kill_rates(part, {last - first, B}).data

@@ -11,11 +11,11 @@
 #include <random>
 #include <sstream>
 
-#include "pmt/cluster/search.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/dataset.hpp"
+#include "pmt/tools/cluster.hpp"
 
 namespace fs = std::filesystem;
 
@@ -49,8 +49,8 @@ struct Styles {
       "layers": [{"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]})");
   }
   ~Styles() { fs::remove_all(root); }
-  pmt::cluster::ClusterToolOptions options() const {
-    pmt::cluster::ClusterToolOptions o;
+  pmt::tools::ClusterOptions options() const {
+    pmt::tools::ClusterOptions o;
     o.subject_file = (root / "styles.json").string();
     o.data_root = root.string();
     o.plot = false;
@@ -65,7 +65,7 @@ struct Styles {
 }  // namespace
 
 TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[cluster][tool]") {
-  const auto s = pmt::cluster::run_cluster_tool(options());
+  const auto s = pmt::tools::run_cluster(options());
   REQUIRE(s.result.classes.size() == 2);
   CHECK_FALSE(s.chosen.empty());
   const fs::path out = root / "clusters" / "styles";
@@ -88,7 +88,7 @@ TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[clu
   o.search.proc = 2;
   o.out_dir = (root / "again").string();
   o.plot = true;
-  pmt::cluster::run_cluster_tool(o);
+  pmt::tools::run_cluster(o);
   CHECK(pmt::io::read_file(root / "again" / "clusters.csv") ==
         pmt::io::read_file(out / "clusters.csv"));
   // Class 0's figure: the projection (block 0, one point per input) and the examples panel
@@ -123,13 +123,13 @@ TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[clu
 TEST_CASE_METHOD(Styles, "cluster: bad input fails before anything is written", "[cluster][tool]") {
   auto o = options();
   o.limit = 4;  // 4 inputs per class: too few for 5 clusters
-  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("too few for 5 clusters"));
+  CHECK_THROWS_WITH(pmt::tools::run_cluster(o), Catch::Contains("too few for 5 clusters"));
   o = options();
   o.search.classes = {7};
-  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("class 7 has no inputs"));
+  CHECK_THROWS_WITH(pmt::tools::run_cluster(o), Catch::Contains("class 7 has no inputs"));
   o = options();
   o.pipeline = "all/max/pca/kmeans-9";
-  CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains("no pipeline"));
+  CHECK_THROWS_WITH(pmt::tools::run_cluster(o), Catch::Contains("no pipeline"));
   CHECK_FALSE(fs::exists(root / "clusters"));
 }
 
@@ -168,7 +168,7 @@ TEST_CASE_METHOD(Styles, "cluster: NaN features, identical inputs and bad embedd
         std::pair{"pca.npy", "cannot be named 'pca'"}}) {
     auto o = options();
     o.embedding_files = {(dir / file).string()};
-    CHECK_THROWS_WITH(pmt::cluster::run_cluster_tool(o), Catch::Contains(message));
+    CHECK_THROWS_WITH(pmt::tools::run_cluster(o), Catch::Contains(message));
   }
   CHECK_FALSE(fs::exists(root / "clusters"));
 }
@@ -189,7 +189,7 @@ TEST_CASE_METHOD(Styles, "cluster: UMAP and embeddings are reductions of the sea
   pmt::io::write_file_atomic(root / "emb" / "styles_vae.json",
                              R"({"reduction": "vae", "scaling": "normalization"})");
   o.embedding_files = {(root / "emb" / "styles_vae.npy").string()};
-  const auto s = pmt::cluster::run_cluster_tool(o);
+  const auto s = pmt::tools::run_cluster(o);
   for (const auto& c : s.result.classes) {
     // (4 k-means + 2 HDBSCAN) x (UMAP, the embedding)
     REQUIRE(c.outcomes.size() == 12);

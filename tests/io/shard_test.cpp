@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 
-#include "pmt/cli/shard.hpp"
 #include "pmt/core/error.hpp"
+#include "pmt/tools/shard.hpp"
 
 namespace {
 
@@ -32,42 +32,42 @@ struct SlurmEnv {
 }  // namespace
 
 TEST_CASE("shard: i/n owns the positions k with k mod n == i", "[shard]") {
-  const auto s = pmt::cli::parse_shard("1/3");
+  const auto s = pmt::tools::parse_shard("1/3");
   CHECK(s.index == 1);
   CHECK(s.count == 3);
   CHECK(s.to_string() == "1/3");
   CHECK_FALSE(s.owns(0));
   CHECK(s.owns(1));
   CHECK(s.owns(4));
-  CHECK(pmt::cli::parse_shard("0/1").whole());
+  CHECK(pmt::tools::parse_shard("0/1").whole());
   for (const char* bad : {"3/3", "1", "-1/2", "1/0", "a/2", "1/2/3", ""})
-    CHECK_THROWS_AS(pmt::cli::parse_shard(bad), pmt::Error);
-  CHECK_THROWS_WITH(pmt::cli::parse_shard("3/3"), Catch::Contains("below the count"));
+    CHECK_THROWS_AS(pmt::tools::parse_shard(bad), pmt::Error);
+  CHECK_THROWS_WITH(pmt::tools::parse_shard("3/3"), Catch::Contains("below the count"));
 }
 
 TEST_CASE("shard: from a Slurm job array's variables", "[shard]") {
   {
     const SlurmEnv env(nullptr, nullptr);
-    CHECK(pmt::cli::shard_from_env().whole());
-    CHECK(pmt::cli::resolve_shard("").whole());
+    CHECK(pmt::tools::shard_from_env().whole());
+    CHECK(pmt::tools::resolve_shard("").whole());
   }
   {
     const SlurmEnv env("1", "2", "0");  // --array=0-1
-    const auto s = pmt::cli::shard_from_env();
+    const auto s = pmt::tools::shard_from_env();
     CHECK(s.index == 1);
     CHECK(s.count == 2);
-    CHECK(pmt::cli::resolve_shard("0/4").count == 4);  // the flag wins
+    CHECK(pmt::tools::resolve_shard("0/4").count == 4);  // the flag wins
   }
   {
     const SlurmEnv env("5", "3", "1", "2");  // --array=1-5:2 -> tasks 1, 3, 5
-    CHECK(pmt::cli::shard_from_env().index == 2);
+    CHECK(pmt::tools::shard_from_env().index == 2);
   }
   {
     const SlurmEnv env("4", "3", "1", "2");  // not one of the array's tasks
-    CHECK_THROWS_WITH(pmt::cli::shard_from_env(), Catch::Contains("--array=0-2"));
+    CHECK_THROWS_WITH(pmt::tools::shard_from_env(), Catch::Contains("--array=0-2"));
   }
   {
     const SlurmEnv env("x", "2");
-    CHECK_THROWS_WITH(pmt::cli::shard_from_env(), Catch::Contains("SLURM_ARRAY_TASK_ID"));
+    CHECK_THROWS_WITH(pmt::tools::shard_from_env(), Catch::Contains("SLURM_ARRAY_TASK_ID"));
   }
 }

@@ -14,7 +14,7 @@
 #include "../train/tiny_data.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
-#include "pmt/train/mutation_search.hpp"
+#include "pmt/tools/mutation_search.hpp"
 
 namespace fs = std::filesystem;
 
@@ -38,8 +38,8 @@ struct Search {
                           "change_activation_function": {"values": ["relu", "linear"]}}})");
   }
   ~Search() { fs::remove_all(root); }
-  pmt::train::MutationSearchOptions options(const std::string& mut) const {
-    pmt::train::MutationSearchOptions o;
+  pmt::tools::MutationSearchOptions options(const std::string& mut) const {
+    pmt::tools::MutationSearchOptions o;
     o.subject_file = subject.string();
     o.mut = mut;
     o.instances = 4;
@@ -57,7 +57,7 @@ TEST_CASE_METHOD(Search, "mutation_search: binary search of delete_training_data
   o.sets = "test";
   int lines = 0;
   o.log = [&](const std::string&) { ++lines; };
-  const auto s = pmt::train::run_mutation_search(o);
+  const auto s = pmt::tools::run_mutation_search(o);
   REQUIRE(s.result.sets.size() == 1);
   const auto& t = s.result.sets[0];
   CHECK(t.steps.front().param == "99");
@@ -76,14 +76,14 @@ TEST_CASE_METHOD(Search, "mutation_search: binary search of delete_training_data
       fs::exists(root / "trained_models" / "tiny" / "delete_training_data_49.5" / "instance_3.pt"));
 
   // A rerun resumes every instance and gives the same CSV.
-  const auto again = pmt::train::run_mutation_search(o);
+  const auto again = pmt::tools::run_mutation_search(o);
   CHECK(pmt::io::read_file(csv) == text);
   CHECK(again.result.sets[0].killable_param == t.killable_param);
 }
 
 TEST_CASE_METHOD(Search, "mutation_search: exhaustive search on the test and training sets",
                  "[search][tools]") {
-  const auto s = pmt::train::run_mutation_search(options("change_activation_function"));
+  const auto s = pmt::tools::run_mutation_search(options("change_activation_function"));
   REQUIRE(s.result.sets.size() == 2);
   for (const auto& r : s.result.sets) {
     REQUIRE(r.steps.size() == 2);
@@ -100,7 +100,7 @@ TEST_CASE_METHOD(Search, "mutation_search: exhaustive search on the test and tra
 
 TEST_CASE_METHOD(Search, "mutation_search: an operator without a search is a usage error",
                  "[search][tools]") {
-  CHECK_THROWS_AS(pmt::train::run_mutation_search(options("disable_batching")), pmt::Error);
+  CHECK_THROWS_AS(pmt::tools::run_mutation_search(options("disable_batching")), pmt::Error);
   const std::string cmd = std::string(PMT_BINARY_DIR) + "/tools/mutation_search --subject " +
                           subject.string() + " --mut disable_batching --data-root " +
                           root.string() + " 2>/dev/null";

@@ -22,7 +22,7 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/model/dataset.hpp"
 #include "pmt/search/mutation_score.hpp"
-#include "pmt/train/mutation_search.hpp"
+#include "pmt/tools/mutation_search.hpp"
 
 namespace fs = std::filesystem;
 
@@ -65,7 +65,7 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
       "mutation_search": {"delete_training_data": {"precision": 30},
                           "change_optimisation_function": {"values": ["adam", "sgd"]}}})");
   const auto options = [&](const std::string& mut) {
-    pmt::train::MutationSearchOptions o;
+    pmt::tools::MutationSearchOptions o;
     o.subject_file = subject.string();
     o.mut = mut;
     o.instances = 6;
@@ -78,15 +78,15 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
   for (const char* set : {"test", "train"}) {
     auto o = options(ops[0]);
     o.sets = set;
-    pmt::train::run_mutation_search(o);
+    pmt::tools::run_mutation_search(o);
   }
-  pmt::train::run_mutation_search(options(ops[1]));
+  pmt::tools::run_mutation_search(options(ops[1]));
 
-  pmt::train::WeakTestSetOptions w;
+  pmt::tools::WeakTestSetOptions w;
   w.subject_file = subject.string();
   w.data_root = root.string();
   w.out = (root / "weak" / "weak-images-idx3-ubyte").string();
-  const auto weak = pmt::train::run_weak_test_set(w);
+  const auto weak = pmt::tools::run_weak_test_set(w);
   CHECK(weak.test_size == 256);
   CHECK(weak.kept == 128);
   CHECK(fs::exists(root / "weak" / "weak-labels-idx1-ubyte"));
@@ -96,7 +96,7 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
     o.sets = "test";
     o.test_set = w.out;
     o.test_set_name = "weak";
-    const auto s = pmt::train::run_mutation_search(o);
+    const auto s = pmt::tools::run_mutation_search(o);
     CHECK(s.json_file == root / "search" / "tiny" / "weak" / (op + ".json"));
   }
   CHECK(

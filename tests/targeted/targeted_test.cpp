@@ -8,7 +8,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include "../../src/targeted/pieces.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/subject.hpp"
@@ -17,8 +16,8 @@
 
 namespace fs = std::filesystem;
 using pmt::targeted::compare_sets;
-using pmt::targeted::detail::pareto_front;
-using pmt::targeted::detail::read_clusters;
+using pmt::targeted::pareto_front;
+using pmt::targeted::read_clusters;
 
 TEST_CASE("targeted operators: registry entries, parameter form, folders", "[targeted]") {
   const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));

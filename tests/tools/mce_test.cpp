@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "fixture.hpp"
-#include "pmt/cli/shard.hpp"
+#include "pmt/tools/shard.hpp"
 
 TEST_CASE("mce reproduces the reference on every rep_mce file", "[cli][mce]") {
   DataRoot d;
@@ -142,7 +142,7 @@ TEST_CASE("mce --shard: the parts assemble into the unsharded array", "[cli][mce
   // shards 2/3 and 0/3 only: the unsharded run computes block 1 and assembles the three
   auto b = options(sharded);
   for (const char* s : {"2/3", "0/3"}) {
-    b.shard = pmt::cli::parse_shard(s);
+    b.shard = pmt::tools::parse_shard(s);
     CHECK(run_tool(pmt::tools::run_mce, b).empty());  // no estimate from a shard
   }
   CHECK(fs::exists(sharded.root /
@@ -176,17 +176,17 @@ TEST_CASE("practicality --shard: the sizes split among shards", "[cli][practical
            fmt::format("rep_practicality/mnist/mnist_change_label_9.38_30_rep_{}_size_pop.npy",
                        size);
   };
-  b.shard = pmt::cli::parse_shard("1/2");
+  b.shard = pmt::tools::parse_shard("1/2");
   CHECK(run_tool(pmt::tools::run_practicality, b).empty());
   CHECK(fs::exists(array(sharded, 50)));
   CHECK_FALSE(fs::exists(array(sharded, 25)));
-  b.shard = pmt::cli::parse_shard("0/2");
+  b.shard = pmt::tools::parse_shard("0/2");
   run_tool(pmt::tools::run_practicality, b);
   CHECK(fs::exists(array(sharded, 75)));
   b.shard = {};
   CHECK(run_tool(pmt::tools::run_practicality, b) == expected);
   for (int s : {25, 50, 75}) CHECK(bytes(array(sharded, s)) == bytes(array(whole, s)));
   b.size = 25;
-  b.shard = pmt::cli::parse_shard("0/2");
+  b.shard = pmt::tools::parse_shard("0/2");
   CHECK_THROWS_WITH(run_tool(pmt::tools::run_practicality, b), Catch::Contains("--shard"));
 }

@@ -11,12 +11,12 @@
 
 #include <fmt/format.h>
 
-#include "pmt/cluster/search.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/dataset.hpp"
-#include "pmt/train/embed.hpp"
+#include "pmt/tools/cluster.hpp"
+#include "pmt/tools/embed.hpp"
 
 namespace fs = std::filesystem;
 
@@ -59,8 +59,8 @@ struct StyledDigits {
                     side));
   }
   ~StyledDigits() { fs::remove_all(root); }
-  pmt::train::EmbedToolOptions options() const {
-    pmt::train::EmbedToolOptions o;
+  pmt::tools::EmbedOptions options() const {
+    pmt::tools::EmbedOptions o;
     o.subject_file = (root / "styles.json").string();
     o.data_root = root.string();
     o.vae.epochs = 15;
@@ -103,7 +103,7 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
                  "[train][embed][cluster]") {
   auto o = options();
   o.per = "class";
-  const auto s = pmt::train::run_embed_tool(o);
+  const auto s = pmt::tools::run_embed(o);
   CHECK_FALSE(s.skipped);
   CHECK(s.npy.filename() == "vae_s_max.npy");
   const auto codes = pmt::io::read_npy(s.npy, {kInputs, 10});
@@ -114,9 +114,9 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
   for (const auto& v : side.at("vaes"))
     CHECK(v.at("last_epoch_loss").get<double>() < v.at("first_epoch_loss").get<double>());
   // a rerun keeps them; other options make them again
-  CHECK(pmt::train::run_embed_tool(o).skipped);
+  CHECK(pmt::tools::run_embed(o).skipped);
   // the cluster search on the codes: k-means with 2 clusters finds each class's two styles
-  pmt::cluster::ClusterToolOptions c;
+  pmt::tools::ClusterOptions c;
   c.subject_file = o.subject_file;
   c.data_root = root.string();
   c.plot = false;
@@ -127,7 +127,7 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
   c.search.min_cluster_sizes = {10};
   c.pipeline = "all/max/vae_s/kmeans-2";
   c.search.proc = 1;
-  const auto r = pmt::cluster::run_cluster_tool(c);
+  const auto r = pmt::tools::run_cluster(c);
   for (const auto& cls : r.result.classes) {
     CHECK(cls.outcomes.size() == 33);  // 4 counts x 8 algorithms + 1 HDBSCAN size
     const auto& chosen = pmt::cluster::chosen(cls, c.pipeline, false);
@@ -142,6 +142,6 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
 TEST_CASE("embed: bad input fails before anything is written", "[train][embed]") {
   StyledDigits small(6);  // 6 x 6 images: not the thesis' VAE's input
   auto o = small.options();
-  CHECK_THROWS_WITH(pmt::train::run_embed_tool(o), Catch::Contains("1 x 28 x 28"));
+  CHECK_THROWS_WITH(pmt::tools::run_embed(o), Catch::Contains("1 x 28 x 28"));
   CHECK_FALSE(fs::exists(small.root / "embeddings"));
 }

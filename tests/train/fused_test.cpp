@@ -10,8 +10,8 @@
 #include <random>
 
 #include "pmt/io/atomic_file.hpp"
+#include "pmt/tools/training.hpp"
 #include "pmt/train/network.hpp"
-#include "pmt/train/tools.hpp"
 #include "tiny_data.hpp"
 
 // LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
@@ -183,8 +183,8 @@ struct ToolFixture {
     pmt::io::write_file_atomic(subject, conv_spec().dump());
   }
   ~ToolFixture() { fs::remove_all(root); }
-  pmt::train::TrainMutantsOptions options(const std::string& where, int fuse) const {
-    pmt::train::TrainMutantsOptions o;
+  pmt::tools::TrainMutantsOptions options(const std::string& where, int fuse) const {
+    pmt::tools::TrainMutantsOptions o;
     o.subject_file = subject.string();
     o.instances = "0-3";
     o.data_root = (root / where).string();
@@ -216,8 +216,8 @@ TEST_CASE_METHOD(ToolFixture, "train_mutants --fuse 4 and --fuse 1 save the same
   CAPTURE(mut);
   auto one = options("one", 1), four = options("four", 4);
   if (mut == "change_label") one.mut = four.mut = mut, one.param = four.param = "30";
-  const auto s1 = pmt::train::run_train_mutants(one);
-  const auto s4 = pmt::train::run_train_mutants(four);
+  const auto s1 = pmt::tools::run_train_mutants(one);
+  const auto s4 = pmt::tools::run_train_mutants(four);
   CHECK(s1.fuse == 1);
   CHECK(s4.fuse == 4);
   CHECK(s4.trained == std::vector<int>{0, 1, 2, 3});
@@ -237,19 +237,19 @@ TEST_CASE_METHOD(ToolFixture, "train_mutants --fuse 4 and --fuse 1 save the same
     CHECK(param_distance(*model("one", folder, i), *model("four", folder, i)) < 1e-5);
   }
   // a rerun resumes: nothing left to train
-  CHECK(pmt::train::run_train_mutants(four).skipped.size() == 4);
+  CHECK(pmt::tools::run_train_mutants(four).skipped.size() == 4);
 }
 
 TEST_CASE_METHOD(ToolFixture, "a fused block with a missing member is retrained to the same bits",
                  "[fused]") {
   auto o = options("resume", 4);
   o.threads = 1;
-  pmt::train::run_train_mutants(o);
+  pmt::tools::run_train_mutants(o);
   const fs::path folder = root / "resume" / "trained_models" / "tiny_cnn" / "original";
   const std::string before = pmt::io::read_file(folder / "instance_2.pt");
   const auto kept = fs::last_write_time(folder / "instance_1.pt");
   fs::remove(folder / "instance_2.json");  // killed between instance 2's two writes
-  const auto s = pmt::train::run_train_mutants(o);
+  const auto s = pmt::tools::run_train_mutants(o);
   CHECK(s.trained == std::vector<int>{2});
   CHECK(s.skipped == std::vector<int>{0, 1, 3});
   CHECK(pmt::io::read_file(folder / "instance_2.pt") == before);
@@ -260,14 +260,14 @@ TEST_CASE_METHOD(ToolFixture, "what does not fuse trains one model per instance"
   json j = conv_spec();
   j["patience"] = 1;  // early stopping: instances stop at different epochs
   pmt::io::write_file_atomic(subject, j.dump());
-  const auto s = pmt::train::run_train_mutants(options("es", 4));
+  const auto s = pmt::tools::run_train_mutants(options("es", 4));
   CHECK(s.fuse == 1);
   CHECK(s.unfused_why.find("early stopping") != std::string::npos);
   CHECK(s.trained.size() == 4);
   // remove_validation_set turns early stopping off: that mutant fuses again
   auto o = options("es", 4);
   o.mut = "remove_validation_set";
-  CHECK(pmt::train::run_train_mutants(o).fuse == 4);
-  const std::string table = pmt::train::list_mutations(o, false);
+  CHECK(pmt::tools::run_train_mutants(o).fuse == 4);
+  const std::string table = pmt::tools::list_mutations(o, false);
   CHECK(table.find("original (the sound tiny_cnn): unfused (early stopping") != std::string::npos);
 }

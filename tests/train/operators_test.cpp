@@ -8,7 +8,7 @@
 
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/model/subject.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 #include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
@@ -38,14 +38,14 @@ struct Operators {
   }
   // Trains instance 0 of the mutant and returns its sidecar.
   json train(const std::string& mut, const std::string& param) const {
-    pmt::train::TrainMutantsOptions o;
+    pmt::tools::TrainMutantsOptions o;
     o.subject_file = (root / "varied.json").string();
     o.mut = mut;
     o.param = param;
     o.instances = "0";
     o.data_root = root.string();
     o.progress = false;
-    const auto s = pmt::train::run_train_mutants(o);
+    const auto s = pmt::tools::run_train_mutants(o);
     REQUIRE(s.trained == std::vector<int>{0});
     return json::parse(pmt::io::read_file(s.folder / "instance_0.json"));
   }
@@ -167,7 +167,7 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
   spec["epochs"] = 1;
   pmt::io::write_file_atomic(root / "mnist_mlp.json", spec.dump());
   auto run = [&](const std::string& mut, const std::string& param) {
-    pmt::train::TrainMutantsOptions o;
+    pmt::tools::TrainMutantsOptions o;
     o.model = "mnist_mlp";
     o.subject_file = (root / "mnist_mlp.json").string();
     o.mut = mut;
@@ -175,10 +175,10 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
     o.instances = "0-1";
     o.data_root = root.string();
     o.progress = false;
-    pmt::train::run_train_mutants(o);
-    pmt::train::GenAccOptions g;
-    static_cast<pmt::train::ConfigOptions&>(g) = o;
-    return pmt::train::run_gen_acc(g).accuracy;
+    pmt::tools::run_train_mutants(o);
+    pmt::tools::GenAccOptions g;
+    static_cast<pmt::tools::ConfigOptions&>(g) = o;
+    return pmt::tools::run_gen_acc(g).accuracy;
   };
   for (double a : run("original", "")) CHECK(a > 0.9);
   // relu'(0) = 0: a zero hidden layer gets no gradient, so only the output bias learns

@@ -15,7 +15,7 @@
 #include "pmt/io/npy.hpp"
 #include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/tools/analysis.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 #include "tiny_data.hpp"
 
 // LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
@@ -109,20 +109,20 @@ struct MlpRoot {
     o.progress = false;
   }
   void train(const std::string& instances) const {
-    pmt::train::TrainMutantsOptions o;
+    pmt::tools::TrainMutantsOptions o;
     config(o);
     o.instances = instances;
-    pmt::train::run_train_mutants(o);
+    pmt::tools::run_train_mutants(o);
   }
-  pmt::train::MutateModelOptions mutation(const std::string& mut, const std::string& param) const {
-    pmt::train::MutateModelOptions o;
+  pmt::tools::MutateModelOptions mutation(const std::string& mut, const std::string& param) const {
+    pmt::tools::MutateModelOptions o;
     config(o, mut, param);
     return o;
   }
-  pmt::train::GenAccSummary gen_acc(const std::string& mut, const std::string& param) const {
-    pmt::train::GenAccOptions g;
+  pmt::tools::GenAccSummary gen_acc(const std::string& mut, const std::string& param) const {
+    pmt::tools::GenAccOptions g;
     config(g, mut, param);
-    return pmt::train::run_gen_acc(g);
+    return pmt::tools::run_gen_acc(g);
   }
   fs::path folder(const std::string& name) const { return root / "trained_models" / model / name; }
 };
@@ -269,7 +269,7 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
       {"neuron_switch", "0.05"},       {"activation_removal", ""}};
   for (const auto& [mut, param] : ops) {
     INFO(mut);
-    const auto s = pmt::train::run_mutate_model(r.mutation(mut, param));
+    const auto s = pmt::tools::run_mutate_model(r.mutation(mut, param));
     CHECK(s.made == std::vector<int>{0, 1, 2});
     CHECK(s.gave_up.empty());
     const fs::path folder = s.folder;
@@ -296,8 +296,8 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
     auto o = r.mutation("gaussian_fuzzing", "0.01");
     std::vector<int> made;
     for (const char* shard : {"1/2", "0/2"}) {
-      o.shard = pmt::cli::parse_shard(shard);
-      const auto s = pmt::train::run_mutate_model(o);
+      o.shard = pmt::tools::parse_shard(shard);
+      const auto s = pmt::tools::run_mutate_model(o);
       made.insert(made.end(), s.made.begin(), s.made.end());
     }
     CHECK(made == std::vector<int>{1, 0, 2});
@@ -315,9 +315,9 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
       json::parse(pmt::io::read_file(r.folder("activation_removal_1") / "instance_0.json"));
   CHECK(ar["spec"]["layers"][1]["activation"] == "linear");
   // layer_deactivation / layer_addition need a square layer, which mnist_mlp lacks
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("layer_deactivation", "")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("layer_deactivation", "")),
                       Catch::Contains("does not apply to subject 'mnist_mlp'"));
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("layer_addition", "")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("layer_addition", "")),
                       Catch::Contains("does not apply to subject 'mnist_mlp'"));
 
   // ratio --same reads the mutants as it reads the replication package's
@@ -327,7 +327,7 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
   CHECK(j["mutants"][0]["param"] == "0.5");
 
   // a rerun skips what is there
-  const auto again = pmt::train::run_mutate_model(r.mutation("neuron_effect_block", "0.01"));
+  const auto again = pmt::tools::run_mutate_model(r.mutation("neuron_effect_block", "0.01"));
   CHECK(again.skipped == std::vector<int>{0, 1, 2});
   CHECK(again.made.empty());
 
@@ -339,7 +339,7 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
   auto o = r.mutation("gaussian_fuzzing", "0.01");
   o.jobs = 1;
   o.threads = 1;
-  pmt::train::run_mutate_model(o);
+  pmt::tools::run_mutate_model(o);
   const json side1 =
       json::parse(pmt::io::read_file(r.folder("gaussian_fuzzing_0.01") / "instance_2.json"));
   CHECK(side1["seed"] == side2["seed"]);
@@ -353,7 +353,7 @@ TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --s
     INFO(mut);
     auto lo = sq.mutation(mut, "");
     lo.filter_factor = 0;  // no filter: the mutant is kept whatever its accuracy
-    const auto s = pmt::train::run_mutate_model(lo);
+    const auto s = pmt::tools::run_mutate_model(lo);
     CHECK(s.made == std::vector<int>{0, 1});
     const json side = json::parse(pmt::io::read_file(s.folder / "instance_0.json"));
     CHECK(side["parameter"] == "2");
@@ -370,7 +370,7 @@ TEST_CASE("neurons_freezing on mnist_mlp's first dense layer: 0.5 killed, 0.01 n
   r.train("0-19");
   r.gen_acc("original", "");
   for (const char* p : {"0.5", "0.01"}) {
-    pmt::train::run_mutate_model(r.mutation("neurons_freezing", p));
+    pmt::tools::run_mutate_model(r.mutation("neurons_freezing", p));
     r.gen_acc("neurons_freezing", p);
   }
   const json strong = ratio(r.root, "mnist_mlp", "neurons_freezing", "0.5", 20);
@@ -400,9 +400,9 @@ TEST_CASE("a TorchScript model through gen_acc, mutate_model and ratio", "[post]
     o.progress = false;
     o.test_set = test_set;
   };
-  pmt::train::GenAccOptions g;
+  pmt::tools::GenAccOptions g;
   options(g, "original", "");
-  const auto sound = pmt::train::run_gen_acc(g);
+  const auto sound = pmt::tools::run_gen_acc(g);
   REQUIRE(sound.accuracy.size() == 3);
   for (double a : sound.accuracy) CHECK(a > 0.9);
   // the same test set as NPY arrays (inputs as gen_acc scales the IDX bytes; class indices)
@@ -415,56 +415,56 @@ TEST_CASE("a TorchScript model through gen_acc, mutate_model and ratio", "[post]
     for (auto b : images.data) x.push_back(static_cast<float>(b * inv));
     pmt::io::write_npy(root / "x.npy", {64, 1, 4, 4}, x);
     pmt::io::write_npy(root / "y.npy", {64}, y);
-    pmt::train::GenAccOptions n;
+    pmt::tools::GenAccOptions n;
     options(n, "original", "");
     n.test_set = (root / "x.npy").string();
-    REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(n), Catch::Contains("needs --test-labels"));
+    REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(n), Catch::Contains("needs --test-labels"));
     n.test_labels = (root / "y.npy").string();
-    CHECK(pmt::train::run_gen_acc(n).accuracy == sound.accuracy);
+    CHECK(pmt::tools::run_gen_acc(n).accuracy == sound.accuracy);
   }
 
-  pmt::train::MutateModelOptions m;
+  pmt::tools::MutateModelOptions m;
   options(m, "neurons_freezing", "0.5");
-  const std::string layers = pmt::train::list_layers(m, false);
+  const std::string layers = pmt::tools::list_layers(m, false);
   CHECK_THAT(layers, Catch::Contains("conv") && Catch::Contains("fc1") && Catch::Contains("out"));
   m.layer_name = "fc1";  // by name: the TorchScript module path
-  const auto nf = pmt::train::run_mutate_model(m);
+  const auto nf = pmt::tools::run_mutate_model(m);
   CHECK(nf.folder.filename() == "neurons_freezing_0.5_layer1");
   const json side = json::parse(pmt::io::read_file(nf.folder / "instance_0.json"));
   CHECK(side["torchscript"] == true);
   CHECK(side["changes"][0]["name"] == "fc1");
   CHECK(side["changes"][0]["neurons"] == 4);
   options(g, "neurons_freezing", "0.5_layer1");
-  CHECK(pmt::train::run_gen_acc(g).accuracy.size() == 3);
+  CHECK(pmt::tools::run_gen_acc(g).accuracy.size() == 3);
 
   options(m, "neuron_effect_block", "0.1");  // filtered: on --test-set
   m.layer_name.clear();
-  const auto neb = pmt::train::run_mutate_model(m);
+  const auto neb = pmt::tools::run_mutate_model(m);
   CHECK(neb.made == std::vector<int>{0, 1, 2});
   options(g, "neuron_effect_block", "0.1");
-  const auto acc = pmt::train::run_gen_acc(g);
+  const auto acc = pmt::tools::run_gen_acc(g);
   for (std::size_t k = 0; k < 3; ++k) CHECK(acc.accuracy[k] >= 0.9 * sound.accuracy[k] - 1e-12);
   const json j = ratio(root, "tiny_ts", "neuron_effect_block", "0.1", 3);
   CHECK(j["mutants"].size() == 1);
 
   // structural operators need a pmt subject
   options(m, "activation_removal", "");
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(m), Catch::Contains("TorchScript models"));
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(m), Catch::Contains("TorchScript models"));
   // an output that does not fit the test set's classes (10-class bands against 2 outputs)
   pmt::test::write_split(root / "ts10", "t10k", 40, 5, 10, 4);
   options(g, "original", "");
   g.test_set = (root / "ts10" / "t10k-images-idx3-ubyte.gz").string();
-  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g),
+  REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g),
                       Catch::Contains("the model outputs 2 scores per input but "
                                       "the test set's labels go up to 9"));
   // a .pt that is not a model
   pmt::io::write_file_atomic(root / "trained_models" / "tiny_ts" / "original" / "instance_1.pt",
                              "not a model");
   options(g, "original", "");
-  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g),
+  REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g),
                       Catch::Contains("instance_1.pt: not a TorchScript model"));
   options(m, "neurons_freezing", "0.1");
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(m),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(m),
                       Catch::Contains("instance_1.pt: not a TorchScript model"));
   std::error_code ec;
   fs::remove_all(root, ec);
@@ -475,49 +475,49 @@ TEST_CASE("mutate_model's bad input: one line naming the problem", "[post][error
   r.train("0-1");
   // a ratio outside (0, 1]
   for (const char* bad : {"0", "1.5", "-0.1", "x"})
-    REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("neurons_freezing", bad)),
+    REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("neurons_freezing", bad)),
                         Catch::Contains("--mut neurons_freezing"));
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("neuron_switch", "1.5")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("neuron_switch", "1.5")),
                       Catch::Contains("the ratio must be in (0, 1], got '1.5'"));
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("weights_fuzzing", "0.05")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("weights_fuzzing", "0.05")),
                       Catch::Contains("r_m"));
   // an unknown layer name
   auto o = r.mutation("neurons_freezing", "0.1");
   o.layer_name = "fc9";
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(o), Catch::Contains("unknown layer 'fc9'") &&
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(o), Catch::Contains("unknown layer 'fc9'") &&
                                                            Catch::Contains("1 layer1 (dense)"));
   o.layer_name = "0";  // the flatten layer has no weights
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(o), Catch::Contains("layer 0 (flatten)"));
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(o), Catch::Contains("layer 0 (flatten)"));
   // a missing sound instance: named, with the command that makes it
   o = r.mutation("neurons_freezing", "0.1");
   o.instances = "0-3";
   REQUIRE_THROWS_WITH(
-      pmt::train::run_mutate_model(o),
+      pmt::tools::run_mutate_model(o),
       Catch::Contains("original/instance_2.pt: no such sound instance (and 1 more)") &&
           Catch::Contains("train_mutants --subject " + (r.root / "mnist_mlp.json").string() +
                           " --mut original --instances 2,3 --data-root " + r.root.string()));
   CHECK(!fs::exists(r.folder("neurons_freezing_0.1")));
   // a .pt that is not a model
   pmt::io::write_file_atomic(r.folder("original") / "instance_1.pt", "garbage");
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("neurons_freezing", "0.1")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("neurons_freezing", "0.1")),
                       Catch::Contains("instance_1.pt: corrupt"));
   // the filter gives up on an instance after --max-draws rejected draws: no mutant, named
   fs::remove(r.folder("original") / "instance_1.pt");
   r.train("1");
   auto all = r.mutation("neuron_activation_inverse", "1");  // every neuron negated
   all.max_draws = 2;
-  const auto s = pmt::train::run_mutate_model(all);
+  const auto s = pmt::tools::run_mutate_model(all);
   CHECK(s.made.empty());
   CHECK(s.gave_up == std::vector<int>{0, 1});
   CHECK(!fs::exists(s.folder / "instance_0.pt"));
   all.filter_factor = 0;  // no filter: kept whatever its accuracy
-  CHECK(pmt::train::run_mutate_model(all).made == std::vector<int>{0, 1});
+  CHECK(pmt::tools::run_mutate_model(all).made == std::vector<int>{0, 1});
   CHECK(json::parse(pmt::io::read_file(s.folder / "instance_0.json"))["filter"].is_null());
   // the stages do not mix
-  REQUIRE_THROWS_WITH(pmt::train::run_mutate_model(r.mutation("change_label", "10")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_mutate_model(r.mutation("change_label", "10")),
                       Catch::Contains("is a pre-training operator"));
-  pmt::train::TrainMutantsOptions t;
+  pmt::tools::TrainMutantsOptions t;
   r.config(t, "neurons_freezing", "0.1");
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(t),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(t),
                       Catch::Contains("use mutate_model") || Catch::Contains("with mutate_model"));
 }

@@ -12,7 +12,7 @@
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/subject.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -25,12 +25,12 @@ void npy(const fs::path& path, std::vector<std::size_t> shape, std::vector<doubl
 }
 
 // The built-in subject with one epoch, written to `root`, and the options to train it there.
-pmt::train::TrainMutantsOptions one_epoch(const fs::path& root, const std::string& model) {
+pmt::tools::TrainMutantsOptions one_epoch(const fs::path& root, const std::string& model) {
   json spec =
       pmt::model::to_json(pmt::model::load_subject(pmt::model::builtin_subject_path(model)));
   spec["epochs"] = 1;
   pmt::io::write_file_atomic(root / (model + ".json"), spec.dump());
-  pmt::train::TrainMutantsOptions o;
+  pmt::tools::TrainMutantsOptions o;
   o.model = model;
   o.subject_file = (root / (model + ".json")).string();
   o.instances = "0-1";
@@ -39,10 +39,10 @@ pmt::train::TrainMutantsOptions one_epoch(const fs::path& root, const std::strin
   return o;
 }
 
-std::vector<double> accuracies(const pmt::train::TrainMutantsOptions& o) {
-  pmt::train::GenAccOptions g;
-  static_cast<pmt::train::ConfigOptions&>(g) = o;
-  const auto s = pmt::train::run_gen_acc(g);
+std::vector<double> accuracies(const pmt::tools::TrainMutantsOptions& o) {
+  pmt::tools::GenAccOptions g;
+  static_cast<pmt::tools::ConfigOptions&>(g) = o;
+  const auto s = pmt::tools::run_gen_acc(g);
   CHECK(fs::exists(s.file));
   return pmt::io::read_accuracy_csv(s.file).accuracy;
 }
@@ -70,13 +70,13 @@ TEST_CASE("lenet trains on synthetic UnityEyes arrays and gen_acc writes its met
     npy(dir / (split + "_y_gaze_angles.npy"), {nn, 2}, gaze);
   }
   auto o = one_epoch(root, "lenet");
-  const auto s = pmt::train::run_train_mutants(o);
+  const auto s = pmt::tools::run_train_mutants(o);
   CHECK(s.trained == std::vector<int>{0, 1});
   for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
   // a regression mutant: TCL adds noise to the gaze angles
   o.mut = "change_label";
   o.param = "50";
-  pmt::train::run_train_mutants(o);
+  pmt::tools::run_train_mutants(o);
   CHECK(accuracies(o).size() == 2);
   const fs::path file =
       root / "raw_data" / "lenet" / "results_lenet_change_label_mutated0_MP_50.csv";
@@ -103,13 +103,13 @@ TEST_CASE("movie_recomm trains on synthetic MovieLens arrays, and its dot spans 
     npy(dir / (split + "_ratings.npy"), {nn}, ratings);
   }
   auto o = one_epoch(root, "movie_recomm");
-  const auto s = pmt::train::run_train_mutants(o);
+  const auto s = pmt::tools::run_train_mutants(o);
   CHECK(s.trained == std::vector<int>{0, 1});
   for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
   // DeepCrime runs its classification operators on the rating values: TRD deletes per value
   o.mut = "delete_training_data";
   o.param = "50";
-  const auto m = pmt::train::run_train_mutants(o);
+  const auto m = pmt::tools::run_train_mutants(o);
   const json side = json::parse(pmt::io::read_file(m.folder / "instance_0.json"));
   CHECK(side["train_size"].get<int>() < 160);      // about half of 300 (rounded down per value)
   CHECK(side["train_class_counts"].size() == 10);  // ten distinct ratings
@@ -123,14 +123,14 @@ TEST_CASE("NPY datasets that do not fit the subject are errors naming the file",
   npy(dir / "train_movies.npy", {4}, {0, 1, 2, 3});
   npy(dir / "train_ratings.npy", {5}, {0, 0.5, 1, 0.5, 0});
   auto o = one_epoch(root, "movie_recomm");
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("train_movies.npy: 4 samples, but the targets") &&
                           Catch::Contains("train_ratings.npy have 5"));
   npy(dir / "train_movies.npy", {5, 2}, std::vector<double>(10, 1.0));
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("train_movies.npy: shape (5, 2) does not fit input 'movie'"));
   npy(dir / "train_movies.npy", {5}, {0, 1, 2, 3, std::nan("")});
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("train_movies.npy: contains NaN"));
   CHECK_FALSE(fs::exists(root / "trained_models" / "movie_recomm" / "original"));
 }
@@ -159,19 +159,19 @@ TEST_CASE("HDF5 data as the PMT package ships it (x_<split>, y_<split> in <split
              "targets": "y_{split}"},
     "layers": [{"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}],
     "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 16, "epochs": 3})");
-  pmt::train::TrainMutantsOptions o;
+  pmt::tools::TrainMutantsOptions o;
   o.subject_file = (root / "h5.json").string();
   o.instances = "0";
   o.data_root = root.string();
   o.progress = false;
-  pmt::train::run_train_mutants(o);
+  pmt::tools::run_train_mutants(o);
   for (double a : accuracies(o)) CHECK(a > 0.9);
   // a dataset name that the file lacks: the error lists those it has
   json spec = json::parse(pmt::io::read_file(root / "h5.json"));
   spec["data"]["targets"] = "labels_{split}";
   pmt::io::write_file_atomic(root / "h5.json", spec.dump());
   o.instances = "1";
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("train.h5: no dataset 'labels_train'") &&
                           Catch::Contains("x_train, y_train"));
 }

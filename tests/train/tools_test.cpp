@@ -13,7 +13,7 @@
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/model/dataset.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 #include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
@@ -38,9 +38,9 @@ struct Fixture {
       "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 3,
       "validation": "test"})");
   }
-  pmt::train::TrainMutantsOptions train(const std::string& mut = "original",
+  pmt::tools::TrainMutantsOptions train(const std::string& mut = "original",
                                         const std::string& param = "") const {
-    pmt::train::TrainMutantsOptions o;
+    pmt::tools::TrainMutantsOptions o;
     o.subject_file = subject.string();
     o.mut = mut;
     o.param = param;
@@ -54,7 +54,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resumes", "[tools]") {
-  const auto s = pmt::train::run_train_mutants(train());
+  const auto s = pmt::tools::run_train_mutants(train());
   CHECK(s.trained == std::vector<int>{0, 1, 2});
   const fs::path folder = root / "trained_models" / "tiny" / "original";
   for (int i = 0; i < 3; ++i) {
@@ -93,7 +93,7 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
   pmt::io::write_file_atomic(live, "half");
   auto o = train();
   o.instances = "0-3";
-  const auto r = pmt::train::run_train_mutants(o);
+  const auto r = pmt::tools::run_train_mutants(o);
   CHECK(r.skipped == std::vector<int>{0, 1});
   CHECK(r.trained == std::vector<int>{2, 3});
   CHECK(fs::last_write_time(folder / "instance_0.pt") == mtime);
@@ -106,7 +106,7 @@ TEST_CASE_METHOD(Fixture, "train_mutants saves instances with sidecars and resum
   o.instances = "1";
   o.jobs = 1;
   o.threads = 1;
-  pmt::train::run_train_mutants(o);
+  pmt::tools::run_train_mutants(o);
   const json b2 = json::parse(pmt::io::read_file(folder / "instance_1.json"));
   CHECK(b2["history"][2]["loss"] == b["history"][2]["loss"]);
 }
@@ -121,14 +121,14 @@ TEST_CASE_METHOD(Fixture, "train_mutants --shard: the union of the shards is the
   o.instances = "0-4";
   o.fuse = fuse;
   o.threads = 1;
-  const auto whole = pmt::train::run_train_mutants(o);
+  const auto whole = pmt::tools::run_train_mutants(o);
   const fs::path folder = root / "trained_models" / "tiny" / "delete_training_data_10";
   const fs::path moved = root / fmt::format("unsharded_{}", fuse);
   fs::rename(folder, moved);
   std::vector<int> trained;
   for (const char* shard : {"1/2", "0/2"}) {
-    o.shard = pmt::cli::parse_shard(shard);
-    const auto s = pmt::train::run_train_mutants(o);
+    o.shard = pmt::tools::parse_shard(shard);
+    const auto s = pmt::tools::run_train_mutants(o);
     CHECK(s.shard == shard);
     trained.insert(trained.end(), s.trained.begin(), s.trained.end());
   }
@@ -138,17 +138,17 @@ TEST_CASE_METHOD(Fixture, "train_mutants --shard: the union of the shards is the
     CHECK(pmt::io::read_file(folder / pt) == pmt::io::read_file(moved / pt));
   }
   // A rerun of a shard (a requeued task) trains nothing.
-  CHECK(pmt::train::run_train_mutants(o).trained.empty());
+  CHECK(pmt::tools::run_train_mutants(o).trained.empty());
   CHECK(whole.shard == "0/1");
 }
 
 TEST_CASE_METHOD(Fixture, "gen_acc writes the replication package's layout", "[tools]") {
-  pmt::train::run_train_mutants(train());
-  pmt::train::GenAccOptions g;
+  pmt::tools::run_train_mutants(train());
+  pmt::tools::GenAccOptions g;
   g.subject_file = subject.string();
   g.data_root = root.string();
   g.progress = false;
-  const auto s = pmt::train::run_gen_acc(g);
+  const auto s = pmt::tools::run_gen_acc(g);
   CHECK(s.file == root / "raw_data" / "tiny" / "results_tiny_original.csv");
   const auto table = pmt::io::read_accuracy_csv(s.file);
   CHECK(table.names ==
@@ -161,33 +161,33 @@ TEST_CASE_METHOD(Fixture, "gen_acc writes the replication package's layout", "[t
   CHECK(text.rfind("true_label;pred_label_model_0;", 0) == 0);
 
   // a mutant: its own file name; --test-set evaluates on another file
-  pmt::train::run_train_mutants(train("delete_training_data", "50"));
+  pmt::tools::run_train_mutants(train("delete_training_data", "50"));
   g.mut = "delete_training_data";
   g.param = "50";
   g.test_set = (root / "datasets" / "tiny" / "train-images-idx3-ubyte.gz").string();
-  const auto m = pmt::train::run_gen_acc(g);
+  const auto m = pmt::tools::run_gen_acc(g);
   CHECK(m.file.filename() == "results_tiny_delete_training_data_mutated0_MP_50.csv");
   CHECK(pmt::io::read_accuracy_csv(m.file).accuracy.size() == 3);
 }
 
 TEST_CASE_METHOD(Fixture, "bad input fails before anything is written", "[tools]") {
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(train("shuffle_weights", "1")),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(train("shuffle_weights", "1")),
                       Catch::Contains("unknown mutation 'shuffle_weights'"));
   auto o = train();
   o.data_dir = (root / "elsewhere").string();
-  REQUIRE_THROWS_WITH(pmt::train::run_train_mutants(o),
+  REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("dataset 'tiny': missing train-images-idx3-ubyte"));
   CHECK(!fs::exists(root / "trained_models"));
-  pmt::train::GenAccOptions g;
+  pmt::tools::GenAccOptions g;
   g.subject_file = subject.string();
   g.data_root = root.string();
-  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g), Catch::Contains("run train_mutants first"));
+  REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g), Catch::Contains("run train_mutants first"));
 
   // a corrupt model file is a one-line data error naming it
-  pmt::train::run_train_mutants(train());
+  pmt::tools::run_train_mutants(train());
   pmt::io::write_file_atomic(root / "trained_models" / "tiny" / "original" / "instance_1.pt",
                              "garbage");
   g.progress = false;
-  REQUIRE_THROWS_WITH(pmt::train::run_gen_acc(g), Catch::Contains("instance_1.pt: corrupt"));
+  REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g), Catch::Contains("instance_1.pt: corrupt"));
   CHECK(!fs::exists(root / "raw_data"));
 }

@@ -12,7 +12,7 @@
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/tools/analysis.hpp"
-#include "pmt/train/until_firm.hpp"
+#include "pmt/tools/until_firm.hpp"
 #include "tiny_data.hpp"
 
 namespace fs = std::filesystem;
@@ -33,8 +33,8 @@ struct UntilFirm {
       "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 2})");
   }
   ~UntilFirm() { fs::remove_all(root); }
-  pmt::train::UntilFirmOptions options(const std::string& mut, const std::string& param) const {
-    pmt::train::UntilFirmOptions o;
+  pmt::tools::UntilFirmOptions options(const std::string& mut, const std::string& param) const {
+    pmt::tools::UntilFirmOptions o;
     o.subject_file = subject.string();
     o.mut = mut;
     o.param = param;
@@ -57,7 +57,7 @@ TEST_CASE_METHOD(UntilFirm, "until firm: a mutant at chance level is killed in t
   auto o = options("delete_training_data", "99");
   int lines = 0;
   o.log = [&](const std::string&) { ++lines; };
-  const auto s = pmt::train::run_until_firm(o);
+  const auto s = pmt::tools::run_until_firm(o);
   REQUIRE(s.rounds.size() == 1);
   CHECK(lines == 1);
   CHECK(s.rounds[0].n == 4);
@@ -95,13 +95,13 @@ TEST_CASE_METHOD(UntilFirm, "until firm: a mutant at chance level is killed in t
 TEST_CASE_METHOD(UntilFirm, "until firm: a no-op mutant is not killed, and a rerun trains nothing",
                  "[tools][until]") {
   const auto o = options("change_epochs", "2");  // the subject's own epochs
-  const auto s = pmt::train::run_until_firm(o);
+  const auto s = pmt::tools::run_until_firm(o);
   REQUIRE(!s.rounds.empty());
   for (const auto& r : s.rounds) CHECK(r.verdict != pmt::stats::Verdict::kKilled);
   CHECK((s.firm() || s.instances() == 8));
   for (std::size_t i = 0; i < s.rounds.size(); ++i) CHECK(s.rounds[i].n == 4 + 2 * int(i));
 
-  const auto again = pmt::train::run_until_firm(o);
+  const auto again = pmt::tools::run_until_firm(o);
   CHECK(again.trained == 0);
   REQUIRE(again.rounds.size() == s.rounds.size());
   for (std::size_t i = 0; i < s.rounds.size(); ++i) {
@@ -112,9 +112,9 @@ TEST_CASE_METHOD(UntilFirm, "until firm: a no-op mutant is not killed, and a rer
 
 TEST_CASE_METHOD(UntilFirm, "until firm: usage errors", "[tools][until]") {
   auto o = options("original", "");
-  CHECK_THROWS_WITH(pmt::train::run_until_firm(o), Catch::Contains("name a mutation"));
+  CHECK_THROWS_WITH(pmt::tools::run_until_firm(o), Catch::Contains("name a mutation"));
   o = options("delete_training_data", "99");
   o.cap = 3;
-  CHECK_THROWS_WITH(pmt::train::run_until_firm(o), Catch::Contains("--cap (3)"));
+  CHECK_THROWS_WITH(pmt::tools::run_until_firm(o), Catch::Contains("--cap (3)"));
   CHECK_FALSE(fs::exists(root / "trained_models"));
 }

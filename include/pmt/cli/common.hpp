@@ -10,16 +10,9 @@
 
 #include <CLI/CLI.hpp>
 
-namespace pmt::cli {
+#include "pmt/tools/options.hpp"
 
-struct CommonOptions {
-  std::string data_root = ".";
-  std::string settings;  // empty: the project's data/settings.json
-  std::uint64_t seed = 42;
-  int proc = 0;  // 0: all hardware threads
-  bool json = false;
-  bool verbose = false;
-};
+namespace pmt::cli {
 
 // Which shared flags a tool takes.
 enum CommonFlags : unsigned {
@@ -40,10 +33,10 @@ struct ToolInfo {
 
 // Creates the app with the shared help layout; --help and --version are always there,
 // --verbose too (prints the resolved flags and the wall time on stderr at the end).
-void setup_app(CLI::App& app, const ToolInfo& info, CommonOptions& common, unsigned flags);
+void setup_app(CLI::App& app, const ToolInfo& info, tools::CommonOptions& common, unsigned flags);
 
 // Parses argv, then runs `body`; maps pmt::Error / CLI11 errors to the exit codes above.
-int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& common,
+int run_main(CLI::App& app, int argc, char** argv, const tools::CommonOptions& common,
              const std::function<void()>& body);
 
 // Validators of integer flags on pmt's number parser (CLI11's own PositiveNumber and Range print
@@ -54,8 +47,5 @@ CLI::Validator integer_in(std::int64_t min, std::int64_t max);
 CLI::Validator positive();      // 1 to INT_MAX
 CLI::Validator non_negative();  // 0 to INT_MAX
 CLI::Validator uint64_value();  // 0 to 2^64 - 1
-
-// The settings file in force: --settings, else data/settings.json of the project.
-std::string settings_path(const CommonOptions& common);
 
 }  // namespace pmt::cli

@@ -1,4 +1,4 @@
-// Targeted post-training mutants (issue 9; the 2024 USI master's thesis on targeted mutation,
+// Targeted post-training mutants (the 2024 USI master's thesis on targeted mutation,
 // with DeepCrime's authors, sections 4.3-4.5 and 5.5-5.7): mutants of the trained sound
 // instances that misbehave on ONE cluster of one class's inputs (as a model trained on poor data
 // for that group would), made from the clusters that `cluster` writes.
@@ -16,7 +16,10 @@
 // test split, and a weak test set when given (thesis 5.7); each with the Wilcoxon signed-rank
 // test (scipy's, paired) and Cohen's d (signed: original - mutant); "stat diff" when p < 0.05 and
 // d >= 0.5 (DeepCrime's stats.is_diff_sts, which the thesis used).
-// This header has no LibTorch: the tools' main files compile in a second.
+//
+// This header: the methods' settings, the comparison of one set, the clusters reader and
+// Arachne's Pareto front; no LibTorch (the methods themselves: method.hpp; the tools:
+// tools/targeted.hpp).
 #pragma once
 
 #include <cstdint>
@@ -25,20 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pmt/train/tools.hpp"
-
 namespace pmt::targeted {
-
-struct TargetedOptions : train::ConfigOptions {
-  std::string instances;         // sound instances, "0-19"; empty: every one present
-  std::string clusters;          // clusters.npy of `cluster`; empty: <data_root>/clusters/<model>/
-  std::string split = "train";   // the split the clusters index (as `cluster --split`)
-  std::vector<int> classes;      // empty: every clustered class
-  std::vector<int> cluster_ids;  // empty: every cluster of each class
-  std::string weak_test_set;     // IDX images of a weak test set (weak_test_set); optional
-  std::string weak_test_labels;  // its labels; empty: beside the images
-  std::uint64_t seed = 42;
-};
 
 // TMR (thesis 4.4, Algorithm 5): `epochs` epochs on I_neg relabelled to each input's second most
 // probable label (the sound instance's), then `keep_epochs` on I_pos with the true labels; the
@@ -51,7 +41,7 @@ struct TargetedOptions : train::ConfigOptions {
 // `rehearse` other inputs of its own, the draws going through the other classes; with distill
 // (_r<N>d, _rf<N>d) the rehearsal inputs' targets are the sound instance's class probabilities.
 // freeze > 0 (_fz<N>): the layers before layer N keep the sound instance's weights.
-struct TmrOptions : TargetedOptions {
+struct TmrSettings {
   int epochs = 2;
   int keep_epochs = 1;
   int rehearse = 0;
@@ -69,7 +59,7 @@ struct TmrOptions : TargetedOptions {
 // weights ("gn") or differential evolution ("de", DE/rand/1/bin, F ~ U(0.5, 1) per generation,
 // CR 0.7) maximising the thesis' fitness (score_pos = 1 when right, else 1 / (1 + loss);
 // score_neg = 1 when WRONG, else the loss), genes clipped to the layer's bounds (eq. 4.14).
-struct ArachneOptions : TargetedOptions {
+struct ArachneSettings {
   std::string method = "gn";  // gn | de
   int target_layer = -1;      // -1: all dense/conv layers but the output one
   double sigma = 1.0;         // gn: the noise's standard deviation (the thesis: 1)
@@ -96,38 +86,13 @@ struct SetComparison {
 SetComparison compare_sets(std::string set, std::vector<double> original,
                            std::vector<double> mutant);
 
-struct TargetSummary {
-  int cls = 0, cluster = 0;
-  std::string param, folder;
-  std::vector<int> instances;          // those with a mutant
-  std::vector<std::int64_t> neg, pos;  // |I_neg|, |I_pos| per instance
-  std::vector<SetComparison> sets;     // in the order above (weak_test only when given)
-  const SetComparison* find(const std::string& set) const;
-  nlohmann::json to_json() const;
-};
+// The clusters of `cluster` for a split of `n` inputs: per input its cluster within its class
+// (-1 noise, -2 not clustered). Throws pmt::Error (data) naming the file: unreadable, not one
+// value per input of the split, a value that is not an integer >= -2.
+std::vector<int> read_clusters(const std::string& file, std::int64_t n);
 
-struct TargetedSummary {
-  std::string tool, model;
-  int made = 0, skipped = 0;  // mutants made now / found done (a rerun resumes)
-  std::vector<TargetSummary> targets;
-  double seconds = 0;
-  int jobs = 1, threads = 1;
-  nlohmann::json to_json() const;
-  // The thesis' tables (5.10/5.13, 5.11/5.12, 5.14/5.15) as aligned text.
-  std::string report() const;
-};
-
-// The flags tmr and arachne share (--model, --subject, --data-dir, --instances, --clusters,
-// --split, --classes, --cluster, --weak-test-set, --weak-test-labels, --jobs, --threads, -q);
-// finish_targeted_flags() parses the lists after CLI11 has run (usage errors name the flag).
-struct TargetedFlags {
-  std::string classes, cluster_ids;
-  bool quiet = false;
-};
-void add_targeted_flags(CLI::App& app, TargetedOptions& options, TargetedFlags& flags);
-void finish_targeted_flags(TargetedOptions& options, const TargetedFlags& flags);
-
-TargetedSummary run_tmr(const TmrOptions& options);
-TargetedSummary run_arachne(const ArachneOptions& options);
+// The first Pareto front of the points (a[k], b[k]), both maximised: Arachne's run_localise.py
+// loop (a point stays while some coordinate of it beats the current point's); indices ascending.
+std::vector<std::int64_t> pareto_front(const std::vector<double>& a, const std::vector<double>& b);
 
 }  // namespace pmt::targeted

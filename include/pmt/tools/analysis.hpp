@@ -8,18 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "pmt/cli/common.hpp"
-#include "pmt/cli/shard.hpp"
 #include "pmt/stats/budget.hpp"
 #include "pmt/stats/jackknife.hpp"
 #include "pmt/stats/mutation_test.hpp"
 #include "pmt/stats/resampling.hpp"
+#include "pmt/tools/options.hpp"
+#include "pmt/tools/shard.hpp"
 
 namespace pmt::tools {
 
 // Shared by the five tools.
 struct AnalysisOptions {
-  cli::CommonOptions common;
+  pmt::tools::CommonOptions common;
   std::string model;
   std::string mut;
   std::string param;     // empty: every parameter of the mutation (where the tool allows it)
@@ -75,7 +75,7 @@ struct MceOptions : AnalysisOptions {
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
   // Not whole: only this shard's block of repetitions, into a part file beside the rep_mce file
   // (no estimate); an unsharded run assembles the parts (computing any that are missing).
-  cli::Shard shard;
+  pmt::tools::Shard shard;
 };
 void run_mce(const MceOptions& o, std::ostream& out);
 
@@ -88,27 +88,10 @@ struct PracticalityOptions : AnalysisOptions {
   std::vector<int> sizes{25, 50, 75, 100, 125, 150, 175, 190};
   // Not whole: only the arrays of the sizes at positions k with k mod n == i (no summary); an
   // unsharded run then summarises them all.
-  cli::Shard shard;
+  pmt::tools::Shard shard;
   bool plot = true;
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
 };
 void run_practicality(const PracticalityOptions& o, std::ostream& out);
-
-}  // namespace pmt::tools
-
-namespace CLI {
-class App;
-}
-
-namespace pmt::tools {
-
-// Adds the shared analysis flags (--model, --mut, --param, --same, --bootstraps, --trials,
-// --sample-size, --test, --exact-p, --effect) and the common ones (--data-root, --settings, --seed,
-// --proc, --json, --verbose) to a tool's CLI.
-void add_analysis_flags(CLI::App& app, AnalysisOptions& o, const std::string& param_help);
-
-// --textbook: the jackknife's leave-one-out values divide by R - 1 instead of R (mce,
-// practicality).
-void add_jackknife_flag(CLI::App& app, stats::JackknifeDivisor& divisor);
 
 }  // namespace pmt::tools

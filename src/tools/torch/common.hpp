@@ -1,5 +1,5 @@
-// What the training tools share (tools.cpp, mutate_model.cpp): the resolved configuration, the
-// jobs x threads layout, instance file names. Private to src/train/.
+// What the training tools share (common.cpp): the resolved configuration, the jobs x threads
+// layout, instance file names. Private to src/tools/torch/.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +11,10 @@
 #include "pmt/model/dataset.hpp"
 #include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
+#include "pmt/train/runtime.hpp"
 
-namespace pmt::train::detail {
+namespace pmt::tools::detail {
 
 struct Config {
   std::string model;
@@ -29,11 +30,9 @@ std::filesystem::path models_folder(const ConfigOptions& o, const std::string& m
                                     const std::string& folder);
 // The jobs x threads layout for `pending` instances.
 std::pair<int, int> layout(const ConfigOptions& o, std::size_t pending);
-// Intra-op threads of the calling thread (and OpenBLAS's pool).
-void use_threads(int threads);
-// glibc keeps freed blocks up to 32 MB (a training batch's activations) on the heap and does not
-// trim it, so a training loop reuses its memory instead of page-faulting it back in every batch.
-void keep_freed_memory();
+// The seed of instance i of mutation m for one purpose (initialisation, data, shuffling...).
+std::uint64_t instance_seed(std::uint64_t seed, const mutate::Mutation& m, int i,
+                            std::uint64_t purpose);
 std::filesystem::path model_file(const std::filesystem::path& folder, int i);
 std::filesystem::path sidecar_file(const std::filesystem::path& folder, int i);
 // Indices i of the instance_<i>.pt files in `folder` (with their sidecar unless torchscript).
@@ -41,7 +40,6 @@ std::vector<int> instances_in(const std::filesystem::path& folder, bool need_sid
 // The instances of `wanted` whose model or sidecar is missing in `folder`; the others into `done`.
 std::vector<int> not_done(const std::filesystem::path& folder, const std::vector<int>& wanted,
                           std::vector<int>& done);
-double current_peak_rss_mb();
 // What to run to make the missing sound instances `missing` of `model`.
 std::string sound_hint(const ConfigOptions& o, const std::string& model,
                        const std::vector<int>& missing);
@@ -52,4 +50,4 @@ void require_sound(const ConfigOptions& o, const std::string& model,
 // --input-shape "1,28,28" -> {1, 28, 28}; empty -> {}.
 std::vector<std::int64_t> parse_shape(const std::string& text);
 
-}  // namespace pmt::train::detail
+}  // namespace pmt::tools::detail

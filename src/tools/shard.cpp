@@ -1,15 +1,14 @@
 // Shards of a job array (see shard.hpp).
-#include "pmt/cli/shard.hpp"
+#include "pmt/tools/shard.hpp"
 
 #include <cstdlib>
 
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
 #include "pmt/core/error.hpp"
 #include "pmt/io/number.hpp"
 
-namespace pmt::cli {
+namespace pmt::tools {
 
 std::string Shard::to_string() const { return fmt::format("{}/{}", index, count); }
 
@@ -50,12 +49,4 @@ Shard resolve_shard(const std::string& flag) {
   return flag.empty() ? shard_from_env() : parse_shard(flag);
 }
 
-void add_shard_flag(CLI::App& app, std::string& text, const std::string& what) {
-  app.add_option("--shard", text,
-                 "i/n: only this shard's part of the work (" + what +
-                     " at positions k with k mod n = i); default: the Slurm array task's "
-                     "(SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT), "
-                     "else all");
-}
-
-}  // namespace pmt::cli
+}  // namespace pmt::tools

@@ -10,11 +10,7 @@
 #include <string>
 #include <utility>
 
-namespace CLI {
-class App;
-}
-
-namespace pmt::cli {
+namespace pmt::tools {
 
 struct Shard {
   int index = 0;
@@ -42,7 +38,4 @@ Shard shard_from_env();
 // The flag's shard when given, else shard_from_env().
 Shard resolve_shard(const std::string& flag);
 
-// Adds --shard (help text naming what the tool splits) to a tool's CLI.
-void add_shard_flag(CLI::App& app, std::string& text, const std::string& what);
-
-}  // namespace pmt::cli
+}  // namespace pmt::tools

@@ -1,27 +1,16 @@
-// The statistics and the tables of the targeted mutants (targeted.hpp): no LibTorch.
-// Wilcoxon signed-rank and Cohen's d are DeepCrime's (stats.py: is_diff_sts with
-// statistical_test = "WLX"), which the thesis used (section 5.6), through pmt::stats.
+// The results of tmr and arachne (tools/targeted.hpp): JSON and the thesis' tables; no LibTorch.
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 
-#include "pmt/io/json_number.hpp"
-#include "pmt/stats/mutation_test.hpp"
-#include "pmt/targeted/targeted.hpp"
+#include "pmt/tools/targeted.hpp"
 
-namespace pmt::targeted {
+namespace pmt::tools {
 
 using nlohmann::json;
+using targeted::SetComparison;
 
 namespace {
-
-double mean(const std::vector<double>& v) {
-  if (v.empty()) return std::nan("");
-  double s = 0;
-  for (double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
 
 const char* set_title(const std::string& set) {
   if (set == "i_neg") return "I_neg (the cluster, correct for the original)";
@@ -35,45 +24,7 @@ const char* set_title(const std::string& set) {
 
 }  // namespace
 
-SetComparison compare_sets(std::string set, std::vector<double> original,
-                           std::vector<double> mutant) {
-  SetComparison c;
-  c.set = std::move(set);
-  c.original = std::move(original);
-  c.mutant = std::move(mutant);
-  c.mean_original = mean(c.original);
-  c.mean_mutant = mean(c.mutant);
-  if (c.original.size() < 2 || c.original.size() != c.mutant.size()) {
-    c.p_value = c.cohen_d = std::numeric_limits<double>::quiet_NaN();
-    return c;
-  }
-  stats::TestOptions t;
-  t.kind = stats::TestKind::kWilcoxon;
-  t.effect = stats::EffectRule::kPositive;  // DeepCrime: a lower mutant accuracy, d >= 0.5
-  t.round_p = false;
-  const stats::TestOutcome r = stats::mutation_test(c.original.data(), c.original.size(),
-                                                    c.mutant.data(), c.mutant.size(), t, true);
-  c.p_value = r.p_value;
-  c.cohen_d = r.cohen_d;
-  c.different = r.killed;
-  return c;
-}
-
-json SetComparison::to_json() const {
-  json o = json::array(), m = json::array();
-  for (double v : original) o.push_back(io::json_number(v));
-  for (double v : mutant) m.push_back(io::json_number(v));
-  return {{"set", set},
-          {"mean_original", io::json_number(mean_original)},
-          {"mean_mutant", io::json_number(mean_mutant)},
-          {"p_value", io::json_number(p_value)},
-          {"cohen_d", io::json_number(cohen_d)},
-          {"different", different},
-          {"original", o},
-          {"mutant", m}};
-}
-
-const SetComparison* TargetSummary::find(const std::string& set) const {
+const targeted::SetComparison* TargetSummary::find(const std::string& set) const {
   for (const auto& s : sets)
     if (s.set == set) return &s;
   return nullptr;
@@ -164,4 +115,4 @@ std::string TargetedSummary::report() const {
   return s;
 }
 
-}  // namespace pmt::targeted
+}  // namespace pmt::tools

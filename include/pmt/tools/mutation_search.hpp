@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "pmt/search/search.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
 
 struct MutationSearchOptions : ConfigOptions {
   int instances = 20;  // per configuration (DeepCrime's runs)
@@ -41,4 +41,4 @@ struct MutationSearchSummary {
 // the operator and why), data/runtime on training or evaluation failures.
 MutationSearchSummary run_mutation_search(const MutationSearchOptions& options);
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

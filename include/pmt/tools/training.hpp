@@ -7,7 +7,7 @@
 //   mutate_model: makes post-training mutants of the saved sound instances (mutant i from sound
 //     instance i) and saves them where gen_acc finds them (trained_models/<model>/<mut>_<param>/).
 // Instances are pmt subject networks or, with --torchscript, a user's TorchScript modules.
-// No LibTorch here, so the tools' main files compile in a second.
+// No LibTorch and no CLI11 here (the flags are in cli/flags.hpp).
 #pragma once
 
 #include <cstdint>
@@ -15,12 +15,11 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "pmt/cli/shard.hpp"
+#include "pmt/tools/shard.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
 
 // What both tools need to find a configuration.
 struct ConfigOptions {
@@ -48,7 +47,7 @@ struct ConfigOptions {
 struct TrainMutantsOptions : ConfigOptions {
   std::string instances = "0-19";  // "0-19", "3", "0,2,5-7"
   std::uint64_t seed = 42;
-  cli::Shard shard;  // only the instances at positions k of the list with k mod n == i
+  pmt::tools::Shard shard;  // only the instances at positions k of the list with k mod n == i
   // Instances trained as one fused model (fit_fused); 1 (the default, measured fastest on the
   // 2-core machine: docs/training.md): one model per instance (fit). Subjects or operators that
   // do not fuse (fusion_blocker) use 1.
@@ -102,7 +101,7 @@ struct WeakTestSetSummary {
 struct MutateModelOptions : ConfigOptions {
   std::string instances;  // empty: every sound instance present
   std::uint64_t seed = 42;
-  cli::Shard shard;            // only the instances at positions k of the list with k mod n == i
+  pmt::tools::Shard shard;     // only the instances at positions k of the list with k mod n == i
   double filter_factor = 0.9;  // DeepMutation++'s filter: redraw while accuracy < factor x the
                                // sound instance's; 0: off. Only the DeepMutation++ operators.
   int max_draws = 100;         // draws per instance before giving up on it
@@ -126,14 +125,6 @@ struct GenAccSummary {
   std::vector<double> accuracy;
   nlohmann::json to_json() const;
 };
-
-// The flags both tools share: --model, --subject, --mut, --param, --layer, --data-dir, --jobs.
-// with_param false: no --param (mutation_search chooses the parameters).
-void add_config_flags(CLI::App& app, ConfigOptions& options, const std::string& jobs_help,
-                      bool with_param = true);
-
-// --torchscript, --input-shape, --scale, --num-classes (gen_acc and mutate_model).
-void add_torchscript_flags(CLI::App& app, ConfigOptions& options);
 
 // train_mutants --list-mutations: the operator registry, and with --model/--subject whether
 // each operator applies to that subject, the layer it targets and DeepCrime's search space
@@ -159,4 +150,4 @@ std::string list_layers(const MutateModelOptions& options, bool json);
 // throws pmt::Error (usage) otherwise.
 void check_test_set_name(const std::string& name);
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

@@ -47,24 +47,4 @@ struct VaeFit {
 VaeFit fit_vae(const std::vector<float>& x, std::int64_t n, const VaeOptions& options,
                const std::string& progress_label = "");
 
-// The `embed` tool: the subject's split (IDX pixels 0-255), scaled as the `cluster` search
-// scales (cluster::scale_features), one VAE (per "all") or one per class (per "class"), written
-// to out_dir (default <data-root>/embeddings/<model>/) as <name>_<scaling>.npy (float64, one row
-// per input of the split) and its sidecar <name>_<scaling>.json (reduction name "vae" or
-// "vae_s", scaling, options, per-VAE epoch losses and seconds). An existing pair made with the
-// same options is kept (a rerun skips it).
-struct EmbedToolOptions {
-  std::string model, subject_file, data_root = ".", data_dir, split = "train", out_dir;
-  std::string per = "all";      // all: "vae"; class: "vae_s"
-  std::string scaling = "max";  // as cluster --scalings: none, max, normalization, standard, minmax
-  VaeOptions vae;
-};
-struct EmbedToolSummary {
-  std::filesystem::path npy, sidecar;
-  bool skipped = false;
-  nlohmann::json sidecar_json;
-  nlohmann::json to_json() const;
-};
-EmbedToolSummary run_embed_tool(const EmbedToolOptions& options);
-
 }  // namespace pmt::train

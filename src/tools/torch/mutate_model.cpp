@@ -15,6 +15,7 @@
 
 #include <fmt/ranges.h>
 
+#include "common.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/core/parallel.hpp"
@@ -22,11 +23,12 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/mutate/torch/post_training.hpp"
+#include "pmt/tools/training.hpp"
 #include "pmt/train/instance.hpp"
-#include "pmt/train/tools.hpp"
-#include "tools_detail.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
+
+using namespace train;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -92,6 +94,18 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
 }
 
 }  // namespace
+
+json MutateModelSummary::to_json() const {
+  return {{"folder", folder.string()},
+          {"made", made},
+          {"skipped", skipped},
+          {"gave_up", gave_up},
+          {"discarded", discarded},
+          {"wall_time_s", seconds},
+          {"filter_time_s", filter_seconds},
+          {"jobs", jobs},
+          {"threads", threads}};
+}
 
 MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   const auto start = Clock::now();
@@ -327,4 +341,4 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
   return text;
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

@@ -1,8 +1,7 @@
-// What tmr and arachne share (private to src/targeted/): reading the clusters, choosing I_neg and
-// I_pos per sound instance, evaluating originals and mutants on the thesis' sets, saving the
-// mutants in the layout with their sidecars (the evaluation included, so that a rerun resumes
-// from them), and the statistics over the instances. A method only turns a copy of the sound
-// network into its mutant.
+// A targeted method (tmr, arachne): what turns a copy of a sound instance's network into its
+// mutant, given the inputs of one (instance, class, cluster). The tools' driver
+// (tools/torch/targeted.cpp) reads the clusters, chooses I_neg and I_pos per sound instance,
+// evaluates originals and mutants on the thesis' sets and saves the mutants in the layout.
 #pragma once
 
 #include <cstdint>
@@ -13,12 +12,12 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include "pieces.hpp"
 #include "pmt/model/dataset.hpp"
+#include "pmt/model/subject.hpp"
 #include "pmt/targeted/targeted.hpp"
 #include "pmt/train/network.hpp"
 
-namespace pmt::targeted::detail {
+namespace pmt::targeted {
 
 // The inputs of one (instance, class, cluster): indices into `split`.
 struct MutantInputs {
@@ -42,6 +41,8 @@ struct Method {
   std::function<void(const model::SubjectSpec&)> check;
 };
 
-TargetedSummary run_targeted(const TargetedOptions& options, const Method& method);
+// The methods; the settings are checked here (usage errors) and must outlive the Method.
+Method tmr_method(const TmrSettings& settings);
+Method arachne_method(const ArachneSettings& settings);
 
-}  // namespace pmt::targeted::detail
+}  // namespace pmt::targeted

@@ -1,7 +1,7 @@
 // train_mutants --until firm (see until_firm.hpp): rounds of run_train_mutants + run_gen_acc on
 // both sides, each followed by ratio's Monte-Carlo verdict. Plain C++ (the LibTorch work is
 // behind tools.hpp), so this compiles in seconds.
-#include "pmt/train/until_firm.hpp"
+#include "pmt/tools/until_firm.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,7 +13,7 @@
 #include "pmt/model/subject.hpp"
 #include "pmt/tools/analysis.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -133,4 +133,4 @@ UntilFirmSummary run_until_firm(const UntilFirmOptions& o) {
   return summary;
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

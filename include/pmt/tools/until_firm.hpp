@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "pmt/stats/budget.hpp"
-#include "pmt/train/tools.hpp"
+#include "pmt/tools/training.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
 
 struct UntilFirmOptions : TrainMutantsOptions {
   int sample = 20;   // k: instances per side in one mutation test, and the first round's size
@@ -54,4 +54,4 @@ struct UntilFirmSummary {
 // evaluation.
 UntilFirmSummary run_until_firm(const UntilFirmOptions& options);
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

@@ -1,4 +1,4 @@
-// The `cluster` tool (see search.hpp): the subject's split in, clusters and reports out.
+// The `cluster` tool (tools/cluster.hpp): the subject's split in, clusters and reports out.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -6,19 +6,21 @@
 
 #include <fmt/format.h>
 
-#include "pmt/cluster/search.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/gnuplot.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/dataset.hpp"
 #include "pmt/model/subject.hpp"
+#include "pmt/tools/cluster.hpp"
 
-namespace pmt::cluster {
+namespace pmt::tools {
+
+using namespace cluster;
 
 namespace fs = std::filesystem;
 
-nlohmann::json ClusterToolSummary::to_json() const {
+nlohmann::json ClusterSummary::to_json() const {
   nlohmann::json j = result.to_json();
   j["out_dir"] = out_dir;
   j["chosen"] = chosen;
@@ -30,7 +32,7 @@ nlohmann::json ClusterToolSummary::to_json() const {
 
 namespace {
 
-// An embedding file (see ClusterToolOptions::embedding_files): the rows of the inputs clustered.
+// An embedding file (see ClusterOptions::embedding_files): the rows of the inputs clustered.
 Embedding read_embedding(const fs::path& file, const std::vector<std::int64_t>& rows,
                          std::int64_t inputs) {
   const io::NpyArray a = io::read_npy(file);
@@ -126,7 +128,7 @@ Mosaic example_mosaic(const Matrix& xc, const std::vector<int>& labels,
 
 }  // namespace
 
-ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
+ClusterSummary run_cluster(const ClusterOptions& o) {
   PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
                "--model or --subject is required");
   PMT_THROW_IF(o.metric != "silhouette" && o.metric != "dbcv", kUsage,
@@ -160,7 +162,7 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
   so.max_value = spec.scale > 1 ? spec.scale : x.maxCoeff();
   for (const auto& file : o.embedding_files)
     so.embeddings.push_back(read_embedding(file, rows, data.size()));
-  ClusterToolSummary s;
+  ClusterSummary s;
   s.result = search_clusters(x, y, so);
   const bool density = o.metric == "dbcv";
   const GroupRanking& g = density ? s.result.dbcv : s.result.silhouette;
@@ -237,4 +239,4 @@ ClusterToolSummary run_cluster_tool(const ClusterToolOptions& o) {
   return s;
 }
 
-}  // namespace pmt::cluster
+}  // namespace pmt::tools

@@ -1,7 +1,7 @@
 // mutation_search (see mutation_search.hpp): the search of search/search.hpp driven by
 // run_train_mutants + run_gen_acc, and its files. Plain C++ (the LibTorch work is behind
 // tools.hpp), so this compiles in seconds.
-#include "pmt/train/mutation_search.hpp"
+#include "pmt/tools/mutation_search.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/model/subject.hpp"
 
-namespace pmt::train {
+namespace pmt::tools {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -115,4 +115,4 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   return summary;
 }
 
-}  // namespace pmt::train
+}  // namespace pmt::tools

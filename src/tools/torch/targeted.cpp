@@ -1,11 +1,11 @@
-// The targeted mutants' common driver (driver.hpp): the thesis' evaluation pipeline (section 4.5,
+// tmr and arachne (tools/targeted.hpp): the thesis' evaluation pipeline (section 4.5,
 // Fig. 4.8) around a method that makes one mutant. Per sound instance (one task, `--jobs` at
 // once): its predictions on the split, the test split and the weak test set are computed once,
 // then for each pending (class, cluster) the network is restored to the sound weights, mutated,
 // evaluated, saved (model then sidecar, atomically) and restored. Everything that can fail on bad
 // input (clusters, classes, cluster ids, sound instances, datasets) is checked before the first
 // file is written.
-#include "driver.hpp"
+#include "pmt/tools/targeted.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -17,7 +17,7 @@
 
 #include <fmt/ranges.h>
 
-#include "../train/tools_detail.hpp"
+#include "common.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
 #include "pmt/core/parallel.hpp"
@@ -25,9 +25,16 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/mutate/registry.hpp"
+#include "pmt/targeted/method.hpp"
 #include "pmt/train/instance.hpp"
 
-namespace pmt::targeted::detail {
+namespace pmt::tools {
+
+using namespace train;
+using targeted::compare_sets;
+using targeted::Method;
+using targeted::MutantInputs;
+using targeted::read_clusters;
 
 namespace fs = std::filesystem;
 using model::Dataset;
@@ -108,49 +115,11 @@ json read_json(const fs::path& file) {
 
 }  // namespace
 
-std::vector<int> read_clusters(const std::string& file, std::int64_t n) {
-  PMT_THROW_IF(!fs::exists(file), kData,
-               "{}: no such file (make the clusters with: cluster --model M --classes ...)", file);
-  const io::NpyArray a = io::read_npy(file);
-  PMT_THROW_IF(a.shape.size() != 1 || static_cast<std::int64_t>(a.shape[0]) != n, kData,
-               "{}: shape {}, expected ({},): one cluster per input of the split (was it made "
-               "with another --split or dataset?)",
-               file, a.shape_string(), n);
-  std::vector<int> out;
-  out.reserve(a.data.size());
-  for (std::size_t i = 0; i < a.data.size(); ++i) {
-    const double v = a.data[i];
-    PMT_THROW_IF(!(v >= -2 && v < 1e6 && v == std::floor(v)), kData,
-                 "{}: input {} has cluster {}, not an integer >= -2", file, i, v);
-    out.push_back(static_cast<int>(v));
-  }
-  return out;
-}
-
-std::vector<std::int64_t> pareto_front(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<std::int64_t> idx(a.size());
-  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int64_t>(i);
-  std::size_t next = 0;
-  while (next < idx.size()) {
-    const auto n = static_cast<std::size_t>(idx[next]);
-    std::vector<std::int64_t> kept;
-    std::size_t before = 0;  // survivors ahead of the current point
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      const auto u = static_cast<std::size_t>(idx[k]);
-      if (k == next || a[u] > a[n] || b[u] > b[n]) {
-        before += k < next ? 1 : 0;
-        kept.push_back(idx[k]);
-      }
-    }
-    idx = std::move(kept);
-    next = before + 1;
-  }
-  return idx;
-}
+namespace {
 
 TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   const auto start = Clock::now();
-  using namespace train::detail;
+  using namespace detail;
   PMT_THROW_IF(o.torchscript, kUsage,
                "{} retrains or perturbs pmt subject networks: TorchScript models are not "
                "supported",
@@ -158,7 +127,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   PMT_THROW_IF(o.split != "train" && o.split != "test", kUsage, "--split: train or test, got '{}'",
                o.split);
   keep_freed_memory();
-  train::ConfigOptions base = o;
+  tools::ConfigOptions base = o;
   base.mut = "original";
   base.param.clear();
   const Config c = resolve(base);
@@ -169,7 +138,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   // The sound instances, all present before anything else is read.
   const fs::path sound_dir = models_folder(o, c.model, "original");
   const std::vector<int> listed =
-      o.instances.empty() ? instances_in(sound_dir, true) : train::parse_instances(o.instances);
+      o.instances.empty() ? instances_in(sound_dir, true) : tools::parse_instances(o.instances);
   PMT_THROW_IF(listed.empty(), kData, "{}: no sound instances ({})", sound_dir.string(),
                sound_hint(o, c.model, {0}));
   require_sound(o, c.model, listed);
@@ -408,4 +377,14 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   return summary;
 }
 
-}  // namespace pmt::targeted::detail
+}  // namespace
+
+TargetedSummary run_tmr(const TmrOptions& options) {
+  return run_targeted(options, targeted::tmr_method(options));
+}
+
+TargetedSummary run_arachne(const ArachneOptions& options) {
+  return run_targeted(options, targeted::arachne_method(options));
+}
+
+}  // namespace pmt::tools
