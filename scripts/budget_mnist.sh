@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instance budgets of the 30 mnist configurations (issue 7.5b): for every mutation and parameter
+# Instance budgets of the 30 mnist configurations: for every mutation and parameter
 # of data/settings.json, `ratio --budget` on the bundled accuracies (raw_data/mnist, 200
 # instances per side; --same for the post-training mutations), then one table with the full
 # verdict, the instances per side needed and the saving, the median saving and the wall time.

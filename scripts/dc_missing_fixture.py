@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regression fixture for `mutation_test --dc` with a missing instance (issue 7.4), run once.
+"""Regression fixture for `mutation_test --dc` with a missing instance, run once.
 
 Copies raw_data/deepcrime_comp/results_mnist_change_label_mutated0_MP_3.12_dc.csv to
 tests/data/dc_missing/ with the cell of pred_label_model_15 emptied (a failed training), and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Weak vs full test set (issue 7): DeepCrime's mutation score of the mnist_mlp subject's full test
+# Weak vs full test set: DeepCrime's mutation score of the mnist_mlp subject's full test
 # split and of its weak test set (weak_test_set: the inputs sound instance 0 classifies right with
 # the highest confidence), from mutation_search on ten operators (seven binary, three
 # exhaustive), `--instances` per configuration on the npm digits (scripts/get_data.sh).

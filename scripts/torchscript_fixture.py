@@ -7,7 +7,7 @@ Run with Debian's python3-torch (1.13, the version of Debian's libtorch-dev that
 Writes instance_0.pt .. instance_2.pt: three independently trained instances (seeds 0, 1, 2) of
 Conv2d(1, 4, 3) -> ReLU -> Flatten -> Linear(16, 8) -> ReLU -> Linear(8, 2) on 1x4x4 images of two
 classes (class c has its band of rows bright: the top half for 0, the bottom half for 1, on a dark
-background, plus Gaussian noise of sd 30; pixels / 255), the data tests/train/tiny_data.hpp
+background, plus Gaussian noise of sd 30; pixels / 255), the data tests/support/tiny_data.hpp
 generates. The output is the 2 logits. Deterministic: the same weights on every run (torch's own
 generator, one thread; the archive's code listing may order a module's constants differently).
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Slurm test (issue 10), on a real one-node Slurm started here (local_cluster.sh): submits a
+# The Slurm test, on a real one-node Slurm started here (local_cluster.sh): submits a
 # study with submit.sh (2-task training arrays of 4 mnist_mlp instances, sound and one mutant; a
 # dependent gen_acc job; a dependent ratio job), requeues one training task in the middle of an
 # epoch, waits, and checks that the models, the accuracy files and ratio's output are

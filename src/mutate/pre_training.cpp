@@ -233,77 +233,19 @@ model::Dataset make_output_classes_overlap(const model::Dataset& d, double pct, 
   return out;
 }
 
-namespace {
-
-// The operator's numeric value (checked by make_mutation).
-double number(const Mutation& m) { return io::to_double(m.value).value_or(0); }
-
-model::LayerSpec& target(model::SubjectSpec& s, const Mutation& m) {
-  PMT_THROW_IF(m.layer < 0 || m.layer >= static_cast<int>(s.layers.size()), kUsage,
-               "--mut {}: no layer {} in subject '{}'", m.name, m.layer, s.name);
-  return s.layers[static_cast<std::size_t>(m.layer)];
-}
-
-}  // namespace
-
 model::SubjectSpec mutate_spec(const model::SubjectSpec& spec, const Mutation& m,
                                std::int64_t train_size) {
   model::SubjectSpec s = spec;
-  const std::string& n = m.name;
   if (m.is_original() || m.is_data()) return s;
-  if (n == "change_batch_size") {
-    s.batch_size = static_cast<int>(number(m));
-  } else if (n == "change_learning_rate") {
-    s.optimizer.learning_rate = number(m);
-  } else if (n == "change_epochs") {
-    s.epochs = static_cast<int>(number(m));
-  } else if (n == "disable_batching") {
-    s.batch_size = static_cast<int>(train_size);
-  } else if (n == "change_activation_function" || n == "add_activation_function") {
-    target(s, m).activation = m.value;
-  } else if (n == "remove_activation_function") {
-    target(s, m).activation = "linear";
-  } else if (n == "add_weights_regularisation" || n == "change_weights_regularisation") {
-    model::set_regularizer(target(s, m), m.value);
-  } else if (n == "remove_weights_regularisation") {
-    model::set_regularizer(target(s, m), "none");
-  } else if (n == "change_dropout_rate") {
-    target(s, m).rate = number(m);
-  } else if (n == "change_earlystopping_patience") {
-    s.patience = static_cast<int>(number(m));
-  } else if (n == "change_weights_initialisation") {
-    target(s, m).kernel_initializer = m.value;
-    target(s, m).kernel_stddev = 0;  // DeepCrime passes the name: Keras' default arguments
-  } else if (n == "add_bias" || n == "remove_bias") {
-    target(s, m).use_bias = n == "add_bias";
-  } else if (n == "change_loss_function") {
-    s.loss = m.value;
-  } else if (n == "change_optimisation_function") {
-    // DeepCrime compiles with the optimiser's name: Keras' defaults, other settings dropped
-    // (TF 2.3: learning rate 0.01 for SGD, 0.001 for the others).
-    s.optimizer = model::OptimizerSpec{m.value, m.value == "sgd" ? 0.01 : 0.001, {}};
-  } else if (n == "change_gradient_clip") {
-    const auto cut = m.value.find('_');
-    s.optimizer.params.erase("clipnorm");
-    s.optimizer.params.erase("clipvalue");
-    s.optimizer.params[m.value.substr(0, cut)] = io::to_double(m.value.substr(cut + 1)).value_or(0);
-  } else if (n == "remove_validation_set") {
-    s.validation = "none";
-    s.patience = 0;  // Keras' EarlyStopping has no val_loss to monitor without validation data
-  } else {
-    PMT_THROW(kUsage, "--mut {}: not a pre-training operator", n);
-  }
+  const OperatorInfo& op = find_operator(m.name);
+  PMT_THROW_IF(!op.spec_change, kUsage, "--mut {}: not a pre-training operator", m.name);
+  op.spec_change(s, m, train_size);
   return s;
 }
 
 model::Dataset mutate_data(const model::Dataset& d, const Mutation& m, pmt::Rng& rng) {
   if (!m.is_data()) return d;
-  const double pct = number(m);
-  if (m.name == "change_label") return change_label(d, pct, rng);
-  if (m.name == "delete_training_data") return delete_training_data(d, pct, rng);
-  if (m.name == "unbalance_train_data") return unbalance_train_data(d, pct, rng);
-  if (m.name == "add_noise") return add_noise(d, pct, rng);
-  return make_output_classes_overlap(d, pct, rng);
+  return find_operator(m.name).data_change(d, io::to_double(m.value).value_or(0), rng);
 }
 
 }  // namespace pmt::mutate

@@ -3,6 +3,9 @@
 // the usage errors of operators that do not apply.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "pmt/core/error.hpp"
@@ -322,4 +325,47 @@ TEST_CASE("DeepCrime's per-subject search settings come from the subject", "[reg
   bad.mutation_search["change_label"].values = {"3"};
   REQUIRE_THROWS_WITH(search_space(find_operator("change_label"), bad),
                       Catch::Contains("mutation_search.change_label: a binary search"));
+}
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+// Every operator carries its behaviour in its entry (the weight operators register theirs in
+// mutate/torch: post_training_test checks those) and has its row in the docs.
+TEST_CASE("every operator has its behaviour and its documentation row") {
+  std::string docs;
+  for (const char* file : {"docs/training.md", "docs/posttraining.md", "docs/targeted.md"})
+    docs += read_file(std::filesystem::path(PMT_SOURCE_DIR) / file);
+  int checked = 0;
+  for (const OperatorInfo& op : operators()) {
+    INFO(op.name);
+    const int behaviours =
+        (op.spec_change != nullptr) + (op.data_change != nullptr) + (op.layer_change != nullptr);
+    switch (op.stage) {
+      case Stage::kPreTraining:
+        CHECK(behaviours == 1);
+        CHECK_FALSE(op.structural());
+        break;
+      case Stage::kPostTraining:  // structural ones here, the weight ones in mutate/torch
+        CHECK(behaviours == (op.structural() ? 1 : 0));
+        CHECK(op.spec_change == nullptr);
+        break;
+      case Stage::kTargeted:  // made by the tmr and arachne tools (targeted/)
+        CHECK(behaviours == 0);
+        break;
+    }
+    if (op.targets_layer()) CHECK_FALSE(op.no_layer.empty());
+    const bool row = docs.find("| " + op.name + " | " + op.code + " |") != std::string::npos ||
+                     docs.find("| `" + op.name + "` | " + op.code + " |") != std::string::npos;
+    CHECK(row);
+    ++checked;
+  }
+  CHECK(checked == 36);
 }

@@ -58,6 +58,7 @@ TEST_CASE("Hellinger ratio from the reference's cached kill rates", "[posterior]
 TEST_CASE("jackknife MCE of every rep_mce file", "[posterior][mce]") {
   const pmt::stats::PosteriorFitter fitter(100, 0.01);
   const auto all = oracles();
+  REQUIRE(all["mce"].size() == 12);  // every rep_mce file: an emptied oracle fails
   for (const auto& row : all["mce"]) {
     INFO(row["file"].get<std::string>());
     const auto arr = pmt::io::read_npy(data(row["file"]), {100, 100});
@@ -72,6 +73,7 @@ TEST_CASE("jackknife MCE of every rep_mce file", "[posterior][mce]") {
 TEST_CASE("sampling-effect summaries for sizes 25 and 190", "[posterior][practicality]") {
   const pmt::stats::PosteriorFitter fitter(100, 0.01);
   const auto all = oracles();
+  REQUIRE(all["practicality"].size() == 2);  // sizes 25 and 190
   for (const auto& row : all["practicality"]) {
     INFO(row["file"].get<std::string>());
     const auto arr = pmt::io::read_npy(data(row["file"]), {30, 100, 100});

@@ -1,4 +1,4 @@
-// The error-quality table (issue 11): malformed inputs across the tools, each run through the
+// The error-quality table: malformed inputs across the tools, each run through the
 // built executable in a fresh data root holding the bundled raw_data/. Every one must end with a
 // non-zero exit code (2 usage, 1 data) and ONE message line on stderr, "<tool>: ...", naming the
 // file (or flag, or name) and the problem; nothing half-written (no new file, no temporary file).
@@ -13,11 +13,11 @@
 #include <map>
 #include <regex>
 
-#include "../train/tiny_data.hpp"
-#include "fixture.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
+#include "support/tiny_data.hpp"
+#include "tools/fixture.hpp"
 
 namespace {
 
@@ -236,25 +236,25 @@ std::vector<Case> cases() {
        1,
        {"list_mut.npy", "element [4, 99] is 1.5", "not a kill rate in [0, 1]"},
        list_mut(with_value_at(499, 1.5))},
-      {"NPY header of 50 KB (issue 13.1)",
+      {"NPY header of 50 KB",
        kRatio,
        1,
        {"list_mut.npy", "bytes exceeds the limit of 10000", "PMT_NPY_MAX_HEADER_SIZE"},
        both([](const DataRoot& d) { d.with_reference_caches(); },
             write(kListMut, npy_bytes(npy_dict(std::string(50000, 'f'), "(8, 100)"), 6400)))},
-      {"NPY shape whose element count overflows 64 bits (issue 13.2)",
+      {"NPY shape whose element count overflows 64 bits",
        "practicality --model mnist --mut change_label --param 3.12 --pop_size 25",
        1,
        {"_30_rep_25_size_pop.npy", "has more elements than 64 bits can count"},
        write("rep_practicality/mnist/mnist_change_label_3.12_30_rep_25_size_pop.npy",
              npy_bytes(npy_dict("<f8", "(4611686018427387904, 100, 100)"), 0))},
-      {"NPY dimension beyond 64 bits (issue 13.3)",
+      {"NPY dimension beyond 64 bits",
        kRatio,
        1,
        {"list_mut.npy", "'99999999999999999999999' is out of range"},
        both([](const DataRoot& d) { d.with_reference_caches(); },
             write(kListMut, npy_bytes(npy_dict("<f8", "(99999999999999999999999, 100)"), 0)))},
-      {"NPY negative dimension (issue 13.4)",
+      {"NPY negative dimension",
        kRatio,
        1,
        {"mnist_orig.npy", "negative dimension -100"},
@@ -310,7 +310,7 @@ std::vector<Case> cases() {
        "mce --model mnist --mut original --reps 1",
        2,
        {"--reps", "'1' is out of range (2 to 100000)"}},
-      {"count beyond int (issue 13.5)",
+      {"count beyond int",
        "ratio --model mnist --mut change_label --bootstraps 99999999999999999999",
        2,
        {"--bootstraps", "out of range (1 to 2147483647)"}},
@@ -371,7 +371,7 @@ std::vector<Case> cases() {
        "train_mutants --model mnist --mut change_epochs --param abc",
        2,
        {"--param must be an integer", "'abc'"}},
-      {"instance range beyond int (issue 13.5)",
+      {"instance range beyond int",
        "train_mutants --model mnist --mut original --instances 0-99999999999999",
        2,
        {"--instances", "out of range (0 to 2147483647)"}},

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "fixture.hpp"
+#include "tools/fixture.hpp"
 
 TEST_CASE("exit codes and one-line messages of the executables", "[cli][errors]") {
   DataRoot d;

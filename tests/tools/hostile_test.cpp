@@ -1,13 +1,13 @@
 // Issue 13, "hostile files and numbers": regression tests of the reported defects (the executables'
 // messages for 13.1-13.5 are cases of error_table_test.cpp, docs/errors.md; here the parser
-// limits behind them), plus the settings discovery of issue 6 (a model trained here, absent from
+// limits behind them), plus the settings discovery (a model trained here, absent from
 // data/settings.json).
 #include <catch2/catch.hpp>
 
-#include "fixture.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
+#include "tools/fixture.hpp"
 
 namespace {
 
@@ -39,7 +39,7 @@ struct RatioCase {
 
 }  // namespace
 
-TEST_CASE("issue 13.1: an NPY dtype string tens of kilobytes long is an error, not a segfault",
+TEST_CASE("an NPY dtype string tens of kilobytes long is an error, not a segfault",
           "[hostile][npy]") {
   // Through ratio: an error naming the file and PMT_NPY_MAX_HEADER_SIZE (docs/errors.md).
   RatioCase c;
@@ -62,7 +62,7 @@ TEST_CASE("issue 13.1: an NPY dtype string tens of kilobytes long is an error, n
 }
 
 TEST_CASE(
-    "issue 13.2: an NPY shape whose element count overflows 64 bits is an error naming "
+    "an NPY shape whose element count overflows 64 bits is an error naming "
     "the file, not std::bad_alloc",
     "[hostile][npy]") {
   // Through practicality (2^62 x 100 x 100 wraps to 0 in 64 bits): docs/errors.md.
@@ -75,9 +75,8 @@ TEST_CASE(
       Catch::Contains("needs more bytes than 64 bits can count"));
 }
 
-TEST_CASE("issue 13.5: numbers beyond a flag's range are usage errors naming the flag",
-          "[hostile][cli]") {
-  // The other flags of the issue (--instances, --bootstraps, --trials 1e3, --seed -1, --proc -2)
+TEST_CASE("numbers beyond a flag's range are usage errors naming the flag", "[hostile][cli]") {
+  // The other numeric flags (--instances, --bootstraps, --trials 1e3, --seed -1, --proc -2)
   // are cases of docs/errors.md (error_table_test.cpp).
   expect_exit("mce", "--model mnist --mut original --reps 99999999999", 2,
               {"--reps: '99999999999' is out of range (2 to 100000)"});
@@ -85,7 +84,7 @@ TEST_CASE("issue 13.5: numbers beyond a flag's range are usage errors naming the
               {"--seed: '123456789012345678901234' is out of range (0 to 18446744073709551615)"});
 }
 
-TEST_CASE("issue 13.6: --param P reads only P's accuracy file", "[hostile][cli]") {
+TEST_CASE("ratio and posterior with --param P read only P's accuracy file", "[hostile][cli]") {
   DataRoot d;
   d.with_raw_data();
   // Another parameter's file of the same mutation is missing.

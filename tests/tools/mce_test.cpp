@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "fixture.hpp"
 #include "pmt/tools/shard.hpp"
+#include "tools/fixture.hpp"
 
 TEST_CASE("mce reproduces the reference on every rep_mce file", "[cli][mce]") {
   DataRoot d;
@@ -49,6 +49,7 @@ TEST_CASE("practicality summaries for sizes 25 and 190", "[cli][practicality]") 
     d.with("rep_practicality/mnist/mnist_change_label_3.12_30_rep_190_size_pop.npy");
     if (from_l_std) d.with("rep_practicality/mnist/data_plot/l_std_mnist_change_label_3.12.npy");
     const auto all_oracles = oracles();
+    REQUIRE(all_oracles["practicality"].size() == 2);  // sizes 25 and 190
     for (const auto& row : all_oracles["practicality"]) {
       pmt::tools::PracticalityOptions o;
       d.setup(o, "change_label", "3.12");

@@ -9,8 +9,8 @@
 // Slack: 4 MB for the allocator's arenas (one per thread) and page granularity.
 #include <catch2/catch.hpp>
 
-#include "../process.hpp"
-#include "fixture.hpp"
+#include "support/process.hpp"
+#include "tools/fixture.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // 1e-6), and bootstrap posteriors from the raw accuracies within Monte-Carlo error.
 #include <catch2/catch.hpp>
 
-#include "fixture.hpp"
 #include "pmt/core/error.hpp"
+#include "tools/fixture.hpp"
 
 TEST_CASE("ratio on the reference's cached kill rates, without raw data", "[cli][ratio]") {
   DataRoot d;

@@ -7,8 +7,8 @@
 #include <map>
 #include <random>
 
-#include "../process.hpp"
-#include "fixture.hpp"
+#include "support/process.hpp"
+#include "tools/fixture.hpp"
 
 namespace {
 

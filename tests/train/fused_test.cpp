@@ -12,11 +12,8 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/tools/training.hpp"
 #include "pmt/train/network.hpp"
-#include "tiny_data.hpp"
-
-// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "support/tiny_data.hpp"
+#include "support/torch_catch.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -2,12 +2,9 @@
 // gradients reaching every branch; soft labels (rows of class probabilities) in fit and evaluate.
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "graph_specs.hpp"
 #include "pmt/train/network.hpp"
-
-// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "support/graph_specs.hpp"
+#include "support/torch_catch.hpp"
 
 TEST_CASE("a two-input graph runs forward and backward through both branches", "[network]") {
   const auto spec = pmt::model::parse_subject(pmt::test::two_inputs_spec(), "gaze.json");

@@ -7,10 +7,7 @@
 //   E[g2] = 0.05 * 0.25 = 0.0125;  d = 0.5 * sqrt(1e-7) / sqrt(0.0125 + 1e-7) = 1.4142079e-3;
 //   p = 1 - d = 0.99858579...
 #include "pmt/train/optim.hpp"
-
-// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "support/torch_catch.hpp"
 
 namespace {
 

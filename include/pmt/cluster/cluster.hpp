@@ -1,4 +1,4 @@
-// Clustering of a class's inputs (issue 9, the `cluster` tool's algorithms): PCA, k-means and the
+// Clustering of a class's inputs (the `cluster` tool's algorithms): PCA, k-means and the
 // silhouette score, each reproducing scikit-learn 1.2 (Debian bookworm's python3-sklearn) to
 // floating-point summation order: same centring, same SVD sign convention, same Lloyd
 // iterations and stopping rule, same tie-breaking. Eigen only (no LibTorch): rows are samples.

@@ -1,4 +1,4 @@
-// The thesis' search over clustering pipelines (issue 9, `cluster`; USI 2024 thesis, sections
+// The thesis' search over clustering pipelines (`cluster`; USI 2024 thesis, sections
 // 4.2.1-4.2.8): for each class, every combination of thresholding (off, or features whose mean
 // over the whole split is below 7.8% of the data's maximum removed), scaling (none, /max,
 // normalization: one mean and standard deviation over everything, standard: per feature,

@@ -13,7 +13,7 @@
 //                                most frequent class, appended
 // "Most frequent" as DeepCrime's np.argmax over np.unique of one-hot rows: ties go to the
 // larger label (on a balanced set TCL targets the last class, TCO relabels as the one before).
-// Spec operators: see mutate_spec.
+// Spec operators: their entries in src/mutate/operators.cpp.
 #pragma once
 
 #include <cstdint>
@@ -39,17 +39,8 @@ model::Dataset make_output_classes_overlap(const model::Dataset& d, double pct, 
 // Class sizes indexed by label (size = max label + 1).
 std::vector<std::int64_t> class_counts(const model::Dataset& d);
 
-// spec -> spec (identity for the data operators and the original):
-//   change_batch_size B, change_learning_rate LR, change_epochs E, disable_batching (batch =
-//   `train_size`), change_activation_function / add_activation_function A (layer's activation),
-//   remove_activation_function (layer's activation -> linear), add_weights_regularisation /
-//   change_weights_regularisation R (layer's kernel regulariser, Keras factors 0.01),
-//   remove_weights_regularisation, change_dropout_rate P (the dropout layer's rate),
-//   change_earlystopping_patience N, change_weights_initialisation I (layer's kernel
-//   initialiser), add_bias / remove_bias (layer's use_bias), change_loss_function L,
-//   change_optimisation_function O (Keras defaults of O: learning rate 0.01 for sgd, else
-//   0.001), change_gradient_clip clipnorm_C / clipvalue_C, remove_validation_set (no
-//   validation data, so no early stopping).
+// spec -> spec (identity for the data operators and the original): the operator's spec_change
+// (its entry in operators.cpp says what each does).
 model::SubjectSpec mutate_spec(const model::SubjectSpec& spec, const Mutation& m,
                                std::int64_t train_size);
 // data -> data (identity for the spec operators and the original).

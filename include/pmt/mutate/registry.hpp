@@ -1,19 +1,25 @@
 // The ONE operator registry: every mutation operator pmt knows, with its DeepCrime code, the kind
-// of parameter it takes, the values or bounds DeepCrime's search explores, and the rule that says
-// whether it applies to a subject (and to which layer). train_mutants, gen_acc, mutate_model,
-// `--list-mutations` and the docs read this table; an operator is added here once.
-// Two stages: DeepCrime's 24 pre-training operators (spec -> spec, data -> data; Humbatova et
-// al., ISSTA 2021: operators/*.py and utils/properties/*) and the post-training (model-level)
-// ones, applied to trained instances by mutate_model: the PMT package's neurons_freezing and
-// weights_fuzzing (operators/weights_operators.py) and DeepMutation++'s GF, WS, NEB, NAI, NS, LD,
-// LAm, AFRm (Hu et al., ASE 2019; docs/reference/posttraining.md). No LibTorch here.
+// of parameter it takes, the values or bounds DeepCrime's search explores, the rule that says
+// whether it applies to a subject (and to which layer) and what it does. train_mutants, gen_acc,
+// mutate_model, `--list-mutations` and the docs read this table; an operator is one entry (in
+// src/mutate/operators.cpp) plus its test. Three stages: DeepCrime's 24 pre-training operators
+// (spec -> spec, data -> data; Humbatova et al., ISSTA 2021: operators/*.py and
+// utils/properties/*), the post-training (model-level) ones, applied to trained instances by
+// mutate_model: the PMT package's neurons_freezing and weights_fuzzing
+// (operators/weights_operators.py) and DeepMutation++'s GF, WS, NEB, NAI, NS, LD, LAm, AFRm (Hu et
+// al., ASE 2019; docs/reference/posttraining.md), and the targeted ones the tmr and arachne tools
+// make. No LibTorch here: the weight operators' behaviour is registered by name in
+// mutate/torch/post_training.hpp (weight_operator()), which a test holds to this table.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "pmt/core/rng.hpp"
+#include "pmt/model/dataset.hpp"
 #include "pmt/model/subject.hpp"
 
 namespace pmt::mutate {
@@ -40,24 +46,53 @@ enum class Stage { kPreTraining, kPostTraining, kTargeted };
 
 enum class SearchKind { kBinary, kExhaustive, kNone };
 
+struct Mutation;
+struct SearchSpace;
+
+// What an operator does and where it applies, held in its entry (null when it does not apply).
+// The subject's spec changed in place (pre-training operators other than the data ones);
+// `train_size` is the training set's size (disable_batching).
+using SpecChange = void (*)(model::SubjectSpec& spec, const Mutation& m, std::int64_t train_size);
+// The training data changed (pct: the percentage parameter), drawing from `rng`.
+using DataChange = model::Dataset (*)(const model::Dataset& d, double pct, pmt::Rng& rng);
+// Structural post-training operators: the changed spec; from[k] (sized and filled with k by the
+// caller) becomes the sound layer whose weights the mutant's layer k takes; `change` describes it.
+using LayerChange = void (*)(model::SubjectSpec& spec, const Mutation& m,
+                             std::vector<std::size_t>& from, nlohmann::json& change);
+// Why layer i (within range) of `spec` does not suit the operator ("" when it does).
+using LayerRule = std::string (*)(const model::SubjectSpec& spec, int i);
+// Why the subject as a whole does not suit the operator ("" when it does).
+using SubjectRule = std::string (*)(const model::SubjectSpec& spec);
+// A binary search's bounds on `spec` (from, to, precision) where they depend on the subject.
+using SearchBounds = void (*)(const model::SubjectSpec& spec, SearchSpace& space);
+
 struct OperatorInfo {
   std::string name;   // as DeepCrime and the PMT package name it in folders and files
   std::string code;   // DeepCrime's code: TCL, TRD, ...
   std::string group;  // training data, hyperparameters, activation, ...
-  ParamKind kind;
-  SearchKind search;
+  ParamKind kind = ParamKind::kLayer;
+  SearchKind search = SearchKind::kNone;
   std::vector<std::string> choices;  // kChoice: the accepted values
   double lo = 0, hi = 0;             // numeric kinds: accepted range
-  bool data = false;                 // changes the training data (data -> data)
-  bool layer = false;                // targets one layer of the subject (--layer)
   std::string implied;               // kImplied: the parameter string
   std::string summary;
   Stage stage = Stage::kPreTraining;
   bool filtered = false;  // post-training: DeepMutation++'s mutant filter applies (--filter-factor)
-  bool structural = false;   // post-training: changes the layers (spec), not only the weights
   double default_scale = 0;  // kRatioScale: the scale when the parameter gives the ratio only
                              // (0: the scale is required)
   std::string source = "DeepCrime";  // or "PMT", "DeepMutation++"
+  // Behaviour (see the types above).
+  SpecChange spec_change = nullptr;
+  DataChange data_change = nullptr;    // data -> data
+  LayerChange layer_change = nullptr;  // structural: changes the layers, not only the weights
+  LayerRule layer_rule = nullptr;      // set: the operator targets one layer (--layer)
+  std::string no_layer;                // why a subject has no layer for it (layer operators)
+  SubjectRule subject_rule = nullptr;
+  SearchBounds bounds = nullptr;
+
+  bool targets_layer() const { return layer_rule != nullptr; }
+  bool changes_data() const { return data_change != nullptr; }
+  bool structural() const { return layer_change != nullptr; }
 };
 
 // Every operator: DeepCrime's pre-training ones in DeepCrime's order, then the post-training ones.

@@ -1,4 +1,4 @@
-// Instance budgets (issue 7, point 5b): how many instances per side would have given the same
+// Instance budgets: how many instances per side would have given the same
 // firm verdict as the full population.
 //
 // A verdict at population size n comes from R independent repetitions of the experiment on the

@@ -3,6 +3,7 @@
 #include "pmt/mutate/torch/post_training.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "pmt/core/error.hpp"
 
@@ -63,88 +64,131 @@ std::vector<torch::Tensor> spread(const std::vector<WeightLayer>& layers, double
   return out;
 }
 
+// PMT weights_operators.py:52-58: size = int(C * r), or 1 when that is 0.
+json neurons_freezing(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
+  WeightLayer& l = layer_at(layers, m.layer, m.name);
+  const std::int64_t units = l.weight.size(0);
+  std::int64_t k = static_cast<std::int64_t>(static_cast<double>(units) * m.ratio);
+  if (k == 0) k = 1;
+  const torch::Tensor idx = choose(units, k, gen);
+  l.weight.index_fill_(0, idx, 0.0);
+  if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
+  return json::array({change(l, "neurons", idx)});
+}
+
+// PMT weights_operators.py:24-30: int(size * r) entries (no minimum), w + N(0,1) m |w|.
+json weights_fuzzing(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
+  WeightLayer& l = layer_at(layers, m.layer, m.name);
+  torch::Tensor flat = l.weight.view(-1);
+  const std::int64_t k = static_cast<std::int64_t>(static_cast<double>(flat.numel()) * m.ratio);
+  const torch::Tensor idx = choose(flat.numel(), k, gen);
+  const torch::Tensor w = flat.index_select(0, idx);
+  const torch::Tensor z = torch::empty({k}, w.options()).normal_(0.0, 1.0, gen);
+  flat.index_copy_(0, idx, w + z * m.scale * w.abs());
+  return json::array({change(l, "weights", idx)});
+}
+
+// cnn_operator.py weights_gaussian_fuzzing: w * (1 + N(0, sigma)), then the whole kernel of every
+// touched layer clipped to [-1, 1]; biases untouched.
+json gaussian_fuzzing(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
+  const auto picks = spread(
+      layers, m.ratio, [](const WeightLayer& l) { return l.weight.numel(); }, gen);
+  json changes = json::array();
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    if (picks[k].numel() == 0) continue;
+    torch::Tensor flat = layers[k].weight.view(-1);
+    const torch::Tensor w = flat.index_select(0, picks[k]);
+    const torch::Tensor z =
+        torch::empty({picks[k].numel()}, w.options()).normal_(0.0, m.scale, gen);
+    flat.index_copy_(0, picks[k], w * (1 + z));
+    layers[k].weight.clamp_(-1.0, 1.0);
+    changes.push_back(change(layers[k], "weights", picks[k]));
+  }
+  return changes;
+}
+
+// The neuron operators of DeepMutation++: the budget of neurons drawn over all layers, then
+// `act(layer, its indices)` on each layer that got some.
+template <typename Act>
+json per_neuron(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen,
+                Act act) {
+  const auto picks = spread(
+      layers, m.ratio, [](const WeightLayer& l) { return l.weight.size(0); }, gen);
+  json changes = json::array();
+  for (std::size_t k = 0; k < layers.size(); ++k)
+    if (picks[k].numel() > 0)
+      if (json c = act(layers[k], picks[k]); !c.is_null()) changes.push_back(std::move(c));
+  return changes;
+}
+
+// Each neuron's incoming weights, among themselves.
+json weights_shuffling(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
+  return per_neuron(m, layers, gen, [&](WeightLayer& l, const torch::Tensor& idx) {
+    for (std::int64_t j : to_vector(idx)) {
+      torch::Tensor row = l.weight[j].view(-1);
+      row.copy_(row.index_select(0, torch::randperm(row.numel(), gen, torch::kLong)));
+    }
+    return change(l, "neurons", idx);
+  });
+}
+
+json neuron_effect_block(const Mutation& m, std::vector<WeightLayer>& layers,
+                         torch::Generator& gen) {
+  return per_neuron(m, layers, gen, [](WeightLayer& l, const torch::Tensor& idx) {
+    l.weight.index_fill_(0, idx, 0.0);
+    if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
+    return change(l, "neurons", idx);
+  });
+}
+
+json neuron_activation_inverse(const Mutation& m, std::vector<WeightLayer>& layers,
+                               torch::Generator& gen) {
+  return per_neuron(m, layers, gen, [](WeightLayer& l, const torch::Tensor& idx) {
+    l.weight.index_copy_(0, idx, -l.weight.index_select(0, idx));
+    if (l.bias.defined()) l.bias.index_copy_(0, idx, -l.bias.index_select(0, idx));
+    return change(l, "neurons", idx);
+  });
+}
+
+// The layer's share of the budget as random pairs, swapped.
+json neuron_switch(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
+  return per_neuron(m, layers, gen, [&](WeightLayer& l, const torch::Tensor& idx) {
+    const std::int64_t units = l.weight.size(0);
+    if (units < 2) return json();
+    std::vector<std::int64_t> swapped;
+    for (std::int64_t t = 0; t < idx.numel(); ++t) {
+      const torch::Tensor pair = torch::randperm(units, gen, torch::kLong).slice(0, 0, 2);
+      const torch::Tensor flipped = pair.flip(0);
+      l.weight.index_copy_(0, pair, l.weight.index_select(0, flipped));
+      if (l.bias.defined()) l.bias.index_copy_(0, pair, l.bias.index_select(0, flipped));
+      for (std::int64_t v : to_vector(pair)) swapped.push_back(v);
+    }
+    return json{{"layer", l.index}, {"name", l.name}, {"pairs", idx.numel()}, {"indices", swapped}};
+  });
+}
+
 }  // namespace
+
+WeightChange weight_operator(const std::string& name) {
+  static const std::map<std::string, WeightChange> table{
+      {"neurons_freezing", neurons_freezing},
+      {"weights_fuzzing", weights_fuzzing},
+      {"gaussian_fuzzing", gaussian_fuzzing},
+      {"weights_shuffling", weights_shuffling},
+      {"neuron_effect_block", neuron_effect_block},
+      {"neuron_activation_inverse", neuron_activation_inverse},
+      {"neuron_switch", neuron_switch},
+  };
+  const auto it = table.find(name);
+  return it == table.end() ? nullptr : it->second;
+}
 
 json apply_weight_operator(const Mutation& m, std::vector<WeightLayer>& layers,
                            torch::Generator& gen) {
+  const WeightChange f = weight_operator(m.name);
+  PMT_THROW_IF(!f, kUsage, "--mut {}: not a post-training weight operator", m.name);
   torch::NoGradGuard no_grad;
-  const std::string& n = m.name;
-  json changes = json::array();
-  if (n == "neurons_freezing") {
-    // PMT weights_operators.py:52-58: size = int(C * r), or 1 when that is 0.
-    WeightLayer& l = layer_at(layers, m.layer, n);
-    const std::int64_t units = l.weight.size(0);
-    std::int64_t k = static_cast<std::int64_t>(static_cast<double>(units) * m.ratio);
-    if (k == 0) k = 1;
-    const torch::Tensor idx = choose(units, k, gen);
-    l.weight.index_fill_(0, idx, 0.0);
-    if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
-    changes.push_back(change(l, "neurons", idx));
-  } else if (n == "weights_fuzzing") {
-    // PMT weights_operators.py:24-30: int(size * r) entries (no minimum), w + N(0,1) m |w|.
-    WeightLayer& l = layer_at(layers, m.layer, n);
-    torch::Tensor flat = l.weight.view(-1);
-    const std::int64_t k = static_cast<std::int64_t>(static_cast<double>(flat.numel()) * m.ratio);
-    const torch::Tensor idx = choose(flat.numel(), k, gen);
-    const torch::Tensor w = flat.index_select(0, idx);
-    const torch::Tensor z = torch::empty({k}, w.options()).normal_(0.0, 1.0, gen);
-    flat.index_copy_(0, idx, w + z * m.scale * w.abs());
-    changes.push_back(change(l, "weights", idx));
-  } else if (n == "gaussian_fuzzing") {
-    // cnn_operator.py weights_gaussian_fuzzing: w * (1 + N(0, sigma)), then the whole kernel of
-    // every touched layer clipped to [-1, 1]; biases untouched.
-    const auto picks = spread(
-        layers, m.ratio, [](const WeightLayer& l) { return l.weight.numel(); }, gen);
-    for (std::size_t k = 0; k < layers.size(); ++k) {
-      if (picks[k].numel() == 0) continue;
-      torch::Tensor flat = layers[k].weight.view(-1);
-      const torch::Tensor w = flat.index_select(0, picks[k]);
-      const torch::Tensor z =
-          torch::empty({picks[k].numel()}, w.options()).normal_(0.0, m.scale, gen);
-      flat.index_copy_(0, picks[k], w * (1 + z));
-      layers[k].weight.clamp_(-1.0, 1.0);
-      changes.push_back(change(layers[k], "weights", picks[k]));
-    }
-  } else if (n == "weights_shuffling" || n == "neuron_effect_block" ||
-             n == "neuron_activation_inverse" || n == "neuron_switch") {
-    const auto picks = spread(
-        layers, m.ratio, [](const WeightLayer& l) { return l.weight.size(0); }, gen);
-    for (std::size_t k = 0; k < layers.size(); ++k) {
-      WeightLayer& l = layers[k];
-      const torch::Tensor& idx = picks[k];
-      if (idx.numel() == 0) continue;
-      if (n == "weights_shuffling") {  // each neuron's incoming weights, among themselves
-        for (std::int64_t j : to_vector(idx)) {
-          torch::Tensor row = l.weight[j].view(-1);
-          row.copy_(row.index_select(0, torch::randperm(row.numel(), gen, torch::kLong)));
-        }
-      } else if (n == "neuron_effect_block") {
-        l.weight.index_fill_(0, idx, 0.0);
-        if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
-      } else if (n == "neuron_activation_inverse") {
-        l.weight.index_copy_(0, idx, -l.weight.index_select(0, idx));
-        if (l.bias.defined()) l.bias.index_copy_(0, idx, -l.bias.index_select(0, idx));
-      } else {  // neuron_switch: the layer's share of the budget as random pairs, swapped
-        const std::int64_t units = l.weight.size(0);
-        if (units < 2) continue;
-        std::vector<std::int64_t> swapped;
-        for (std::int64_t t = 0; t < idx.numel(); ++t) {
-          const torch::Tensor pair = torch::randperm(units, gen, torch::kLong).slice(0, 0, 2);
-          const torch::Tensor flipped = pair.flip(0);
-          l.weight.index_copy_(0, pair, l.weight.index_select(0, flipped));
-          if (l.bias.defined()) l.bias.index_copy_(0, pair, l.bias.index_select(0, flipped));
-          for (std::int64_t v : to_vector(pair)) swapped.push_back(v);
-        }
-        json j{{"layer", l.index}, {"name", l.name}, {"pairs", idx.numel()}, {"indices", swapped}};
-        changes.push_back(j);
-        continue;
-      }
-      changes.push_back(change(l, "neurons", idx));
-    }
-  } else {
-    PMT_THROW(kUsage, "--mut {}: not a post-training weight operator", n);
-  }
-  return changes;
+  return f(m, layers, gen);
 }
 
 }  // namespace pmt::mutate

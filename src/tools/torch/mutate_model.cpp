@@ -56,30 +56,13 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
   const model::SubjectSpec& spec = sound.net().spec();
   model::SubjectSpec out = spec;
   out.mutation_layers.clear();  // indices of the sound spec's layers
-  const auto L = static_cast<std::size_t>(m.layer);
   std::vector<std::size_t> from(spec.layers.size());
   for (std::size_t k = 0; k < from.size(); ++k) from[k] = k;
   json c{{"layer", m.layer}, {"name", "layer" + std::to_string(m.layer)}};
-  if (m.name == "activation_removal") {
-    c["activation"] = spec.layers[L].activation + " -> linear";
-    out.layers[L].activation = "linear";
-  } else if (m.name == "layer_deactivation") {
-    out.layers.erase(out.layers.begin() + static_cast<long>(L));
-    from.erase(from.begin() + static_cast<long>(L));
-    c["removed"] = spec.layers[L].type;
-  } else if (m.name == "layer_addition") {
-    out.layers.insert(out.layers.begin() + static_cast<long>(L) + 1, spec.layers[L]);
-    from.insert(from.begin() + static_cast<long>(L) + 1, L);
-    c["inserted_copy_at"] = m.layer + 1;
-  } else {
-    PMT_THROW(kUsage, "--mut {}: not a structural operator", m.name);
-  }
+  const mutate::OperatorInfo& op = mutate::find_operator(m.name);
+  PMT_THROW_IF(!op.structural(), kUsage, "--mut {}: not a structural operator", m.name);
+  op.layer_change(out, m, from, c);
   changes = json::array({c});
-  if (m.name != "activation_removal")  // a stack: each layer reads the one before it
-    for (std::size_t k = 0; k < out.layers.size(); ++k) {
-      out.layers[k].name = "layer" + std::to_string(k);
-      out.layers[k].inputs = {k == 0 ? out.inputs.at(0).name : out.layers[k - 1].name};
-    }
   auto net = std::make_shared<SubjectNet>(out, at::make_generator<at::CPUGeneratorImpl>(0));
   torch::NoGradGuard no_grad;
   const auto old_params = sound.net().named_parameters();
@@ -122,7 +105,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
                "--mut {} is a pre-training operator: train its mutants with train_mutants "
                "(post-training operators: {})",
                o.mut, post);
-  PMT_THROW_IF(o.torchscript && op.structural, kUsage,
+  PMT_THROW_IF(o.torchscript && op.structural(), kUsage,
                "--mut {} changes the layers, which needs a pmt subject spec: TorchScript models "
                "take the weight operators",
                o.mut);
@@ -200,7 +183,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
     std::uint64_t seed = 0;
     bool ok = false;
     std::optional<Instance> rebuilt;
-    if (op.structural) {  // no randomness: the layer is the parameter, one draw
+    if (op.structural()) {  // no randomness: the layer is the parameter, one draw
       rebuilt = structural_mutant(model, c.mutation, changes);
       draws = 1;
       ok = true;
@@ -260,7 +243,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
               {"changes", changes},
               {"filter", nullptr},
               {"wall_time_s", since(t0)}};
-    if (!op.structural) side["seed"] = seed;
+    if (!op.structural()) side["seed"] = seed;
     if (filter)
       side["filter"] = {{"factor", o.filter_factor},
                         {"test_set", test_name},
@@ -311,8 +294,8 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
   // Which post-training operators target each layer by default.
   std::map<int, std::vector<std::string>> defaults;
   for (const auto& op : mutate::operators()) {
-    if (op.stage != mutate::Stage::kPostTraining || !op.layer) continue;
-    if (o.torchscript && op.structural) continue;
+    if (op.stage != mutate::Stage::kPostTraining || !op.targets_layer()) continue;
+    if (o.torchscript && op.structural()) continue;
     const int l = mutate::default_layer(op, spec);
     if (l >= 0) defaults[l].push_back(op.name);
   }

@@ -10,7 +10,8 @@
 // Where pmt departs from the reference code (docs/reference/posttraining.md §2.3): every neuron
 // can be drawn (DeepMutation++'s range(0, n - 1) never draws a layer's last one; DeepCrime's copy
 // fixed it), and NS swaps the two neurons (the reference's NumPy view aliasing copies b onto a).
-// The structural operators (LD, LAm, AFRm) change the subject's spec: see train/mutate_model.hpp.
+// The structural operators (LD, LAm, AFRm) change the subject's spec: their layer_change in the
+// registry, the weights carried over by mutate_model (tools/torch/mutate_model.cpp).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,14 @@ struct WeightLayer {
   torch::Tensor weight;  // (out, in[, kh, kw]): the model's own parameter (changed in place)
   torch::Tensor bias;    // (out), or undefined
 };
+
+// A weight operator's behaviour: `layers` changed in place, drawing from `gen`; returns what
+// changed (see apply_weight_operator).
+using WeightChange = nlohmann::json (*)(const Mutation& m, std::vector<WeightLayer>& layers,
+                                        torch::Generator& gen);
+// The registered behaviour of the post-training weight operator `name` (an entry of the registry
+// with stage post-training and no layer change); null for every other name.
+WeightChange weight_operator(const std::string& name);
 
 // Applies weight operator `m` (neurons_freezing, weights_fuzzing, GF, WS, NEB, NAI, NS) to
 // `layers` in place, drawing from `gen`; neurons_freezing and weights_fuzzing act on the layer

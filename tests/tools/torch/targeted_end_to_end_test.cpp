@@ -1,4 +1,4 @@
-// cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, as processes (the done
+// cluster -> tmr -> gen_acc -> ratio --same on mnist_mlp, as processes (the targeted mutants' done
 // criterion), on a generated 28x28 dataset in which every class is a bright band of rows (its
 // label) drawn on the left or the right half (two styles): `cluster` separates the styles of
 // class 0, tmr retrains sound instances to mispredict one style, and the analysis tools read
@@ -18,14 +18,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../process.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/dataset.hpp"
 #include "pmt/train/network.hpp"
-
-// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "support/process.hpp"
+#include "support/torch_catch.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

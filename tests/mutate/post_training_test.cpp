@@ -16,11 +16,8 @@
 #include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/tools/training.hpp"
-#include "tiny_data.hpp"
-
-// LibTorch's glog defines a one-argument CHECK; Catch's (variadic, reporting) one must win.
-#undef CHECK
-#include <catch2/catch.hpp>
+#include "support/tiny_data.hpp"
+#include "support/torch_catch.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -68,7 +65,7 @@ std::set<std::int64_t> changed_rows(const WeightLayer& a, const WeightLayer& b) 
   return out;
 }
 
-// A data root with band images (tests/train/tiny_data.hpp, 10 classes of 28x28) and mnist_mlp's
+// A data root with band images (tests/support/tiny_data.hpp, 10 classes of 28x28) and mnist_mlp's
 // spec on them (`hidden` adds a square Dense(64) layer for layer_deactivation/layer_addition).
 struct MlpRoot {
   fs::path root;
@@ -145,6 +142,19 @@ json ratio(const fs::path& root, const std::string& model, const std::string& mu
 }
 
 }  // namespace
+
+// The registry's post-training weight operators (no layer change) each have their LibTorch
+// behaviour registered, and no other operator has one.
+TEST_CASE("every post-training weight operator has its behaviour registered") {
+  int weight_ops = 0;
+  for (const auto& op : pmt::mutate::operators()) {
+    INFO(op.name);
+    const bool weights = op.stage == pmt::mutate::Stage::kPostTraining && !op.structural();
+    CHECK((pmt::mutate::weight_operator(op.name) != nullptr) == weights);
+    weight_ops += weights;
+  }
+  CHECK(weight_ops == 7);
+}
 
 TEST_CASE("neurons_freezing and weights_fuzzing as the PMT package applies them",
           "[post][operators]") {

@@ -14,7 +14,7 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/model/dataset.hpp"
 #include "pmt/tools/training.hpp"
-#include "tiny_data.hpp"
+#include "support/tiny_data.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../process.hpp"
 #include "pmt/io/atomic_file.hpp"
-#include "tiny_data.hpp"
+#include "support/process.hpp"
+#include "support/tiny_data.hpp"
 
 namespace fs = std::filesystem;
 using pmt::test::poll;

@@ -11,10 +11,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "../train/tiny_data.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/tools/mutation_search.hpp"
+#include "support/tiny_data.hpp"
 
 namespace fs = std::filesystem;
 

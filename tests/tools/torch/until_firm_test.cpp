@@ -13,7 +13,7 @@
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/tools/until_firm.hpp"
-#include "tiny_data.hpp"
+#include "support/tiny_data.hpp"
 
 namespace fs = std::filesystem;
 

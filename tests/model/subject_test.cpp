@@ -2,9 +2,9 @@
 // errors that list the valid names or name the layer whose shape does not fit.
 #include <catch2/catch.hpp>
 
-#include "graph_specs.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/model/subject.hpp"
+#include "support/graph_specs.hpp"
 
 using nlohmann::json;
 using pmt::model::parse_subject;
