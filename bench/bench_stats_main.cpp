@@ -85,14 +85,7 @@ int main(int argc, char** argv) {
   int reps = 400;
   bool sweep = true;
   CLI::App app;
-  pmt::cli::setup_app(app,
-                      {"bench_stats",
-                       "Measures mutation tests per second per core (bootstrap kill rates on the "
-                       "bundled MNIST accuracies) on 1 and --proc threads, checks that results are "
-                       "bit-identical across thread counts, and times the full sampling-effect "
-                       "sweep of one parameter. One JSON object on stdout.",
-                       "  bench_stats --data-root . --proc 2", "(benchmark)"},
-                      common, pmt::cli::kProc);
+  pmt::cli::setup_app(app, "bench_stats", common, pmt::cli::kProc);
   app.add_option("--data-root", data_root, "Folder holding raw_data/mnist (the project root)");
   app.add_option("--reps", reps, "Repetitions of B x N = 10,000 tests per measurement");
   app.add_flag_callback(

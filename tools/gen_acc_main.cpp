@@ -9,28 +9,9 @@
 
 int main(int argc, char** argv) {
   CLI::App app;
-  pmt::tools::CommonOptions common;
   pmt::tools::GenAccOptions o;
-  pmt::cli::setup_app(
-      app,
-      {"gen_acc",
-       "Evaluates every instance saved by train_mutants for one configuration on the test set "
-       "(the subject's test split, or --test-set) and writes raw_data/<model>/results_<model>_"
-       "<mut>_mutated0_MP_<param>.csv (results_<model>_original.csv for --mut original): a "
-       "';'-separated header true_label;pred_label_model_0;..., one row per test input (true "
-       "label, each instance's prediction) and a last row of accuracies, so that mutation_test, "
-       "posterior, ratio, mce and practicality read it unchanged. A missing instance index "
-       "(between 0 and the largest one) is an empty cell. Instances are those of train_mutants "
-       "and mutate_model or, with --torchscript, TorchScript modules saved from PyTorch "
-       "(torch.jit.save) and evaluated on --test-set (IDX or NPY): the predicted class is the "
-       "argmax of the model's output, which must have one score per class.",
-       "  gen_acc --model mnist --mut original\n"
-       "  gen_acc --model mnist --mut delete_training_data --param 30.93\n"
-       "  gen_acc --model mnist --mut original --test-set weak/t10k-images-idx3-ubyte.gz\n"
-       "  gen_acc --torchscript --model mine --mut original --test-set t10k-images-idx3-ubyte.gz",
-       "Humbatova, Jahangirova, Tonella. DeepCrime. ISSTA 2021 (generate_acc_files)."},
-      common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  pmt::cli::add_config_flags(app, o, "Instances evaluated at once (0: one per core)");
+  pmt::cli::setup_app(app, "gen_acc", o.common, pmt::cli::kDataRoot | pmt::cli::kJson);
+  pmt::cli::add_config_flags(app, o, "Instances evaluated");
   app.add_option("--test-set", o.test_set,
                  "Test set to evaluate on: IDX images (plain or .gz) or an NPY array of inputs")
       ->check(CLI::ExistingFile);
@@ -47,17 +28,8 @@ int main(int argc, char** argv) {
                  "(DeepCrime's train pass), written under <data-root>/train_set/ in the same "
                  "layout")
       ->check(CLI::IsMember({"test", "train"}));
-  return pmt::cli::run_main(app, argc, argv, common, [&] {
-    o.data_root = common.data_root;
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
-    const auto s = pmt::tools::run_gen_acc(o);
-    if (common.json) {
-      std::printf("%s\n", s.to_json().dump().c_str());
-      return;
-    }
-    double mean = 0;
-    for (double a : s.accuracy) mean += a / double(s.accuracy.size());
-    std::printf("%s: %zu instances, mean accuracy %.4f\n", s.file.string().c_str(),
-                s.instances.size(), mean);
+    pmt::cli::print(pmt::tools::run_gen_acc(o), o.common.json);
   });
 }

@@ -9,27 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app;
   pmt::tools::MutationScoreOptions o;
   auto& common = o.common;
-  pmt::cli::setup_app(
-      app,
-      {"mutation_score",
-       "DeepCrime's mutation score of a test set (mutation_score.py, calculate_dc_ms) from "
-       "mutation_search's <mut>.json results: the training set's search says which mutants are "
-       "killable, the test set's search which of those the test set kills. A configuration "
-       "kills when it is killed and stable (power >= 0.8, recomputed from Cohen's d: t-test "
-       "power at d, or --deepcrime-power). Binary operators: killable magnitudes train_kc, "
-       "test_kc (the least aggressive stable kill on each set); score 1 if equal, 0 if the test "
-       "set kills none, else round((upper - test_kc) / (upper - train_kc), 2) capped at 1. "
-       "Exhaustive operators: |killed on train and on test| / |killed on train|. Operators "
-       "killed on the training set by no stable configuration are excluded; the mutation score "
-       "is the mean over the others. Results: --test-results DIR and --train-results DIR, or "
-       "with --model M: <data-root>/search/M/ for both, and <data-root>/search/M/<NAME>/ for "
-       "the test set named NAME by mutation_search --test-set-name.",
-       "  mutation_score --model mnist\n"
-       "  mutation_score --model mnist --test-set-name weak --json\n"
-       "  mutation_score --train-results run1/search/mnist --test-results run2/search/mnist",
-       "Humbatova, Jahangirova, Tonella. DeepCrime: Mutation Testing of Deep Learning Systems "
-       "Based on Real Faults. ISSTA 2021 (section 5, mutation_score.py)."},
-      common, pmt::cli::kDataRoot | pmt::cli::kJson);
+  pmt::cli::setup_app(app, "mutation_score", common, pmt::cli::kDataRoot | pmt::cli::kJson);
   app.add_option("--model", o.model, "Subject whose results are under <data-root>/search/<model>/");
   app.add_option("--test-set-name", o.test_set_name,
                  "Score the test set mutation_search recorded under this name "

@@ -24,8 +24,8 @@ namespace pmt::cli {
 
 namespace {
 
-// Wraps text at `width` columns on word boundaries (help text).
-std::string wrap(const std::string& text, std::size_t width = 100) {
+// Wraps each line of text at `width` columns on word boundaries (help text).
+std::string wrap_line(const std::string& text, std::size_t width) {
   std::string out, line;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -40,6 +40,14 @@ std::string wrap(const std::string& text, std::size_t width = 100) {
     pos = end + 1;
   }
   return out + line;
+}
+
+std::string wrap(const std::string& text, std::size_t width = 100) {
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    out += wrap_line(text.substr(start, end - start), width) + "\n";
+  return out + wrap_line(text.substr(start), width);
 }
 
 class HelpFormatter : public CLI::Formatter {
@@ -62,7 +70,9 @@ class HelpFormatter : public CLI::Formatter {
 
 }  // namespace
 
-void setup_app(CLI::App& app, const ToolInfo& info, tools::CommonOptions& common, unsigned flags) {
+void setup_app(CLI::App& app, const std::string& tool, tools::CommonOptions& common,
+               unsigned flags) {
+  const ToolInfo& info = about(tool);
   app.name(info.name);
   app.description(wrap(info.purpose));
   app.formatter(std::make_shared<HelpFormatter>(info));

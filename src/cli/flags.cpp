@@ -1,12 +1,44 @@
 // The flag groups, each declared once (flags.hpp).
 #include "pmt/cli/flags.hpp"
 
-#include <sstream>
-
 #include "pmt/cli/common.hpp"
 #include "pmt/io/number.hpp"
 
 namespace pmt::cli {
+
+std::vector<int> int_list(const std::string& text, const char* flag, int min) {
+  return parse_list(text, [&](const std::string& item) {
+    return io::parse_int(item, flag, ErrorKind::kUsage, min);
+  });
+}
+
+void add_subject_flags(CLI::App& app, std::string& model, std::string& subject_file,
+                       std::string& data_dir) {
+  app.add_option("--model", model,
+                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp, "
+                 "fashion_mnist, lenet, movie_recomm) or, with --subject or --torchscript, the "
+                 "name used for the output folders");
+  app.add_option("--subject", subject_file,
+                 "A user's subject spec (JSON) instead of a built-in one")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data-dir", data_dir,
+                 "Folder holding <dataset>/ with the subject's files: IDX "
+                 "{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], or the NPY / HDF5 files its "
+                 "\"data\" names [default: <data-root>/datasets, filled by scripts/get_data.sh]");
+}
+
+void add_jobs_flag(CLI::App& app, int& jobs, const std::string& what) {
+  app.add_option("--jobs", jobs, what + " at once (0: one per core)")->check(non_negative());
+}
+
+void add_threads_flag(CLI::App& app, int& threads) {
+  app.add_option("--threads", threads, "Intra-op threads per job (0: cores / jobs)")
+      ->check(non_negative());
+}
+
+void add_quiet_flag(CLI::App& app, bool& quiet) {
+  app.add_flag("-q,--quiet", quiet, "No progress on stderr");
+}
 
 void add_shard_flag(CLI::App& app, std::string& text, const std::string& what) {
   app.add_option("--shard", text,
@@ -61,15 +93,9 @@ void add_jackknife_flag(CLI::App& app, stats::JackknifeDivisor& divisor) {
       "Jackknife leave-one-out values divide by R - 1 (default: by R, as the reference)");
 }
 
-void add_config_flags(CLI::App& app, tools::ConfigOptions& o, const std::string& jobs_help,
+void add_config_flags(CLI::App& app, tools::ConfigOptions& o, const std::string& jobs_what,
                       bool with_param) {
-  app.add_option("--model", o.model,
-                 "Subject: a built-in one (data/subjects/<model>.json: mnist, mnist_mlp, "
-                 "fashion_mnist, lenet, movie_recomm) or, with --subject, the name used for the "
-                 "output folders");
-  app.add_option("--subject", o.subject_file,
-                 "A user's subject spec (JSON) instead of a built-in one")
-      ->check(CLI::ExistingFile);
+  add_subject_flags(app, o.model, o.subject_file, o.data_dir);
   app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
   if (with_param)
     app.add_option("--param", o.param,
@@ -79,11 +105,7 @@ void add_config_flags(CLI::App& app, tools::ConfigOptions& o, const std::string&
                  "Layer index a layer operator targets [default: the subject's, see "
                  "train_mutants --list-mutations --model M]")
       ->check(non_negative());
-  app.add_option("--data-dir", o.data_dir,
-                 "Folder holding <dataset>/ with the subject's files: IDX "
-                 "{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], or the NPY / HDF5 files its "
-                 "\"data\" names [default: <data-root>/datasets, filled by scripts/get_data.sh]");
-  app.add_option("--jobs", o.jobs, jobs_help)->check(non_negative());
+  add_jobs_flag(app, o.jobs, jobs_what);
 }
 
 void add_torchscript_flags(CLI::App& app, tools::ConfigOptions& o) {
@@ -102,57 +124,6 @@ void add_torchscript_flags(CLI::App& app, tools::ConfigOptions& o) {
                  "With --torchscript: the output width the model must have [default: checked "
                  "against the test set's labels only]")
       ->check(positive());
-}
-
-namespace {
-
-std::vector<int> parse_list(const std::string& text, const char* flag) {
-  std::vector<int> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    out.push_back(io::parse_int(item, flag, ErrorKind::kUsage, 0));
-  return out;
-}
-
-}  // namespace
-
-void add_targeted_flags(CLI::App& app, tools::TargetedOptions& o, TargetedFlags& f) {
-  app.add_option("--model", o.model, "Subject: a built-in one (data/subjects/<model>.json)");
-  app.add_option("--subject", o.subject_file, "A user's subject spec (JSON) instead")
-      ->check(CLI::ExistingFile);
-  app.add_option("--data-dir", o.data_dir,
-                 "Folder holding the subject's dataset [default: <data-root>/datasets]");
-  app.add_option("--instances", o.instances,
-                 "Sound instances (trained_models/<model>/original/), e.g. 0-19 [default: every "
-                 "one present]");
-  app.add_option("--clusters", o.clusters,
-                 "clusters.npy of `cluster` (one cluster per input of the split; -1 noise, -2 "
-                 "not clustered) [default: <data-root>/clusters/<model>/clusters.npy]");
-  app.add_option("--split", o.split, "The split the clusters index: train or test")
-      ->check(CLI::IsMember({"train", "test"}))
-      ->capture_default_str();
-  app.add_option("--classes", f.classes,
-                 "Classes C to target, e.g. 0,5,7 [default: every clustered class]");
-  app.add_option("--cluster", f.cluster_ids,
-                 "Clusters of each class to target, e.g. 0 or 0,2 [default: all of them]");
-  app.add_option("--weak-test-set", o.weak_test_set,
-                 "IDX images of a weak test set (weak_test_set): the accuracy drop on it beside "
-                 "the drop on the whole test split (the thesis' section 5.7)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--weak-test-labels", o.weak_test_labels,
-                 "Its labels [default: images-idx3 -> labels-idx1 beside it]")
-      ->check(CLI::ExistingFile);
-  app.add_option("--jobs", o.jobs, "Sound instances processed at once (0: one per core)")
-      ->check(non_negative());
-  app.add_option("--threads", o.threads, "Intra-op threads per job (0: cores / jobs)")
-      ->check(non_negative());
-  app.add_flag("-q,--quiet", f.quiet, "No progress on stderr");
-}
-
-void finish_targeted_flags(tools::TargetedOptions& o, const TargetedFlags& f) {
-  if (!f.classes.empty()) o.classes = parse_list(f.classes, "--classes");
-  if (!f.cluster_ids.empty()) o.cluster_ids = parse_list(f.cluster_ids, "--cluster");
-  o.progress = !f.quiet;
 }
 
 }  // namespace pmt::cli

@@ -30,6 +30,10 @@ nlohmann::json ClusterSummary::to_json() const {
   return j;
 }
 
+std::string ClusterSummary::text() const {
+  return result.report() + fmt::format("clusters of {} (by {}) in {}\n", chosen, metric, out_dir);
+}
+
 namespace {
 
 // An embedding file (see ClusterOptions::embedding_files): the rows of the inputs clustered.
@@ -140,7 +144,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   PMT_THROW_IF(spec.task == "regression", kUsage,
                "cluster: {} is a regression subject; clusters are made per class", model);
   const fs::path data_dir =
-      o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
+      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
   const model::Dataset data = model::load_split(spec, data_dir, o.split);
   // Raw values: the loader divides by the subject's scale (255 for IDX pixels).
   const double scale = spec.scale > 0 ? spec.scale : 1.0;
@@ -159,6 +163,8 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
     y.push_back(data.y[static_cast<std::size_t>(rows[r])]);
   }
   SearchOptions so = o.search;
+  so.seed = o.common.seed;
+  so.proc = o.common.proc;
   so.max_value = spec.scale > 1 ? spec.scale : x.maxCoeff();
   for (const auto& file : o.embedding_files)
     so.embeddings.push_back(read_embedding(file, rows, data.size()));
@@ -167,6 +173,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
   const bool density = o.metric == "dbcv";
   const GroupRanking& g = density ? s.result.dbcv : s.result.silhouette;
   s.chosen = o.pipeline.empty() ? g.best : o.pipeline;
+  s.metric = o.metric;
   PMT_THROW_IF(s.chosen.empty(), kData,
                "cluster: every {} pipeline was filtered out in every class (see the report)",
                o.metric);
@@ -180,7 +187,7 @@ ClusterSummary run_cluster(const ClusterOptions& o) {
                  o.pipeline, g.best.empty() ? "all/standard/pca/kmeans-3" : g.best);
   }
   const fs::path out =
-      o.out_dir.empty() ? fs::path(o.data_root) / "clusters" / model : fs::path(o.out_dir);
+      o.out_dir.empty() ? fs::path(o.common.data_root) / "clusters" / model : fs::path(o.out_dir);
   s.out_dir = out.string();
   std::vector<double> assignment(static_cast<std::size_t>(data.size()), -2.0);
   std::string csv = "index,class,cluster\n";

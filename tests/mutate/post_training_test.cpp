@@ -102,7 +102,7 @@ struct MlpRoot {
     o.subject_file = (root / (model + ".json")).string();
     o.mut = mut;
     o.param = param;
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
   }
   void train(const std::string& instances) const {
@@ -406,7 +406,7 @@ TEST_CASE("a TorchScript model through gen_acc, mutate_model and ratio", "[post]
     o.model = "tiny_ts";
     o.mut = mut;
     o.param = param;
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     o.test_set = test_set;
   };

@@ -52,9 +52,9 @@ struct Styles {
   pmt::tools::ClusterOptions options() const {
     pmt::tools::ClusterOptions o;
     o.subject_file = (root / "styles.json").string();
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.plot = false;
-    o.search.proc = 1;
+    o.common.proc = 1;
     o.search.scalings = {pmt::cluster::Scaling::kMax, pmt::cluster::Scaling::kStandard};
     o.search.min_cluster_sizes = {10, 20};
     o.search.components = 3;
@@ -85,7 +85,7 @@ TEST_CASE_METHOD(Styles, "cluster separates the styles within each class", "[clu
   }
   // the same result whatever the threads (and with the figures)
   auto o = options();
-  o.search.proc = 2;
+  o.common.proc = 2;
   o.out_dir = (root / "again").string();
   o.plot = true;
   pmt::tools::run_cluster(o);

@@ -184,7 +184,7 @@ struct ToolFixture {
     pmt::tools::TrainMutantsOptions o;
     o.subject_file = subject.string();
     o.instances = "0-3";
-    o.data_root = (root / where).string();
+    o.common.data_root = (root / where).string();
     o.data_dir = (root / "datasets").string();
     o.progress = false;
     o.fuse = fuse;

@@ -34,7 +34,7 @@ pmt::tools::TrainMutantsOptions one_epoch(const fs::path& root, const std::strin
   o.model = model;
   o.subject_file = (root / (model + ".json")).string();
   o.instances = "0-1";
-  o.data_root = root.string();
+  o.common.data_root = root.string();
   o.progress = false;
   return o;
 }
@@ -162,7 +162,7 @@ TEST_CASE("HDF5 data as the PMT package ships it (x_<split>, y_<split> in <split
   pmt::tools::TrainMutantsOptions o;
   o.subject_file = (root / "h5.json").string();
   o.instances = "0";
-  o.data_root = root.string();
+  o.common.data_root = root.string();
   o.progress = false;
   pmt::tools::run_train_mutants(o);
   for (double a : accuracies(o)) CHECK(a > 0.9);

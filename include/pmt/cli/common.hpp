@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "pmt/cli/about.hpp"
 #include "pmt/tools/options.hpp"
 
 namespace pmt::cli {
@@ -24,20 +26,21 @@ enum CommonFlags : unsigned {
   kAllCommon = kDataRoot | kSettings | kSeed | kProc | kJson,
 };
 
-struct ToolInfo {
-  std::string name;      // executable name
-  std::string purpose;   // one paragraph
-  std::string example;   // one or more command lines
-  std::string citation;  // paper(s) the tool implements
-};
-
-// Creates the app with the shared help layout; --help and --version are always there,
-// --verbose too (prints the resolved flags and the wall time on stderr at the end).
-void setup_app(CLI::App& app, const ToolInfo& info, tools::CommonOptions& common, unsigned flags);
+// Creates the app of `tool` with the shared help layout and its entry of about.hpp; --help and
+// --version are always there, --verbose too (prints the resolved flags and the wall time on
+// stderr at the end).
+void setup_app(CLI::App& app, const std::string& tool, tools::CommonOptions& common,
+               unsigned flags);
 
 // Parses argv, then runs `body`; maps pmt::Error / CLI11 errors to the exit codes above.
 int run_main(CLI::App& app, int argc, char** argv, const tools::CommonOptions& common,
              const std::function<void()>& body);
+
+// Prints a tool's result on stdout: one line of JSON with --json, else its text().
+template <class Result>
+void print(const Result& result, bool json) {
+  std::fputs(json ? (result.to_json().dump() + "\n").c_str() : result.text().c_str(), stdout);
+}
 
 // Validators of integer flags on pmt's number parser (CLI11's own PositiveNumber and Range print
 // "Value x not in range 0.000000 to 1797693...", and an unsigned option silently wraps "-1"):

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pmt/core/error.hpp"
 
@@ -30,6 +31,10 @@ std::uint64_t parse_uint64(std::string_view text, std::string_view what, ErrorKi
 // Decimal or scientific notation; also "inf", "nan" (any case), which callers that need a finite
 // value must reject themselves. Magnitudes beyond double's range (1e400) are out of range.
 double parse_double(std::string_view text, std::string_view what, ErrorKind kind);
+
+// The items of a comma-separated list ("0,5,7", "1,28,28", "0-4,7"): none for an empty text, else
+// every item, empty ones included (their parser rejects them). The views point into `text`.
+std::vector<std::string_view> split_list(std::string_view text);
 
 // Non-throwing: the value when the whole text is a number in the sense of parse_double.
 std::optional<double> to_double(std::string_view text);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pmt/cluster/search.hpp"
+#include "pmt/tools/options.hpp"
 
 namespace pmt::tools {
 
@@ -19,7 +20,8 @@ namespace pmt::tools {
 // report.txt, and with `plot` a figure per class (class_<c>.png: the class's inputs on their first
 // two principal components, coloured by cluster, noise grey).
 struct ClusterOptions {
-  std::string model, subject_file, data_root = ".", data_dir, split = "train", out_dir;
+  CommonOptions common;  // --data-root, --seed, --proc, --json
+  std::string model, subject_file, data_dir, split = "train", out_dir;
   // Precomputed embeddings of the split's inputs (e.g. the `embed` tool's VAE latent codes):
   // NPY files of one row per input, each with an optional sidecar <file minus .npy>.json whose
   // "reduction" names it (default: the file's stem) and "scaling" says which scaling its inputs
@@ -32,10 +34,11 @@ struct ClusterOptions {
   cluster::SearchOptions search;
 };
 struct ClusterSummary {
-  std::string out_dir, chosen;
+  std::string out_dir, chosen, metric;
   cluster::SearchResult result;
   std::vector<std::pair<int, std::string>> per_class;  // class, the pipeline that gave its clusters
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 ClusterSummary run_cluster(const ClusterOptions& options);
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pmt/tools/options.hpp"
 #include "pmt/train/vae.hpp"
 
 namespace pmt::tools {
@@ -18,7 +19,8 @@ namespace pmt::tools {
 // "vae_s", scaling, options, per-VAE epoch losses and seconds). An existing pair made with the
 // same options is kept (a rerun skips it).
 struct EmbedOptions {
-  std::string model, subject_file, data_root = ".", data_dir, split = "train", out_dir;
+  CommonOptions common;  // --data-root, --seed, --proc, --json
+  std::string model, subject_file, data_dir, split = "train", out_dir;
   std::string per = "all";      // all: "vae"; class: "vae_s"
   std::string scaling = "max";  // as cluster --scalings: none, max, normalization, standard, minmax
   train::VaeOptions vae;
@@ -28,6 +30,7 @@ struct EmbedSummary {
   bool skipped = false;
   nlohmann::json sidecar_json;
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 EmbedSummary run_embed(const EmbedOptions& options);
 

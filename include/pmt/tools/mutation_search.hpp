@@ -18,8 +18,7 @@
 namespace pmt::tools {
 
 struct MutationSearchOptions : ConfigOptions {
-  int instances = 20;  // per configuration (DeepCrime's runs)
-  std::uint64_t seed = 42;
+  int instances = 20;         // per configuration (DeepCrime's runs)
   std::string sets = "both";  // test | train | both
   stats::PowerKind power = stats::PowerKind::kTTest;
   // Another test set (IDX images; labels derived from the name unless test_labels) evaluated
@@ -35,6 +34,7 @@ struct MutationSearchSummary {
   std::vector<std::filesystem::path> csv_files;  // one per set, in result.sets order
   std::filesystem::path json_file;
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 // Throws pmt::Error: usage when the operator has no search on the subject (naming the subject,

@@ -21,7 +21,6 @@ struct TargetedOptions : ConfigOptions {
   std::vector<int> cluster_ids;  // empty: every cluster of each class
   std::string weak_test_set;     // IDX images of a weak test set (weak_test_set); optional
   std::string weak_test_labels;  // its labels; empty: beside the images
-  std::uint64_t seed = 42;
 };
 
 struct TmrOptions : TargetedOptions, targeted::TmrSettings {};
@@ -44,6 +43,7 @@ struct TargetedSummary {
   double seconds = 0;
   int jobs = 1, threads = 1;
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
   // The thesis' tables (5.10/5.13, 5.11/5.12, 5.14/5.15) as aligned text.
   std::string report() const;
 };

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pmt/tools/options.hpp"
 #include "pmt/tools/shard.hpp"
 
 namespace pmt::tools {
@@ -29,11 +30,11 @@ struct ConfigOptions {
   std::string param;
   int layer = -1;          // --layer: the layer a layer operator targets; -1: the subject's default
   std::string layer_name;  // mutate_model's --layer: an index or a layer's name (overrides layer)
-  std::string data_root = ".";
-  std::string data_dir;  // datasets; empty: <data_root>/datasets
-  int jobs = 0;          // instances at once; 0: the fastest layout for the machine
-  int threads = 0;       // intra-op threads per instance; 0: cores / jobs
-  bool progress = true;  // per-epoch lines on stderr
+  CommonOptions common;    // --data-root, --seed, --proc, --json (declared once: cli/common.hpp)
+  std::string data_dir;    // datasets; empty: <data_root>/datasets
+  int jobs = 0;            // instances at once; 0: the fastest layout for the machine
+  int threads = 0;         // intra-op threads per instance; 0: cores / jobs
+  bool progress = true;    // per-epoch lines on stderr
   // A user's TorchScript models (torch.jit.save) instead of a pmt subject: --model only names
   // them (the folders); the test set comes from --test-set (gen_acc, mutate_model).
   bool torchscript = false;
@@ -46,7 +47,6 @@ struct ConfigOptions {
 
 struct TrainMutantsOptions : ConfigOptions {
   std::string instances = "0-19";  // "0-19", "3", "0,2,5-7"
-  std::uint64_t seed = 42;
   pmt::tools::Shard shard;  // only the instances at positions k of the list with k mod n == i
   // Instances trained as one fused model (fit_fused); 1 (the default, measured fastest on the
   // 2-core machine: docs/training.md): one model per instance (fit). Subjects or operators that
@@ -65,6 +65,7 @@ struct TrainMutantsSummary {
   std::string unfused_why;  // --fuse > 1 asked but the subject or operator does not fuse: why
   double peak_rss_mb = 0;   // the process's peak resident memory (getrusage ru_maxrss), MB
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 struct GenAccOptions : ConfigOptions {
@@ -95,12 +96,12 @@ struct WeakTestSetSummary {
   std::int64_t test_size = 0, correct = 0, kept = 0;
   double min_confidence = 0;  // of the kept inputs
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 // mutate_model: post-training mutants of the sound instances (see mutate_model_main.cpp).
 struct MutateModelOptions : ConfigOptions {
-  std::string instances;  // empty: every sound instance present
-  std::uint64_t seed = 42;
+  std::string instances;       // empty: every sound instance present
   pmt::tools::Shard shard;     // only the instances at positions k of the list with k mod n == i
   double filter_factor = 0.9;  // DeepMutation++'s filter: redraw while accuracy < factor x the
                                // sound instance's; 0: off. Only the DeepMutation++ operators.
@@ -117,6 +118,7 @@ struct MutateModelSummary {
   double filter_seconds = 0;  // summed over the jobs: evaluating sound instances and draws
   int jobs = 1, threads = 1;
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 struct GenAccSummary {
@@ -124,6 +126,7 @@ struct GenAccSummary {
   std::vector<int> instances;
   std::vector<double> accuracy;
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 // train_mutants --list-mutations: the operator registry, and with --model/--subject whether

@@ -24,7 +24,6 @@ struct UntilFirmOptions : TrainMutantsOptions {
   int cap = 200;     // the most instances per side (PMT's study trains 200)
   int mc_reps = 20;  // ratio's repetitions behind a firm verdict
   int bootstraps = 100, trials = 100;
-  int proc = 0;                                 // threads of the bootstrap (0: all cores)
   std::function<void(const std::string&)> log;  // a line per round (stderr in the tool)
 };
 
@@ -48,6 +47,7 @@ struct UntilFirmSummary {
   }
   int instances() const { return rounds.empty() ? 0 : rounds.back().n; }  // per side
   nlohmann::json to_json() const;
+  std::string text() const;  // the summary on stdout (printed by cli::print)
 };
 
 // Throws pmt::Error: usage (--mut original, bad k/step/cap), data/runtime from training and

@@ -46,7 +46,7 @@ using mutate::Mutation;
 
 fs::path models_folder(const ConfigOptions& o, const std::string& model,
                        const std::string& folder) {
-  return fs::path(o.data_root) / "trained_models" / model / folder;
+  return fs::path(o.common.data_root) / "trained_models" / model / folder;
 }
 
 std::vector<int> instances_in(const fs::path& folder, bool need_sidecar) {
@@ -83,15 +83,9 @@ std::vector<int> not_done(const fs::path& folder, const std::vector<int>& wanted
 
 std::vector<std::int64_t> parse_shape(const std::string& text) {
   std::vector<std::int64_t> shape;
-  if (text.empty()) return shape;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string part = text.substr(start, comma - start);
+  for (const std::string_view part : io::split_list(text))
     shape.push_back(io::parse_int(part, fmt::format("--input-shape '{}'", io::shorten(text)),
                                   ErrorKind::kUsage, 1));
-    start = comma + 1;
-  }
   return shape;
 }
 
@@ -116,7 +110,8 @@ int find_layer(const model::SubjectSpec& spec, const std::string& text) {
 
 Config resolve(const ConfigOptions& o) {
   Config c;
-  c.data_dir = o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
+  c.data_dir =
+      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
   if (o.torchscript) {
     PMT_THROW_IF(o.model.empty(), kUsage,
                  "--torchscript needs --model (the name of the model's folders)");
@@ -180,7 +175,7 @@ std::string sound_hint(const ConfigOptions& o, const std::string& model,
   std::string list;
   for (int i : missing) list += (list.empty() ? "" : ",") + std::to_string(i);
   return fmt::format("make {} with: train_mutants {} --mut original --instances {} --data-root {}",
-                     missing.size() == 1 ? "it" : "them", subject, list, o.data_root);
+                     missing.size() == 1 ? "it" : "them", subject, list, o.common.data_root);
 }
 
 void require_sound(const ConfigOptions& o, const std::string& model,
@@ -215,18 +210,16 @@ std::vector<int> parse_instances(const std::string& text) {
                  "{}: expected e.g. 0-19 or 0,3,5-7", what);
     return io::parse_int(v, what, ErrorKind::kUsage, 0);
   };
+  const auto parts = io::split_list(text);
+  PMT_THROW_IF(parts.empty(), kUsage, "{}: expected e.g. 0-19 or 0,3,5-7", what);
   std::vector<int> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string_view part = std::string_view(text).substr(start, comma - start);
+  for (const std::string_view part : parts) {
     const std::size_t dash = part.find('-');
     const int a = index(part.substr(0, dash));
     const int b = dash == std::string_view::npos ? a : index(part.substr(dash + 1));
     PMT_THROW_IF(b < a || b - a > 100000, kUsage, "--instances: bad range '{}'", io::shorten(part));
     for (int i = a; i <= b; ++i)
       if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
-    start = comma + 1;
   }
   return out;
 }

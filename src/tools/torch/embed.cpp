@@ -34,7 +34,28 @@ nlohmann::json EmbedSummary::to_json() const {
   return j;
 }
 
-EmbedSummary run_embed(const EmbedOptions& o) {
+std::string EmbedSummary::text() const {
+  if (skipped) return npy.string() + ": already made with these options (kept)\n";
+  std::string out;
+  const auto& options = sidecar_json.at("options");
+  for (const auto& v : sidecar_json.at("vaes")) {
+    const std::string who =
+        v.contains("class") ? "class " + std::to_string(v.at("class").get<int>()) + ": " : "";
+    out +=
+        fmt::format("{}{} inputs: loss {:.2f} -> {:.2f} per input over {} epochs ({}), {:.1f} s\n",
+                    who, v.at("inputs").get<long long>(), v.at("first_epoch_loss").get<double>(),
+                    v.at("last_epoch_loss").get<double>(), options.at("epochs").get<int>(),
+                    v.at("loss").get<std::string>(), v.at("seconds").get<double>());
+  }
+  return out + fmt::format("latent codes ({} x {}) in {}\n",
+                           sidecar_json.at("inputs").get<long long>(),
+                           sidecar_json.at("latent").get<int>(), npy.string());
+}
+
+EmbedSummary run_embed(const EmbedOptions& given) {
+  EmbedOptions o = given;
+  o.vae.seed = o.common.seed;
+  o.vae.threads = o.common.proc;
   PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
                "--model or --subject is required");
   PMT_THROW_IF(o.per != "all" && o.per != "class", kUsage, "--per: all or class, got '{}'", o.per);
@@ -45,14 +66,14 @@ EmbedSummary run_embed(const EmbedOptions& o) {
   PMT_THROW_IF(spec.task == "regression", kUsage,
                "embed: {} is a regression subject; the VAE embeds images of classes", model);
   const fs::path data_dir =
-      o.data_dir.empty() ? fs::path(o.data_root) / "datasets" : fs::path(o.data_dir);
+      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
   const model::Dataset data = model::load_split(spec, data_dir, o.split);
   PMT_THROW_IF(data.inputs.size() != 1 || data.sample_size(0) != 784, kUsage,
                "embed: {}'s inputs are {} values each; the thesis' VAE takes 1 x 28 x 28 images",
                model, data.inputs.empty() ? 0 : data.sample_size(0));
   const std::string name = o.per == "all" ? "vae" : "vae_s";
   const fs::path out =
-      o.out_dir.empty() ? fs::path(o.data_root) / "embeddings" / model : fs::path(o.out_dir);
+      o.out_dir.empty() ? fs::path(o.common.data_root) / "embeddings" / model : fs::path(o.out_dir);
   EmbedSummary s;
   s.npy = out / fmt::format("{}_{}.npy", name, o.scaling);
   s.sidecar = out / fmt::format("{}_{}.json", name, o.scaling);

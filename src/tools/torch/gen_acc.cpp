@@ -1,5 +1,6 @@
 // gen_acc (training.hpp): every saved instance of a configuration evaluated on a test set, the
 // accuracy file in the replication package's layout.
+#include <fmt/format.h>
 #include "pmt/tools/training.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -43,6 +44,13 @@ json GenAccSummary::to_json() const {
   json acc = json::array();
   for (double a : accuracy) acc.push_back(io::json_number(a));
   return {{"file", file.string()}, {"instances", instances}, {"accuracy", acc}};
+}
+
+std::string GenAccSummary::text() const {
+  double mean = 0;
+  for (double a : accuracy) mean += a / double(accuracy.size());
+  return fmt::format("{}: {} instances, mean accuracy {:.4f}\n", file.string(), instances.size(),
+                     mean);
 }
 
 GenAccSummary run_gen_acc(const GenAccOptions& o) {
@@ -115,10 +123,10 @@ GenAccSummary run_gen_acc(const GenAccOptions& o) {
       rows[s].push_back(predictions[i].empty() ? "" : std::to_string(predictions[i][s]));
   }
   GenAccSummary summary;
-  const fs::path root = o.split == "train" ? fs::path(o.data_root) / "train_set"
+  const fs::path root = o.split == "train" ? fs::path(o.common.data_root) / "train_set"
                         : !o.test_set_name.empty()
-                            ? fs::path(o.data_root) / "test_sets" / o.test_set_name
-                            : fs::path(o.data_root);
+                            ? fs::path(o.common.data_root) / "test_sets" / o.test_set_name
+                            : fs::path(o.common.data_root);
   summary.file = io::Layout(root).accuracy_csv(c.model, c.mutation.name, c.mutation.param);
   fs::create_directories(summary.file.parent_path());
   io::remove_stale_tmp(summary.file.parent_path(), summary.file.filename().string());

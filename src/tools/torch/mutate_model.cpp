@@ -90,6 +90,16 @@ json MutateModelSummary::to_json() const {
           {"threads", threads}};
 }
 
+std::string MutateModelSummary::text() const {
+  int dropped = 0;
+  for (int d : discarded) dropped += d;
+  return fmt::format(
+      "{}: made {}, skipped {} (already there), {} job(s) x {} thread(s), {:.2f} s (filter "
+      "evaluation {:.2f} s), {} draw(s) discarded by the filter\n",
+      folder.string(), made.size(), skipped.size(), jobs, threads, seconds, filter_seconds,
+      dropped);
+}
+
 MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
   const auto start = Clock::now();
   keep_freed_memory();
@@ -199,7 +209,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
       for (int draw = 0; draw < o.max_draws && !ok; ++draw) {
         throw_if_interrupted();
         if (draw > 0) model.restore(saved);
-        seed = draw_seed(o.seed, c.mutation, i, draw);
+        seed = draw_seed(o.common.seed, c.mutation, i, draw);
         torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
         std::vector<mutate::WeightLayer> layers = model.weight_layers();
         changes = mutate::apply_weight_operator(c.mutation, layers, gen);
@@ -237,7 +247,7 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
               {"instance", i},
               {"sound_instance", model_file(sound, i).string()},
               {"torchscript", o.torchscript},
-              {"base_seed", o.seed},
+              {"base_seed", o.common.seed},
               {"draws", draws},
               {"discarded", discards},
               {"changes", changes},

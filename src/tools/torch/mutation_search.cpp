@@ -23,6 +23,24 @@ json MutationSearchSummary::to_json() const {
   return j;
 }
 
+std::string MutationSearchSummary::text() const {
+  std::string out;
+  for (std::size_t k = 0; k < result.sets.size(); ++k) {
+    const auto& r = result.sets[k];
+    std::string verdict;
+    if (!r.killable)
+      verdict = "not killable";
+    else if (r.kind == mutate::SearchKind::kBinary)
+      verdict = "killable from " + r.killable_param + " (not killed at " + r.not_killed_param + ")";
+    else
+      verdict = "killed by " + model::join_names(r.killed_params);
+    out += fmt::format("{} {} ({} set): {}; {} configurations -> {}\n", result.mut,
+                       result.space.describe(), search::to_string(r.set), verdict, r.steps.size(),
+                       csv_files[k].string());
+  }
+  return out;
+}
+
 MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
                "--model or --subject is required");
@@ -61,7 +79,6 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
     t.param = param;
     if (mut == "original") t.layer = -1;
     t.instances = instances;
-    t.seed = o.seed;
     run_train_mutants(t);
     search::Evaluation e;
     for (search::Set set : so.sets) {
@@ -84,7 +101,7 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
 
   MutationSearchSummary summary;
   summary.result = search::run_search(so, trainer);
-  fs::path dir = fs::path(o.data_root) / "search" / model;
+  fs::path dir = fs::path(o.common.data_root) / "search" / model;
   if (!o.test_set_name.empty()) dir /= o.test_set_name;
   const std::string stem = o.layer >= 0 ? fmt::format("{}_layer{}", o.mut, o.layer) : o.mut;
   for (const auto& r : summary.result.sets) {
@@ -95,7 +112,7 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   json j = summary.result.to_json();
   j["model"] = model;
   j["instances"] = o.instances;
-  j["seed"] = o.seed;
+  j["seed"] = o.common.seed;
   if (!o.test_set_name.empty())
     j["test_set"] = {{"name", o.test_set_name}, {"images", o.test_set}, {"labels", o.test_labels}};
   // A previous run's other set (e.g. --set train after --set test) is kept: mutation_score reads

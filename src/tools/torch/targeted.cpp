@@ -155,8 +155,9 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                                 c.spec.inputs.at(0).scale, c.spec.num_classes);
 
   const std::string clusters_file =
-      o.clusters.empty() ? (fs::path(o.data_root) / "clusters" / c.model / "clusters.npy").string()
-                         : o.clusters;
+      o.clusters.empty()
+          ? (fs::path(o.common.data_root) / "clusters" / c.model / "clusters.npy").string()
+          : o.clusters;
   const std::vector<int> clusters = read_clusters(clusters_file, split.size());
   std::map<int, std::set<int>> of_class;  // class -> its cluster ids (noise excluded)
   std::set<int> clustered;
@@ -261,8 +262,8 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                                   : "the other "
                                     "clusters (I_pos)");
       in.second = second_labels(net, split, in.neg);
-      pmt::Rng r = pmt::make_stream(
-          o.seed, {pmt::key_of(job.mutation.folder().c_str()), static_cast<std::uint64_t>(i), 7});
+      pmt::Rng r = pmt::make_stream(o.common.seed, {pmt::key_of(job.mutation.folder().c_str()),
+                                                    static_cast<std::uint64_t>(i), 7});
       in.seed = (static_cast<std::uint64_t>(r()) << 32) | r();
       const json made = method.make(net, in);
       // The mutant on every set; the sound instance's accuracies from its predictions.
@@ -304,7 +305,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                       {"clusters", clusters_file},
                       {"fingerprint", job.fingerprint},
                       {"split", o.split},
-                      {"base_seed", o.seed},
+                      {"base_seed", o.common.seed},
                       {"seed", in.seed},
                       {"settings", method.settings},
                       {"method", made},
@@ -369,7 +370,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
     for (const auto& s : sets)
       ts.sets.push_back(compare_sets(s, values[s].first, values[s].second));
     io::write_file_atomic(
-        fs::path(o.data_root) / "targeted" / c.model / (t.mutation.folder() + ".json"),
+        fs::path(o.common.data_root) / "targeted" / c.model / (t.mutation.folder() + ".json"),
         ts.to_json().dump(1) + "\n");
     summary.targets.push_back(std::move(ts));
   }

@@ -44,6 +44,13 @@ json TargetedSummary::to_json() const {
           {"wall_time_s", seconds}, {"jobs", jobs},   {"threads", threads}, {"targets", t}};
 }
 
+std::string TargetedSummary::text() const {
+  return report() + fmt::format(
+                        "{}: {} mutant(s) made, {} found done, {} job(s) x {} thread(s), "
+                        "{:.1f} s\n",
+                        tool, made, skipped, jobs, threads, seconds);
+}
+
 std::string TargetedSummary::report() const {
   const auto f3 = [](double v) {
     return std::isnan(v) ? std::string("-") : fmt::format("{:.3f}", v);

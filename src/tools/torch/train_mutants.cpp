@@ -1,5 +1,6 @@
 // train_mutants (training.hpp): trains instances of the sound subject or of a mutant, resumable,
 // with JSON sidecars and progress on stderr.
+#include <fmt/format.h>
 #include "pmt/tools/training.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -53,6 +54,18 @@ json TrainMutantsSummary::to_json() const {
           {"shard", shard},
           {"fuse", fuse},
           {"unfused_why", unfused_why}};
+}
+
+std::string TrainMutantsSummary::text() const {
+  std::string out = fmt::format(
+      "{}{}: trained {}, skipped {} (already there), {} job(s) x {} thread(s), fused {}, {:.1f} "
+      "s, peak RSS {:.0f} MB",
+      folder.string(), shard == Shard{}.to_string() ? "" : " shard " + shard, trained.size(),
+      skipped.size(), jobs, threads, fuse, seconds, peak_rss_mb);
+  double mean = 0;
+  for (double a : final_accuracy) mean += a / double(final_accuracy.size());
+  if (!trained.empty()) out += fmt::format(", mean final accuracy {:.4f}", mean);
+  return out + "\n";
 }
 
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
@@ -140,8 +153,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
     auto p = std::make_unique<Prepared>();
     p->i = i;
     p->t0 = std::chrono::steady_clock::now();
-    p->seed = instance_seed(o.seed, c.mutation, p->i, 0);
-    pmt::Rng data_rng = pmt::make_stream(instance_seed(o.seed, c.mutation, p->i, 1), {});
+    p->seed = instance_seed(o.common.seed, c.mutation, p->i, 0);
+    pmt::Rng data_rng = pmt::make_stream(instance_seed(o.common.seed, c.mutation, p->i, 1), {});
     // The shared training split itself unless the instance's data differ (a data operator, or a
     // validation split): two instances at once would otherwise hold two copies of it (2 x 188 MB
     // for MNIST's 60,000 images).
@@ -202,7 +215,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                     {"operator", c.mutation.to_json()},
                     {"instance", p.i},
                     {"seed", p.seed},
-                    {"base_seed", o.seed},
+                    {"base_seed", o.common.seed},
                     {"epochs", r.history.size()},
                     {"early_stopped", r.early_stopped},
                     {"train_size", p.train->size()},

@@ -41,6 +41,14 @@ json UntilFirmSummary::to_json() const {
           {"rounds", r}};
 }
 
+std::string UntilFirmSummary::text() const {
+  return fmt::format(
+      "{} {} {}: {} with {} instances per side (cap {}, saving {:.0f}%), {} trained here, {:.1f} "
+      "s, peak RSS {:.0f} MB\n",
+      model, mut, param, firm() ? stats::to_string(rounds.back().verdict) : "borderline at the cap",
+      instances(), cap, 100.0 * (1.0 - double(instances()) / cap), trained, seconds, peak_rss_mb);
+}
+
 namespace {
 
 // The accuracies of instances 0..n-1 (gen_acc evaluates every saved one, maybe more than n).
@@ -92,9 +100,9 @@ UntilFirmSummary run_until_firm(const UntilFirmOptions& o) {
   r.bootstraps = o.bootstraps;
   r.trials = o.trials;
   r.mc_reps = o.mc_reps;
-  r.common.seed = o.seed;
-  r.common.proc = o.proc;
-  r.common.data_root = o.data_root;
+  r.common.seed = o.common.seed;
+  r.common.proc = o.common.proc;
+  r.common.data_root = o.common.data_root;
 
   for (std::size_t n : grid) {
     const auto t_round = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 // weak_test_set (training.hpp): the test inputs a sound instance classifies right with the
 // highest confidence, as IDX files.
+#include <fmt/format.h>
 #include "pmt/tools/training.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -46,6 +47,12 @@ json WeakTestSetSummary::to_json() const {
           {"correct", correct},
           {"kept", kept},
           {"min_confidence", io::json_number(min_confidence)}};
+}
+
+std::string WeakTestSetSummary::text() const {
+  return fmt::format(
+      "kept {} of {} test inputs ({} classified right; confidence >= {:.4f}) -> {}, {}\n", kept,
+      test_size, correct, min_confidence, images.string(), labels.string());
 }
 
 WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {

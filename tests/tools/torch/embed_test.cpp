@@ -62,9 +62,9 @@ struct StyledDigits {
   pmt::tools::EmbedOptions options() const {
     pmt::tools::EmbedOptions o;
     o.subject_file = (root / "styles.json").string();
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.vae.epochs = 15;
-    o.vae.threads = 1;
+    o.common.proc = 1;
     return o;
   }
 };
@@ -118,7 +118,7 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
   // the cluster search on the codes: k-means with 2 clusters finds each class's two styles
   pmt::tools::ClusterOptions c;
   c.subject_file = o.subject_file;
-  c.data_root = root.string();
+  c.common.data_root = root.string();
   c.plot = false;
   c.embedding_files = {s.npy.string()};
   c.search.reductions = {};
@@ -126,7 +126,7 @@ TEST_CASE_METHOD(StyledDigits, "embed writes latent codes that cluster --embeddi
   c.search.scalings = {pmt::cluster::Scaling::kMax};
   c.search.min_cluster_sizes = {10};
   c.pipeline = "all/max/vae_s/kmeans-2";
-  c.search.proc = 1;
+  c.common.proc = 1;
   const auto r = pmt::tools::run_cluster(c);
   for (const auto& cls : r.result.classes) {
     CHECK(cls.outcomes.size() == 33);  // 4 counts x 8 algorithms + 1 HDBSCAN size

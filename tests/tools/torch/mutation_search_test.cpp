@@ -43,7 +43,7 @@ struct Search {
     o.subject_file = subject.string();
     o.mut = mut;
     o.instances = 4;
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     return o;
   }

@@ -43,7 +43,7 @@ struct Operators {
     o.mut = mut;
     o.param = param;
     o.instances = "0";
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     const auto s = pmt::tools::run_train_mutants(o);
     REQUIRE(s.trained == std::vector<int>{0});
@@ -173,7 +173,7 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
     o.mut = mut;
     o.param = param;
     o.instances = "0-1";
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     pmt::tools::run_train_mutants(o);
     pmt::tools::GenAccOptions g;

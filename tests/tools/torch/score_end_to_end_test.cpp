@@ -69,7 +69,7 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
     o.subject_file = subject.string();
     o.mut = mut;
     o.instances = 6;
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     return o;
   };
@@ -84,7 +84,7 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
 
   pmt::tools::WeakTestSetOptions w;
   w.subject_file = subject.string();
-  w.data_root = root.string();
+  w.common.data_root = root.string();
   w.out = (root / "weak" / "weak-images-idx3-ubyte").string();
   const auto weak = pmt::tools::run_weak_test_set(w);
   CHECK(weak.test_size == 256);

@@ -45,7 +45,7 @@ struct Fixture {
     o.mut = mut;
     o.param = param;
     o.instances = "0-2";
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     return o;
   }
@@ -146,7 +146,7 @@ TEST_CASE_METHOD(Fixture, "gen_acc writes the replication package's layout", "[t
   pmt::tools::run_train_mutants(train());
   pmt::tools::GenAccOptions g;
   g.subject_file = subject.string();
-  g.data_root = root.string();
+  g.common.data_root = root.string();
   g.progress = false;
   const auto s = pmt::tools::run_gen_acc(g);
   CHECK(s.file == root / "raw_data" / "tiny" / "results_tiny_original.csv");
@@ -180,7 +180,7 @@ TEST_CASE_METHOD(Fixture, "bad input fails before anything is written", "[tools]
   CHECK(!fs::exists(root / "trained_models"));
   pmt::tools::GenAccOptions g;
   g.subject_file = subject.string();
-  g.data_root = root.string();
+  g.common.data_root = root.string();
   REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g), Catch::Contains("run train_mutants first"));
 
   // a corrupt model file is a one-line data error naming it

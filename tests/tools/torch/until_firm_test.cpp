@@ -38,14 +38,14 @@ struct UntilFirm {
     o.subject_file = subject.string();
     o.mut = mut;
     o.param = param;
-    o.data_root = root.string();
+    o.common.data_root = root.string();
     o.progress = false;
     o.sample = 4;
     o.step = 2;
     o.cap = 8;
     o.mc_reps = 5;
     o.bootstraps = 30;
-    o.proc = 1;
+    o.common.proc = 1;
     return o;
   }
 };
