@@ -9,20 +9,20 @@
 #include <utility>
 
 #include "forest.hpp"
-#include "names.hpp"
 #include "pmt/core/error.hpp"
+#include "pmt/io/names.hpp"
 
 namespace pmt::cluster {
 
 namespace {
-constexpr detail::NameTable<Linkage, 3> kLinkages{
+constexpr io::NameTable<Linkage, 3> kLinkages{
     {{Linkage::kWard, "ward"}, {Linkage::kComplete, "complete"}, {Linkage::kAverage, "average"}}};
 }  // namespace
 
 Linkage parse_linkage(const std::string& name) {
-  return detail::parse_name(kLinkages, name, "linkage");
+  return io::parse_name(kLinkages, name, "linkage");
 }
-const char* to_string(Linkage l) { return detail::name_of(kLinkages, l); }
+const char* to_string(Linkage l) { return io::name_of(kLinkages, l); }
 
 namespace {
 

@@ -8,22 +8,22 @@
 
 #include <Eigen/Cholesky>
 
-#include "names.hpp"
 #include "pmt/core/error.hpp"
+#include "pmt/io/names.hpp"
 
 namespace pmt::cluster {
 
 namespace {
-constexpr detail::NameTable<Covariance, 4> kCovariances{{{Covariance::kFull, "full"},
-                                                         {Covariance::kTied, "tied"},
-                                                         {Covariance::kDiag, "diag"},
-                                                         {Covariance::kSpherical, "spherical"}}};
+constexpr io::NameTable<Covariance, 4> kCovariances{{{Covariance::kFull, "full"},
+                                                     {Covariance::kTied, "tied"},
+                                                     {Covariance::kDiag, "diag"},
+                                                     {Covariance::kSpherical, "spherical"}}};
 }  // namespace
 
 Covariance parse_covariance(const std::string& name) {
-  return detail::parse_name(kCovariances, name, "covariance type");
+  return io::parse_name(kCovariances, name, "covariance type");
 }
-const char* to_string(Covariance c) { return detail::name_of(kCovariances, c); }
+const char* to_string(Covariance c) { return io::name_of(kCovariances, c); }
 
 namespace {
 

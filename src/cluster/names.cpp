@@ -3,42 +3,42 @@
 #include <string>
 #include <string_view>
 
-#include "names.hpp"
 #include "pmt/cluster/search.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/io/json_text.hpp"
+#include "pmt/io/names.hpp"
 #include "pmt/io/number.hpp"
 
 namespace pmt::cluster {
 
 namespace {
-constexpr detail::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
-                                                   {Scaling::kMax, "max"},
-                                                   {Scaling::kNormalization, "normalization"},
-                                                   {Scaling::kStandard, "standard"},
-                                                   {Scaling::kMinMax, "minmax"}}};
-constexpr detail::NameTable<Reduction, 3> kReductions{
+constexpr io::NameTable<Scaling, 5> kScalings{{{Scaling::kNone, "none"},
+                                               {Scaling::kMax, "max"},
+                                               {Scaling::kNormalization, "normalization"},
+                                               {Scaling::kStandard, "standard"},
+                                               {Scaling::kMinMax, "minmax"}}};
+constexpr io::NameTable<Reduction, 3> kReductions{
     {{Reduction::kNone, "none"}, {Reduction::kPca, "pca"}, {Reduction::kUmap, "umap"}}};
-constexpr detail::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
-                                                       {Algorithm::kAgglomerative, "agglomerative"},
-                                                       {Algorithm::kGaussianMixture, "gmm"},
-                                                       {Algorithm::kHdbscan, "hdbscan"}}};
+constexpr io::NameTable<Algorithm, 4> kAlgorithms{{{Algorithm::kKMeans, "kmeans"},
+                                                   {Algorithm::kAgglomerative, "agglomerative"},
+                                                   {Algorithm::kGaussianMixture, "gmm"},
+                                                   {Algorithm::kHdbscan, "hdbscan"}}};
 }  // namespace
 
 Scaling parse_scaling(const std::string& name) {
-  return detail::parse_name(kScalings, name, "scaling");
+  return io::parse_name(kScalings, name, "scaling");
 }
 Algorithm parse_algorithm(const std::string& name) {
-  return detail::parse_name(kAlgorithms, name, "clustering algorithm");
+  return io::parse_name(kAlgorithms, name, "clustering algorithm");
 }
 Reduction parse_reduction(const std::string& name) {
-  return detail::parse_name(kReductions, name, "reduction");
+  return io::parse_name(kReductions, name, "reduction");
 }
-const char* to_string(Scaling s) { return detail::name_of(kScalings, s); }
+const char* to_string(Scaling s) { return io::name_of(kScalings, s); }
 const char* to_string(Reduction r) {
-  return r == Reduction::kEmbedding ? "embedding" : detail::name_of(kReductions, r);
+  return r == Reduction::kEmbedding ? "embedding" : io::name_of(kReductions, r);
 }
-const char* to_string(Algorithm a) { return detail::name_of(kAlgorithms, a); }
+const char* to_string(Algorithm a) { return io::name_of(kAlgorithms, a); }
 
 void check_embedding_name(const std::string& name, std::string_view where) {
   PMT_THROW_IF(name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include "names.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/parallel.hpp"
 #include "pmt/core/rng.hpp"

@@ -318,7 +318,7 @@ Dataset make_dataset(const SubjectSpec& spec, std::vector<ArrayData> inputs, Arr
                targets.origin, shape_text(targets.shape));
   for (float v : targets.data)
     PMT_THROW_IF(!std::isfinite(v), kData, "{}: contains NaN or infinite values", targets.origin);
-  if (spec.task == "regression") {
+  if (spec.task == Task::kRegression) {
     PMT_THROW_IF(width != spec.num_classes, kData,
                  "{}: {} target columns, but the subject has {} outputs", targets.origin, width,
                  spec.num_classes);

@@ -11,6 +11,7 @@
 #include "pmt/core/error.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_text.hpp"
+#include "pmt/io/names.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/io/settings.hpp"
 
@@ -19,16 +20,77 @@ namespace pmt::model {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+
+constexpr io::NameTable<LayerType, 10> kLayerTypes{{{LayerType::kConv2d, "conv2d"},
+                                                    {LayerType::kMaxPool2d, "max_pool2d"},
+                                                    {LayerType::kDropout, "dropout"},
+                                                    {LayerType::kFlatten, "flatten"},
+                                                    {LayerType::kDense, "dense"},
+                                                    {LayerType::kActivation, "activation"},
+                                                    {LayerType::kEmbedding, "embedding"},
+                                                    {LayerType::kConcatenate, "concatenate"},
+                                                    {LayerType::kAdd, "add"},
+                                                    {LayerType::kDot, "dot"}}};
+constexpr io::NameTable<Activation, 11> kActivations{{{Activation::kElu, "elu"},
+                                                      {Activation::kSoftmax, "softmax"},
+                                                      {Activation::kSelu, "selu"},
+                                                      {Activation::kSoftplus, "softplus"},
+                                                      {Activation::kSoftsign, "softsign"},
+                                                      {Activation::kRelu, "relu"},
+                                                      {Activation::kTanh, "tanh"},
+                                                      {Activation::kSigmoid, "sigmoid"},
+                                                      {Activation::kHardSigmoid, "hard_sigmoid"},
+                                                      {Activation::kExponential, "exponential"},
+                                                      {Activation::kLinear, "linear"}}};
+constexpr io::NameTable<Loss, 14> kLosses{
+    {{Loss::kMeanSquaredError, "mean_squared_error"},
+     {Loss::kMeanAbsoluteError, "mean_absolute_error"},
+     {Loss::kMeanAbsolutePercentageError, "mean_absolute_percentage_error"},
+     {Loss::kMeanSquaredLogarithmicError, "mean_squared_logarithmic_error"},
+     {Loss::kSquaredHinge, "squared_hinge"},
+     {Loss::kHinge, "hinge"},
+     {Loss::kCategoricalHinge, "categorical_hinge"},
+     {Loss::kLogcosh, "logcosh"},
+     {Loss::kHuber, "huber_loss"},
+     {Loss::kCategoricalCrossentropy, "categorical_crossentropy"},
+     {Loss::kBinaryCrossentropy, "binary_crossentropy"},
+     {Loss::kKullbackLeiblerDivergence, "kullback_leibler_divergence"},
+     {Loss::kPoisson, "poisson"},
+     {Loss::kAngle, "angle_loss"}}};
+constexpr io::NameTable<Task, 2> kTasks{
+    {{Task::kClassification, "classification"}, {Task::kRegression, "regression"}}};
+
+}  // namespace
+
+const char* to_string(LayerType type) { return io::name_of(kLayerTypes, type); }
+const char* to_string(Activation activation) { return io::name_of(kActivations, activation); }
+const char* to_string(Loss loss) { return io::name_of(kLosses, loss); }
+const char* to_string(Task task) { return io::name_of(kTasks, task); }
+std::string to_string(const Validation& v) {
+  switch (v.kind) {
+    case Validation::Kind::kNone:
+      return "none";
+    case Validation::Kind::kTest:
+      return "test";
+    case Validation::Kind::kVal:
+      return "val";
+    case Validation::Kind::kFraction:
+      break;
+  }
+  return fmt::format("{}", v.fraction);
+}
+Activation parse_activation(const std::string& name) {
+  return io::parse_name(kActivations, name, "activation");
+}
+Loss parse_loss(const std::string& name) { return io::parse_name(kLosses, name, "loss"); }
+
 const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> v{"conv2d", "max_pool2d", "dropout",   "flatten",
-                                          "dense",  "activation", "embedding", "concatenate",
-                                          "add",    "dot"};
+  static const std::vector<std::string> v = io::names_of(kLayerTypes);
   return v;
 }
 const std::vector<std::string>& activation_names() {
-  static const std::vector<std::string> v{"elu",          "softmax",     "selu",  "softplus",
-                                          "softsign",     "relu",        "tanh",  "sigmoid",
-                                          "hard_sigmoid", "exponential", "linear"};
+  static const std::vector<std::string> v = io::names_of(kActivations);
   return v;
 }
 const std::vector<std::string>& initializer_names() {
@@ -45,20 +107,7 @@ const std::vector<std::string>& optimizer_names() {
   return v;
 }
 const std::vector<std::string>& loss_names() {
-  static const std::vector<std::string> v{"mean_squared_error",
-                                          "mean_absolute_error",
-                                          "mean_absolute_percentage_error",
-                                          "mean_squared_logarithmic_error",
-                                          "squared_hinge",
-                                          "hinge",
-                                          "categorical_hinge",
-                                          "logcosh",
-                                          "huber_loss",
-                                          "categorical_crossentropy",
-                                          "binary_crossentropy",
-                                          "kullback_leibler_divergence",
-                                          "poisson",
-                                          "angle_loss"};
+  static const std::vector<std::string> v = io::names_of(kLosses);
   return v;
 }
 
@@ -104,6 +153,15 @@ T get(const std::string& origin, const std::string& where, const json& obj, cons
   }
 }
 
+// A name field parsed into its enum: an unknown name is the error check_name gives.
+template <typename E, std::size_t N>
+E get_named(const std::string& origin, const std::string& where, const json& obj, const char* key,
+            const char* fallback, const char* what, const io::NameTable<E, N>& table) {
+  const auto name = get<std::string>(origin, where, obj, key, fallback);
+  check_name(origin, where, what, name, io::names_of(table));
+  return *io::find_name(table, name);
+}
+
 std::array<int, 2> get_pair(const std::string& origin, const std::string& where, const json& obj,
                             const char* key, std::array<int, 2> fallback) {
   if (!obj.contains(key)) return fallback;
@@ -143,8 +201,8 @@ void parse_regularizer(const std::string& origin, const std::string& where, cons
   PMT_THROW_IF(!(l.l1 >= 0 && l.l2 >= 0), kData, "{}: {}: l1 and l2 must be >= 0", origin, where);
 }
 
-std::string layer_where(std::size_t i, const std::string& type) {
-  return fmt::format("layer {} ({})", i, type);
+std::string layer_where(std::size_t i, LayerType type) {
+  return fmt::format("layer {} ({})", i, to_string(type));
 }
 
 }  // namespace
@@ -193,9 +251,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       PMT_THROW_IF(d <= 0, kData, "{}: input_shape must be positive", origin);
     s.inputs = {{"input", s.input_shape}};
   }
-  s.task = get<std::string>(origin, "subject", j, "task", "classification");
-  check_name(origin, "task", "task", s.task, {"classification", "regression"});
-  if (s.task == "classification") {
+  s.task = get_named(origin, "task", j, "task", "classification", "task", kTasks);
+  if (s.task == Task::kClassification) {
     PMT_THROW_IF(j.contains("outputs") || j.contains("classes"), kData,
                  "{}: \"outputs\" and \"classes\" are for regression subjects", origin);
     s.num_classes = get<int>(origin, "subject", j, "num_classes", 10);
@@ -222,7 +279,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   s.data.inputs = get<std::vector<std::string>>(origin, "data", data, "inputs", {});
   s.data.targets = get<std::string>(origin, "data", data, "targets", "");
   if (s.data.format == "idx") {
-    PMT_THROW_IF(s.inputs.size() != 1 || s.task != "classification", kData,
+    PMT_THROW_IF(s.inputs.size() != 1 || s.task != Task::kClassification, kData,
                  "{}: IDX data feeds one-input classification subjects; declare \"data\" "
                  "(npy or hdf5) for this one",
                  origin);
@@ -234,8 +291,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     PMT_THROW_IF(s.data.format == "hdf5" && s.data.file.empty(), kData,
                  "{}: data: hdf5 needs \"file\" (e.g. \"{{split}}.h5\")", origin);
   }
-  s.loss = get<std::string>(origin, "subject", j, "loss", "categorical_crossentropy");
-  check_name(origin, "loss", "loss", s.loss, loss_names());
+  s.loss = get_named(origin, "loss", j, "loss", "categorical_crossentropy", "loss", kLosses);
   s.batch_size = get<int>(origin, "subject", j, "batch_size", 32);
   PMT_THROW_IF(s.batch_size < 1, kData, "{}: batch_size must be >= 1", origin);
   s.epochs = get<int>(origin, "subject", j, "epochs", 1);
@@ -245,30 +301,32 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   s.metric = get<std::string>(origin, "subject", j, "metric", "accuracy");
   try {
     const Metric m = parse_metric(s.metric);
-    PMT_THROW_IF((m.kind == "accuracy") != (s.task == "classification"), kData,
-                 "{}: metric '{}' does not suit a {} subject", origin, s.metric, s.task);
+    PMT_THROW_IF((m.kind == "accuracy") != (s.task == Task::kClassification), kData,
+                 "{}: metric '{}' does not suit a {} subject", origin, s.metric, to_string(s.task));
     PMT_THROW_IF(m.kind == "angle_below" && s.num_classes != 2, kData,
                  "{}: metric '{}' needs two outputs (spherical angles)", origin, s.metric);
   } catch (const Error& e) {
     if (std::string(e.what()).rfind(origin, 0) == 0) throw;
     PMT_THROW(kData, "{}: {}", origin, e.what());
   }
-  if (j.contains("validation") && j["validation"].is_number()) {
-    s.validation = fmt::format("{}", j["validation"].get<double>());
-  } else {
-    s.validation = get<std::string>(origin, "subject", j, "validation", "none");
-  }
-  if (s.validation == "val") {
+  const std::string validation = j.contains("validation") && j["validation"].is_number()
+                                     ? fmt::format("{}", j["validation"].get<double>())
+                                     : get<std::string>(origin, "subject", j, "validation", "none");
+  if (validation == "val") {
     PMT_THROW_IF(s.data.format == "idx", kData,
                  "{}: validation \"val\" needs NPY or HDF5 data with a \"val\" split", origin);
-  } else if (s.validation != "none" && s.validation != "test") {
-    const double f = io::to_double(s.validation).value_or(-1);
+    s.validation.kind = Validation::Kind::kVal;
+  } else if (validation == "test") {
+    s.validation.kind = Validation::Kind::kTest;
+  } else if (validation != "none") {
+    const double f = io::to_double(validation).value_or(-1);
     PMT_THROW_IF(!(f > 0 && f < 1), kData,
                  "{}: validation must be \"none\", \"test\", \"val\" or a fraction in (0, 1), "
                  "got '{}'",
-                 origin, io::shorten(s.validation));
+                 origin, io::shorten(validation));
+    s.validation = {Validation::Kind::kFraction, f};
   }
-  PMT_THROW_IF(s.patience > 0 && s.validation == "none", kData,
+  PMT_THROW_IF(s.patience > 0 && s.validation.none(), kData,
                "{}: early stopping (patience {}) needs validation data", origin, s.patience);
 
   const json opt = j.value("optimizer", json::object());
@@ -294,22 +352,22 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
     LayerSpec l;
     PMT_THROW_IF(!lj.is_object() || !lj.contains("type"), kData,
                  "{}: layer {}: expected an object with a \"type\"", origin, i);
-    l.type = get<std::string>(origin, fmt::format("layer {}", i), lj, "type", "");
-    check_name(origin, fmt::format("layer {}", i), "layer type", l.type, layer_types());
+    l.type =
+        get_named(origin, fmt::format("layer {}", i), lj, "type", "", "layer type", kLayerTypes);
     const std::string where = layer_where(i, l.type);
-    if (l.type == "conv2d" || l.type == "dense") {
+    if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
       check_keys(origin, where, lj,
-                 {"type", "name", "inputs", l.type == "dense" ? "units" : "filters", "kernel_size",
-                  "activation", "kernel_initializer", "kernel_stddev", "bias_initializer",
-                  "use_bias", "kernel_regularizer", "l1", "l2"});
-      PMT_THROW_IF(l.type == "dense" && lj.contains("kernel_size"), kData,
+                 {"type", "name", "inputs", l.type == LayerType::kDense ? "units" : "filters",
+                  "kernel_size", "activation", "kernel_initializer", "kernel_stddev",
+                  "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
+      PMT_THROW_IF(l.type == LayerType::kDense && lj.contains("kernel_size"), kData,
                    "{}: {}: dense has no kernel_size", origin, where);
-      l.units = get<int>(origin, where, lj, l.type == "dense" ? "units" : "filters", 0);
+      l.units = get<int>(origin, where, lj, l.type == LayerType::kDense ? "units" : "filters", 0);
       PMT_THROW_IF(l.units < 1, kData, "{}: {}: {} must be >= 1", origin, where,
-                   l.type == "dense" ? "units" : "filters");
+                   l.type == LayerType::kDense ? "units" : "filters");
       l.kernel = get_pair(origin, where, lj, "kernel_size", {3, 3});
-      l.activation = get<std::string>(origin, where, lj, "activation", "linear");
-      check_name(origin, where, "activation", l.activation, activation_names());
+      l.activation =
+          get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
       l.kernel_initializer =
           get<std::string>(origin, where, lj, "kernel_initializer", "glorot_uniform");
       check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
@@ -320,19 +378,19 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       PMT_THROW_IF(!(l.kernel_stddev >= 0), kData, "{}: {}: kernel_stddev must be >= 0", origin,
                    where);
       parse_regularizer(origin, where, lj, "kernel_regularizer", l);
-    } else if (l.type == "activation") {
+    } else if (l.type == LayerType::kActivation) {
       check_keys(origin, where, lj, {"type", "name", "inputs", "activation"});
-      l.activation = get<std::string>(origin, where, lj, "activation", "linear");
-      check_name(origin, where, "activation", l.activation, activation_names());
-    } else if (l.type == "max_pool2d") {
+      l.activation =
+          get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
+    } else if (l.type == LayerType::kMaxPool2d) {
       check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size"});
       l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
-    } else if (l.type == "dropout") {
+    } else if (l.type == LayerType::kDropout) {
       check_keys(origin, where, lj, {"type", "name", "inputs", "rate"});
       l.rate = get<double>(origin, where, lj, "rate", 0.5);
       PMT_THROW_IF(!(l.rate >= 0 && l.rate <= 1), kData, "{}: {}: rate must be in [0, 1]", origin,
                    where);
-    } else if (l.type == "embedding") {
+    } else if (l.type == LayerType::kEmbedding) {
       check_keys(origin, where, lj,
                  {"type", "name", "inputs", "input_dim", "output_dim", "embeddings_initializer",
                   "embeddings_regularizer", "l1", "l2"});
@@ -348,7 +406,7 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
       parse_regularizer(origin, where, lj, "embeddings_regularizer", l);
     } else {
       check_keys(origin, where, lj, {"type", "name", "inputs", "axes"});
-      PMT_THROW_IF(lj.contains("axes") && (l.type != "dot" || lj["axes"] != "all"), kData,
+      PMT_THROW_IF(lj.contains("axes") && (l.type != LayerType::kDot || lj["axes"] != "all"), kData,
                    "{}: {}: \"axes\" is only \"all\", on a dot layer", origin, where);
       l.dot_all = lj.contains("axes");
     }
@@ -435,12 +493,12 @@ std::string fusion_blocker(const SubjectSpec& spec) {
   if (!is_stack(spec))
     return "a graph subject (several inputs or merge layers): fused layers cover stacks";
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
-    const std::string& t = spec.layers[i].type;
-    if (t != "conv2d" && t != "dense" && t != "max_pool2d" && t != "dropout" && t != "flatten" &&
-        t != "activation")
-      return fmt::format("layer {} ({}) has no fused form yet", i, t);
+    const LayerType t = spec.layers[i].type;
+    if (t != LayerType::kConv2d && t != LayerType::kDense && t != LayerType::kMaxPool2d &&
+        t != LayerType::kDropout && t != LayerType::kFlatten && t != LayerType::kActivation)
+      return fmt::format("layer {} ({}) has no fused form yet", i, to_string(t));
   }
-  if (spec.patience > 0 && spec.validation != "none")
+  if (spec.patience > 0 && !spec.validation.none())
     return "early stopping: instances stop at different epochs";
   return "";
 }
@@ -467,40 +525,41 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
         in.push_back(it->second);
       }
     }
-    const bool merge = l.type == "concatenate" || l.type == "add" || l.type == "dot";
+    const bool merge =
+        l.type == LayerType::kConcatenate || l.type == LayerType::kAdd || l.type == LayerType::kDot;
     PMT_THROW_IF(!merge && in.size() != 1, kData, "{}: reads {} inputs, expected one", where,
                  in.size());
     PMT_THROW_IF(merge && in.size() < 2, kData, "{}: needs at least two inputs", where);
     Shape shape = in[0];
-    if (l.type == "conv2d" || l.type == "max_pool2d") {
+    if (l.type == LayerType::kConv2d || l.type == LayerType::kMaxPool2d) {
       PMT_THROW_IF(shape.size() != 3, kData,
                    "{}: needs a [channels, height, width] input, got [{}]", where,
                    fmt::join(shape, ", "));
       PMT_THROW_IF(shape[1] < l.kernel[0] || shape[2] < l.kernel[1], kData,
                    "{}: window {}x{} does not fit its {}x{} input", where, l.kernel[0], l.kernel[1],
                    shape[1], shape[2]);
-      if (l.type == "conv2d") {
+      if (l.type == LayerType::kConv2d) {
         shape = {l.units, shape[1] - l.kernel[0] + 1, shape[2] - l.kernel[1] + 1};
       } else {
         shape = {shape[0], shape[1] / l.kernel[0], shape[2] / l.kernel[1]};
       }
-    } else if (l.type == "dense") {
+    } else if (l.type == LayerType::kDense) {
       PMT_THROW_IF(shape.size() != 1, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
                    fmt::join(shape, ", "));
       shape = {l.units};
-    } else if (l.type == "flatten") {
+    } else if (l.type == LayerType::kFlatten) {
       std::int64_t n = 1;
       for (auto d : shape)
         PMT_THROW_IF(__builtin_mul_overflow(n, d, &n), kData,
                      "{}: [{}] holds more values than 64 bits count", where,
                      fmt::join(shape, ", "));
       shape = {n};
-    } else if (l.type == "embedding") {
+    } else if (l.type == LayerType::kEmbedding) {
       PMT_THROW_IF(shape.size() != 1, kData, "{}: needs a 1-D input of indices, got [{}]", where,
                    fmt::join(shape, ", "));
       shape = {shape[0], l.units};
-    } else if (l.type == "concatenate") {  // along the last axis, as Keras' default
+    } else if (l.type == LayerType::kConcatenate) {  // along the last axis, as Keras' default
       for (std::size_t k = 1; k < in.size(); ++k) {
         PMT_THROW_IF(in[k].size() != shape.size() ||
                          !std::equal(shape.begin(), shape.end() - 1, in[k].begin()),
@@ -508,15 +567,15 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                      fmt::join(shape, ", "), fmt::join(in[k], ", "));
         shape.back() += in[k].back();
       }
-    } else if (l.type == "dot" && l.dot_all) {
+    } else if (l.type == LayerType::kDot && l.dot_all) {
       PMT_THROW_IF(in.size() != 2 || in[0] != in[1], kData, "{}: needs two inputs of one shape",
                    where);
       shape = {1};
-    } else if (l.type == "add" || l.type == "dot") {
+    } else if (l.type == LayerType::kAdd || l.type == LayerType::kDot) {
       for (std::size_t k = 1; k < in.size(); ++k)
         PMT_THROW_IF(in[k] != shape, kData, "{}: input shapes [{}] and [{}] differ", where,
                      fmt::join(shape, ", "), fmt::join(in[k], ", "));
-      if (l.type == "dot") {
+      if (l.type == LayerType::kDot) {
         PMT_THROW_IF(in.size() != 2 || shape.size() != 1, kData,
                      "{}: needs two 1-D inputs (Keras Dot(axes=1))", where);
         shape = {1};
@@ -554,30 +613,30 @@ json to_json(const SubjectSpec& s) {
   const bool graph = !is_stack(s);
   json layers = json::array();
   for (const auto& l : s.layers) {
-    json lj{{"type", l.type}};
+    json lj{{"type", to_string(l.type)}};
     if (graph) lj["name"] = l.name, lj["inputs"] = l.inputs;
     if (l.dot_all) lj["axes"] = "all";
-    if (l.type == "embedding") {
+    if (l.type == LayerType::kEmbedding) {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;
       lj["embeddings_initializer"] = l.kernel_initializer;
       lj["embeddings_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     }
-    if (l.type == "activation") lj["activation"] = l.activation;
-    if (l.type == "conv2d" || l.type == "dense") {
-      lj[l.type == "dense" ? "units" : "filters"] = l.units;
-      if (l.type == "conv2d") lj["kernel_size"] = l.kernel;
-      lj["activation"] = l.activation;
+    if (l.type == LayerType::kActivation) lj["activation"] = to_string(l.activation);
+    if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
+      lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
+      if (l.type == LayerType::kConv2d) lj["kernel_size"] = l.kernel;
+      lj["activation"] = to_string(l.activation);
       lj["kernel_initializer"] = l.kernel_initializer;
       if (l.kernel_stddev > 0) lj["kernel_stddev"] = l.kernel_stddev;
       lj["bias_initializer"] = l.bias_initializer;
       lj["use_bias"] = l.use_bias;
       lj["kernel_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
-    } else if (l.type == "max_pool2d") {
+    } else if (l.type == LayerType::kMaxPool2d) {
       lj["pool_size"] = l.kernel;
-    } else if (l.type == "dropout") {
+    } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;
     }
     layers.push_back(lj);
@@ -585,13 +644,13 @@ json to_json(const SubjectSpec& s) {
   json opt{{"name", s.optimizer.name}, {"learning_rate", s.optimizer.learning_rate}};
   for (const auto& [k, v] : s.optimizer.params) opt[k] = v;
   json j{{"name", s.name},         {"dataset", s.dataset},       {"num_classes", s.num_classes},
-         {"scale", s.scale},       {"layers", layers},           {"loss", s.loss},
+         {"scale", s.scale},       {"layers", layers},           {"loss", to_string(s.loss)},
          {"optimizer", opt},       {"batch_size", s.batch_size}, {"epochs", s.epochs},
          {"patience", s.patience}, {"metric", s.metric}};
-  j["validation"] = s.validation;
-  if (s.task != "classification") {
+  j["validation"] = to_string(s.validation);
+  if (s.task != Task::kClassification) {
     j.erase("num_classes");
-    j["task"] = s.task;
+    j["task"] = to_string(s.task);
     j["outputs"] = s.num_classes;
     j["classes"] = s.classes;
   }

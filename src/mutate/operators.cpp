@@ -73,10 +73,12 @@ LayerSpec& target(SubjectSpec& s, const Mutation& m) {
 // The layer rules' pieces: layer i of s, as messages name it.
 const LayerSpec& at(const SubjectSpec& s, int i) { return s.layers[static_cast<std::size_t>(i)]; }
 std::string what(const SubjectSpec& s, int i) {
-  return fmt::format("layer {} ({})", i, at(s, i).type);
+  return fmt::format("layer {} ({})", i, model::to_string(at(s, i).type));
 }
 bool is_last(const SubjectSpec& s, int i) { return i + 1 == static_cast<int>(s.layers.size()); }
-bool has_weights(const LayerSpec& l) { return l.type == "dense" || l.type == "conv2d"; }
+bool has_weights(const LayerSpec& l) {
+  return l.type == model::LayerType::kDense || l.type == model::LayerType::kConv2d;
+}
 
 // Dense and conv2d layers (the kernel operators), then `more` of the layer.
 template <typename More>
@@ -90,12 +92,16 @@ std::string any_weights(const SubjectSpec& s, int i) {
 }
 std::string has_activation(const SubjectSpec& s, int i) {
   return weighted(s, i, [&](const LayerSpec& l) {
-    return l.activation != "linear" ? "" : what(s, i) + " has no activation (it is linear)";
+    return l.activation != model::Activation::kLinear
+               ? ""
+               : what(s, i) + " has no activation (it is linear)";
   });
 }
 std::string is_linear(const SubjectSpec& s, int i) {
   return weighted(s, i, [&](const LayerSpec& l) {
-    return l.activation == "linear" ? "" : what(s, i) + " already has activation " + l.activation;
+    return l.activation == model::Activation::kLinear
+               ? ""
+               : what(s, i) + " already has activation " + model::to_string(l.activation);
   });
 }
 std::string unregularised(const SubjectSpec& s, int i) {
@@ -118,15 +124,18 @@ std::string with_bias(const SubjectSpec& s, int i) {
       s, i, [&](const LayerSpec& l) { return l.use_bias ? "" : what(s, i) + " has no bias"; });
 }
 std::string is_dropout(const SubjectSpec& s, int i) {
-  return at(s, i).type == "dropout" ? "" : what(s, i) + " is not a dropout layer";
+  return at(s, i).type == model::LayerType::kDropout ? "" : what(s, i) + " is not a dropout layer";
 }
 std::string hidden_activation(const SubjectSpec& s, int i) {
   const LayerSpec& l = at(s, i);
   if (is_last(s, i))
     return what(s, i) + " is the output layer (only hidden activations are removed)";
-  if (l.type != "dense" && l.type != "conv2d" && l.type != "activation")
+  if (l.type != model::LayerType::kDense && l.type != model::LayerType::kConv2d &&
+      l.type != model::LayerType::kActivation)
     return what(s, i) + " has no activation";
-  return l.activation != "linear" ? "" : what(s, i) + " has no activation (it is linear)";
+  return l.activation != model::Activation::kLinear
+             ? ""
+             : what(s, i) + " has no activation (it is linear)";
 }
 // LD and LAm: a dense or conv2d layer of a stack whose output shape equals its input's (LD: not
 // the first or the last layer).
@@ -220,20 +229,20 @@ std::vector<OperatorInfo> make_table() {
       .choices(acts)
       .layer(any_weights, kNoWeights)
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
-        target(s, m).activation = m.value;
+        target(s, m).activation = model::parse_activation(m.value);
       });
   add("remove_activation_function", "ARM", "activation", K::kLayer, S::kNone,
       "the layer's activation becomes linear")
       .layer(has_activation, "it has no layer with an activation to remove")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
-        target(s, m).activation = "linear";
+        target(s, m).activation = model::Activation::kLinear;
       });
   add("add_activation_function", "AAL", "activation", K::kChoice, S::kExhaustive,
       "a linear layer gets activation A")
       .choices(without(acts, "linear"))
       .layer(is_linear, "it has no linear dense or conv2d layer to add an activation to")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
-        target(s, m).activation = m.value;
+        target(s, m).activation = model::parse_activation(m.value);
       });
   // Regularisation and dropout.
   add("add_weights_regularisation", "RAW", "regularisation", K::kChoice, S::kExhaustive,
@@ -289,7 +298,9 @@ std::vector<OperatorInfo> make_table() {
   add("change_loss_function", "LCH", "loss", K::kChoice, S::kExhaustive,
       "loss L (Keras, on the network's output)")
       .choices(model::loss_names())
-      .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) { s.loss = m.value; });
+      .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
+        s.loss = model::parse_loss(m.value);
+      });
   add("change_optimisation_function", "OCH", "optimiser", K::kChoice, S::kExhaustive,
       "optimiser O with Keras' defaults (learning rate 0.01 for sgd, 0.001 otherwise)")
       .choices(model::optimizer_names())
@@ -313,10 +324,10 @@ std::vector<OperatorInfo> make_table() {
       "no validation data (and so no early stopping)")
       .implied("all")
       .subject([](const SubjectSpec& s) {
-        return s.validation == "none" ? "it has no validation set" : std::string();
+        return s.validation.none() ? "it has no validation set" : std::string();
       })
       .spec([](SubjectSpec& s, const Mutation&, std::int64_t) {
-        s.validation = "none";
+        s.validation = {};
         s.patience = 0;  // Keras' EarlyStopping has no val_loss to monitor without validation data
       });
   // Post-training (model-level) operators: mutate_model applies them to trained instances; the
@@ -352,7 +363,7 @@ std::vector<OperatorInfo> make_table() {
              "it has no hidden dense or conv2d layer whose output shape equals its input's")
       .layers([](SubjectSpec& s, const Mutation& m, std::vector<std::size_t>& from, json& c) {
         const auto L = static_cast<long>(m.layer);
-        c["removed"] = s.layers[static_cast<std::size_t>(L)].type;
+        c["removed"] = model::to_string(s.layers[static_cast<std::size_t>(L)].type);
         s.layers.erase(s.layers.begin() + L);
         from.erase(from.begin() + L);
         restack(s);
@@ -375,8 +386,8 @@ std::vector<OperatorInfo> make_table() {
       .layer(hidden_activation, "it has no hidden layer with an activation")
       .layers([](SubjectSpec& s, const Mutation& m, std::vector<std::size_t>&, json& c) {
         LayerSpec& l = target(s, m);
-        c["activation"] = l.activation + " -> linear";
-        l.activation = "linear";
+        c["activation"] = std::string(model::to_string(l.activation)) + " -> linear";
+        l.activation = model::Activation::kLinear;
       });
   // Targeted post-training mutants (the USI thesis, sections 4.3-4.4): the tools tmr and arachne
   // make them from the sound instances and the clusters of `cluster`.

@@ -379,7 +379,7 @@ json registry_json(const model::SubjectSpec* spec) {
         // train_mutants --fuse: the fields these operators change that decide the fusion
         model::SubjectSpec mutated = *spec;
         if (op.name == "change_earlystopping_patience") mutated.patience = 1;
-        if (op.name == "remove_validation_set") mutated.validation = "none";
+        if (op.name == "remove_validation_set") mutated.validation = {};
         const std::string blocker = model::fusion_blocker(mutated);
         j["fused"] = blocker.empty();
         if (!blocker.empty()) j["unfused_why"] = blocker;

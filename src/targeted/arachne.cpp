@@ -49,10 +49,11 @@ std::vector<Layer> target_layers(train::SubjectNet& net, int wanted) {
   std::vector<Layer> out;
   std::vector<std::string> names;
   for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
-    if (layers[i].type != "dense" && layers[i].type != "conv2d") continue;
+    if (layers[i].type != model::LayerType::kDense && layers[i].type != model::LayerType::kConv2d)
+      continue;
     names.push_back(std::to_string(i));
     if (wanted >= 0 && static_cast<int>(i) != wanted) continue;
-    out.push_back({static_cast<int>(i), layers[i].type == "conv2d",
+    out.push_back({static_cast<int>(i), layers[i].type == model::LayerType::kConv2d,
                    params["layer" + std::to_string(i) + ".weight"]});
   }
   PMT_THROW_IF(out.empty(), kUsage,

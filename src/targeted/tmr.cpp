@@ -140,7 +140,9 @@ Method tmr_method(const TmrSettings& o) {
   m.check = [&o](const model::SubjectSpec& spec) {
     bool trainable = false;
     for (std::size_t i = static_cast<std::size_t>(o.freeze); i < spec.layers.size(); ++i)
-      if (const auto& t = spec.layers[i].type; t == "dense" || t == "conv2d" || t == "embedding")
+      if (const auto& t = spec.layers[i].type; t == model::LayerType::kDense ||
+                                               t == model::LayerType::kConv2d ||
+                                               t == model::LayerType::kEmbedding)
         trainable = true;
     PMT_THROW_IF(o.freeze < 0 || !trainable, kUsage,
                  "--freeze {}: {} has no dense or conv layer from layer {} on (it has {} layers)",

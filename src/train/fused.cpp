@@ -75,8 +75,8 @@ Act each(Act a, F f) {
 // The layout the first weight layer reads: a list for a convolution, stacked for a product.
 Layout input_layout(const model::SubjectSpec& spec) {
   for (const auto& l : spec.layers) {
-    if (l.type == "conv2d") return Layout::kList;
-    if (l.type == "dense") return Layout::kNB;
+    if (l.type == model::LayerType::kConv2d) return Layout::kList;
+    if (l.type == model::LayerType::kDense) return Layout::kNB;
   }
   return Layout::kNB;
 }
@@ -88,8 +88,8 @@ class FusedStack {
     const model::SubjectSpec& spec = nets_.front()->spec();
     layers_.resize(spec.layers.size());
     for (std::size_t i = 0; i < spec.layers.size(); ++i) {
-      const std::string& type = spec.layers[i].type;
-      if (type != "conv2d" && type != "dense") continue;
+      const model::LayerType type = spec.layers[i].type;
+      if (type != model::LayerType::kConv2d && type != model::LayerType::kDense) continue;
       const std::string name = "layer" + std::to_string(i);
       std::vector<torch::Tensor> w, b;
       for (SubjectNet* net : nets_) {
@@ -136,7 +136,7 @@ class FusedStack {
       const model::LayerSpec& l = s.layers[i];
       const bool last = i + 1 == s.layers.size();
       const FusedLayer& f = layers_[i];
-      if (l.type == "conv2d") {
+      if (l.type == model::LayerType::kConv2d) {
         const std::vector<torch::Tensor> in = as_list(a, n);
         const std::vector<torch::Tensor> w = f.w.unbind(0);
         const std::vector<torch::Tensor> b =
@@ -144,7 +144,7 @@ class FusedStack {
         a = {Layout::kList, {}, {}};
         for (std::size_t k = 0; k < in.size(); ++k)
           a.list.push_back(torch::conv2d(in[k], w[k], b[k]));
-      } else if (l.type == "dense") {
+      } else if (l.type == model::LayerType::kDense) {
         if (a.layout == Layout::kShared) {            // one product with every instance's kernel
           const torch::Tensor w = f.w.flatten(0, 1);  // (N * out, in)
           const torch::Tensor y =
@@ -157,16 +157,16 @@ class FusedStack {
                f.b.defined() ? torch::baddbmm(f.b.unsqueeze(1), t, wt) : torch::bmm(t, wt),
                {}};
         }
-      } else if (l.type == "max_pool2d") {
+      } else if (l.type == model::LayerType::kMaxPool2d) {
         if (a.layout == Layout::kNB) a = {Layout::kList, {}, as_list(a, n)};
         a = each(std::move(a), [&](const torch::Tensor& t) {
           return torch::max_pool2d(t, {l.kernel[0], l.kernel[1]});
         });
-      } else if (l.type == "flatten") {
+      } else if (l.type == model::LayerType::kFlatten) {
         // (C, H, W) order, as fit() flattens its NCHW tensors
         const int from = a.layout == Layout::kNB ? 2 : 1;
         a = each(std::move(a), [&](const torch::Tensor& t) { return t.flatten(from); });
-      } else if (l.type == "dropout" && training && l.rate > 0) {
+      } else if (l.type == model::LayerType::kDropout && training && l.rate > 0) {
         if (l.rate >= 1) {
           a = each(std::move(a), [](const torch::Tensor& t) { return torch::zeros_like(t); });
         } else {
@@ -188,7 +188,9 @@ class FusedStack {
           }
         }
       }
-      if ((l.type == "conv2d" || l.type == "dense" || l.type == "activation") && !last)
+      if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDense ||
+           l.type == model::LayerType::kActivation) &&
+          !last)
         a = each(std::move(a), [&](const torch::Tensor& t) { return activate(t, l.activation); });
     }
     return as_nb(a, n);
@@ -221,8 +223,8 @@ class FusedStack {
 // Each instance's batch loss (N) from logits (N, B, outputs) and targets (N, B[, dims]).
 torch::Tensor instance_losses(const model::SubjectSpec& spec, const torch::Tensor& logits,
                               const torch::Tensor& target) {
-  if (spec.task != "regression" && spec.loss == "categorical_crossentropy" &&
-      spec.layers.back().activation == "softmax")
+  if (spec.task != model::Task::kRegression && spec.loss == model::Loss::kCategoricalCrossentropy &&
+      spec.layers.back().activation == model::Activation::kSoftmax)
     return -torch::log_softmax(logits, 2).gather(2, target.unsqueeze(2)).squeeze(2).mean(1);
   std::vector<torch::Tensor> out;
   for (std::int64_t k = 0; k < logits.size(0); ++k)

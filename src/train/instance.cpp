@@ -123,7 +123,8 @@ std::vector<mutate::WeightLayer> Instance::weight_layers() {
     const auto params = net_->named_parameters();
     const auto& layers = net_->spec().layers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (layers[i].type != "dense" && layers[i].type != "conv2d") continue;
+      if (layers[i].type != model::LayerType::kDense && layers[i].type != model::LayerType::kConv2d)
+        continue;
       mutate::WeightLayer l;
       l.index = static_cast<int>(i);
       l.name = "layer" + std::to_string(i);
@@ -146,7 +147,7 @@ std::vector<mutate::WeightLayer> Instance::weight_layers() {
     mutate::WeightLayer l;
     l.index = static_cast<int>(out.size());
     l.name = name == "weight" ? "" : name.substr(0, name.size() - suffix.size());
-    l.type = value.dim() == 2 ? "dense" : "conv2d";
+    l.type = value.dim() == 2 ? model::LayerType::kDense : model::LayerType::kConv2d;
     l.weight = value;
     const std::string bias = l.name.empty() ? "bias" : l.name + ".bias";
     for (const auto& [n2, v2] : all)

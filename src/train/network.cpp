@@ -93,20 +93,33 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
 
 namespace detail {
 
-torch::Tensor activate(const torch::Tensor& x, const std::string& name) {
-  if (name == "linear") return x;
-  if (name == "relu") return torch::relu(x);
-  if (name == "softmax") return torch::softmax(x, x.dim() - 1);
-  if (name == "elu") return torch::elu(x);
-  if (name == "selu") return torch::selu(x);
-  if (name == "softplus") return torch::softplus(x);
-  if (name == "softsign") return x / (x.abs() + 1);
-  if (name == "tanh") return torch::tanh(x);
-  if (name == "sigmoid") return torch::sigmoid(x);
-  if (name == "hard_sigmoid") return torch::clamp(x * 0.2 + 0.5, 0.0, 1.0);
-  if (name == "exponential") return torch::exp(x);
-  PMT_THROW(kData, "unknown activation '{}' (valid: {})", name,
-            model::join_names(model::activation_names()));
+torch::Tensor activate(const torch::Tensor& x, model::Activation activation) {
+  using A = model::Activation;
+  switch (activation) {
+    case A::kLinear:
+      return x;
+    case A::kRelu:
+      return torch::relu(x);
+    case A::kSoftmax:
+      return torch::softmax(x, x.dim() - 1);
+    case A::kElu:
+      return torch::elu(x);
+    case A::kSelu:
+      return torch::selu(x);
+    case A::kSoftplus:
+      return torch::softplus(x);
+    case A::kSoftsign:
+      return x / (x.abs() + 1);
+    case A::kTanh:
+      return torch::tanh(x);
+    case A::kSigmoid:
+      return torch::sigmoid(x);
+    case A::kHardSigmoid:
+      return torch::clamp(x * 0.2 + 0.5, 0.0, 1.0);
+    case A::kExponential:
+      return torch::exp(x);
+  }
+  PMT_THROW(kData, "activation {} has no forward", static_cast<int>(activation));
 }
 
 // DeepCrime's lenet angle (test_models/lenet.py angle_loss_fn; PMT's generate_acc_files_lenet.py):
@@ -124,45 +137,54 @@ torch::Tensor angular_error(const torch::Tensor& p, const torch::Tensor& y) {
 
 // Keras losses on the network output `p` (after the last activation) against one-hot `y`:
 // mean over the last axis (or its sum, for the cross-entropies) then over the batch.
-torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y) {
+torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::Tensor& y) {
+  using L = model::Loss;
   const auto mean_last = [](const torch::Tensor& t) { return t.mean(-1).mean(); };
-  if (name == "categorical_crossentropy") {
-    torch::Tensor q = p / p.sum(-1, true);
-    return -(y * torch::log(q.clamp(kEps, 1 - kEps))).sum(-1).mean();
+  const auto y_pm = [&] { return 2 * y - 1; };  // hinge losses map {0, 1} labels to {-1, 1}
+  switch (loss) {
+    case L::kCategoricalCrossentropy: {
+      torch::Tensor q = p / p.sum(-1, true);
+      return -(y * torch::log(q.clamp(kEps, 1 - kEps))).sum(-1).mean();
+    }
+    case L::kMeanSquaredError:
+      return mean_last((p - y).pow(2));
+    case L::kMeanAbsoluteError:
+      return mean_last((p - y).abs());
+    case L::kMeanAbsolutePercentageError:
+      return 100 * mean_last((y - p).abs() / y.abs().clamp_min(kEps));
+    case L::kMeanSquaredLogarithmicError:
+      return mean_last((torch::log1p(p.clamp_min(kEps)) - torch::log1p(y.clamp_min(kEps))).pow(2));
+    case L::kHinge:
+      return mean_last((1 - y_pm() * p).clamp_min(0));
+    case L::kSquaredHinge:
+      return mean_last((1 - y_pm() * p).clamp_min(0).pow(2));
+    case L::kCategoricalHinge: {
+      const torch::Tensor pos = (y * p).sum(-1);
+      const torch::Tensor neg = std::get<0>(((1 - y) * p).max(-1));
+      return (neg - pos + 1).clamp_min(0).mean();
+    }
+    case L::kLogcosh: {
+      const torch::Tensor d = p - y;
+      return mean_last(d + torch::softplus(-2 * d) - std::log(2.0));
+    }
+    case L::kHuber: {
+      const torch::Tensor d = (p - y).abs();
+      return mean_last(torch::where(d <= 1, 0.5 * d * d, d - 0.5));
+    }
+    case L::kBinaryCrossentropy: {
+      const torch::Tensor q = p.clamp(kEps, 1 - kEps);
+      return mean_last(-(y * torch::log(q) + (1 - y) * torch::log(1 - q)));
+    }
+    case L::kKullbackLeiblerDivergence: {
+      const torch::Tensor yc = y.clamp(kEps, 1), pc = p.clamp(kEps, 1);
+      return (yc * torch::log(yc / pc)).sum(-1).mean();
+    }
+    case L::kPoisson:
+      return mean_last(p - y * torch::log(p + kEps));
+    case L::kAngle:
+      return angular_error(p, y).mean();
   }
-  if (name == "mean_squared_error") return mean_last((p - y).pow(2));
-  if (name == "mean_absolute_error") return mean_last((p - y).abs());
-  if (name == "mean_absolute_percentage_error")
-    return 100 * mean_last((y - p).abs() / y.abs().clamp_min(kEps));
-  if (name == "mean_squared_logarithmic_error")
-    return mean_last((torch::log1p(p.clamp_min(kEps)) - torch::log1p(y.clamp_min(kEps))).pow(2));
-  const torch::Tensor y_pm = 2 * y - 1;  // hinge losses map {0, 1} labels to {-1, 1}
-  if (name == "hinge") return mean_last((1 - y_pm * p).clamp_min(0));
-  if (name == "squared_hinge") return mean_last((1 - y_pm * p).clamp_min(0).pow(2));
-  if (name == "categorical_hinge") {
-    const torch::Tensor pos = (y * p).sum(-1);
-    const torch::Tensor neg = std::get<0>(((1 - y) * p).max(-1));
-    return (neg - pos + 1).clamp_min(0).mean();
-  }
-  if (name == "logcosh") {
-    const torch::Tensor d = p - y;
-    return mean_last(d + torch::softplus(-2 * d) - std::log(2.0));
-  }
-  if (name == "huber_loss") {
-    const torch::Tensor d = (p - y).abs();
-    return mean_last(torch::where(d <= 1, 0.5 * d * d, d - 0.5));
-  }
-  if (name == "binary_crossentropy") {
-    const torch::Tensor q = p.clamp(kEps, 1 - kEps);
-    return mean_last(-(y * torch::log(q) + (1 - y) * torch::log(1 - q)));
-  }
-  if (name == "kullback_leibler_divergence") {
-    const torch::Tensor yc = y.clamp(kEps, 1), pc = p.clamp(kEps, 1);
-    return (yc * torch::log(yc / pc)).sum(-1).mean();
-  }
-  if (name == "poisson") return mean_last(p - y * torch::log(p + kEps));
-  if (name == "angle_loss") return angular_error(p, y).mean();
-  PMT_THROW(kData, "unknown loss '{}' (valid: {})", name, model::join_names(model::loss_names()));
+  PMT_THROW(kData, "loss {} has no formula", static_cast<int>(loss));
 }
 
 // Loss of a batch from the last layer's pre-activation output against the targets (class
@@ -170,10 +192,11 @@ torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const 
 // cross-entropy is computed from the logits, as TF 2.3's Keras does.
 torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target) {
-  const std::string& last = spec.layers.back().activation;
-  if (spec.task == "regression") return keras_loss(spec.loss, activate(logits, last), target);
+  const model::Activation last = spec.layers.back().activation;
+  if (spec.task == model::Task::kRegression)
+    return keras_loss(spec.loss, activate(logits, last), target);
   const bool soft = target.dim() == 2;  // rows of class probabilities (Keras takes soft labels)
-  if (spec.loss == "categorical_crossentropy" && last == "softmax")
+  if (spec.loss == model::Loss::kCategoricalCrossentropy && last == model::Activation::kSoftmax)
     return soft ? -(target * torch::log_softmax(logits, 1)).sum(1).mean()
                 : torch::nll_loss(torch::log_softmax(logits, 1), target);
   const torch::Tensor y =
@@ -267,7 +290,7 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
                                     : spec_.inputs[static_cast<std::size_t>(-1 - from)].shape);
     const std::string name = "layer" + std::to_string(i);
     torch::Tensor w, b;
-    if (l.type == "conv2d") {
+    if (l.type == model::LayerType::kConv2d) {
       slot_.push_back(static_cast<int>(conv_.size()));
       auto conv = register_module(
           name,
@@ -275,13 +298,13 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
                                 .bias(l.use_bias)));
       conv_.push_back(conv);
       w = conv->weight, b = conv->bias;
-    } else if (l.type == "dense") {
+    } else if (l.type == model::LayerType::kDense) {
       slot_.push_back(static_cast<int>(dense_.size()));
       auto dense = register_module(
           name, torch::nn::Linear(torch::nn::LinearOptions(in[0], l.units).bias(l.use_bias)));
       dense_.push_back(dense);
       w = dense->weight, b = dense->bias;
-    } else if (l.type == "embedding") {
+    } else if (l.type == model::LayerType::kEmbedding) {
       slot_.push_back(static_cast<int>(embedding_.size()));
       auto emb = register_module(name, torch::nn::Embedding(l.input_dim, l.units));
       embedding_.push_back(emb);
@@ -309,34 +332,35 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     const model::LayerSpec& l = spec_.layers[i];
     const bool last = i + 1 == spec_.layers.size();
     torch::Tensor x = i == from && from > 0 ? inputs[0] : value(edges_[i][0]);
-    if (l.type == "conv2d") {
+    if (l.type == model::LayerType::kConv2d) {
       x = conv_[slot_[i]]->forward(x);
-    } else if (l.type == "dense") {
+    } else if (l.type == model::LayerType::kDense) {
       x = dense_[slot_[i]]->forward(x);
-    } else if (l.type == "embedding") {
+    } else if (l.type == model::LayerType::kEmbedding) {
       x = embedding_[slot_[i]]->forward(x.to(torch::kLong));
-    } else if (l.type == "max_pool2d") {
+    } else if (l.type == model::LayerType::kMaxPool2d) {
       x = torch::max_pool2d(x, {l.kernel[0], l.kernel[1]});
-    } else if (l.type == "flatten") {
+    } else if (l.type == model::LayerType::kFlatten) {
       x = x.flatten(1);
-    } else if (l.type == "dropout" && is_training() && l.rate > 0) {
+    } else if (l.type == model::LayerType::kDropout && is_training() && l.rate > 0) {
       if (l.rate >= 1) {
         x = torch::zeros_like(x);
       } else {
         torch::Tensor keep = torch::empty_like(x).bernoulli_(1 - l.rate, gen_);
         x = x * keep * (1.0 / (1 - l.rate));
       }
-    } else if (l.type == "concatenate") {
+    } else if (l.type == model::LayerType::kConcatenate) {
       std::vector<torch::Tensor> parts;
       for (int e : edges_[i]) parts.push_back(value(e));
       x = torch::cat(parts, -1);
-    } else if (l.type == "add") {
+    } else if (l.type == model::LayerType::kAdd) {
       for (std::size_t k = 1; k < edges_[i].size(); ++k) x = x + value(edges_[i][k]);
-    } else if (l.type == "dot") {
+    } else if (l.type == model::LayerType::kDot) {
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);
     }
-    if ((l.type == "conv2d" || l.type == "dense" || l.type == "activation") &&
+    if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDense ||
+         l.type == model::LayerType::kActivation) &&
         (!last || last_activation))
       x = activate(x, l.activation);
     out[i] = x;
@@ -350,9 +374,9 @@ torch::Tensor SubjectNet::regularization() const {
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
-    const torch::Tensor& w = l.type == "conv2d"  ? conv_[slot_[i]]->weight
-                             : l.type == "dense" ? dense_[slot_[i]]->weight
-                                                 : embedding_[slot_[i]]->weight;
+    const torch::Tensor& w = l.type == model::LayerType::kConv2d  ? conv_[slot_[i]]->weight
+                             : l.type == model::LayerType::kDense ? dense_[slot_[i]]->weight
+                                                                  : embedding_[slot_[i]]->weight;
     torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
     penalty = penalty.defined() ? penalty + term : term;
   }
@@ -381,7 +405,7 @@ torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_act
   torch::NoGradGuard no_grad;
   net.eval();
   const std::vector<torch::Tensor> x = input_tensors(data);
-  const std::string& last = net.spec().layers.back().activation;
+  const model::Activation last = net.spec().layers.back().activation;
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < data.size(); start += net.spec().eval_batch_size) {
     const int64_t end = std::min(data.size(), start + int64_t(net.spec().eval_batch_size));
@@ -410,7 +434,9 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
     correct += hits.sum().item<int64_t>();
     if (predictions) {
       const torch::Tensor pred =
-          (net.spec().task == "regression" ? hits : out.argmax(1)).to(torch::kLong).contiguous();
+          (net.spec().task == model::Task::kRegression ? hits : out.argmax(1))
+              .to(torch::kLong)
+              .contiguous();
       const int64_t* p = pred.data_ptr<int64_t>();
       predictions->insert(predictions->end(), p, p + (end - start));
     }

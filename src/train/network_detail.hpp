@@ -13,10 +13,10 @@
 namespace pmt::train::detail {
 
 // A Keras activation by name (softmax over the last axis).
-torch::Tensor activate(const torch::Tensor& x, const std::string& name);
+torch::Tensor activate(const torch::Tensor& x, model::Activation activation);
 // Keras losses on the output `p` (after the last activation) against one-hot (or regression)
 // targets `y`: the mean over the batch of each sample's loss.
-torch::Tensor keras_loss(const std::string& name, const torch::Tensor& p, const torch::Tensor& y);
+torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::Tensor& y);
 // Loss of a batch from the last layer's pre-activation output (batch, outputs) against the
 // targets (class indices, rows of class probabilities, or target rows for regression).
 torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,

@@ -24,12 +24,12 @@ json tiny() {
 TEST_CASE("the built-in mnist subject is DeepCrime's MNIST model", "[subject]") {
   const auto s = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
   REQUIRE(s.layers.size() == 8);
-  CHECK(s.layers[0].type == "conv2d");
+  CHECK(s.layers[0].type == pmt::model::LayerType::kConv2d);
   CHECK(s.layers[0].units == 32);
   CHECK(s.layers[1].units == 64);
   CHECK(s.layers[3].rate == 0.25);
   CHECK(s.layers[5].units == 128);
-  CHECK(s.layers[7].activation == "softmax");
+  CHECK(s.layers[7].activation == pmt::model::Activation::kSoftmax);
   CHECK(s.layers[7].kernel_initializer == "glorot_uniform");
   CHECK(s.optimizer.name == "adadelta");
   CHECK(s.optimizer.learning_rate == 1.0);

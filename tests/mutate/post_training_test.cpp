@@ -28,9 +28,11 @@ namespace {
 // A dense layer (4 units, 6 inputs) and a conv layer (3 channels, 2 inputs, 2x2), weights
 // 1, 2, 3, ... and biases 1, 2, ... so that every change shows.
 std::vector<WeightLayer> toy_layers() {
-  WeightLayer d{0, "layer0", "dense", torch::arange(1, 25, torch::kFloat).view({4, 6}),
+  WeightLayer d{0, "layer0", pmt::model::LayerType::kDense,
+                torch::arange(1, 25, torch::kFloat).view({4, 6}),
                 torch::arange(1, 5, torch::kFloat)};
-  WeightLayer c{2, "layer2", "conv2d", torch::arange(1, 25, torch::kFloat).view({3, 2, 2, 2}),
+  WeightLayer c{2, "layer2", pmt::model::LayerType::kConv2d,
+                torch::arange(1, 25, torch::kFloat).view({3, 2, 2, 2}),
                 torch::arange(1, 4, torch::kFloat)};
   return {d, c};
 }
@@ -46,10 +48,10 @@ json apply(const std::string& name, const std::string& param, std::vector<Weight
   pmt::model::SubjectSpec spec;
   spec.input_shape = {6};
   spec.layers.resize(3);
-  spec.layers[0].type = "dense";
+  spec.layers[0].type = pmt::model::LayerType::kDense;
   spec.layers[0].units = 4;
-  spec.layers[1].type = "dropout";
-  spec.layers[2].type = "conv2d";
+  spec.layers[1].type = pmt::model::LayerType::kDropout;
+  spec.layers[2].type = pmt::model::LayerType::kConv2d;
   auto m = pmt::mutate::make_mutation(
       name, param, spec, name == "neurons_freezing" || name == "weights_fuzzing" ? layer : -1);
   torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);

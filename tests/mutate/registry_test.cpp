@@ -68,24 +68,25 @@ TEST_CASE("activation operators change the subject's layer: mnist ACH targets De
   const Mutation ach = make_mutation("change_activation_function", "elu", s);
   CHECK(ach.layer == 5);
   CHECK(ach.folder() == "change_activation_function_elu");
-  CHECK(mutate_spec(s, ach, 1).layers[5].activation == "elu");
+  CHECK(mutate_spec(s, ach, 1).layers[5].activation == pmt::model::Activation::kElu);
   // --layer elsewhere: the layer enters the parameter (its own folder and accuracy file)
   const Mutation other = make_mutation("change_activation_function", "tanh", s, 0);
   CHECK(other.param == "tanh_layer0");
   CHECK(make_mutation("change_activation_function", "tanh_layer0", s).layer == 0);
-  CHECK(mutate_spec(s, other, 1).layers[0].activation == "tanh");
-  CHECK(mutate_spec(s, other, 1).layers[5].activation == "relu");
+  CHECK(mutate_spec(s, other, 1).layers[0].activation == pmt::model::Activation::kTanh);
+  CHECK(mutate_spec(s, other, 1).layers[5].activation == pmt::model::Activation::kRelu);
 
   const Mutation arm = make_mutation("remove_activation_function", "", s);
   CHECK(arm.layer == 0);  // the first layer with an activation
   CHECK(arm.param == "0");
-  CHECK(mutate_spec(s, arm, 1).layers[0].activation == "linear");
-  CHECK(apply(s, "remove_activation_function", "5").layers[5].activation == "linear");
+  CHECK(mutate_spec(s, arm, 1).layers[0].activation == pmt::model::Activation::kLinear);
+  CHECK(apply(s, "remove_activation_function", "5").layers[5].activation ==
+        pmt::model::Activation::kLinear);
 
   const SubjectSpec v = varied();
   const Mutation aal = make_mutation("add_activation_function", "sigmoid", v);
   CHECK(aal.layer == 1);  // the linear layer
-  CHECK(mutate_spec(v, aal, 1).layers[1].activation == "sigmoid");
+  CHECK(mutate_spec(v, aal, 1).layers[1].activation == pmt::model::Activation::kSigmoid);
   REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "tanh", s),
                       Catch::Contains("does not apply to subject 'mnist'") &&
                           Catch::Contains("no linear dense or conv2d layer"));
@@ -161,7 +162,7 @@ TEST_CASE(
     "[registry][regression]") {
   const SubjectSpec s = mnist();
   for (const auto& loss : search_space(find_operator("change_loss_function"), s).values)
-    CHECK(apply(s, "change_loss_function", loss).loss == loss);
+    CHECK(pmt::model::to_string(apply(s, "change_loss_function", loss).loss) == loss);
 }
 
 TEST_CASE(
@@ -176,7 +177,7 @@ TEST_CASE(
   REQUIRE_THROWS_WITH(make_mutation("change_gradient_clip", "clipnorm_-1", s),
                       Catch::Contains("(0, "));
   const SubjectSpec vrm = apply(v, "remove_validation_set", "");
-  CHECK(vrm.validation == "none");
+  CHECK(vrm.validation.none());
   CHECK(vrm.patience == 0);
   CHECK(make_mutation("remove_validation_set", "", s).folder() == "remove_validation_set_all");
   REQUIRE_THROWS_WITH(
@@ -246,7 +247,7 @@ TEST_CASE("what does not fuse says why", "[registry][fuse]") {
   SubjectSpec s = mnist();
   s.patience = 3;  // early stopping: does not fuse
   CHECK(pmt::model::fusion_blocker(s) == "early stopping: instances stop at different epochs");
-  s.validation = "none";  // no validation data: no early stopping
+  s.validation = {};  // no validation data: no early stopping
   CHECK(pmt::model::fusion_blocker(s).empty());
 }
 

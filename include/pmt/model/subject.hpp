@@ -17,9 +17,71 @@
 
 namespace pmt::model {
 
+// The spec's names, typed: parsed once by the spec reader (an unknown name is a one-line error
+// naming the file and the field), written back by to_string (Keras spelling).
+enum class LayerType {
+  kConv2d,
+  kMaxPool2d,
+  kDropout,
+  kFlatten,
+  kDense,
+  kActivation,
+  kEmbedding,
+  kConcatenate,
+  kAdd,
+  kDot
+};
+enum class Activation {
+  kElu,
+  kSoftmax,
+  kSelu,
+  kSoftplus,
+  kSoftsign,
+  kRelu,
+  kTanh,
+  kSigmoid,
+  kHardSigmoid,
+  kExponential,
+  kLinear
+};
+enum class Loss {
+  kMeanSquaredError,
+  kMeanAbsoluteError,
+  kMeanAbsolutePercentageError,
+  kMeanSquaredLogarithmicError,
+  kSquaredHinge,
+  kHinge,
+  kCategoricalHinge,
+  kLogcosh,
+  kHuber,
+  kCategoricalCrossentropy,
+  kBinaryCrossentropy,
+  kKullbackLeiblerDivergence,
+  kPoisson,
+  kAngle  // lenet's angle_loss
+};
+enum class Task { kClassification, kRegression };
+// Where validation data comes from: none; "test" (Keras validation_data: the test split); "val"
+// (a "val" split of NPY / HDF5 data); a fraction in (0, 1) (Keras validation_split: the last
+// share of the training data).
+struct Validation {
+  enum class Kind { kNone, kTest, kVal, kFraction } kind = Kind::kNone;
+  double fraction = 0;  // kFraction only
+  bool none() const { return kind == Kind::kNone; }
+  bool split() const { return kind == Kind::kTest || kind == Kind::kVal; }  // a whole split
+  bool operator==(const Validation& o) const { return kind == o.kind && fraction == o.fraction; }
+};
+const char* to_string(LayerType type);
+const char* to_string(Activation activation);
+const char* to_string(Loss loss);
+const char* to_string(Task task);
+std::string to_string(const Validation& validation);  // "none", "test", "val" or "0.1"
+// Usage errors listing the valid names (operator parameters; the spec reader has its own).
+Activation parse_activation(const std::string& name);
+Loss parse_loss(const std::string& name);
+
 struct LayerSpec {
-  std::string type;  // conv2d, max_pool2d, dropout, flatten, dense, activation, embedding,
-                     // concatenate, add, dot
+  LayerType type = LayerType::kDense;
   // Graph form: the layer's name and the names of the inputs or earlier layers it reads (a
   // stack leaves both empty: "layer<i>", reading the previous layer or the single input).
   std::string name;
@@ -30,7 +92,7 @@ struct LayerSpec {
   int units = 0;         // dense: units; conv2d: filters; embedding: output_dim
   std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, max_pool2d pool_size
   double rate = 0.0;                // dropout
-  std::string activation = "linear";
+  Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
   double kernel_stddev = 0;  // random_normal / truncated_normal: stddev (0: Keras' 0.05)
   std::string bias_initializer = "zeros";
@@ -88,17 +150,16 @@ struct SubjectSpec {
   int num_classes = 10;
   double scale = 255.0;  // pixels are divided by it
   std::vector<LayerSpec> layers;
-  std::string loss = "categorical_crossentropy";
+  Loss loss = Loss::kCategoricalCrossentropy;
   OptimizerSpec optimizer;
   int batch_size = 32;
   int epochs = 1;
-  std::string validation = "none";  // "none", "test" (Keras validation_data) or a fraction
-                                    // "0.1" (Keras validation_split: the last 10%)
-  int patience = 0;                 // early stopping on val_loss; 0 = off
+  Validation validation;
+  int patience = 0;  // early stopping on val_loss; 0 = off
   std::string metric = "accuracy";
   // "classification" (num_classes outputs, class labels) or "regression" (num_classes target
   // columns: JSON "outputs"); regression subjects' class-based operators use `classes`.
-  std::string task = "classification";
+  Task task = Task::kClassification;
   std::string classes = "std_buckets";  // regression: "std_buckets" or "values" (Dataset::classes)
   DataSpec data;
   // Evaluation batches (Keras' predict uses 32; only movie_recomm's batch-wide dot makes the

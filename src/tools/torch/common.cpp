@@ -102,7 +102,8 @@ int find_layer(const model::SubjectSpec& spec, const std::string& text) {
     const model::LayerSpec& l = spec.layers[static_cast<std::size_t>(i)];
     if (text == "layer" + std::to_string(i) || (!l.name.empty() && text == l.name)) return i;
     names.push_back(fmt::format("{} {} ({})", i,
-                                l.name.empty() ? "layer" + std::to_string(i) : l.name, l.type));
+                                l.name.empty() ? "layer" + std::to_string(i) : l.name,
+                                model::to_string(l.type)));
   }
   PMT_THROW(kUsage, "--layer: unknown layer '{}' (layers of {}: {})", io::shorten(text),
             spec.name.empty() ? std::string("the model") : spec.name, model::join_names(names));

@@ -63,7 +63,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
   const model::SubjectSpec spec = model::load_subject(
       o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
   const std::string model = o.model.empty() ? spec.name : o.model;
-  PMT_THROW_IF(spec.task == "regression", kUsage,
+  PMT_THROW_IF(spec.task == model::Task::kRegression, kUsage,
                "embed: {} is a regression subject; the VAE embeds images of classes", model);
   const fs::path data_dir =
       o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);

@@ -322,12 +322,12 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
     const auto& d = defaults[l.index];
     list.push_back({{"index", l.index},
                     {"name", name},
-                    {"type", l.type},
+                    {"type", model::to_string(l.type)},
                     {"weight", shape},
                     {"bias", l.bias.defined()},
                     {"default_of", d}});
-    text += fmt::format("{:<6} {:<20} {:<7} {:<16} {:<5} {}\n", l.index, name, l.type,
-                        fmt::format("[{}]", fmt::join(shape, ", ")),
+    text += fmt::format("{:<6} {:<20} {:<7} {:<16} {:<5} {}\n", l.index, name,
+                        model::to_string(l.type), fmt::format("[{}]", fmt::join(shape, ", ")),
                         l.bias.defined() ? "yes" : "no", model::join_names(d));
   }
   if (as_json) return json{{"model", c.model}, {"layers", list}}.dump() + "\n";

@@ -131,7 +131,7 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
   base.mut = "original";
   base.param.clear();
   const Config c = resolve(base);
-  PMT_THROW_IF(c.spec.task == "regression", kUsage,
+  PMT_THROW_IF(c.spec.task == model::Task::kRegression, kUsage,
                "{}: {} is a regression subject; targeted mutants need classes", method.op, c.model);
   if (method.check) method.check(c.spec);
 

@@ -124,8 +124,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   const model::Dataset train_data = model::load_split(c.spec, c.data_dir, "train");
   // validation_data: the test split (DeepCrime's mnist) or the data's "val" split
   model::Dataset held_out;
-  if (c.spec.validation == "test" || c.spec.validation == "val")
-    held_out = model::load_split(c.spec, c.data_dir, c.spec.validation);
+  if (c.spec.validation.split())
+    held_out = model::load_split(c.spec, c.data_dir, model::to_string(c.spec.validation));
   fs::create_directories(c.folder);
   io::remove_stale_tmp(c.folder, "instance_");
 
@@ -164,12 +164,12 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
       p->train = &p->own;
     }
     p->spec = mutate::mutate_spec(c.spec, c.mutation, p->train->size());
-    if (p->spec.validation == "test" || p->spec.validation == "val") {
+    if (p->spec.validation.split()) {
       p->val = &held_out;
-    } else if (p->spec.validation != "none") {  // Keras validation_split: the last fraction
+    } else if (!p->spec.validation.none()) {  // Keras validation_split: the last fraction
       const model::Dataset* full = p->train;
-      const auto n_val = static_cast<std::int64_t>(
-          full->size() * io::parse_double(p->spec.validation, "validation", ErrorKind::kData));
+      const auto n_val = static_cast<std::int64_t>(static_cast<double>(full->size()) *
+                                                   p->spec.validation.fraction);
       p->validation = full->slice(full->size() - n_val, full->size());
       p->own = full->slice(0, full->size() - n_val);
       p->train = &p->own;

@@ -61,9 +61,10 @@ WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& o) {
   co.param.clear();
   co.layer = -1;
   const Config c = resolve(co);
-  PMT_THROW_IF(
-      c.spec.task != "classification" || c.spec.data.format != "idx" || c.spec.inputs.size() != 1,
-      kUsage, "weak_test_set: subject '{}' is not a classification subject on IDX data", c.model);
+  PMT_THROW_IF(c.spec.task != model::Task::kClassification || c.spec.data.format != "idx" ||
+                   c.spec.inputs.size() != 1,
+               kUsage, "weak_test_set: subject '{}' is not a classification subject on IDX data",
+               c.model);
   PMT_THROW_IF(!(o.fraction > 0 && o.fraction <= 1), kUsage, "--fraction must be in (0, 1], got {}",
                o.fraction);
   PMT_THROW_IF(o.out.empty(), kUsage, "--out is required");

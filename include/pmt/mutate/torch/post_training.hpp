@@ -21,15 +21,16 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "pmt/model/subject.hpp"
 #include "pmt/mutate/registry.hpp"
 
 namespace pmt::mutate {
 
 // One dense or convolutional layer of a trained model.
 struct WeightLayer {
-  int index = 0;         // in the subject's layer list (TorchScript: in weight_layers order)
-  std::string name;      // "layer1" (pmt subject) or the TorchScript module path ("fc1")
-  std::string type;      // dense, conv2d
+  int index = 0;     // in the subject's layer list (TorchScript: in weight_layers order)
+  std::string name;  // "layer1" (pmt subject) or the TorchScript module path ("fc1")
+  model::LayerType type = model::LayerType::kDense;  // dense or conv2d
   torch::Tensor weight;  // (out, in[, kh, kw]): the model's own parameter (changed in place)
   torch::Tensor bias;    // (out), or undefined
 };
