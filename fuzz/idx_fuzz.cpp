@@ -1,4 +1,4 @@
-// libFuzzer harness: the IDX reader (train/dataset.cpp, plain C++ and zlib) on arbitrary bytes,
+// libFuzzer harness: the IDX reader (model/dataset.cpp, plain C++ and zlib) on arbitrary bytes,
 // read as given (plain, or gzip when they start with its magic) and gzip-compressed here, so
 // that the inflate path sees valid streams of every content. Any outcome but an array or a
 // pmt::Error is a finding.

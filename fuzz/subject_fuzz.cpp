@@ -1,4 +1,4 @@
-// libFuzzer harness: subject specs (train/subject.cpp, plain C++) on arbitrary text: JSON parsing
+// libFuzzer harness: subject specs (model/spec_reader.cpp and model/subject.cpp, plain C++) on arbitrary text: JSON parsing
 // as load_subject does it, validation, shape inference, and the round trip through to_json.
 // Any outcome but a spec or a pmt::Error is a finding.
 #include <cstddef>

@@ -51,7 +51,7 @@ hdf5=(src/io/hdf5.cpp -I/usr/include/hdf5/serial "-L/usr/lib/$(gcc -print-multia
 sources_for() {
   case $1 in
     idx) echo "${io[*]} ${hdf5[*]} src/model/dataset.cpp" ;;  # datasets read NPY and HDF5 too
-    subject) echo "${io[*]} src/model/subject.cpp" ;;
+    subject) echo "${io[*]} src/model/subject.cpp src/model/spec_reader.cpp" ;;
     embedding_sidecar) echo "${io[*]} src/cluster/names.cpp -I/usr/include/eigen3" ;;
     hdf5) echo "${io[*]} ${hdf5[*]}" ;;
     *) echo "${io[*]}" ;;

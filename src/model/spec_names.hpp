@@ -1,0 +1,60 @@
+// The spec's name tables (private to pmt_model): the enums of subject.hpp and their Keras names,
+// shared by the reader (spec_reader.cpp) and to_string (subject.cpp); where a message points.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "pmt/io/names.hpp"
+#include "pmt/model/subject.hpp"
+
+namespace pmt::model {
+
+inline constexpr io::NameTable<LayerType, 10> kLayerTypes{{{LayerType::kConv2d, "conv2d"},
+                                                           {LayerType::kMaxPool2d, "max_pool2d"},
+                                                           {LayerType::kDropout, "dropout"},
+                                                           {LayerType::kFlatten, "flatten"},
+                                                           {LayerType::kDense, "dense"},
+                                                           {LayerType::kActivation, "activation"},
+                                                           {LayerType::kEmbedding, "embedding"},
+                                                           {LayerType::kConcatenate, "concatenate"},
+                                                           {LayerType::kAdd, "add"},
+                                                           {LayerType::kDot, "dot"}}};
+inline constexpr io::NameTable<Activation, 11> kActivations{
+    {{Activation::kElu, "elu"},
+     {Activation::kSoftmax, "softmax"},
+     {Activation::kSelu, "selu"},
+     {Activation::kSoftplus, "softplus"},
+     {Activation::kSoftsign, "softsign"},
+     {Activation::kRelu, "relu"},
+     {Activation::kTanh, "tanh"},
+     {Activation::kSigmoid, "sigmoid"},
+     {Activation::kHardSigmoid, "hard_sigmoid"},
+     {Activation::kExponential, "exponential"},
+     {Activation::kLinear, "linear"}}};
+inline constexpr io::NameTable<Loss, 14> kLosses{
+    {{Loss::kMeanSquaredError, "mean_squared_error"},
+     {Loss::kMeanAbsoluteError, "mean_absolute_error"},
+     {Loss::kMeanAbsolutePercentageError, "mean_absolute_percentage_error"},
+     {Loss::kMeanSquaredLogarithmicError, "mean_squared_logarithmic_error"},
+     {Loss::kSquaredHinge, "squared_hinge"},
+     {Loss::kHinge, "hinge"},
+     {Loss::kCategoricalHinge, "categorical_hinge"},
+     {Loss::kLogcosh, "logcosh"},
+     {Loss::kHuber, "huber_loss"},
+     {Loss::kCategoricalCrossentropy, "categorical_crossentropy"},
+     {Loss::kBinaryCrossentropy, "binary_crossentropy"},
+     {Loss::kKullbackLeiblerDivergence, "kullback_leibler_divergence"},
+     {Loss::kPoisson, "poisson"},
+     {Loss::kAngle, "angle_loss"}}};
+inline constexpr io::NameTable<Task, 2> kTasks{
+    {{Task::kClassification, "classification"}, {Task::kRegression, "regression"}}};
+
+// "layer 3 (dense)": where a message points.
+inline std::string layer_where(std::size_t i, LayerType type) {
+  return fmt::format("layer {} ({})", i, to_string(type));
+}
+
+}  // namespace pmt::model
