@@ -18,13 +18,12 @@
 #include "common.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/core/parallel.hpp"
 #include "pmt/core/rng.hpp"
-#include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/tools/training.hpp"
 #include "pmt/train/instance.hpp"
+#include "store.hpp"
 
 namespace pmt::tools {
 
@@ -165,16 +164,13 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
       test_name = c.spec.dataset + " test split";
     }
   }
-  fs::create_directories(c.folder);
-  io::remove_stale_tmp(c.folder, "instance_");
+  const InstanceStore store(c.folder);
 
   std::mutex mutex;
   std::map<int, int> discarded;
   std::vector<int> gave_up;
   pmt::Progress progress("mutate_model " + c.mutation.folder(), pending.size());
   const auto mutate_one = [&](std::size_t k) {
-    throw_if_interrupted();
-    use_threads(summary.threads);
     const int i = pending[k];
     const auto t0 = Clock::now();
     Instance model = o.torchscript
@@ -234,20 +230,13 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
       }
     }
     Instance& mutant = rebuilt ? *rebuilt : model;
-    mutant.save(model_file(c.folder, i));
     json op_json = c.mutation.to_json();
     op_json["stage"] = "post-training";
     op_json["source"] = op.source;
     if (c.mutation.ratio > 0) op_json["ratio"] = c.mutation.ratio;
     if (c.mutation.scale > 0) op_json["scale"] = c.mutation.scale;
-    json side{{"subject", c.model},
-              {"mutation", c.mutation.name},
-              {"parameter", c.mutation.param},
-              {"operator", op_json},
-              {"instance", i},
-              {"sound_instance", model_file(sound, i).string()},
+    json side{{"sound_instance", model_file(sound, i).string()},
               {"torchscript", o.torchscript},
-              {"base_seed", o.common.seed},
               {"draws", draws},
               {"discarded", discards},
               {"changes", changes},
@@ -261,16 +250,15 @@ MutateModelSummary run_mutate_model(const MutateModelOptions& o) {
                         {"accuracy", io::json_number(acc)},
                         {"threshold", io::json_number(threshold)}};
     if (!o.torchscript) side["spec"] = to_json(mutant.net().spec());
-    io::write_file_atomic(sidecar_file(c.folder, i), side.dump(2) + "\n");
+    store.save(
+        i, [&](const fs::path& file) { mutant.save(file); },
+        {c.model, c.mutation, op_json, o.common.seed}, side);
     std::lock_guard<std::mutex> lock(mutex);
     discarded[i] = discards;
   };
-  try {
-    pmt::parallel_for(pending.size(), summary.jobs, mutate_one, o.progress ? &progress : nullptr);
-  } catch (const Interrupted& e) {
-    throw Interrupted(e.signal(),
-                      fmt::format("{} mutant(s) saved, rerun to resume", discarded.size()));
-  }
+  run_resumable(pending.size(), summary.jobs, summary.threads, mutate_one,
+                o.progress ? &progress : nullptr,
+                [&] { return fmt::format("{} mutant(s)", discarded.size()); });
   for (const auto& [i, d] : discarded) {
     summary.made.push_back(i);
     summary.discarded.push_back(d);

@@ -20,13 +20,13 @@
 #include "common.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/core/parallel.hpp"
 #include "pmt/core/rng.hpp"
 #include "pmt/io/atomic_file.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/mutate/registry.hpp"
 #include "pmt/targeted/method.hpp"
 #include "pmt/train/instance.hpp"
+#include "store.hpp"
 
 namespace pmt::tools {
 
@@ -219,10 +219,8 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
     if (!todo[i].empty()) pending.push_back(i);
   }
   std::tie(summary.jobs, summary.threads) = layout(o, pending.size());
-  for (const auto& t : targets) {
-    fs::create_directories(t.folder);
-    io::remove_stale_tmp(t.folder, "instance_");
-  }
+  std::vector<InstanceStore> stores;
+  for (const auto& t : targets) stores.emplace_back(t.folder);
 
   std::mutex mutex;
   std::size_t total_pending = 0;
@@ -231,8 +229,6 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
       fmt::format("{}: {} mutants of {} instances", method.op, total_pending, pending.size()),
       pending.size());
   const auto one_instance = [&](std::size_t k) {
-    throw_if_interrupted();
-    use_threads(summary.threads);
     const int i = pending[k];
     train::Instance sound =
         train::Instance::load_subject(model_file(sound_dir, i), sidecar_file(sound_dir, i));
@@ -290,22 +286,15 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
              rows_where(test, [&](std::int64_t y) { return y == cls; }));
       record("test", p_test, m_test, test, all_rows(test));
       if (has_weak) record("weak_test", p_weak, predict(net, weak), weak, all_rows(weak));
-      sound.save(model_file(job.folder, i));
       json op = job.mutation.to_json();
       op["stage"] = "targeted";
       op["source"] = "USI thesis";
-      const json side{{"subject", c.model},
-                      {"mutation", job.mutation.name},
-                      {"parameter", job.mutation.param},
-                      {"operator", op},
-                      {"instance", i},
-                      {"sound_instance", model_file(sound_dir, i).string()},
+      const json side{{"sound_instance", model_file(sound_dir, i).string()},
                       {"class", job.cls},
                       {"cluster", job.cluster},
                       {"clusters", clusters_file},
                       {"fingerprint", job.fingerprint},
                       {"split", o.split},
-                      {"base_seed", o.common.seed},
                       {"seed", in.seed},
                       {"settings", method.settings},
                       {"method", made},
@@ -313,7 +302,9 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                       {"weak_test_set", has_weak ? json(o.weak_test_set) : json()},
                       {"wall_time_s", since(t0)},
                       {"spec", model::to_json(net.spec())}};
-      io::write_file_atomic(sidecar_file(job.folder, i), side.dump(2) + "\n");
+      stores[t].save(
+          i, [&](const fs::path& file) { sound.save(file); },
+          {c.model, job.mutation, op, o.common.seed}, side);
       sound.restore(saved);
       std::lock_guard<std::mutex> lock(mutex);
       ++summary.made;
@@ -326,11 +317,9 @@ TargetedSummary run_targeted(const TargetedOptions& o, const Method& method) {
                      100 * (1 - eval["i_pos"]["mutant"].get<double>()), since(t0));
     }
   };
-  try {
-    pmt::parallel_for(pending.size(), summary.jobs, one_instance, o.progress ? &progress : nullptr);
-  } catch (const Interrupted& e) {
-    throw Interrupted(e.signal(), fmt::format("{} mutant(s) saved, rerun to resume", summary.made));
-  }
+  run_resumable(pending.size(), summary.jobs, summary.threads, one_instance,
+                o.progress ? &progress : nullptr,
+                [&] { return fmt::format("{} mutant(s)", summary.made); });
 
   // Over the instances, from the sidecars (those made now and those a previous run made).
   const std::vector<std::string> sets = [&] {

@@ -21,17 +21,15 @@
 
 #include "common.hpp"
 #include "pmt/core/error.hpp"
-#include "pmt/core/interrupt.hpp"
-#include "pmt/core/parallel.hpp"
 #include "pmt/core/rng.hpp"
 #include "pmt/io/accuracy_csv.hpp"
-#include "pmt/io/atomic_file.hpp"
 #include "pmt/io/json_number.hpp"
 #include "pmt/io/layout.hpp"
 #include "pmt/io/number.hpp"
 #include "pmt/mutate/pre_training.hpp"
 #include "pmt/train/instance.hpp"
 #include "pmt/train/network.hpp"
+#include "store.hpp"
 
 namespace pmt::tools {
 
@@ -126,8 +124,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   model::Dataset held_out;
   if (c.spec.validation.split())
     held_out = model::load_split(c.spec, c.data_dir, model::to_string(c.spec.validation));
-  fs::create_directories(c.folder);
-  io::remove_stale_tmp(c.folder, "instance_");
+  const InstanceStore store(c.folder);
 
   std::mutex mutex;  // guards the progress counters, stderr and the summary
   std::size_t epochs_done = 0, epochs_total = 0;
@@ -198,7 +195,6 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
   };
   const auto finish = [&](Prepared& p, const TrainResult& r, std::size_t fused_with) {
     if (pending.count(p.i) == 0) return;  // retrained with its block, saved already
-    save_net(*p.net, model_file(c.folder, p.i));
     json history = json::array();
     for (const auto& s : r.history)
       history.push_back({{"epoch", s.epoch},
@@ -209,13 +205,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                          {"seconds", s.seconds}});
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - p.t0).count();
-    const json side{{"subject", c.model},
-                    {"mutation", c.mutation.name},
-                    {"parameter", c.mutation.param},
-                    {"operator", c.mutation.to_json()},
-                    {"instance", p.i},
-                    {"seed", p.seed},
-                    {"base_seed", o.common.seed},
+    const json side{{"seed", p.seed},
                     {"epochs", r.history.size()},
                     {"early_stopped", r.early_stopped},
                     {"train_size", p.train->size()},
@@ -226,14 +216,14 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
                     {"fused_with", fused_with},
                     {"peak_rss_mb", current_peak_rss_mb()},
                     {"spec", to_json(p.spec)}};
-    io::write_file_atomic(sidecar_file(c.folder, p.i), side.dump(2) + "\n");
+    store.save(
+        p.i, [&](const fs::path& file) { save_net(*p.net, file); },
+        {c.model, c.mutation, c.mutation.to_json(), o.common.seed}, side);
     const auto& last = r.history.back();
     std::lock_guard<std::mutex> lock(mutex);
     accuracy[p.i] = p.val ? last.val_accuracy : last.accuracy;
   };
   const auto train_group = [&](std::size_t g) {
-    throw_if_interrupted();
-    use_threads(summary.threads);
     std::vector<std::unique_ptr<Prepared>> group;
     for (int i : todo[g]) group.push_back(prepare(i));
     bool same = true;
@@ -260,13 +250,8 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
         nets, trains, vals, [&](std::size_t k, const EpochStats& s) { on_epoch(*group[k], s); });
     for (std::size_t k = 0; k < group.size(); ++k) finish(*group[k], r[k], group.size());
   };
-  try {
-    pmt::parallel_for(todo.size(), summary.jobs, train_group);
-  } catch (const Interrupted& e) {
-    // the other jobs have stopped too (parallel_for joins them); what is saved is complete
-    throw Interrupted(e.signal(),
-                      fmt::format("{} instance(s) saved, rerun to resume", accuracy.size()));
-  }
+  run_resumable(todo.size(), summary.jobs, summary.threads, train_group, nullptr,
+                [&] { return fmt::format("{} instance(s)", accuracy.size()); });
   for (const auto& [i, a] : accuracy) {
     summary.trained.push_back(i);
     summary.final_accuracy.push_back(a);
