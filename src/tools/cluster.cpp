@@ -13,6 +13,7 @@
 #include "pmt/model/dataset.hpp"
 #include "pmt/model/subject.hpp"
 #include "pmt/tools/cluster.hpp"
+#include "pmt/tools/subject.hpp"
 
 namespace pmt::tools {
 
@@ -133,19 +134,15 @@ Mosaic example_mosaic(const Matrix& xc, const std::vector<int>& labels,
 }  // namespace
 
 ClusterSummary run_cluster(const ClusterOptions& o) {
-  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
-               "--model or --subject is required");
   PMT_THROW_IF(o.metric != "silhouette" && o.metric != "dbcv", kUsage,
                "--metric: silhouette or dbcv, got '{}'", o.metric);
   PMT_THROW_IF(o.limit < 0, kUsage, "--limit must be 0 (all) or more");
-  const model::SubjectSpec spec = model::load_subject(
-      o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
-  const std::string model = o.model.empty() ? spec.name : o.model;
+  const Subject subject = find_subject(o.model, o.subject_file, o.data_dir, o.common);
+  const model::SubjectSpec& spec = subject.spec;
+  const std::string& model = subject.model;
   PMT_THROW_IF(spec.task == model::Task::kRegression, kUsage,
                "cluster: {} is a regression subject; clusters are made per class", model);
-  const fs::path data_dir =
-      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
-  const model::Dataset data = model::load_split(spec, data_dir, o.split);
+  const model::Dataset data = model::load_split(spec, subject.data_dir, o.split);
   // Raw values: the loader divides by the subject's scale (255 for IDX pixels).
   const double scale = spec.scale > 0 ? spec.scale : 1.0;
   std::vector<std::int64_t> rows;

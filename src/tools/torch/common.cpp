@@ -1,6 +1,7 @@
 // What the training tools share (common.hpp): the resolved configuration, the jobs x threads
 // layout, instance files, the sound instances a tool needs; --instances lists and
 // --list-mutations.
+#include "pmt/tools/subject.hpp"
 #include "pmt/tools/training.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -111,8 +112,7 @@ int find_layer(const model::SubjectSpec& spec, const std::string& text) {
 
 Config resolve(const ConfigOptions& o) {
   Config c;
-  c.data_dir =
-      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
+  c.data_dir = datasets_folder(o.data_dir, o.common);
   if (o.torchscript) {
     PMT_THROW_IF(o.model.empty(), kUsage,
                  "--torchscript needs --model (the name of the model's folders)");
@@ -131,12 +131,9 @@ Config resolve(const ConfigOptions& o) {
       c.spec = torchscript_spec(first, o.model);
     }
   } else {
-    PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
-                 "--model or --subject is required");
-    const fs::path spec_file =
-        o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file);
-    c.spec = model::load_subject(spec_file);
-    c.model = o.model.empty() ? c.spec.name : o.model;
+    Subject s = find_subject(o.model, o.subject_file, o.data_dir, o.common);
+    c.spec = std::move(s.spec);
+    c.model = std::move(s.model);
   }
   int layer = o.layer;
   if (!o.layer_name.empty()) layer = find_layer(c.spec, o.layer_name);

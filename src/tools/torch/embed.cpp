@@ -1,5 +1,6 @@
 // embed (tools/embed.hpp): the VAE codes of a subject's split, written with a sidecar.
 #include "pmt/tools/embed.hpp"
+#include "pmt/tools/subject.hpp"
 
 #include <torch/torch.h>
 
@@ -56,18 +57,14 @@ EmbedSummary run_embed(const EmbedOptions& given) {
   EmbedOptions o = given;
   o.vae.seed = o.common.seed;
   o.vae.threads = o.common.proc;
-  PMT_THROW_IF(o.model.empty() && o.subject_file.empty(), kUsage,
-               "--model or --subject is required");
   PMT_THROW_IF(o.per != "all" && o.per != "class", kUsage, "--per: all or class, got '{}'", o.per);
   const cluster::Scaling scaling = cluster::parse_scaling(o.scaling);
-  const model::SubjectSpec spec = model::load_subject(
-      o.subject_file.empty() ? model::builtin_subject_path(o.model) : fs::path(o.subject_file));
-  const std::string model = o.model.empty() ? spec.name : o.model;
+  const Subject subject = find_subject(o.model, o.subject_file, o.data_dir, o.common);
+  const model::SubjectSpec& spec = subject.spec;
+  const std::string& model = subject.model;
   PMT_THROW_IF(spec.task == model::Task::kRegression, kUsage,
                "embed: {} is a regression subject; the VAE embeds images of classes", model);
-  const fs::path data_dir =
-      o.data_dir.empty() ? fs::path(o.common.data_root) / "datasets" : fs::path(o.data_dir);
-  const model::Dataset data = model::load_split(spec, data_dir, o.split);
+  const model::Dataset data = model::load_split(spec, subject.data_dir, o.split);
   PMT_THROW_IF(data.inputs.size() != 1 || data.sample_size(0) != 784, kUsage,
                "embed: {}'s inputs are {} values each; the thesis' VAE takes 1 x 28 x 28 images",
                model, data.inputs.empty() ? 0 : data.sample_size(0));
