@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   return pmt::cli::run_main(app, argc, argv, o.common, [&] {
     o.shard = pmt::tools::resolve_shard(shard);
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
-    pmt::tools::run_mce(o, std::cout);
+    const auto r = pmt::tools::run_mce(o);
+    if (r.summarised) pmt::cli::print(r, o.common.json);
   });
 }

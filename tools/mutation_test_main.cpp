@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
                                "Only this parameter [default: every parameter in the settings]");
   app.add_flag("--dc", o.dc, "Single DeepCrime test per parameter on raw_data/deepcrime_comp/");
   app.add_option("--runs", o.runs, "Runs of the repeated protocol")->check(pmt::cli::positive());
-  return pmt::cli::run_main(app, argc, argv, o.common,
-                            [&] { pmt::tools::run_mutation_test(o, std::cout); });
+  return pmt::cli::run_main(app, argc, argv, o.common, [&] {
+    pmt::cli::print(pmt::tools::run_mutation_test(o), o.common.json);
+  });
 }

@@ -14,5 +14,5 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--no-plot", [&o] { o.plot = false; }, "Do not write the figure");
   return pmt::cli::run_main(app, argc, argv, o.common,
-                            [&] { pmt::tools::run_posterior(o, std::cout); });
+                            [&] { pmt::cli::print(pmt::tools::run_posterior(o), o.common.json); });
 }

@@ -22,5 +22,5 @@ int main(int argc, char** argv) {
   app.add_option("--budget-step", o.budget_step, "Grid step of --budget's population sizes")
       ->check(pmt::cli::positive());
   return pmt::cli::run_main(app, argc, argv, o.common,
-                            [&] { pmt::tools::run_ratio(o, std::cout); });
+                            [&] { pmt::cli::print(pmt::tools::run_ratio(o), o.common.json); });
 }

@@ -56,7 +56,33 @@ pmt::tools::Shard parts_present(const fs::path& path) {
 
 }  // namespace
 
-void run_mce(const MceOptions& o, std::ostream& out) {
+nlohmann::json MceResult::to_json() const {
+  const auto mci = estimate.mean_ci();
+  const auto vci = estimate.variance_ci();
+  return {{"model", model},
+          {"test", test},
+          {"mut", mut},
+          {"param", mut == "original" ? nlohmann::json() : nlohmann::json(param)},
+          {"mean", json_number(estimate.mean)},
+          {"mean_mce", json_number(estimate.mean_mce)},
+          {"mean_ci", {json_number(mci.first), json_number(mci.second)}},
+          {"variance", json_number(estimate.variance)},
+          {"variance_mce", json_number(estimate.variance_mce)},
+          {"variance_ci", {json_number(vci.first), json_number(vci.second)}}};
+}
+
+std::string MceResult::text() const {
+  const auto mci = estimate.mean_ci();
+  const auto vci = estimate.variance_ci();
+  return fmt::format("Model {}, Mutation {} (Param {})\n", model, mut,
+                     given_param.empty() ? "None" : given_param) +
+         fmt::format("Mean: Avg {}, 95% Confidence Interval ({}, {})\n", py_repr(estimate.mean),
+                     py_repr(mci.first), py_repr(mci.second)) +
+         fmt::format("Variance: Avg {}, 95% Confidence Interval: ({}, {})\n",
+                     py_repr(estimate.variance), py_repr(vci.first), py_repr(vci.second));
+}
+
+MceResult run_mce(const MceOptions& o) {
   PMT_THROW_IF(o.reps < 2, kUsage, "--reps must be at least 2 for the jackknife");
   const auto ctx = detail::make_context(o, true);
   if (o.mut != "original") detail::warn_pairing(o, ctx.settings);
@@ -92,7 +118,7 @@ void run_mce(const MceOptions& o, std::ostream& out) {
     }
     std::fprintf(stderr, "mce: shard %s done; run without --shard for the estimate\n",
                  o.shard.to_string().c_str());
-    return;
+    return {};
   }
   std::vector<double> rates;
   if (fs::exists(path)) {
@@ -117,31 +143,15 @@ void run_mce(const MceOptions& o, std::ostream& out) {
     for (const auto& p : used) fs::remove(p, ec);
   }
   const stats::PosteriorFitter fitter(o.trials, 0.01);
-  const auto e = stats::jackknife_estimate(fitter, rates.data(), R, B, o.divisor);
-  const auto mci = e.mean_ci();
-  const auto vci = e.variance_ci();
-  if (o.common.json) {
-    const nlohmann::json j = {
-        {"model", o.model},
-        {"test", detail::test_name(o)},
-        {"mut", o.mut},
-        {"param", o.mut == "original" ? nlohmann::json() : nlohmann::json(param)},
-        {"mean", json_number(e.mean)},
-        {"mean_mce", json_number(e.mean_mce)},
-        {"mean_ci", {json_number(mci.first), json_number(mci.second)}},
-        {"variance", json_number(e.variance)},
-        {"variance_mce", json_number(e.variance_mce)},
-        {"variance_ci", {json_number(vci.first), json_number(vci.second)}}};
-    out << j.dump() << "\n";
-  } else {
-    out << fmt::format("Model {}, Mutation {} (Param {})\n", o.model, o.mut,
-                       o.param.empty() ? "None" : o.param);
-    out << fmt::format("Mean: Avg {}, 95% Confidence Interval ({}, {})\n", py_repr(e.mean),
-                       py_repr(mci.first), py_repr(mci.second));
-    out << fmt::format("Variance: Avg {}, 95% Confidence Interval: ({}, {})\n", py_repr(e.variance),
-                       py_repr(vci.first), py_repr(vci.second));
-  }
-  out.flush();
+  MceResult r;
+  r.summarised = true;
+  r.model = o.model;
+  r.test = detail::test_name(o);
+  r.mut = o.mut;
+  r.param = param;
+  r.given_param = o.param;
+  r.estimate = stats::jackknife_estimate(fitter, rates.data(), R, B, o.divisor);
+  return r;
 }
 
 }  // namespace pmt::tools

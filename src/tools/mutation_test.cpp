@@ -20,17 +20,13 @@ namespace pmt::tools {
 
 using io::json_number;
 using io::py_repr;
+using nlohmann::json;
 
 namespace {
 
-struct RunStats {
-  double mean = 0, std = 0;
-  std::vector<double> runs;
-};
-
-RunStats repeated(const MutationTestOptions& o, const stats::Population& pop,
-                  const std::vector<std::uint64_t>& key, const std::string& label) {
-  RunStats s;
+MutationTestResult::Runs repeated(const MutationTestOptions& o, const stats::Population& pop,
+                                  const std::vector<std::uint64_t>& key, const std::string& label) {
+  MutationTestResult::Runs s;
   s.runs.resize(static_cast<std::size_t>(o.runs));
   pmt::Progress progress(label, s.runs.size());
   pmt::parallel_for(
@@ -49,71 +45,82 @@ RunStats repeated(const MutationTestOptions& o, const stats::Population& pop,
 
 }  // namespace
 
-void run_mutation_test(const MutationTestOptions& o, std::ostream& out) {
+json MutationTestResult::to_json() const {
+  json results = json::array();
+  for (const auto& d : single) {
+    results.push_back({{"param", d.param},
+                       {"p_value", json_number(d.test.p_value)},
+                       {"p_value_exact", json_number(d.test.p_value_exact)},
+                       {"effect_size", json_number(d.test.effect_size)},
+                       {"cohen_d", json_number(d.test.cohen_d)},
+                       {"killed", d.test.killed},
+                       {"p_method", stats::to_string(d.test.method)},
+                       {"instances", {d.sound, d.mutant}}});
+    if (wilcoxon) results.back()["statistic"] = json_number(d.test.rank_statistic);
+  }
+  json j = {{"model", model}, {"mut", mut}, {"test", test}};
+  if (!dc) {
+    j["sound"] = {{"mean", sound.mean}, {"std", sound.std}, {"runs", sound.runs}};
+    for (const auto& r : repeated)
+      results.push_back({{"param", r.param}, {"mean", r.mean}, {"std", r.std}, {"runs", r.runs}});
+  }
+  j["results"] = results;
+  return j;
+}
+
+std::string MutationTestResult::text() const {
+  std::string out = fmt::format("Model {}, Mutation {}\n", model, mut);
+  if (wilcoxon) out += fmt::format("Test: {}\n", test);
+  for (const auto& d : single)
+    out += fmt::format("Exp: {}_{}\np-value {}, effect_size {}\n{}*********************\n", mut,
+                       d.param, py_repr(d.test.p_value), py_repr(d.test.effect_size),
+                       d.test.killed ? "Killed\n" : "");
+  if (dc) return out;
+  out += fmt::format(
+      "Average number of mutation test passed for healthy instances vs healthy instances: {:.2f} "
+      "({:.3f})\n",
+      sound.mean, sound.std);
+  for (const auto& r : repeated)
+    out += fmt::format(
+        "Average number of mutation test passed for healthy instances vs mutated instances "
+        "({}_{}): {:.2f} ({:.3f})\n",
+        mut, r.param, r.mean, r.std);
+  return out;
+}
+
+MutationTestResult run_mutation_test(const MutationTestOptions& o) {
   PMT_THROW_IF(o.mut == "original", kUsage,
                "--mut original: name a mutation (sound vs sound is "
                "always part of the repeated protocol's output)");
   PMT_THROW_IF(o.runs < 1, kUsage, "--runs must be at least 1");
   const auto ctx = detail::make_context(o, false);
   detail::warn_pairing(o, ctx.settings);
-  const bool wilcoxon = o.test.kind == stats::TestKind::kWilcoxon;
-  nlohmann::json j = {{"model", o.model}, {"mut", o.mut}, {"test", detail::test_name(o)}};
-  nlohmann::json results = nlohmann::json::array();
-  if (!o.common.json) {
-    out << fmt::format("Model {}, Mutation {}\n", o.model, o.mut);
-    if (wilcoxon) out << fmt::format("Test: {}\n", detail::test_name(o));
-  }
-
+  MutationTestResult res;
+  res.model = o.model;
+  res.mut = o.mut;
+  res.test = detail::test_name(o);
+  res.wilcoxon = o.test.kind == stats::TestKind::kWilcoxon;
+  res.dc = o.dc;
   if (o.dc) {
     for (const auto& param : ctx.params) {
       const auto pop = detail::load_population(o, ctx.layout, o.mut, param, true);
-      const auto r = stats::mutation_test(pop.sound.data(), pop.sound.size(), pop.mutant.data(),
-                                          pop.mutant.size(), o.test, pop.same);
-      if (o.common.json) {
-        results.push_back({{"param", param},
-                           {"p_value", json_number(r.p_value)},
-                           {"p_value_exact", json_number(r.p_value_exact)},
-                           {"effect_size", json_number(r.effect_size)},
-                           {"cohen_d", json_number(r.cohen_d)},
-                           {"killed", r.killed},
-                           {"p_method", stats::to_string(r.method)},
-                           {"instances", {pop.sound.size(), pop.mutant.size()}}});
-        if (wilcoxon) results.back()["statistic"] = json_number(r.rank_statistic);
-      } else {
-        out << fmt::format("Exp: {}_{}\np-value {}, effect_size {}\n{}*********************\n",
-                           o.mut, param, py_repr(r.p_value), py_repr(r.effect_size),
-                           r.killed ? "Killed\n" : "");
-      }
+      res.single.push_back(
+          {param,
+           stats::mutation_test(pop.sound.data(), pop.sound.size(), pop.mutant.data(),
+                                pop.mutant.size(), o.test, pop.same),
+           pop.sound.size(), pop.mutant.size()});
     }
-  } else {
-    const auto sound = detail::load_population(o, ctx.layout, "original", "");
-    const auto s = repeated(o, sound, detail::config_key(o, "original", "", "repeated"), "sound");
-    if (o.common.json) {
-      j["sound"] = {{"mean", s.mean}, {"std", s.std}, {"runs", s.runs}};
-    } else {
-      out << fmt::format(
-          "Average number of mutation test passed for healthy instances vs "
-          "healthy instances: {:.2f} ({:.3f})\n",
-          s.mean, s.std);
-    }
-    for (const auto& param : ctx.params) {
-      const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
-      const auto m = repeated(o, pop, detail::config_key(o, o.mut, param, "repeated"), param);
-      if (o.common.json) {
-        results.push_back({{"param", param}, {"mean", m.mean}, {"std", m.std}, {"runs", m.runs}});
-      } else {
-        out << fmt::format(
-            "Average number of mutation test passed for healthy instances vs "
-            "mutated instances ({}_{}): {:.2f} ({:.3f})\n",
-            o.mut, param, m.mean, m.std);
-      }
-    }
+    return res;
   }
-  if (o.common.json) {
-    j["results"] = results;
-    out << j.dump() << "\n";
+  const auto sound = detail::load_population(o, ctx.layout, "original", "");
+  res.sound = repeated(o, sound, detail::config_key(o, "original", "", "repeated"), "sound");
+  for (const auto& param : ctx.params) {
+    const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
+    res.repeated.push_back(
+        repeated(o, pop, detail::config_key(o, o.mut, param, "repeated"), param));
+    res.repeated.back().param = param;
   }
-  out.flush();
+  return res;
 }
 
 }  // namespace pmt::tools

@@ -91,7 +91,40 @@ io::Figure figure(const PosteriorOptions& o, const io::Layout& layout,
 
 }  // namespace
 
-void run_posterior(const PosteriorOptions& o, std::ostream& out) {
+nlohmann::json PosteriorResult::to_json() const {
+  auto describe = [&](const Curve& c) {
+    const auto ci = hdi ? c.fit.hdi95() : c.fit.ci95();
+    return nlohmann::json{{"alpha", json_number(c.fit.alpha)},
+                          {"beta", json_number(c.fit.beta)},
+                          {"mean", json_number(c.fit.mean())},
+                          {"variance", json_number(c.fit.variance())},
+                          {"ci", {json_number(ci.first), json_number(ci.second)}}};
+  };
+  nlohmann::json j = {
+      {"model", model}, {"mut", mut}, {"test", test}, {"original", describe(curves[0])}};
+  j["mutants"] = nlohmann::json::array();
+  for (std::size_t c = 1; c < curves.size(); ++c) {
+    auto m = describe(curves[c]);
+    m["param"] = curves[c].label;
+    j["mutants"].push_back(m);
+  }
+  return j;
+}
+
+std::string PosteriorResult::text() const {
+  std::string out = fmt::format("Model {}, Mutation {}\n", model, mut);
+  for (const auto& c : curves) {
+    const auto ci = hdi ? c.fit.hdi95() : c.fit.ci95();
+    out += fmt::format(
+        "{}: alpha {:.5f}, beta {:.5f}, posterior mean {:.5f}, 95% credible interval "
+        "({:.5f}, {:.5f}){}\n",
+        &c == &curves[0] ? "Original" : "Mut: " + c.label, c.fit.alpha, c.fit.beta, c.fit.mean(),
+        ci.first, ci.second, hdi ? " [HDI]" : "");
+  }
+  return out;
+}
+
+PosteriorResult run_posterior(const PosteriorOptions& o) {
   PMT_THROW_IF(o.mut == "original", kUsage,
                "--mut original: name a mutation (the sound "
                "instances' posterior is always included)");
@@ -107,42 +140,13 @@ void run_posterior(const PosteriorOptions& o, std::ostream& out) {
     curves.push_back(
         {kr.params[i], kr.mutants[i], detail::fit_posterior(fitter, kr.mutants[i], kr.params[i])});
   }
-  auto describe = [&](const Curve& c) {
-    const auto ci = o.hdi ? c.fit.hdi95() : c.fit.ci95();
-    return nlohmann::json{{"alpha", json_number(c.fit.alpha)},
-                          {"beta", json_number(c.fit.beta)},
-                          {"mean", json_number(c.fit.mean())},
-                          {"variance", json_number(c.fit.variance())},
-                          {"ci", {json_number(ci.first), json_number(ci.second)}}};
-  };
-  if (o.common.json) {
-    nlohmann::json j = {{"model", o.model},
-                        {"mut", o.mut},
-                        {"test", detail::test_name(o)},
-                        {"original", describe(curves[0])}};
-    j["mutants"] = nlohmann::json::array();
-    for (std::size_t c = 1; c < curves.size(); ++c) {
-      auto m = describe(curves[c]);
-      m["param"] = curves[c].label;
-      j["mutants"].push_back(m);
-    }
-    out << j.dump() << "\n";
-  } else {
-    out << fmt::format("Model {}, Mutation {}\n", o.model, o.mut);
-    for (const auto& c : curves) {
-      const auto ci = o.hdi ? c.fit.hdi95() : c.fit.ci95();
-      out << fmt::format(
-          "{}: alpha {:.5f}, beta {:.5f}, posterior mean {:.5f}, 95% credible interval "
-          "({:.5f}, {:.5f}){}\n",
-          &c == &curves[0] ? "Original" : "Mut: " + c.label, c.fit.alpha, c.fit.beta, c.fit.mean(),
-          ci.first, ci.second, o.hdi ? " [HDI]" : "");
-    }
-  }
   if (o.plot) {
     const auto fig = figure(o, ctx.layout, fitter, curves);
     if (io::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
   }
-  out.flush();
+  PosteriorResult r{o.model, o.mut, detail::test_name(o), o.hdi, {}};
+  for (const auto& c : curves) r.curves.push_back({c.label, c.fit});
+  return r;
 }
 
 }  // namespace pmt::tools

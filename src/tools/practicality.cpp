@@ -105,18 +105,19 @@ nlohmann::json summary_json(int size, const stats::SamplingSummary& s) {
   return j;
 }
 
-void print_block(std::ostream& out, int size, const stats::SamplingSummary& s) {
-  out << "*** Results ***\n" << fmt::format("Pop size {}\n", size);
+std::string block_text(int size, const stats::SamplingSummary& s) {
+  std::string out = "*** Results ***\n" + fmt::format("Pop size {}\n", size);
   const char* heads[3] = {"\nAverage and Std of each estimate: \n",
                           "\nAverage and Std of each estimate lower bound: \n",
                           "\nAverage and Std of each estimate upper bound: \n"};
   for (int i = 0; i < 3; ++i) {
-    out << heads[i];
-    out << fmt::format("Mean: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][0][0]),
+    out += heads[i];
+    out += fmt::format("Mean: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][0][0]),
                        py_repr(s[i][0][1]), py_repr(s[i][0][2]));
-    out << fmt::format("Variance: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][1][0]),
+    out += fmt::format("Variance: {}, Confidence Interval: ({}, {})\n", py_repr(s[i][1][0]),
                        py_repr(s[i][1][1]), py_repr(s[i][1][2]));
   }
+  return out;
 }
 
 io::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
@@ -162,7 +163,34 @@ io::Figure figure(const PracticalityOptions& o, const io::Layout& layout,
 
 }  // namespace
 
-void run_practicality(const PracticalityOptions& o, std::ostream& out) {
+nlohmann::json PracticalityResult::to_json() const {
+  if (pop_size) return summary_json(pop_size, summaries.front());
+  nlohmann::json j = {{"model", model}, {"mut", mut}, {"param", param}, {"test", test}};
+  j["sizes"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < summaries.size(); ++i)
+    j["sizes"].push_back(summary_json(sizes[i], summaries[i]));
+  return j;
+}
+
+std::string PracticalityResult::text() const {
+  if (pop_size) return block_text(pop_size, summaries.front());
+  std::string out = fmt::format(
+      "Model {}, Mutation {} (Param {}): median [2.5%, 97.5%] over {} "
+      "sub-populations\n",
+      model, mut, given_param.empty() ? "None" : given_param, n_pop);
+  out += fmt::format("{:>5}  {:>32}  {:>32}  {:>32}\n", "size", "mean estimate", "lower bound",
+                     "upper bound");
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    out += fmt::format("{:>5}", sizes[i]);
+    for (int e = 0; e < 3; ++e)
+      out += fmt::format("  {:>32}", fmt::format("{:.4f} [{:.4f}, {:.4f}]", summaries[i][e][0][0],
+                                                 summaries[i][e][0][1], summaries[i][e][0][2]));
+    out += "\n";
+  }
+  return out;
+}
+
+PracticalityResult run_practicality(const PracticalityOptions& o) {
   PMT_THROW_IF(o.n_pop < 1 || o.reps < 2, kUsage, "--n-pop must be >= 1 and --reps >= 2");
   const auto ctx = detail::make_context(o, true);
   if (o.mut != "original") detail::warn_pairing(o, ctx.settings);
@@ -216,24 +244,28 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
     std::fprintf(stderr,
                  "practicality: shard %s: sizes %s done; run without --shard to summarise\n",
                  o.shard.to_string().c_str(), fmt::format("{}", fmt::join(to_make, ", ")).c_str());
-    return;
+    return {};
   }
+  PracticalityResult r;
+  r.summarised = true;
+  r.model = o.model;
+  r.mut = o.mut;
+  r.param = param;
+  r.given_param = o.param;
+  r.test = detail::test_name(o);
+  r.n_pop = o.n_pop;
+  r.sizes = o.sizes;
 
   // 2. The summaries (pop_var.py): from l_std when present, else from the arrays.
   if (o.pop_size) {
     const std::size_t i = size_index(o.pop_size);
-    const stats::SamplingSummary s =
-        have_l_std
-            ? read_l_std(l_std_path, o.sizes.size())[i]
-            : summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param, o.pop_size));
-    if (o.common.json)
-      out << summary_json(o.pop_size, s).dump() << "\n";
-    else
-      print_block(out, o.pop_size, s);
-    out.flush();
-    return;
+    r.pop_size = o.pop_size;
+    r.summaries = {have_l_std ? read_l_std(l_std_path, o.sizes.size())[i]
+                              : summarise_size(o, ctx.layout.rep_practicality(o.model, o.mut, param,
+                                                                              o.pop_size))};
+    return r;
   }
-  std::vector<stats::SamplingSummary> all;
+  std::vector<stats::SamplingSummary>& all = r.summaries;
   if (have_l_std) {
     all = read_l_std(l_std_path, o.sizes.size());
   } else {
@@ -244,7 +276,7 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
       std::fprintf(stderr,
                    "note: sizes %s still to generate (rerun without --size); no summary yet\n",
                    fmt::format("{}", fmt::join(missing, ", ")).c_str());
-      return;
+      return {};
     }
     std::vector<double> flat;
     for (int s : o.sizes) {
@@ -261,33 +293,11 @@ void run_practicality(const PracticalityOptions& o, std::ostream& out) {
     io::write_npy(l_std_path, {o.sizes.size(), 3, 2, 3}, flat);
     std::fprintf(stderr, "wrote %s\n", l_std_path.c_str());
   }
-  if (o.common.json) {
-    nlohmann::json j = {
-        {"model", o.model}, {"mut", o.mut}, {"param", param}, {"test", detail::test_name(o)}};
-    j["sizes"] = nlohmann::json::array();
-    for (std::size_t i = 0; i < all.size(); ++i)
-      j["sizes"].push_back(summary_json(o.sizes[i], all[i]));
-    out << j.dump() << "\n";
-  } else {
-    out << fmt::format(
-        "Model {}, Mutation {} (Param {}): median [2.5%, 97.5%] over {} "
-        "sub-populations\n",
-        o.model, o.mut, o.param.empty() ? "None" : o.param, o.n_pop);
-    out << fmt::format("{:>5}  {:>32}  {:>32}  {:>32}\n", "size", "mean estimate", "lower bound",
-                       "upper bound");
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      out << fmt::format("{:>5}", o.sizes[i]);
-      for (int e = 0; e < 3; ++e)
-        out << fmt::format("  {:>32}", fmt::format("{:.4f} [{:.4f}, {:.4f}]", all[i][e][0][0],
-                                                   all[i][e][0][1], all[i][e][0][2]));
-      out << "\n";
-    }
-  }
   if (o.plot) {
     const auto fig = figure(o, ctx.layout, all);
     if (io::render(fig)) std::fprintf(stderr, "figure: %s\n", fig.png.c_str());
   }
-  out.flush();
+  return r;
 }
 
 }  // namespace pmt::tools

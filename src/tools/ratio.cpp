@@ -49,68 +49,30 @@ RatioVerdict repeat_ratios(const RatioOptions& o, const stats::PosteriorFitter& 
 // (stats/budget.hpp). The full size uses exactly the repetitions behind ratio's Monte-Carlo
 // verdict; a smaller size n the first n usable instances of each side and its own streams.
 void run_budget(const RatioOptions& o, const detail::Context& ctx,
-                const stats::PosteriorFitter& fitter, std::ostream& out) {
-  nlohmann::json rows = nlohmann::json::array();
-  std::vector<std::size_t> grid;
-  if (!o.common.json) {
-    out << fmt::format(
-        "Model {}, Mutation {}: instances per side needed for the full population's firm verdict "
-        "({} repetitions per size, test {})\n",
-        o.model, o.mut, o.mc_reps, detail::test_name(o));
-    out << fmt::format("{:<16} {:>6}  {:<12} {:>8}  {}\n", "param", "full", "full verdict",
-                       "needed", "saving");
-  }
+                const stats::PosteriorFitter& fitter, RatioResult& r) {
+  r.budget = true;
+  r.budget_step = o.budget_step;
   for (const auto& param : ctx.params) {
     const auto pop = detail::load_population(o, ctx.layout, o.mut, param);
     const std::size_t full = std::min(pop.sound.size(), pop.mutant.size());
-    grid = stats::budget_grid(static_cast<std::size_t>(o.sample),
-                              static_cast<std::size_t>(o.budget_step), full);
+    r.grid = stats::budget_grid(static_cast<std::size_t>(o.sample),
+                                static_cast<std::size_t>(o.budget_step), full);
     const auto key = detail::config_key(o, o.mut, param, "bootstrap");
-    const auto budget = stats::find_budget(grid, [&](std::size_t n) {
-      if (n == full && pop.sound.size() == pop.mutant.size())
-        return repeat_ratios(o, fitter, pop, key, 1, fmt::format("{} n={}", param, n)).verdict();
-      stats::Population sub;
-      sub.same = pop.same;
-      sub.sound.assign(pop.sound.begin(), pop.sound.begin() + static_cast<long>(n));
-      sub.mutant.assign(pop.mutant.begin(), pop.mutant.begin() + static_cast<long>(n));
-      auto sub_key = key;
-      sub_key.push_back(n);
-      return repeat_ratios(o, fitter, sub, sub_key, 0, fmt::format("{} n={}", param, n)).verdict();
-    });
-    if (o.common.json) {
-      nlohmann::json checked = nlohmann::json::array();
-      for (const auto& [n, v] : budget.checked) checked.push_back({n, stats::to_string(v)});
-      rows.push_back(
-          {{"param", param},
-           {"full", budget.full},
-           {"full_verdict", stats::to_string(budget.full_verdict)},
-           {"needed", budget.needed ? nlohmann::json(*budget.needed) : nlohmann::json()},
-           {"saving", budget.needed ? nlohmann::json(budget.saving()) : nlohmann::json()},
-           {"checked", checked}});
-      continue;
-    }
-    out << fmt::format(
-        "{:<16} {:>6}  {:<12} {:>8}  {}\n", param, budget.full,
-        stats::to_string(budget.full_verdict), budget.needed ? std::to_string(*budget.needed) : "-",
-        budget.needed
-            ? fmt::format("{} -> {} ({:.0f}%)", budget.full, *budget.needed, 100 * budget.saving())
-            : "-");
+    r.budgets.push_back(
+        {param, stats::find_budget(r.grid, [&](std::size_t n) {
+           if (n == full && pop.sound.size() == pop.mutant.size())
+             return repeat_ratios(o, fitter, pop, key, 1, fmt::format("{} n={}", param, n))
+                 .verdict();
+           stats::Population sub;
+           sub.same = pop.same;
+           sub.sound.assign(pop.sound.begin(), pop.sound.begin() + static_cast<long>(n));
+           sub.mutant.assign(pop.mutant.begin(), pop.mutant.begin() + static_cast<long>(n));
+           auto sub_key = key;
+           sub_key.push_back(n);
+           return repeat_ratios(o, fitter, sub, sub_key, 0, fmt::format("{} n={}", param, n))
+               .verdict();
+         })});
   }
-  if (o.common.json) {
-    nlohmann::json g = nlohmann::json::array();
-    for (auto n : grid) g.push_back(n);
-    out << nlohmann::json{{"model", o.model},
-                          {"mut", o.mut},
-                          {"test", detail::test_name(o)},
-                          {"budget",
-                           {{"reps", o.mc_reps},
-                            {"step", o.budget_step},
-                            {"grid", g},
-                            {"results", rows}}}}
-               .dump()
-        << "\n";
-  }
-  out.flush();
 }
 
 }  // namespace
@@ -131,7 +93,99 @@ bool raw_data_present(const RatioOptions& o, const detail::Context& ctx, const s
 
 }  // namespace
 
-void run_ratio(const RatioOptions& o, std::ostream& out) {
+bool RatioResult::Mutant::firm() const {
+  const int agree = distances.killed() ? mc.killed : mc.reps - mc.killed;
+  return mc.reps > 0 && agree == mc.reps;
+}
+
+nlohmann::json RatioResult::to_json() const {
+  if (budget) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [param, b] : budgets) {
+      nlohmann::json checked = nlohmann::json::array();
+      for (const auto& [n, v] : b.checked) checked.push_back({n, stats::to_string(v)});
+      rows.push_back({{"param", param},
+                      {"full", b.full},
+                      {"full_verdict", stats::to_string(b.full_verdict)},
+                      {"needed", b.needed ? nlohmann::json(*b.needed) : nlohmann::json()},
+                      {"saving", b.needed ? nlohmann::json(b.saving()) : nlohmann::json()},
+                      {"checked", checked}});
+    }
+    nlohmann::json g = nlohmann::json::array();
+    for (auto n : grid) g.push_back(n);
+    return {{"model", model},
+            {"mut", mut},
+            {"test", test},
+            {"budget", {{"reps", mc_reps}, {"step", budget_step}, {"grid", g}, {"results", rows}}}};
+  }
+  nlohmann::json j = {{"model", model},
+                      {"test", test},
+                      {"mut", mut},
+                      {"original",
+                       {{"to_sound", json_number(original.to_sound)},
+                        {"to_mutant", json_number(original.to_mutant)},
+                        {"ratio", json_number(original.ratio)}}},
+                      {"mutants", nlohmann::json::array()}};
+  for (const auto& m : mutants) {
+    const auto& d = m.distances;
+    nlohmann::json row = {{"param", m.param},
+                          {"to_sound", json_number(d.to_sound)},
+                          {"to_mutant", json_number(d.to_mutant)},
+                          {"ratio", json_number(d.ratio)},
+                          {"killed", d.killed()}};
+    if (m.mc.reps > 0) {
+      row["mc"] = {{"reps", m.mc.reps},
+                   {"killed_fraction", static_cast<double>(m.mc.killed) / m.mc.reps},
+                   {"ratio_interval", {json_number(m.mc.ratio_lo), json_number(m.mc.ratio_hi)}},
+                   {"firm", m.firm()}};
+    }
+    j["mutants"].push_back(row);
+  }
+  return j;
+}
+
+std::string RatioResult::text() const {
+  if (budget) {
+    std::string out = fmt::format(
+        "Model {}, Mutation {}: instances per side needed for the full population's firm verdict "
+        "({} repetitions per size, test {})\n",
+        model, mut, mc_reps, test);
+    out += fmt::format("{:<16} {:>6}  {:<12} {:>8}  {}\n", "param", "full", "full verdict",
+                       "needed", "saving");
+    for (const auto& [param, b] : budgets)
+      out += fmt::format(
+          "{:<16} {:>6}  {:<12} {:>8}  {}\n", param, b.full, stats::to_string(b.full_verdict),
+          b.needed ? std::to_string(*b.needed) : "-",
+          b.needed ? fmt::format("{} -> {} ({:.0f}%)", b.full, *b.needed, 100 * b.saving()) : "-");
+    return out;
+  }
+  std::string out = fmt::format("Model {}, Mutation {}\n", model, mut);
+  out += fmt::format(
+      "Original: Hellinger distance to ideal non-mutant posterior: {:.5f}, "
+      "Hellinger distance to ideal mutant posterior: {:.5f}\nRatio:  {}\n",
+      original.to_sound, original.to_mutant, py_repr(original.ratio));
+  for (const auto& m : mutants) {
+    const auto& d = m.distances;
+    const auto& u = m.mc;
+    out += fmt::format(
+        "Mut: {}, Hellinger distance to ideal non-mutant posterior: {:.5f}, "
+        "Hellinger distance to ideal mutant posterior: {}\nRatio:  {}\n",
+        m.param, d.to_sound, py_repr(d.to_mutant), py_repr(d.ratio));
+    const std::string verdict = d.killed() ? "killed" : "not killed";
+    if (u.reps > 0) {
+      out += fmt::format(
+          "Verdict: {} ({}: ratio > 1 in {}/{} independent repetitions, ratio "
+          "95% range {:.4g} to {:.4g})\n",
+          verdict, m.firm() ? "firm" : "borderline", u.killed, u.reps, u.ratio_lo, u.ratio_hi);
+    } else {
+      out += fmt::format("Verdict: {} (Monte-Carlo uncertainty not assessed: {})\n", verdict,
+                         mc_reps == 0 ? "--mc-reps 0" : "raw accuracies not found");
+    }
+  }
+  return out;
+}
+
+RatioResult run_ratio(const RatioOptions& o) {
   PMT_THROW_IF(o.mut == "original", kUsage,
                "--mut original: name a mutation (the sound "
                "instances' ratio is always included)");
@@ -141,69 +195,30 @@ void run_ratio(const RatioOptions& o, std::ostream& out) {
   const auto ctx = detail::make_context(o, false);
   detail::warn_pairing(o, ctx.settings);
   const stats::PosteriorFitter fitter(o.trials, o.grid_step);
-  if (o.budget) return run_budget(o, ctx, fitter, out);
-  const auto kr = detail::kill_rates_for(o, ctx);
-  const auto d0 =
-      stats::ideal_distances(detail::fit_posterior(fitter, kr.original, "original"), o.trials);
-
-  nlohmann::json j = {{"model", o.model},
-                      {"test", detail::test_name(o)},
-                      {"mut", o.mut},
-                      {"original",
-                       {{"to_sound", json_number(d0.to_sound)},
-                        {"to_mutant", json_number(d0.to_mutant)},
-                        {"ratio", json_number(d0.ratio)}}},
-                      {"mutants", nlohmann::json::array()}};
-  if (!o.common.json) {
-    out << fmt::format("Model {}, Mutation {}\n", o.model, o.mut);
-    out << fmt::format(
-        "Original: Hellinger distance to ideal non-mutant posterior: {:.5f}, "
-        "Hellinger distance to ideal mutant posterior: {:.5f}\nRatio:  {}\n",
-        d0.to_sound, d0.to_mutant, py_repr(d0.ratio));
+  RatioResult r;
+  r.model = o.model;
+  r.mut = o.mut;
+  r.test = detail::test_name(o);
+  r.mc_reps = o.mc_reps;
+  if (o.budget) {
+    run_budget(o, ctx, fitter, r);
+    return r;
   }
+  const auto kr = detail::kill_rates_for(o, ctx);
+  r.original =
+      stats::ideal_distances(detail::fit_posterior(fitter, kr.original, "original"), o.trials);
   for (std::size_t i = 0; i < kr.params.size(); ++i) {
     const std::string& param = kr.params[i];
     if (std::find(ctx.params.begin(), ctx.params.end(), param) == ctx.params.end()) continue;
     const auto d =
         stats::ideal_distances(detail::fit_posterior(fitter, kr.mutants[i], param), o.trials);
     const bool can_repeat = o.mc_reps > 0 && raw_data_present(o, ctx, param);
-    const RatioVerdict u =
-        can_repeat ? ratio_verdict(o, detail::load_population(o, ctx.layout, o.mut, param), param)
-                   : RatioVerdict{};
-    const int agree = d.killed() ? u.killed : u.reps - u.killed;
-    const bool firm = u.reps > 0 && agree == u.reps;
-    if (o.common.json) {
-      nlohmann::json m = {{"param", param},
-                          {"to_sound", json_number(d.to_sound)},
-                          {"to_mutant", json_number(d.to_mutant)},
-                          {"ratio", json_number(d.ratio)},
-                          {"killed", d.killed()}};
-      if (u.reps > 0) {
-        m["mc"] = {{"reps", u.reps},
-                   {"killed_fraction", static_cast<double>(u.killed) / u.reps},
-                   {"ratio_interval", {json_number(u.ratio_lo), json_number(u.ratio_hi)}},
-                   {"firm", firm}};
-      }
-      j["mutants"].push_back(m);
-      continue;
-    }
-    out << fmt::format(
-        "Mut: {}, Hellinger distance to ideal non-mutant posterior: {:.5f}, "
-        "Hellinger distance to ideal mutant posterior: {}\nRatio:  {}\n",
-        param, d.to_sound, py_repr(d.to_mutant), py_repr(d.ratio));
-    std::string verdict = d.killed() ? "killed" : "not killed";
-    if (u.reps > 0) {
-      out << fmt::format(
-          "Verdict: {} ({}: ratio > 1 in {}/{} independent repetitions, ratio "
-          "95% range {:.4g} to {:.4g})\n",
-          verdict, firm ? "firm" : "borderline", u.killed, u.reps, u.ratio_lo, u.ratio_hi);
-    } else {
-      out << fmt::format("Verdict: {} (Monte-Carlo uncertainty not assessed: {})\n", verdict,
-                         o.mc_reps == 0 ? "--mc-reps 0" : "raw accuracies not found");
-    }
+    r.mutants.push_back(
+        {param, d,
+         can_repeat ? ratio_verdict(o, detail::load_population(o, ctx.layout, o.mut, param), param)
+                    : RatioVerdict{}});
   }
-  if (o.common.json) out << j.dump() << "\n";
-  out.flush();
+  return r;
 }
 
 }  // namespace pmt::tools

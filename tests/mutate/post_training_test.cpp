@@ -138,9 +138,7 @@ json ratio(const fs::path& root, const std::string& model, const std::string& mu
   o.same = true;
   o.sample = sample;
   o.mc_reps = 5;
-  std::ostringstream out;
-  pmt::tools::run_ratio(o, out);
-  return json::parse(out.str());
+  return pmt::tools::run_ratio(o).to_json();
 }
 
 }  // namespace

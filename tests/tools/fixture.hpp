@@ -73,11 +73,21 @@ struct DataRoot {
   }
 };
 
+// Whether the tool's main prints the result: not a shard's (mce, practicality), which only
+// writes its part of the arrays.
+template <typename Result>
+bool prints(const Result&) {
+  return true;
+}
+inline bool prints(const pmt::tools::MceResult& r) { return r.summarised; }
+inline bool prints(const pmt::tools::PracticalityResult& r) { return r.summarised; }
+
+// What the tool prints: its result's JSON with --json, else its text (cli::print).
 template <typename Options, typename Fn>
 std::string run_tool(Fn fn, const Options& o) {
-  std::ostringstream out;
-  fn(o, out);
-  return out.str();
+  const auto r = fn(o);
+  if (!prints(r)) return "";
+  return o.common.json ? r.to_json().dump() + "\n" : r.text();
 }
 
 inline nlohmann::json oracles() {

@@ -1,16 +1,19 @@
 // The analysis executables as library functions (mlpack bindings style): tools/<tool>_main.cpp
-// parses flags into an Options struct and calls run_<tool>(options, out). Results go to `out`
-// (the reference's printed lines, or one JSON object with --json); notes and progress to stderr;
-// files under the data root, written atomically, reused when present (a rerun resumes).
+// parses flags into an Options struct, calls run_<tool>(options) and prints the Result it returns
+// (cli::print: text() is the reference's printed lines, to_json() the --json object); notes and
+// progress go to stderr; files under the data root, written atomically, reused when present (a
+// rerun resumes).
 #pragma once
 
-#include <ostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pmt/stats/budget.hpp"
 #include "pmt/stats/jackknife.hpp"
 #include "pmt/stats/mutation_test.hpp"
+#include "pmt/stats/posterior.hpp"
 #include "pmt/stats/resampling.hpp"
 #include "pmt/tools/options.hpp"
 #include "pmt/tools/shard.hpp"
@@ -35,7 +38,26 @@ struct MutationTestOptions : AnalysisOptions {
   bool dc = false;  // single DeepCrime test on raw_data/deepcrime_comp/
   int runs = 50;    // repeated protocol: runs, each N trials on disjoint halves
 };
-void run_mutation_test(const MutationTestOptions& o, std::ostream& out);
+struct MutationTestResult {
+  std::string model, mut, test;
+  bool wilcoxon = false, dc = false;
+  struct Single {  // --dc: one test per parameter
+    std::string param;
+    stats::TestOutcome test;
+    std::size_t sound = 0, mutant = 0;  // instances tested
+  };
+  std::vector<Single> single;
+  struct Runs {  // the repeated protocol's kill rate over runs
+    std::string param;
+    double mean = 0, std = 0;  // std: ddof 0
+    std::vector<double> runs;
+  };
+  Runs sound;                  // sound vs sound
+  std::vector<Runs> repeated;  // sound vs each parameter's mutants
+  nlohmann::json to_json() const;
+  std::string text() const;  // the reference's lines (comp_deepcrime.py)
+};
+MutationTestResult run_mutation_test(const MutationTestOptions& o);
 
 // plot_posterior.py
 struct PosteriorOptions : AnalysisOptions {
@@ -43,7 +65,18 @@ struct PosteriorOptions : AnalysisOptions {
   bool plot = true;  // write the figure
   double grid_step = 0.001;
 };
-void run_posterior(const PosteriorOptions& o, std::ostream& out);
+struct PosteriorResult {
+  std::string model, mut, test;
+  bool hdi = false;  // the intervals are highest-density ones
+  struct Curve {
+    std::string label;  // "original", then each parameter
+    stats::BetaFit fit;
+  };
+  std::vector<Curve> curves;  // the sound instances' first
+  nlohmann::json to_json() const;
+  std::string text() const;  // the reference's lines (plot_posterior.py)
+};
+PosteriorResult run_posterior(const PosteriorOptions& o);
 
 // plot_param.py
 struct RatioOptions : AnalysisOptions {
@@ -52,7 +85,6 @@ struct RatioOptions : AnalysisOptions {
   bool budget = false;   // --budget: instances needed for the full population's firm verdict
   int budget_step = 10;  // grid of population sizes: k, multiples of the step, full
 };
-void run_ratio(const RatioOptions& o, std::ostream& out);
 
 // ratio's Monte-Carlo verdict on one population (ratio, and train_mutants --until firm after each
 // round): o.mc_reps independent repetitions of the bootstrap (B = o.bootstraps kill rates of
@@ -69,6 +101,27 @@ struct RatioVerdict {
 RatioVerdict ratio_verdict(const RatioOptions& o, const stats::Population& pop,
                            const std::string& param);
 
+struct RatioResult {
+  std::string model, mut, test;
+  int mc_reps = 0;
+  stats::Distances original;  // the sound instances' posterior
+  struct Mutant {
+    std::string param;
+    stats::Distances distances;
+    RatioVerdict mc;  // reps 0: not assessed (--mc-reps 0, or no raw accuracies)
+    bool firm() const;
+  };
+  std::vector<Mutant> mutants;
+  // --budget instead: per parameter, the instances needed for the full population's verdict
+  bool budget = false;
+  int budget_step = 0;
+  std::vector<std::size_t> grid;  // the last parameter's population sizes
+  std::vector<std::pair<std::string, stats::Budget>> budgets;
+  nlohmann::json to_json() const;
+  std::string text() const;  // the reference's lines (plot_param.py), or the budget table
+};
+RatioResult run_ratio(const RatioOptions& o);
+
 // exp.py + mce_estim.py
 struct MceOptions : AnalysisOptions {
   int reps = 100;  // R
@@ -77,7 +130,16 @@ struct MceOptions : AnalysisOptions {
   // (no estimate); an unsharded run assembles the parts (computing any that are missing).
   pmt::tools::Shard shard;
 };
-void run_mce(const MceOptions& o, std::ostream& out);
+struct MceResult {
+  bool summarised = false;  // false: a --shard run, which writes its part of the array only
+  std::string model, test, mut;
+  std::string param;        // the configuration's ("" for original)
+  std::string given_param;  // --param as given ("" prints as the reference's None)
+  stats::JackknifeEstimate estimate;
+  nlohmann::json to_json() const;
+  std::string text() const;  // the reference's lines (exp.py + mce_estim.py)
+};
+MceResult run_mce(const MceOptions& o);
 
 // run_mp.py + pop_var.py
 struct PracticalityOptions : AnalysisOptions {
@@ -92,6 +154,17 @@ struct PracticalityOptions : AnalysisOptions {
   bool plot = true;
   stats::JackknifeDivisor divisor = stats::JackknifeDivisor::kReference;
 };
-void run_practicality(const PracticalityOptions& o, std::ostream& out);
+struct PracticalityResult {
+  bool summarised = false;  // false: a --shard or --size run, or sizes still missing (no summary)
+  std::string model, mut, test;
+  std::string param, given_param;  // the configuration's; --param as given (None when empty)
+  int n_pop = 0;
+  int pop_size = 0;                               // --pop_size: that size's block only
+  std::vector<int> sizes;                         // the sizes studied
+  std::vector<stats::SamplingSummary> summaries;  // per size (or the one of pop_size)
+  nlohmann::json to_json() const;
+  std::string text() const;  // pop_var.py's block, or the table of every size
+};
+PracticalityResult run_practicality(const PracticalityOptions& o);
 
 }  // namespace pmt::tools

@@ -83,9 +83,7 @@ TEST_CASE_METHOD(UntilFirm, "until firm: a mutant at chance level is killed in t
   r.sample = 4;
   r.bootstraps = 30;
   r.mc_reps = 5;
-  std::ostringstream out;
-  pmt::tools::run_ratio(r, out);
-  const auto j = nlohmann::json::parse(out.str());
+  const auto j = pmt::tools::run_ratio(r).to_json();
   const auto& mc = j["mutants"][0]["mc"];
   CHECK(mc["firm"].get<bool>());
   CHECK(mc["killed_fraction"].get<double>() == 1.0);
