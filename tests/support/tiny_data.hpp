@@ -1,7 +1,7 @@
-// Tiny generated image datasets for the training tests (seconds in all): class c of `classes` is
-// a bright band of rows (band c of `classes` equal bands) on a dark background, plus noise, so a
-// small network learns it in one epoch. With 2 classes and 4x4 images: bright top vs bottom.
-// `bright`, `dark` and `noise` (its sd) set how hard the task is.
+// Tiny generated image datasets and a subject for the training tests (seconds in all): class c of
+// `classes` is a bright band of rows (band c of `classes` equal bands) on a dark background, plus
+// noise, so a small network learns it in one epoch. With 2 classes and 4x4 images: bright top vs
+// bottom. `bright`, `dark` and `noise` (its sd) set how hard the task is.
 #pragma once
 
 #include <algorithm>
@@ -31,6 +31,17 @@ inline void write_split(const std::filesystem::path& dir, const std::string& pre
   std::filesystem::create_directories(dir);
   pmt::model::write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), x);
   pmt::model::write_idx(dir / (prefix + "-labels-idx1-ubyte"), y);
+}
+
+// The training tests' subject on those images (4x4, 2 classes): flatten, dense 8 relu, softmax;
+// Adam 0.02, batches of 32, 2 epochs; `more` adds members (", \"mutation_search\": {...}").
+inline std::string tiny_subject(const std::string& more = "") {
+  return R"({
+    "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
+    "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 2)" +
+         more + "}";
 }
 
 }  // namespace pmt::test

@@ -54,8 +54,8 @@ TEST_CASE("golden runs of the LibTorch tools", "[tools][harness][golden]") {
   }
   // mutation_score (no LibTorch) on mutation_search's results
   std::string out, err;
-  const int code =
-      run_exe("mutation_score", "--model harness --json --data-root " + d.root.string(), &out, &err);
+  const int code = run_exe("mutation_score",
+                           "--model harness --json --data-root " + d.root.string(), &out, &err);
   INFO(err);
   REQUIRE(code == 0);
   const auto j = nlohmann::json::parse(pmt::test::replace_all(out, d.root.string(), "<root>"));

@@ -29,13 +29,9 @@ struct Search {
     pmt::test::write_split(root / "datasets" / "tiny", "train", 256, 1);
     pmt::test::write_split(root / "datasets" / "tiny", "t10k", 64, 2);
     // precision 30: three or four configurations in all
-    pmt::io::write_file_atomic(subject, R"({
-      "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
-      "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
-                 {"type": "dense", "units": 2, "activation": "softmax"}],
-      "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 2,
+    pmt::io::write_file_atomic(subject, pmt::test::tiny_subject(R"(,
       "mutation_search": {"delete_training_data": {"precision": 30},
-                          "change_activation_function": {"values": ["relu", "linear"]}}})");
+                          "change_activation_function": {"values": ["relu", "linear"]}})"));
   }
   ~Search() { fs::remove_all(root); }
   pmt::tools::MutationSearchOptions options(const std::string& mut) const {

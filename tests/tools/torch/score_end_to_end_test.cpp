@@ -23,6 +23,7 @@
 #include "pmt/model/dataset.hpp"
 #include "pmt/search/mutation_score.hpp"
 #include "pmt/tools/mutation_search.hpp"
+#include "support/tiny_data.hpp"
 
 namespace fs = std::filesystem;
 
@@ -57,13 +58,9 @@ TEST_CASE("mutation_score: the weak test set scores lower than the full one", "[
   write_mixed_split(root / "datasets" / "tiny", "train", 512, 1);
   write_mixed_split(root / "datasets" / "tiny", "t10k", 256, 2);
   const fs::path subject = root / "tiny.json";
-  pmt::io::write_file_atomic(subject, R"({
-      "name": "tiny", "dataset": "tiny", "input_shape": [1, 4, 4], "num_classes": 2,
-      "layers": [{"type": "flatten"}, {"type": "dense", "units": 8, "activation": "relu"},
-                 {"type": "dense", "units": 2, "activation": "softmax"}],
-      "optimizer": {"name": "adam", "learning_rate": 0.02}, "batch_size": 32, "epochs": 2,
+  pmt::io::write_file_atomic(subject, pmt::test::tiny_subject(R"(,
       "mutation_search": {"delete_training_data": {"precision": 30},
-                          "change_optimisation_function": {"values": ["adam", "sgd"]}}})");
+                          "change_optimisation_function": {"values": ["adam", "sgd"]}})"));
   const auto options = [&](const std::string& mut) {
     pmt::tools::MutationSearchOptions o;
     o.subject_file = subject.string();
