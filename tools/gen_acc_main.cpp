@@ -12,13 +12,8 @@ int main(int argc, char** argv) {
   pmt::tools::GenAccOptions o;
   pmt::cli::setup_app(app, "gen_acc", o.common, pmt::cli::kDataRoot | pmt::cli::kJson);
   pmt::cli::add_config_flags(app, o, "Instances evaluated");
-  app.add_option("--test-set", o.test_set,
-                 "Test set to evaluate on: IDX images (plain or .gz) or an NPY array of inputs")
-      ->check(CLI::ExistingFile);
-  app.add_option("--test-labels", o.test_labels,
-                 "Its labels: IDX [default: --test-set with images-idx3 -> labels-idx1] or NPY "
-                 "(required for an NPY test set)")
-      ->check(CLI::ExistingFile);
+  pmt::cli::add_test_set_flags(app, o.test_set, o.test_labels,
+                               "Test set to evaluate on [default: the subject's test split]");
   pmt::cli::add_torchscript_flags(app, o);
   app.add_option("--test-set-name", o.test_set_name,
                  "Name of --test-set: accuracy files under <data-root>/test_sets/<name>/ instead "

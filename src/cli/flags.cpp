@@ -36,6 +36,21 @@ void add_threads_flag(CLI::App& app, int& threads) {
       ->check(non_negative());
 }
 
+CLI::Option* add_instances_flag(CLI::App& app, std::string& instances, const std::string& what) {
+  return app.add_option("--instances", instances, what + ", e.g. 0-19 or 0,3,5-7");
+}
+
+void add_test_set_flags(CLI::App& app, std::string& images, std::string& labels,
+                        const std::string& what) {
+  app.add_option("--test-set", images,
+                 what + "; IDX images (plain or .gz) or an NPY array of inputs")
+      ->check(CLI::ExistingFile);
+  app.add_option("--test-labels", labels,
+                 "Its labels: IDX [default: --test-set with images-idx3 -> labels-idx1] or NPY "
+                 "(required for an NPY test set)")
+      ->check(CLI::ExistingFile);
+}
+
 void add_quiet_flag(CLI::App& app, bool& quiet) {
   app.add_flag("-q,--quiet", quiet, "No progress on stderr");
 }

@@ -6,9 +6,9 @@ namespace pmt::cli {
 
 void add_targeted_flags(CLI::App& app, tools::TargetedOptions& o, TargetedFlags& f) {
   add_subject_flags(app, o.model, o.subject_file, o.data_dir);
-  app.add_option("--instances", o.instances,
-                 "Sound instances (trained_models/<model>/original/), e.g. 0-19 [default: every "
-                 "one present]");
+  add_instances_flag(app, o.instances,
+                     "Sound instances (trained_models/<model>/original/) [default: every one "
+                     "present]");
   app.add_option("--clusters", o.clusters,
                  "clusters.npy of `cluster` (one cluster per input of the split; -1 noise, -2 "
                  "not clustered) [default: <data-root>/clusters/<model>/clusters.npy]");

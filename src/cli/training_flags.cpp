@@ -8,8 +8,7 @@ namespace pmt::cli {
 
 void add_train_mutants_flags(CLI::App& app, tools::TrainMutantsOptions& o, TrainMutantsFlags& f) {
   add_config_flags(app, o, "Instances trained");
-  auto* instances =
-      app.add_option("--instances", o.instances, "Instance indices, e.g. 0-19 or 0,3,5-7");
+  auto* instances = add_instances_flag(app, o.instances, "Instance indices");
   add_shard_flag(app, f.shard, "the instances of --instances");
   app.add_option("--until", f.until,
                  "'firm': train the sound subject and the mutant in rounds (k instances per side, "
@@ -58,22 +57,16 @@ void add_mutate_model_flags(CLI::App& app, tools::MutateModelOptions& o, MutateM
                  "The layer a layer operator targets, by index or name (see --list-layers) "
                  "[default: the first that fits]; another than the default enters the parameter "
                  "as <value>_layer<N>");
-  app.add_option("--instances", o.instances,
-                 "Sound instances to mutate, e.g. 0-19 or 0,3,5-7 [default: every one present]");
+  add_instances_flag(app, o.instances, "Sound instances to mutate [default: every one present]");
   app.add_option("--filter-factor", o.filter_factor,
                  "DeepMutation++'s filter: discard a draw whose accuracy is below this factor x "
                  "the sound instance's (0: no filter; PMT's operators are never filtered)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--max-draws", o.max_draws, "Draws per instance before giving up on it")
       ->check(positive());
-  app.add_option("--test-set", o.test_set,
-                 "The filter's test set, IDX images (plain or .gz) or NPY inputs [default: the "
-                 "subject's test split; required with --torchscript for the filtered operators]")
-      ->check(CLI::ExistingFile);
-  app.add_option("--test-labels", o.test_labels,
-                 "Its labels [default for IDX: --test-set with images-idx3 -> labels-idx1; "
-                 "required for NPY]")
-      ->check(CLI::ExistingFile);
+  add_test_set_flags(app, o.test_set, o.test_labels,
+                     "The filter's test set [default: the subject's test split; required with "
+                     "--torchscript for the filtered operators]");
   add_jobs_flag(app, o.jobs, "Instances mutated");
   add_threads_flag(app, o.threads);
   add_torchscript_flags(app, o);
@@ -94,11 +87,9 @@ void add_mutation_search_flags(CLI::App& app, tools::MutationSearchOptions& o,
                  "Decide killing on the test set, the training set, or both (two searches)")
       ->check(CLI::IsMember({"test", "train", "both"}))
       ->capture_default_str();
-  app.add_option("--test-set", o.test_set,
-                 "Another test set (IDX images file) evaluated instead of the subject's test "
-                 "split, e.g. weak_test_set's; needs --test-set-name");
-  app.add_option("--test-labels", o.test_labels,
-                 "Its IDX labels (default: derived from --test-set's name)");
+  add_test_set_flags(app, o.test_set, o.test_labels,
+                     "Another test set evaluated instead of the subject's test split, e.g. "
+                     "weak_test_set's; needs --test-set-name");
   app.add_option("--test-set-name", o.test_set_name,
                  "Name of --test-set: results in <data-root>/search/<model>/<name>/, accuracy "
                  "files in <data-root>/test_sets/<name>/ (mutation_score --test-set-name)");

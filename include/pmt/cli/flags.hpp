@@ -40,6 +40,11 @@ void add_subject_flags(CLI::App& app, std::string& model, std::string& subject_f
 // --jobs ("<what> at once (0: one per core)") and --threads (intra-op threads per job).
 void add_jobs_flag(CLI::App& app, int& jobs, const std::string& what);
 void add_threads_flag(CLI::App& app, int& threads);
+// --instances: "<what>, e.g. 0-19 or 0,3,5-7".
+CLI::Option* add_instances_flag(CLI::App& app, std::string& instances, const std::string& what);
+// --test-set ("<what>; IDX images ... or NPY inputs") and --test-labels.
+void add_test_set_flags(CLI::App& app, std::string& images, std::string& labels,
+                        const std::string& what);
 // -q,--quiet: no progress on stderr.
 void add_quiet_flag(CLI::App& app, bool& quiet);
 
