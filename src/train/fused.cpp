@@ -235,7 +235,8 @@ torch::Tensor instance_losses(const model::SubjectSpec& spec, const torch::Tenso
 // Per instance and sample (N, B): 1 when the metric counts the output as right.
 torch::Tensor instance_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                             const torch::Tensor& target) {
-  if (model::parse_metric(spec.metric).kind == "accuracy") return logits.argmax(2).eq(target);
+  if (model::parse_metric(spec.metric).kind == "accuracy")
+    return predicted_classes(spec, logits).eq(target);
   std::vector<torch::Tensor> out;
   for (std::int64_t k = 0; k < logits.size(0); ++k)
     out.push_back(metric_hits(spec, logits[k], target[k]));

@@ -101,7 +101,9 @@ torch::Tensor activate(const torch::Tensor& x, model::Activation activation) {
     case A::kRelu:
       return torch::relu(x);
     case A::kSoftmax:
-      return torch::softmax(x, x.dim() - 1);
+      // Keras' softmax(axis=-1) on channels-last data normalises over the channels: pmt's
+      // feature maps are channels-first (N, C, H, W), so over dimension 1 there
+      return torch::softmax(x, x.dim() == 4 ? 1 : x.dim() - 1);
     case A::kElu:
       return torch::elu(x);
     case A::kSelu:
@@ -140,7 +142,12 @@ torch::Tensor angular_error(const torch::Tensor& p, const torch::Tensor& y) {
 torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::Tensor& y) {
   using L = model::Loss;
   const auto mean_last = [](const torch::Tensor& t) { return t.mean(-1).mean(); };
-  const auto y_pm = [&] { return 2 * y - 1; };  // hinge losses map {0, 1} labels to {-1, 1}
+  // The hinge losses map labels that are all 0 or 1 to -1 and 1, and use any other targets as
+  // they are (TF 2.3's _maybe_convert_labels, per batch).
+  const auto y_pm = [&] {
+    const bool binary = ((y == 0) | (y == 1)).all().item<bool>();
+    return binary ? 2 * y - 1 : y;
+  };
   switch (loss) {
     case L::kCategoricalCrossentropy: {
       torch::Tensor q = p / p.sum(-1, true);
@@ -204,13 +211,17 @@ torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& lo
   return keras_loss(spec.loss, activate(logits, last), y);
 }
 
+torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Tensor& logits) {
+  return activate(logits, spec.layers.back().activation).argmax(-1);
+}
+
 // Per sample: 1 when the subject's metric counts the output as right (the class is predicted;
 // the angular error is below the threshold; every target is within the threshold).
 torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                           const torch::Tensor& target) {
   const model::Metric m = model::parse_metric(spec.metric);
   if (m.kind == "accuracy")
-    return logits.argmax(1).eq(target.dim() == 2 ? target.argmax(1) : target);
+    return predicted_classes(spec, logits).eq(target.dim() == 2 ? target.argmax(1) : target);
   const torch::Tensor p = activate(logits, spec.layers.back().activation);
   if (m.kind == "angle_below") return angular_error(p, target) < m.threshold * M_PI / 180.0;
   return ((p - target).abs() <= m.threshold).all(1);
@@ -434,7 +445,7 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
     correct += hits.sum().item<int64_t>();
     if (predictions) {
       const torch::Tensor pred =
-          (net.spec().task == model::Task::kRegression ? hits : out.argmax(1))
+          (net.spec().task == model::Task::kRegression ? hits : predicted_classes(net.spec(), out))
               .to(torch::kLong)
               .contiguous();
       const int64_t* p = pred.data_ptr<int64_t>();

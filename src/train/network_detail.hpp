@@ -17,6 +17,9 @@ torch::Tensor activate(const torch::Tensor& x, model::Activation activation);
 // Keras losses on the output `p` (after the last activation) against one-hot (or regression)
 // targets `y`: the mean over the batch of each sample's loss.
 torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::Tensor& y);
+// The predicted classes: the argmax of the activated output, as Keras' categorical_accuracy
+// (the first index on ties), over the last axis.
+torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Tensor& logits);
 // Loss of a batch from the last layer's pre-activation output (batch, outputs) against the
 // targets (class indices, rows of class probabilities, or target rows for regression).
 torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,

@@ -81,3 +81,85 @@ TEST_CASE("soft labels: one-hot rows train as labels do, probabilities give Kera
   CHECK(loss == Approx(want).epsilon(1e-6));
   CHECK(accuracy == hits);
 }
+
+TEST_CASE("softmax on a convolution normalises over the channels, as Keras' channels-last axis -1",
+          "[network][fidelity]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "conv_softmax", "dataset": "tiny", "input_shape": [1, 2, 3], "num_classes": 2,
+    "layers": [{"type": "conv2d", "filters": 4, "kernel_size": [1, 1], "activation": "softmax"},
+               {"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]})"),
+                                              "conv_softmax.json");
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(3));
+  const torch::Tensor x = torch::rand({2, 1, 2, 3}, torch::kDouble).to(torch::kFloat);
+  const torch::Tensor got = net.layer_outputs({x})[0];  // (N, C, H, W) after the softmax
+  // Independently: the 1x1 convolution by hand, then softmax over the last axis of the
+  // channels-last (N, H, W, C) tensor, as TF computes it.
+  const torch::Tensor w = net.parameters()[0].detach().reshape({4}),
+                      b = net.parameters()[1].detach();
+  const torch::Tensor pre = x.permute({0, 2, 3, 1}) * w + b;  // (N, H, W, C)
+  const torch::Tensor e = (pre - std::get<0>(pre.max(-1, true))).exp();
+  const torch::Tensor want = (e / e.sum(-1, true)).permute({0, 3, 1, 2});
+  REQUIRE(got.sizes() == want.sizes());
+  CHECK(torch::allclose(got, want, 1e-5, 1e-6));
+  // every pixel's channels sum to 1; the old axis (the width) would make each row sum to 1
+  CHECK(torch::allclose(got.sum(1), torch::ones({2, 2, 3}), 1e-5, 1e-6));
+}
+
+namespace {
+
+// A one-layer net whose output is its bias: kernel zero.
+void set_output(pmt::train::SubjectNet& net, const std::vector<float>& bias) {
+  torch::NoGradGuard no_grad;
+  net.parameters()[0].zero_();
+  net.parameters()[1].copy_(torch::tensor(bias));
+}
+
+pmt::model::Dataset rows(int n, std::vector<float> targets, std::int64_t dim) {
+  pmt::model::Dataset d;
+  d.inputs = {{{1}, std::vector<float>(static_cast<std::size_t>(n), 1.0f)}};
+  d.t = std::move(targets);
+  d.target_dim = dim;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("hinge keeps real-valued targets as they are, as TF 2.3 does", "[network][fidelity]") {
+  for (const char* loss : {"hinge", "squared_hinge"}) {
+    INFO(loss);
+    const auto spec = pmt::model::parse_subject(nlohmann::json::parse(std::string(R"({
+      "name": "reg", "dataset": "tiny", "input_shape": [1], "task": "regression", "outputs": 1,
+      "metric": "abs_error_below_0.5", "data": {"format": "npy", "inputs": ["x.npy"],
+      "targets": "y.npy"}, "layers": [{"type": "dense", "units": 1}], "loss": ")") +
+                                                                      loss + R"("})"),
+                                                "reg.json");
+    pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+    set_output(net, {0.5f});
+    const bool squared = std::string(loss) == "squared_hinge";
+    // targets 0.5: used as they are, max(0, 1 - 0.5 * 0.5) = 0.75 (not 1, from 2y - 1 = 0)
+    CHECK(pmt::train::evaluate(net, rows(2, {0.5f, 0.5f}, 1)).first ==
+          Approx(squared ? 0.5625 : 0.75));
+    // targets all 0 or 1: mapped to -1 and 1, (1.5 + 0.5) / 2 (squared: (2.25 + 0.25) / 2)
+    CHECK(pmt::train::evaluate(net, rows(2, {0.0f, 1.0f}, 1)).first ==
+          Approx(squared ? 1.25 : 1.0));
+  }
+}
+
+TEST_CASE("accuracy is the argmax of the activated output, as Keras' categorical_accuracy",
+          "[network][fidelity]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "relu_out", "dataset": "tiny", "input_shape": [1], "num_classes": 3,
+    "layers": [{"type": "dense", "units": 3, "activation": "relu"}],
+    "loss": "mean_squared_error"})"),
+                                              "relu_out.json");
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  // pre-activation (-1, -2, -0.5): its argmax is class 2; after relu (0, 0, 0), class 0 (the
+  // first index on ties)
+  set_output(net, {-1.0f, -2.0f, -0.5f});
+  pmt::model::Dataset d;
+  d.inputs = {{{1}, {1.0f, 1.0f}}};
+  d.y = {0, 0};
+  std::vector<std::int64_t> predicted;
+  CHECK(pmt::train::evaluate(net, d, &predicted).second == 1.0);
+  CHECK(predicted == std::vector<std::int64_t>{0, 0});
+}
