@@ -267,7 +267,7 @@ std::vector<OperatorInfo> make_table() {
       });
   add("change_dropout_rate", "RCD", "regularisation", K::kRate, S::kExhaustive,
       "the dropout layer's rate P")
-      .choices({"0.125", "0.25", "0.75", "1.0"})
+      .choices({"0.125", "0.25", "0.75"})  // DeepCrime's list without 1.0 (see check_value)
       .range(0, 1)
       .layer(is_dropout, "it has no dropout layer")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) { target(s, m).rate = number(m); });

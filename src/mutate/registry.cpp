@@ -31,7 +31,7 @@ std::string kind_name(ParamKind k) {
     case ParamKind::kPositive:
       return "number > 0";
     case ParamKind::kRate:
-      return "rate 0-1";
+      return "rate in [0, 1)";
     case ParamKind::kChoice:
       return "name";
     case ParamKind::kClip:
@@ -126,6 +126,12 @@ void check_value(const OperatorInfo& op, const std::string& value) {
   const double v = parsed.value_or(0);
   const bool integer = op.kind == ParamKind::kInteger;
   const bool positive = op.kind == ParamKind::kPositive || op.kind == ParamKind::kClip;
+  // A dropout rate of 1 drops every unit: TF 2.3 raises ValueError (so DeepCrime's run of its
+  // value 1.0 aborts) and the mutant would output a constant.
+  PMT_THROW_IF(op.kind == ParamKind::kRate && ok && v >= 1, kUsage,
+               "{} must be a rate in [0, 1), got '{}': a rate of 1 drops every unit (TF 2.3 "
+               "refuses it, so DeepCrime's run of 1.0 aborts)",
+               bad, io::shorten(value));
   PMT_THROW_IF(
       !ok || v < op.lo || v > op.hi || (positive && !(v > 0)) || (integer && v != std::floor(v)),
       kUsage, "{} must be {} in {}{}, {}], got '{}'", bad, integer ? "an integer" : "a number",

@@ -119,11 +119,17 @@ TEST_CASE(
   const Mutation rcd = make_mutation("change_dropout_rate", "0.75", s);
   CHECK(rcd.layer == 3);
   CHECK(mutate_spec(s, rcd, 1).layers[3].rate == 0.75);
-  CHECK(mutate_spec(s, make_mutation("change_dropout_rate", "1.0", s, 6), 1).layers[6].rate == 1.0);
+  CHECK(mutate_spec(s, make_mutation("change_dropout_rate", "0.125", s, 6), 1).layers[6].rate ==
+        0.125);
+  // rate 1 (DeepCrime's list has it; TF 2.3 refuses it): a usage error saying why
+  REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.0", s),
+                      Catch::Contains("a rate of 1 drops every unit"));
+  CHECK(search_space(find_operator("change_dropout_rate"), s).values ==
+        std::vector<std::string>{"0.125", "0.25", "0.75"});
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "0.5", s, 5),
                       Catch::Contains("layer 5 (dense) is not a dropout layer"));
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.5", s),
-                      Catch::Contains("[0, 1]") && Catch::Contains("'1.5'"));
+                      Catch::Contains("[0, 1)") && Catch::Contains("'1.5'"));
 }
 
 TEST_CASE(

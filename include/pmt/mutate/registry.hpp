@@ -28,7 +28,7 @@ enum class ParamKind {
   kPercent,     // 0-100 (a share of the training data)
   kInteger,     // a positive integer (batch size, epochs, patience)
   kPositive,    // a real > 0 (learning rate)
-  kRate,        // a real in [0, 1] (dropout rate)
+  kRate,        // a real in [0, 1) (dropout rate)
   kChoice,      // one name of a fixed list (activation, initialiser, loss, optimiser...)
   kClip,        // clipnorm_<c> or clipvalue_<c>, c > 0
   kLayer,       // no value: the parameter is the targeted layer's index
