@@ -39,7 +39,7 @@ class Entry {
     return op_.layer_rule = rule, op_.no_layer = std::move(none), *this;
   }
   Entry& subject(SubjectRule rule) { return op_.subject_rule = rule, *this; }
-  Entry& bounds(SearchBounds b) { return op_.bounds = b, *this; }
+  Entry& search(SearchRule rule) { return op_.search_rule = rule, *this; }
   Entry& post(std::string source, bool filtered, double default_scale = 0) {
     op_.group = source == "PMT" ? "model (PMT)" : "model (DM++)";
     op_.stage = Stage::kPostTraining, op_.filtered = filtered;
@@ -207,14 +207,15 @@ std::vector<OperatorInfo> make_table() {
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         s.optimizer.learning_rate = number(m);
       })
-      .bounds([](const SubjectSpec& s, SearchSpace& b) {  // down to a tenth (mnist: 1.0 -> 0.001)
+      // from a tenth of the subject's rate up to it, precision a hundredth (mnist: 0.1 to 1.0)
+      .search([](const SubjectSpec& s, int, SearchSpace& b) {
         const double lr = s.optimizer.learning_rate;
         b.from = lr / 10, b.to = lr, b.precision = lr / 100;
       });
   add("change_epochs", "HNE", "hyperparameters", K::kInteger, S::kBinary, "E epochs")
       .range(1, 1e6)
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) { s.epochs = integer(m); })
-      .bounds([](const SubjectSpec& s, SearchSpace& b) {
+      .search([](const SubjectSpec& s, int, SearchSpace& b) {
         b.from = 1, b.to = s.epochs, b.precision = 1;
       });
   add("disable_batching", "HDB", "hyperparameters", K::kImplied, S::kNone,
@@ -256,6 +257,13 @@ std::vector<OperatorInfo> make_table() {
       "a regularised layer's kernel regulariser becomes R")
       .choices(regs)
       .layer(regularised, "it has no regularised layer")
+      // DeepCrime draws one of the OTHER two regularisers: the layer's own is no mutation
+      .search([](const SubjectSpec& s, int layer, SearchSpace& space) {
+        if (layer < 0 || layer >= static_cast<int>(s.layers.size())) return;
+        const std::string& own = s.layers[static_cast<std::size_t>(layer)].kernel_regularizer;
+        space.values.erase(std::remove(space.values.begin(), space.values.end(), own),
+                           space.values.end());
+      })
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         model::set_regularizer(target(s, m), m.value);
       });
@@ -278,7 +286,8 @@ std::vector<OperatorInfo> make_table() {
         return s.patience == 0 ? "it does not use early stopping (patience 0)" : std::string();
       })
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) { s.patience = integer(m); })
-      .bounds([](const SubjectSpec&, SearchSpace& b) { b.from = 1, b.to = 10, b.precision = 1; });
+      .search(
+          [](const SubjectSpec&, int, SearchSpace& b) { b.from = 1, b.to = 10, b.precision = 1; });
   // Weights and bias.
   add("change_weights_initialisation", "WCI", "weights", K::kChoice, S::kExhaustive,
       "the layer's kernel initialiser I")

@@ -218,17 +218,20 @@ int default_layer(const OperatorInfo& op, const model::SubjectSpec& spec) {
   return layer_reason(op, spec, last).empty() ? last : -1;
 }
 
-SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec) {
+SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
   SearchSpace s;
   s.kind = op.search;
   if (op.search == SearchKind::kExhaustive) {
-    // DeepCrime's exhaustive loop tries every candidate, the subject's current value included.
+    // DeepCrime's exhaustive loop tries every candidate, the subject's current value included
+    // (unless the operator's rule says otherwise).
     s.values = op.choices;
+    if (op.search_rule)
+      op.search_rule(spec, op.targets_layer() && layer < 0 ? default_layer(op, spec) : layer, s);
   } else if (op.search == SearchKind::kBinary) {
     if (op.kind == ParamKind::kPercent) {
       s.from = op.hi >= 100 ? 100 : 99, s.to = 0, s.precision = 5;
-    } else if (op.bounds) {
-      op.bounds(spec, s);
+    } else if (op.search_rule) {
+      op.search_rule(spec, -1, s);
     }
   } else if (op.kind == ParamKind::kImplied) {
     s.values = {op.implied};

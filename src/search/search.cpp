@@ -58,7 +58,7 @@ mutate::SearchSpace plan(const mutate::OperatorInfo& op, const model::SubjectSpe
                "with train_mutants and test it with mutation_test --dc",
                who,
                op.kind == mutate::ParamKind::kImplied ? ", parameter '" + op.implied + "'" : "");
-  mutate::SearchSpace s = mutate::search_space(op, spec);
+  mutate::SearchSpace s = mutate::search_space(op, spec, layer);
   if (s.kind == SearchKind::kBinary) {
     PMT_THROW_IF(
         !(s.precision > 0) || s.from == s.to || !std::isfinite(s.from) || !std::isfinite(s.to),

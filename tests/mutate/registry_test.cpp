@@ -376,3 +376,20 @@ TEST_CASE("every operator has its behaviour and its documentation row") {
   }
   CHECK(checked == 36);
 }
+
+TEST_CASE("RCW searches the other regularisers, as DeepCrime draws one of the other two",
+          "[registry][fidelity]") {
+  SubjectSpec s = mnist();
+  const auto& rcw = find_operator("change_weights_regularisation");
+  for (const char* own : {"l1", "l2", "l1_l2"}) {
+    INFO(own);
+    pmt::model::set_regularizer(s.layers[5], own);
+    const int layer = default_layer(rcw, s);
+    REQUIRE(layer == 5);
+    std::vector<std::string> want;
+    for (const char* r : {"l1", "l2", "l1_l2"})
+      if (std::string(r) != own) want.push_back(r);
+    CHECK(search_space(rcw, s).values == want);
+    CHECK(search_space(rcw, s, layer).values == want);
+  }
+}

@@ -63,8 +63,9 @@ using LayerChange = void (*)(model::SubjectSpec& spec, const Mutation& m,
 using LayerRule = std::string (*)(const model::SubjectSpec& spec, int i);
 // Why the subject as a whole does not suit the operator ("" when it does).
 using SubjectRule = std::string (*)(const model::SubjectSpec& spec);
-// A binary search's bounds on `spec` (from, to, precision) where they depend on the subject.
-using SearchBounds = void (*)(const model::SubjectSpec& spec, SearchSpace& space);
+// The search space on `spec` where it depends on the subject: a binary search's bounds (from,
+// to, precision), or an exhaustive search's values for the targeted `layer` (-1: none).
+using SearchRule = void (*)(const model::SubjectSpec& spec, int layer, SearchSpace& space);
 
 struct OperatorInfo {
   std::string name;   // as DeepCrime and the PMT package name it in folders and files
@@ -88,7 +89,7 @@ struct OperatorInfo {
   LayerRule layer_rule = nullptr;      // set: the operator targets one layer (--layer)
   std::string no_layer;                // why a subject has no layer for it (layer operators)
   SubjectRule subject_rule = nullptr;
-  SearchBounds bounds = nullptr;
+  SearchRule search_rule = nullptr;
 
   bool targets_layer() const { return layer_rule != nullptr; }
   bool changes_data() const { return data_change != nullptr; }
@@ -122,7 +123,8 @@ struct SearchSpace {
   nlohmann::json to_json() const;
   std::string describe() const;
 };
-SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec);
+// `layer`: the layer a layer operator targets (-1: its default on `spec`).
+SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer = -1);
 
 // A mutation as named on the command line (--mut, --param, --layer) and resolved on a subject.
 struct Mutation {
