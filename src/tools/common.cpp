@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "pmt/core/parallel.hpp"
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/npy.hpp"
+#include "pmt/io/number.hpp"
 
 namespace pmt::tools::detail {
 
@@ -38,10 +40,15 @@ std::string join(const std::vector<std::string>& v) {
 
 // Where a model's or mutation's names come from, for usage errors: the settings' list and
 // what raw_data/<model>/ holds.
+// One list of the names the settings and the accuracy files know, each once, shortened.
 std::string known_names(const std::string& settings_file, const std::vector<std::string>& listed,
                         const fs::path& dir, const std::vector<std::string>& found) {
-  std::string s = fmt::format("in {}: {}", settings_file, listed.empty() ? "none" : join(listed));
-  return s + fmt::format("; in {}: {}", dir.string(), found.empty() ? "none" : join(found));
+  std::set<std::string> names(listed.begin(), listed.end());
+  names.insert(found.begin(), found.end());
+  const std::string known =
+      names.empty() ? "none"
+                    : io::shorten(join(std::vector<std::string>(names.begin(), names.end())), 200);
+  return fmt::format("known: {}; from {} and {}", known, settings_file, dir.string());
 }
 
 }  // namespace

@@ -158,11 +158,13 @@ TEST_CASE("a model absent from the settings takes its parameters from raw_data/<
   CHECK_THAT(err, Catch::Contains("note: mymodel my_mut is not in ") &&
                       Catch::Contains("raw_data/mymodel: 0.5, 2, 10 (numeric order)"));
   CHECK_THAT(out, Catch::Contains("Mut: 2,"));
-  // Unknown names still fail, listing both sources.
+  // Unknown names still fail, with one list of what both sources know, each name once.
   CHECK(run_exe("ratio", "--model mymodel --mut nope --data-root " + d.root.string(), &out, &err) ==
         2);
   CHECK_THAT(err, Catch::Contains("unknown mutation 'nope' for model mymodel") &&
-                      Catch::Contains("raw_data/mymodel: my_mut, other_mut"));
+                      Catch::Contains("(known: my_mut, other_mut; from ") &&
+                      Catch::Contains("raw_data/mymodel)"));
+  CHECK(err.find("my_mut") == err.rfind("my_mut"));
   CHECK(run_exe("ratio", "--model mymodel --mut my_mut --param 3 --data-root " + d.root.string(),
                 &out, &err) == 2);
   CHECK_THAT(err, Catch::Contains("unknown parameter '3' for mymodel my_mut"));
