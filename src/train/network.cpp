@@ -178,9 +178,9 @@ torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::
       const torch::Tensor d = (p - y).abs();
       return mean_last(torch::where(d <= 1, 0.5 * d * d, d - 0.5));
     }
-    case L::kBinaryCrossentropy: {
+    case L::kBinaryCrossentropy: {  // TF 2.3's backend.binary_crossentropy on probabilities
       const torch::Tensor q = p.clamp(kEps, 1 - kEps);
-      return mean_last(-(y * torch::log(q) + (1 - y) * torch::log(1 - q)));
+      return mean_last(-(y * torch::log(q + kEps) + (1 - y) * torch::log(1 - q + kEps)));
     }
     case L::kKullbackLeiblerDivergence: {
       const torch::Tensor yc = y.clamp(kEps, 1), pc = p.clamp(kEps, 1);
@@ -200,15 +200,23 @@ torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::
 torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target) {
   const model::Activation last = spec.layers.back().activation;
-  if (spec.task == model::Task::kRegression)
-    return keras_loss(spec.loss, activate(logits, last), target);
+  const auto loss_of = [&](const torch::Tensor& y) {
+    // Binary cross-entropy behind a sigmoid: TF 2.3 takes the sigmoid's input, the logits
+    // (sigmoid_cross_entropy_with_logits), so saturated outputs keep their loss.
+    if (spec.loss == model::Loss::kBinaryCrossentropy && last == model::Activation::kSigmoid)
+      return torch::binary_cross_entropy_with_logits(logits, y, {}, {}, at::Reduction::None)
+          .mean(-1)
+          .mean();
+    return keras_loss(spec.loss, activate(logits, last), y);
+  };
+  if (spec.task == model::Task::kRegression) return loss_of(target);
   const bool soft = target.dim() == 2;  // rows of class probabilities (Keras takes soft labels)
   if (spec.loss == model::Loss::kCategoricalCrossentropy && last == model::Activation::kSoftmax)
     return soft ? -(target * torch::log_softmax(logits, 1)).sum(1).mean()
                 : torch::nll_loss(torch::log_softmax(logits, 1), target);
   const torch::Tensor y =
       soft ? target : torch::one_hot(target, spec.num_classes).to(torch::kFloat);
-  return keras_loss(spec.loss, activate(logits, last), y);
+  return loss_of(y);
 }
 
 torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Tensor& logits) {

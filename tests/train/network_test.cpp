@@ -163,3 +163,23 @@ TEST_CASE("accuracy is the argmax of the activated output, as Keras' categorical
   CHECK(pmt::train::evaluate(net, d, &predicted).second == 1.0);
   CHECK(predicted == std::vector<std::int64_t>{0, 0});
 }
+
+TEST_CASE("binary cross-entropy behind a sigmoid is computed from the logits, as TF 2.3 does",
+          "[network][fidelity]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "bce", "dataset": "tiny", "input_shape": [1], "num_classes": 2,
+    "layers": [{"type": "dense", "units": 2, "activation": "sigmoid"}],
+    "loss": "binary_crossentropy"})"),
+                                              "bce.json");
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  // logits (20, -1) against one-hot (0, 1): sigmoid_cross_entropy_with_logits gives
+  // (20 + log(1 + e^-20) + 1 + log(1 + e^-1)) / 2; from the clipped probabilities it would be
+  // about (16.1 + 1.31) / 2 (sigmoid(20) rounds to 1 in float)
+  set_output(net, {20.0f, -1.0f});
+  pmt::model::Dataset d;
+  d.inputs = {{{1}, {1.0f}}};
+  d.y = {1};
+  CHECK(pmt::train::evaluate(net, d).first ==
+        Approx((20 + std::log1p(std::exp(-20.0)) + 1 + std::log1p(std::exp(-1.0))) / 2)
+            .epsilon(1e-5));
+}

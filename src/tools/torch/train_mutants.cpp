@@ -165,8 +165,10 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& o) {
       p->val = &held_out;
     } else if (!p->spec.validation.none()) {  // Keras validation_split: the last fraction
       const model::Dataset* full = p->train;
-      const auto n_val = static_cast<std::int64_t>(static_cast<double>(full->size()) *
-                                                   p->spec.validation.fraction);
+      // Keras 2.4: split_at = int(floor(n * (1 - validation_split))) samples train
+      const auto n_val =
+          full->size() - static_cast<std::int64_t>(std::floor(static_cast<double>(full->size()) *
+                                                              (1.0 - p->spec.validation.fraction)));
       p->validation = full->slice(full->size() - n_val, full->size());
       p->own = full->slice(0, full->size() - n_val);
       p->train = &p->own;

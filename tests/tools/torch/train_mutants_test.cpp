@@ -191,3 +191,17 @@ TEST_CASE_METHOD(Fixture, "bad input fails before anything is written", "[tools]
   REQUIRE_THROWS_WITH(pmt::tools::run_gen_acc(g), Catch::Contains("instance_1.pt: corrupt"));
   CHECK(!fs::exists(root / "raw_data"));
 }
+
+TEST_CASE_METHOD(Fixture, "validation_split keeps floor(n (1 - v)) samples for training, as Keras",
+                 "[tools][fidelity]") {
+  const fs::path split_subject = root / "split.json";
+  pmt::io::write_file_atomic(split_subject, pmt::test::tiny_subject(R"(, "validation": 0.1)"));
+  auto o = train();
+  o.subject_file = split_subject.string();
+  o.instances = "0";
+  pmt::tools::run_train_mutants(o);
+  const json side = json::parse(pmt::io::read_file(
+      root / "trained_models" / "tiny" / "original" / "instance_0.json"));
+  // 256 samples: Keras trains on floor(256 * 0.9) = 230 and validates on the last 26
+  CHECK(side["train_size"] == 230);
+}
