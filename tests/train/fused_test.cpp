@@ -82,20 +82,23 @@ bool same_state(SubjectNet& a, SubjectNet& b) {
 
 TEST_CASE("fused training leaves each instance as training it alone does", "[fused]") {
   const std::string variant = GENERATE("adadelta", "adam", "sgd", "rmsprop", "adagrad", "adamax",
-                                       "nadam", "mse_l2_clip", "one_step");
+                                       "nadam", "mse_l2_clip", "one_step", "conv_softmax");
   CAPTURE(variant);
   json j = conv_spec();
   // the optimisers with settings that exercise their state (momentum for sgd)
   if (variant == "sgd")
     j["optimizer"] = {{"name", "sgd"}, {"learning_rate", 0.1}, {"momentum", 0.9}};
   if (variant != "adadelta" && variant != "sgd" && variant != "mse_l2_clip" &&
-      variant != "one_step")
+      variant != "one_step" && variant != "conv_softmax")
     j["optimizer"] = {{"name", variant}, {"learning_rate", 0.01}};
   if (variant == "mse_l2_clip") {  // a loss off the fused cross-entropy path, a penalty, clipping
     j["loss"] = "mean_squared_error";
     j["layers"][4]["kernel_regularizer"] = "l2";
     j["optimizer"]["clipnorm"] = 0.05;
   }
+  // softmax on the convolution: over its channels in both paths (the fused one holds a list of
+  // per-instance feature maps there)
+  if (variant == "conv_softmax") j["layers"][0]["activation"] = "softmax";
   std::size_t train_size = 20;  // 3 batches of 8, the last partial
   if (variant == "one_step") {
     j["batch_size"] = 20;
