@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -20,14 +21,23 @@ inline std::string replace_all(std::string text, const std::string& from, const 
   return text;
 }
 
-// Every floating-point value of `j` replaced by "<float>", so that a golden JSON holds the
-// output's shape, its strings and its integers (counts, indices, seeds), not the last bits of
-// LibTorch's arithmetic, which depend on the processor.
-inline nlohmann::json mask_floats(const nlohmann::json& j) {
+// Every floating-point value of `j` replaced by "<float>", and the value of every key in
+// `outcomes` by "<outcome>", so that a golden JSON holds the output's shape, its strings and its
+// integers (counts, indices, seeds), not what depends on the last bits of LibTorch's arithmetic
+// (which vary with the processor): losses and accuracies, and the counts and verdicts that follow
+// from the trained models' predictions.
+inline nlohmann::json mask_floats(const nlohmann::json& j,
+                                  const std::set<std::string>& outcomes = {}) {
   if (j.is_number_float()) return "<float>";
-  if (j.is_array() || j.is_object()) {
+  if (j.is_array()) {
     nlohmann::json out = j;
-    for (auto it = out.begin(); it != out.end(); ++it) *it = mask_floats(*it);
+    for (auto& v : out) v = mask_floats(v, outcomes);
+    return out;
+  }
+  if (j.is_object()) {
+    nlohmann::json out = j;
+    for (auto it = out.begin(); it != out.end(); ++it)
+      *it = outcomes.count(it.key()) ? nlohmann::json("<outcome>") : mask_floats(*it, outcomes);
     return out;
   }
   return j;
