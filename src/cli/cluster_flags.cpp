@@ -7,9 +7,7 @@ namespace pmt::cli {
 
 void add_cluster_flags(CLI::App& app, tools::ClusterOptions& o, ClusterFlags& f) {
   add_subject_flags(app, o.model, o.subject_file, o.data_dir);
-  app.add_option("--split", o.split, "Which split's inputs: train or test")
-      ->check(CLI::IsMember({"train", "test"}))
-      ->capture_default_str();
+  add_split_flag(app, o.split, "Which split's inputs");
   app.add_option("--classes", f.classes, "Classes to cluster, e.g. 0,5,7 [default: all]");
   app.add_option("--limit", o.limit, "Only the first N inputs of each class (0: all)")
       ->check(non_negative())

@@ -51,6 +51,12 @@ void add_test_set_flags(CLI::App& app, std::string& images, std::string& labels,
       ->check(CLI::ExistingFile);
 }
 
+void add_split_flag(CLI::App& app, std::string& split, const std::string& what) {
+  app.add_option("--split", split, what + ": train or test")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+}
+
 void add_quiet_flag(CLI::App& app, bool& quiet) {
   app.add_flag("-q,--quiet", quiet, "No progress on stderr");
 }

@@ -12,9 +12,7 @@ void add_targeted_flags(CLI::App& app, tools::TargetedOptions& o, TargetedFlags&
   app.add_option("--clusters", o.clusters,
                  "clusters.npy of `cluster` (one cluster per input of the split; -1 noise, -2 "
                  "not clustered) [default: <data-root>/clusters/<model>/clusters.npy]");
-  app.add_option("--split", o.split, "The split the clusters index: train or test")
-      ->check(CLI::IsMember({"train", "test"}))
-      ->capture_default_str();
+  add_split_flag(app, o.split, "The split the clusters index");
   app.add_option("--classes", f.classes,
                  "Classes C to target, e.g. 0,5,7 [default: every clustered class]");
   app.add_option("--cluster", f.cluster_ids,

@@ -101,9 +101,7 @@ void add_mutation_search_flags(CLI::App& app, tools::MutationSearchOptions& o,
 
 void add_embed_flags(CLI::App& app, tools::EmbedOptions& o, EmbedFlags& f) {
   add_subject_flags(app, o.model, o.subject_file, o.data_dir);
-  app.add_option("--split", o.split, "Which split's inputs: train or test")
-      ->check(CLI::IsMember({"train", "test"}))
-      ->capture_default_str();
+  add_split_flag(app, o.split, "Which split's inputs");
   app.add_option("--per", o.per, "all: one VAE on every class; class: one VAE per class")
       ->check(CLI::IsMember({"all", "class"}))
       ->capture_default_str();

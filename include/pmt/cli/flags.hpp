@@ -45,6 +45,8 @@ CLI::Option* add_instances_flag(CLI::App& app, std::string& instances, const std
 // --test-set ("<what>; IDX images ... or NPY inputs") and --test-labels.
 void add_test_set_flags(CLI::App& app, std::string& images, std::string& labels,
                         const std::string& what);
+// --split ("<what>: train or test"; cluster, embed, tmr, arachne).
+void add_split_flag(CLI::App& app, std::string& split, const std::string& what);
 // -q,--quiet: no progress on stderr.
 void add_quiet_flag(CLI::App& app, bool& quiet);
 
