@@ -25,6 +25,6 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"test", "train"}));
   return pmt::cli::run_main(app, argc, argv, o.common, [&] {
     pmt::install_interrupt_handlers();  // SIGINT/SIGTERM: stop cleanly, exit 128 + signal
-    pmt::cli::print(pmt::tools::run_gen_acc(o), o.common.json);
+    pmt::cli::print(pmt::tools::run_each_configuration(o, pmt::tools::run_gen_acc), o.common.json);
   });
 }

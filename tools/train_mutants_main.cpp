@@ -6,7 +6,6 @@
 #include "pmt/cli/flags.hpp"
 #include "pmt/core/error.hpp"
 #include "pmt/core/interrupt.hpp"
-#include "pmt/tools/shard.hpp"
 #include "pmt/tools/training.hpp"
 #include "pmt/tools/until_firm.hpp"
 
@@ -35,6 +34,7 @@ int main(int argc, char** argv) {
       return;
     }
     o.shard = pmt::tools::resolve_shard(f.shard);
-    pmt::cli::print(pmt::tools::run_train_mutants(o), o.common.json);
+    pmt::cli::print(pmt::tools::run_each_configuration(o, pmt::tools::run_train_mutants),
+                    o.common.json);
   });
 }

@@ -174,9 +174,12 @@ std::vector<ToolInfo> all_tools() {
        "Existing instances are skipped, so a rerun resumes; writes are atomic. Progress (instance, "
        "epoch, loss, ETA) on stderr; a summary on stdout.\nMutations: " +
            pmt::model::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPreTraining)) +
-           ". --list-mutations [--model M] shows each operator's parameter, search space and "
-           "whether (and on which layer) it applies to M; an operator that does not apply is a "
-           "usage error saying why. It also lists the post-training operators, whose mutants "
+           ". A layer operator runs on each of its default layers in turn, one configuration "
+           "each (<value>_layer<N>; the layers DeepCrime runs: the subject's mutation_layers, "
+           "else every layer it applies to); --layer N picks one. --list-mutations [--model M] "
+           "shows each operator's parameter, search space and whether (and on which layers) it "
+           "applies to M; an operator that does not apply is a usage error saying why. It also "
+           "lists the post-training operators, whose mutants "
            "mutate_model makes from trained sound instances. --until firm trains the sound "
            "subject and the mutant in rounds until ratio's verdict is firm: a verdict with as few "
            "instances as it needs.",
@@ -258,7 +261,10 @@ std::vector<ToolInfo> all_tools() {
        "and the last killed one, middle = round((upper + lower) / 2, decimals) as Python rounds "
        "(percentages 2 decimals, integers 0, learning rate 3-5), each middle compared with the "
        "ORIGINAL instances, until |upper - lower| <= precision; the result is the smallest "
-       "killable value. Exhaustive search (categorical operators): every value. Each "
+       "killable value. Exhaustive search (categorical operators): every value; operators "
+       "without a search (DeepCrime's nosearch: remove_bias, disable_batching...) their one "
+       "value; a layer operator each value on each of its default layers (<value>_layer<N>, "
+       "--layer N for one), all in one result, as DeepCrime pools an operator's layers. Each "
        "configuration's --instances instances are trained (resumable: a rerun skips saved "
        "instances) and evaluated on the test split and/or the training split (accuracy files "
        "under <data-root>/raw_data and <data-root>/train_set/raw_data). Killed: GLM p (rounded "
@@ -266,7 +272,8 @@ std::vector<ToolInfo> all_tools() {
        "(statsmodels' TTestIndPower). Writes <data-root>/search/<model>/<mut>_<test|train>.csv, "
        "DeepCrime's rows without a header: binary [lower,upper,middle,p,d,killed,power] ('' "
        "middle on the first row) then [killable,not_killed] when killable; exhaustive "
-       "[value,p,d,killed,power]; and <mut>.json. Parameters are written as the shortest "
+       "[value,p,d,killed,power]; and <mut>.json (<mut>_layer<N> with --layer N). Parameters are "
+       "written as the shortest "
        "decimal that reads back as the value (50, 3.12), the same strings as the "
        "instances' folders. Progress and ETA on stderr.",
        "  mutation_search --model mnist --mut delete_training_data\n"

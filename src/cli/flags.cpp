@@ -120,11 +120,11 @@ void add_config_flags(CLI::App& app, tools::ConfigOptions& o, const std::string&
   app.add_option("--mut", o.mut, "Mutation operator, or original for the sound subject");
   if (with_param)
     app.add_option("--param", o.param,
-                   "Operator parameter, used verbatim in folder and file names (a layer other "
-                   "than the subject's default appears as <value>_layer<N>)");
+                   "Operator parameter, used verbatim in folder and file names (the layer of a "
+                   "layer operator with several default layers appears as <value>_layer<N>)");
   app.add_option("--layer", o.layer,
-                 "Layer index a layer operator targets [default: the subject's, see "
-                 "train_mutants --list-mutations --model M]")
+                 "Layer index a layer operator targets [default: each of its default layers in "
+                 "turn, see train_mutants --list-mutations --model M]")
       ->check(non_negative());
   add_jobs_flag(app, o.jobs, jobs_what);
 }

@@ -314,12 +314,22 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
 void read_mutation_settings(const json& j, const std::string& origin, SubjectSpec& s) {
   const json layers_of = j.value("mutation_layers", json::object());
   PMT_THROW_IF(!layers_of.is_object(), kData, "{}: mutation_layers must be an object", origin);
-  for (const auto& [op, index] : layers_of.items()) {
-    PMT_THROW_IF(!index.is_number_integer() || index.get<int>() < 0 ||
-                     index.get<std::size_t>() >= s.layers.size(),
-                 kData, "{}: mutation_layers.{}: expected a layer index 0-{}", origin, op,
-                 s.layers.size() - 1);
-    s.mutation_layers[op] = index.get<int>();
+  for (const auto& [op, value] : layers_of.items()) {
+    // one index (DeepCrime's layer_udp: N) or a list of them ([N, M])
+    const json list = value.is_array() ? value : json::array({value});
+    const std::string bad = fmt::format(
+        "{}: mutation_layers.{}: expected a layer index 0-{} or a non-empty list of distinct ones",
+        origin, io::shorten(op), s.layers.size() - 1);
+    PMT_THROW_IF(list.empty() || list.size() > s.layers.size(), kData, "{}", bad);
+    std::vector<int>& layers = s.mutation_layers[op];
+    for (const json& index : list) {
+      PMT_THROW_IF(!index.is_number_integer() || index.get<std::int64_t>() < 0 ||
+                       index.get<std::uint64_t>() >= s.layers.size(),
+                   kData, "{}", bad);
+      const int i = index.get<int>();
+      PMT_THROW_IF(std::find(layers.begin(), layers.end(), i) != layers.end(), kData, "{}", bad);
+      layers.push_back(i);
+    }
   }
   const json searches = j.value("mutation_search", json::object());
   PMT_THROW_IF(!searches.is_object(), kData, "{}: mutation_search must be an object", origin);

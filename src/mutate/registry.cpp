@@ -205,28 +205,46 @@ const OperatorInfo& find_operator(const std::string& name) {
 
 std::string not_applicable(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
   if (!op.targets_layer()) return subject_reason(op, spec);
-  return layer_reason(op, spec, layer);
+  if (layer >= 0) return layer_reason(op, spec, layer);
+  const std::vector<int> layers = default_layers(op, spec);
+  if (layers.empty()) return op.no_layer;
+  for (int i : layers)
+    if (std::string why = layer_reason(op, spec, i); !why.empty()) return why;
+  return "";
 }
 
-int default_layer(const OperatorInfo& op, const model::SubjectSpec& spec) {
-  if (!op.targets_layer()) return -1;
+std::vector<int> default_layers(const OperatorInfo& op, const model::SubjectSpec& spec) {
+  if (!op.targets_layer()) return {};
   if (const auto it = spec.mutation_layers.find(op.name); it != spec.mutation_layers.end())
     return it->second;
+  std::vector<int> layers;
   const int last = static_cast<int>(spec.layers.size()) - 1;
-  for (int i = 0; i < last; ++i)
-    if (layer_reason(op, spec, i).empty()) return i;
-  return layer_reason(op, spec, last).empty() ? last : -1;
+  for (int i = 0; i <= last; ++i)
+    if (layer_reason(op, spec, i).empty()) layers.push_back(i);
+  // DeepMutation++'s operators: one layer, a hidden one before the output layer
+  if (op.stage != Stage::kPreTraining && layers.size() > 1) {
+    if (layers.back() == last) layers.pop_back();
+    layers.resize(1);
+  }
+  return layers;
 }
 
-SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
+std::string layer_suffix(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
+  if (layer < 0 || default_layers(op, spec) == std::vector<int>{layer}) return "";
+  return fmt::format("_layer{}", layer);
+}
+
+namespace {
+
+// The search space of `op` at one layer (-1: the operator targets none), before the suffixes.
+SearchSpace layer_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
   SearchSpace s;
   s.kind = op.search;
   if (op.search == SearchKind::kExhaustive) {
     // DeepCrime's exhaustive loop tries every candidate, the subject's current value included
     // (unless the operator's rule says otherwise).
     s.values = op.choices;
-    if (op.search_rule)
-      op.search_rule(spec, op.targets_layer() && layer < 0 ? default_layer(op, spec) : layer, s);
+    if (op.search_rule) op.search_rule(spec, layer, s);
   } else if (op.search == SearchKind::kBinary) {
     if (op.kind == ParamKind::kPercent) {
       s.from = op.hi >= 100 ? 100 : 99, s.to = 0, s.precision = 5;
@@ -237,6 +255,8 @@ SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec,
     s.values = {op.implied};
   } else if (op.kind == ParamKind::kClip) {
     s.values = op.choices;
+  } else if (op.kind == ParamKind::kLayer && layer >= 0) {
+    s.values = {std::to_string(layer)};  // DeepCrime's "nosearch": one mutant per layer
   }
   if (const auto it = spec.mutation_search.find(op.name); it != spec.mutation_search.end()) {
     const auto& o = it->second;
@@ -254,6 +274,22 @@ SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec,
       for (const auto& v : o.values) check_value(op, v);
       s.values = o.values;
     }
+  }
+  return s;
+}
+
+}  // namespace
+
+SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer) {
+  if (!op.targets_layer()) return layer_space(op, spec, -1);
+  SearchSpace s;
+  s.kind = op.search;
+  // DeepCrime's loop over the layers, each with the operator's search there
+  for (int i : layer >= 0 ? std::vector<int>{layer} : default_layers(op, spec)) {
+    SearchSpace at = layer_space(op, spec, i);
+    const std::string suffix = op.kind == ParamKind::kLayer ? "" : layer_suffix(op, spec, i);
+    for (const std::string& v : at.values) s.values.push_back(v + suffix);
+    std::tie(s.from, s.to, s.precision) = std::tie(at.from, at.to, at.precision);
   }
   return s;
 }
@@ -337,11 +373,17 @@ Mutation make_mutation(const std::string& name, const std::string& param,
       std::tie(m.ratio, m.scale) = parse_ratio_scale(op, value);
   }
   if (op.targets_layer()) {
-    const int fallback = default_layer(op, spec);
     if (layer < 0) {
-      PMT_THROW_IF(fallback < 0, kUsage, "--mut {} does not apply to {}: {}", name,
+      const std::vector<int> layers = default_layers(op, spec);
+      PMT_THROW_IF(layers.empty(), kUsage, "--mut {} does not apply to {}: {}", name,
                    subject_name(spec), op.no_layer);
-      layer = fallback;
+      std::vector<std::string> list;
+      for (int i : layers) list.push_back(std::to_string(i));
+      PMT_THROW_IF(layers.size() > 1, kUsage,
+                   "--mut {} runs on layers {} of {}, one configuration each: name one with "
+                   "--layer (train_mutants and gen_acc without --layer take each in turn)",
+                   name, model::join_names(list), subject_name(spec));
+      layer = layers.front();
     }
     const std::string why = layer_reason(op, spec, layer);
     PMT_THROW_IF(!why.empty(), kUsage, "--mut {} does not apply to {}: {}", name,
@@ -350,7 +392,7 @@ Mutation make_mutation(const std::string& name, const std::string& param,
     if (op.kind == ParamKind::kLayer) {
       m.param = m.value = std::to_string(layer);
     } else {
-      m.param = layer == fallback ? m.value : fmt::format("{}_layer{}", m.value, layer);
+      m.param = m.value + layer_suffix(op, spec, layer);
     }
   } else {
     const std::string why = subject_reason(op, spec);
@@ -359,6 +401,22 @@ Mutation make_mutation(const std::string& name, const std::string& param,
     if (m.param.empty()) m.param = m.value;
   }
   return m;
+}
+
+std::vector<Mutation> make_mutations(const std::string& name, const std::string& param,
+                                     const model::SubjectSpec& spec, int layer) {
+  if (name != "original" && layer < 0) {
+    const OperatorInfo& op = find_operator(name);
+    const bool named =
+        op.kind == ParamKind::kLayer ? !param.empty() : split_layer(param).second >= 0;
+    const std::vector<int> layers = default_layers(op, spec);
+    if (op.targets_layer() && !named && layers.size() > 1) {
+      std::vector<Mutation> each;
+      for (int i : layers) each.push_back(make_mutation(name, param, spec, i));
+      return each;
+    }
+  }
+  return {make_mutation(name, param, spec, layer)};
 }
 
 json registry_json(const model::SubjectSpec* spec) {
@@ -377,12 +435,11 @@ json registry_json(const model::SubjectSpec* spec) {
     if (op.stage == Stage::kPostTraining) j["filtered"] = op.filtered;
     if (op.kind == ParamKind::kChoice) j["choices"] = op.choices;
     if (spec) {
-      const int layer = default_layer(op, *spec);
-      const std::string why =
-          op.targets_layer() && layer < 0 ? op.no_layer : not_applicable(op, *spec, layer);
+      const std::vector<int> layers = default_layers(op, *spec);
+      const std::string why = not_applicable(op, *spec, -1);
       j["applies"] = why.empty();
       if (!why.empty()) j["why_not"] = why;
-      if (layer >= 0) j["layer"] = layer;
+      if (!layers.empty()) j["layers"] = layers;
       j["search"] = search_space(op, *spec).to_json();
       if (op.stage == Stage::kPreTraining) {
         // train_mutants --fuse: the fields these operators change that decide the fusion
@@ -408,8 +465,11 @@ std::string registry_table(const model::SubjectSpec* spec) {
     std::string last;
     if (spec) {
       if (j["applies"].get<bool>()) {
-        const std::string layer =
-            j.contains("layer") ? fmt::format("layer {}; ", j["layer"].get<int>()) : "";
+        const auto layers = j.value("layers", std::vector<int>{});
+        const std::string layer = layers.empty()
+                                      ? ""
+                                      : fmt::format("layer{} {}; ", layers.size() > 1 ? "s" : "",
+                                                    fmt::join(layers, ", "));
         const auto& op = find_operator(j["name"].get<std::string>());
         last = "yes; " + layer +
                (op.stage == Stage::kPostTraining

@@ -81,6 +81,10 @@ Kills kills(const json& steps, const ScoreOptions& o, const std::string& where) 
 
 json value_or_null(const std::string& s) { return s.empty() ? json() : json(s); }
 
+const char* kind_name(SearchKind k) {
+  return k == SearchKind::kBinary ? "binary" : k == SearchKind::kExhaustive ? "exhaustive" : "none";
+}
+
 }  // namespace
 
 OperatorScore score_operator(const std::string& name, const json& train, const json& test,
@@ -91,11 +95,13 @@ OperatorScore score_operator(const std::string& name, const json& train, const j
   const std::string kind = field(space, "search", where).is_string()
                                ? space.at("search").get<std::string>()
                                : std::string();
-  PMT_THROW_IF(kind != "binary" && kind != "exhaustive", kData,
-               "{}: 'space.search' must be binary or exhaustive", where);
+  PMT_THROW_IF(kind != "binary" && kind != "exhaustive" && kind != "none", kData,
+               "{}: 'space.search' must be binary, exhaustive or none", where);
   PMT_THROW_IF(field(test, "space", where) != space, kData,
                "{}: the training and test results searched different spaces", where);
-  r.kind = kind == "binary" ? SearchKind::kBinary : SearchKind::kExhaustive;
+  r.kind = kind == "binary"       ? SearchKind::kBinary
+           : kind == "exhaustive" ? SearchKind::kExhaustive
+                                  : SearchKind::kNone;
   const Kills tr = kills(set_steps(train, "train", where), o, where);
   const Kills te = kills(set_steps(test, "test", where), o, where);
   r.train_unstable = tr.unstable;
@@ -152,12 +158,12 @@ OperatorScore score_operator(const std::string& name, const json& train, const j
 
 json OperatorScore::to_json() const {
   json j = {{"operator", name},
-            {"search", kind == SearchKind::kBinary ? "binary" : "exhaustive"},
+            {"search", kind_name(kind)},
             {"counted", counted},
             {"score", io::json_number(score)},
             {"unstable_train", train_unstable},
             {"unstable_test", test_unstable}};
-  if (!note.empty()) j["note"] = note;
+  j["note"] = value_or_null(note);  // why not counted (null when counted)
   if (kind == SearchKind::kBinary) {
     j["upper"] = upper;
     j["train_kc"] = value_or_null(train_kc);
@@ -198,8 +204,7 @@ std::string MutationScore::table() const {
       detail +=
           fmt::format("; power < 0.8: {} / {}", list(op.train_unstable), list(op.test_unstable));
     if (!op.note.empty()) detail += "; " + op.note;
-    out += fmt::format("{:<40} {:<10} {:>6}  {}\n", op.name,
-                       op.kind == SearchKind::kBinary ? "binary" : "exhaustive", score, detail);
+    out += fmt::format("{:<40} {:<10} {:>6}  {}\n", op.name, kind_name(op.kind), score, detail);
   }
   out += counted ? fmt::format("mutation score: {:.2f} (mean of {} operators)\n", total, counted)
                  : std::string("mutation score: none (no operator killed on the training set)\n");

@@ -53,11 +53,12 @@ int search_decimals(const mutate::OperatorInfo& op, const mutate::SearchSpace& s
 mutate::SearchSpace plan(const mutate::OperatorInfo& op, const model::SubjectSpec& spec,
                          int layer) {
   const std::string who = fmt::format("subject '{}', operator {}", spec.name, op.name);
-  PMT_THROW_IF(op.search == SearchKind::kNone, kUsage,
-               "{}: DeepCrime has no search for this operator (it applies it once{}): train it "
-               "with train_mutants and test it with mutation_test --dc",
-               who,
-               op.kind == mutate::ParamKind::kImplied ? ", parameter '" + op.implied + "'" : "");
+  // The registry's applicability check (subject, layer), with its message.
+  PMT_THROW_IF(!op.targets_layer() && layer >= 0, kUsage,
+               "--mut {} does not target a layer (no --layer)", op.name);
+  const std::string why = mutate::not_applicable(op, spec, layer);
+  PMT_THROW_IF(!why.empty(), kUsage, "--mut {} does not apply to subject '{}': {}", op.name,
+               spec.name, why);
   mutate::SearchSpace s = mutate::search_space(op, spec, layer);
   if (s.kind == SearchKind::kBinary) {
     PMT_THROW_IF(
@@ -65,11 +66,10 @@ mutate::SearchSpace plan(const mutate::OperatorInfo& op, const model::SubjectSpe
         kUsage, "{}: no binary search from {} to {} with precision {}", who, s.from, s.to,
         s.precision);
   } else {
-    PMT_THROW_IF(s.values.empty(), kUsage, "{}: the exhaustive search has no values", who);
+    // DeepCrime's operators without a search ("nosearch") run their one value (or each layer)
+    PMT_THROW_IF(s.values.empty(), kUsage, "{}: the {} has no values", who,
+                 s.kind == SearchKind::kNone ? "operator's single run" : "exhaustive search");
   }
-  // The registry's applicability check (subject, layer), with its message.
-  mutate::make_mutation(op.name, s.kind == SearchKind::kBinary ? format_param(s.from) : s.values[0],
-                        spec, layer);
   return s;
 }
 
@@ -84,7 +84,7 @@ stats::TestOptions deepcrime_test() {
 }
 
 int max_configurations(const mutate::SearchSpace& space) {
-  if (space.kind == SearchKind::kExhaustive) return static_cast<int>(space.values.size());
+  if (space.kind != SearchKind::kBinary) return static_cast<int>(space.values.size());
   const double ratio = std::fabs(space.from - space.to) / space.precision;
   return 1 + (ratio > 1 ? static_cast<int>(std::ceil(std::log2(ratio))) : 1);
 }
@@ -260,7 +260,7 @@ SetResult binary(Set set, const SearchOptions& o, Runner& run) {
 SetResult exhaustive(Set set, const SearchOptions& o, Runner& run) {
   SetResult r;
   r.set = set;
-  r.kind = SearchKind::kExhaustive;
+  r.kind = o.space.kind;  // exhaustive, or none: DeepCrime's single run (each layer's)
   const int n = static_cast<int>(o.space.values.size());
   for (int k = 0; k < n; ++k) {
     Step s = run.step(set, o.space.values[static_cast<std::size_t>(k)]);
@@ -275,7 +275,8 @@ SetResult exhaustive(Set set, const SearchOptions& o, Runner& run) {
 }  // namespace
 
 SearchResult run_search(const SearchOptions& o, const Trainer& trainer) {
-  PMT_THROW_IF(o.space.kind == SearchKind::kNone, kUsage, "{}: no search for this operator", o.mut);
+  PMT_THROW_IF(o.space.kind != SearchKind::kBinary && o.space.values.empty(), kUsage,
+               "{}: no configuration to evaluate", o.mut);
   PMT_THROW_IF(o.sets.empty(), kUsage, "no set to search on");
   const auto t0 = std::chrono::steady_clock::now();
   SearchResult result;

@@ -76,8 +76,8 @@ TEST_CASE("activation operators change the subject's layer: mnist ACH targets De
   CHECK(mutate_spec(s, other, 1).layers[0].activation == pmt::model::Activation::kTanh);
   CHECK(mutate_spec(s, other, 1).layers[5].activation == pmt::model::Activation::kRelu);
 
-  const Mutation arm = make_mutation("remove_activation_function", "", s);
-  CHECK(arm.layer == 0);  // the first layer with an activation
+  const Mutation arm = make_mutation("remove_activation_function", "", s, 0);
+  CHECK(arm.layer == 0);
   CHECK(arm.param == "0");
   CHECK(mutate_spec(s, arm, 1).layers[0].activation == pmt::model::Activation::kLinear);
   CHECK(apply(s, "remove_activation_function", "5").layers[5].activation ==
@@ -116,16 +116,17 @@ TEST_CASE(
     "== before its 2022 fix, and the PMT package still does)",
     "[registry][regression]") {
   const SubjectSpec s = mnist(), v = varied();
-  const Mutation rcd = make_mutation("change_dropout_rate", "0.75", s);
+  const Mutation rcd = make_mutation("change_dropout_rate", "0.75", s, 3);
   CHECK(rcd.layer == 3);
+  CHECK(rcd.param == "0.75_layer3");  // one of mnist's two dropout layers
   CHECK(mutate_spec(s, rcd, 1).layers[3].rate == 0.75);
   CHECK(mutate_spec(s, make_mutation("change_dropout_rate", "0.125", s, 6), 1).layers[6].rate ==
         0.125);
   // rate 1 (DeepCrime's list has it; TF 2.3 refuses it): a usage error saying why
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.0", s),
                       Catch::Contains("a rate of 1 drops every unit"));
-  CHECK(search_space(find_operator("change_dropout_rate"), s).values ==
-        std::vector<std::string>{"0.125", "0.25", "0.75"});
+  CHECK(search_space(find_operator("change_dropout_rate"), s, 3).values ==
+        std::vector<std::string>{"0.125_layer3", "0.25_layer3", "0.75_layer3"});
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "0.5", s, 5),
                       Catch::Contains("layer 5 (dense) is not a dropout layer"));
   REQUIRE_THROWS_WITH(make_mutation("change_dropout_rate", "1.5", s),
@@ -152,7 +153,7 @@ TEST_CASE("weights, bias, loss, optimiser, clip and validation operators", "[reg
   CHECK(wci.layer == 0);
   CHECK(mutate_spec(s, wci, 1).layers[0].kernel_initializer == "zeros");
   CHECK(apply(v, "add_bias", "").layers[1].use_bias);
-  CHECK_FALSE(apply(s, "remove_bias", "").layers[0].use_bias);
+  CHECK_FALSE(apply(s, "remove_bias", "0").layers[0].use_bias);
   REQUIRE_THROWS_WITH(make_mutation("add_bias", "", s),
                       Catch::Contains("no dense or conv2d layer without a bias"));
   const SubjectSpec och = apply(s, "change_optimisation_function", "sgd");
@@ -230,12 +231,14 @@ TEST_CASE("train_mutants --list-mutations: search spaces and applicability on a 
   CHECK(by_name["change_batch_size"]["search"]["values"].size() == 4);
   // DeepCrime's exhaustive loop includes the subject's current value (relu)
   CHECK(by_name["change_activation_function"]["search"]["values"].size() == 11);
-  CHECK(by_name["change_activation_function"]["layer"] == 5);
+  CHECK(by_name["change_activation_function"]["layers"] == nlohmann::json::array({5}));
+  CHECK(by_name["change_dropout_rate"]["layers"] == nlohmann::json::array({3, 6}));
   CHECK(by_name["add_bias"]["applies"] == false);
   CHECK(by_name["change_label"]["applies"] == true);
   CHECK(by_name["tmr"]["stage"] == "targeted");
   CHECK(by_name["tmr"]["parameter"] == "c<class>_k<cluster>_<how>");
   const std::string table = registry_table(&s);
+  CHECK(table.find("yes; layers 3, 6; exhaustive: 0.125_layer3, 0.25_layer3") != std::string::npos);
   CHECK(table.find("no: it does not use early stopping") != std::string::npos);
   CHECK(registry_table(nullptr).find("TCL") != std::string::npos);
   // train_mutants --fuse: the stack's operators fuse; the table ends with the sound subject's
@@ -384,12 +387,88 @@ TEST_CASE("RCW searches the other regularisers, as DeepCrime draws one of the ot
   for (const char* own : {"l1", "l2", "l1_l2"}) {
     INFO(own);
     pmt::model::set_regularizer(s.layers[5], own);
-    const int layer = default_layer(rcw, s);
-    REQUIRE(layer == 5);
+    REQUIRE(default_layers(rcw, s) == std::vector<int>{5});
+    const int layer = 5;
     std::vector<std::string> want;
     for (const char* r : {"l1", "l2", "l1_l2"})
       if (std::string(r) != own) want.push_back(r);
     CHECK(search_space(rcw, s).values == want);
     CHECK(search_space(rcw, s, layer).values == want);
+  }
+}
+
+// DeepCrime runs a layer operator once per index of layer_udp, or of range(layers_num) when it is
+// None (utils/execute_mutants.py:52-71), skipping the layers the operator's config check rejects
+// (AddAFMutationError). Its properties_*.py values, in pmt's numbering of the subjects' layers:
+// mnist (Sequential; TF 2.3's config counts the InputLayer, so range(8) never reaches the output
+// Dense(10)): ACH 6 -> Dense(128) = 5; ARM and WRB None -> conv1, conv2, Dense(128) = 0, 1, 5;
+// RAW and WCI 0 -> conv1 = 0 (in model.layers numbering, as RCD's [3, 6] = both dropouts).
+// lenet (functional: config = model.layers, inputs included, range(10) reaches the output):
+// ACH 3 -> conv2 = 2; WCI 1 -> conv1 = 0; AAL 9 -> the output Dense(2) = 7; ARM, WRB, RAW None
+// -> every layer with an activation (not linear) / a bias / no regulariser.
+TEST_CASE("every layer, as DeepCrime runs them: the default layer sets of mnist and lenet",
+          "[registry][fidelity]") {
+  using Layers = std::vector<int>;
+  const auto layers = [](const SubjectSpec& spec, const char* op) {
+    return default_layers(find_operator(op), spec);
+  };
+  const SubjectSpec m = mnist();
+  CHECK(layers(m, "change_activation_function") == Layers{5});
+  CHECK(layers(m, "remove_activation_function") == Layers{0, 1, 5});
+  CHECK(layers(m, "remove_bias") == Layers{0, 1, 5});
+  CHECK(layers(m, "add_weights_regularisation") == Layers{0});
+  CHECK(layers(m, "change_weights_initialisation") == Layers{0});
+  CHECK(layers(m, "change_dropout_rate") == Layers{3, 6});
+  CHECK(layers(m, "add_activation_function").empty());  // no linear layer
+  const SubjectSpec l = pmt::model::load_subject(pmt::model::builtin_subject_path("lenet"));
+  CHECK(layers(l, "change_activation_function") == Layers{2});
+  CHECK(layers(l, "change_weights_initialisation") == Layers{0});
+  CHECK(layers(l, "add_activation_function") == Layers{7});
+  CHECK(layers(l, "remove_activation_function") == Layers{0, 2, 5});
+  CHECK(layers(l, "remove_bias") == Layers{0, 2, 5, 7});
+  CHECK(layers(l, "add_weights_regularisation") == Layers{0, 2, 5, 7});
+  CHECK(layers(l, "change_dropout_rate").empty());
+
+  // One configuration per layer, the layer in the parameter; one layer alone keeps the bare value.
+  std::vector<std::string> params;
+  for (const Mutation& x : make_mutations("change_dropout_rate", "0.25", m))
+    params.push_back(x.param + "@" + std::to_string(x.layer));
+  CHECK(params == std::vector<std::string>{"0.25_layer3@3", "0.25_layer6@6"});
+  CHECK(make_mutations("change_dropout_rate", "0.25_layer6", m).size() == 1);
+  CHECK(make_mutations("change_dropout_rate", "0.25", m, 3).front().param == "0.25_layer3");
+  CHECK(make_mutations("remove_bias", "", m).size() == 3);
+  CHECK(make_mutations("remove_bias", "1", m).size() == 1);
+  CHECK(make_mutations("change_activation_function", "elu", m).front().param == "elu");
+  REQUIRE_THROWS_WITH(
+      make_mutation("change_dropout_rate", "0.25", m),
+      Catch::Contains("runs on layers 3, 6 of subject 'mnist'") && Catch::Contains("--layer"));
+  // DeepCrime's exhaustive loop over each layer in turn; its single runs (ARM) one per layer
+  CHECK(search_space(find_operator("change_dropout_rate"), m).values ==
+        std::vector<std::string>{"0.125_layer3", "0.25_layer3", "0.75_layer3", "0.125_layer6",
+                                 "0.25_layer6", "0.75_layer6"});
+  CHECK(search_space(find_operator("remove_activation_function"), l).values ==
+        std::vector<std::string>{"0", "2", "5"});
+  CHECK(search_space(find_operator("change_activation_function"), m).values.front() == "elu");
+}
+
+TEST_CASE("mutation_layers: one index or a list of distinct ones, else an error naming the file",
+          "[registry]") {
+  const auto parse = [](const char* layers) {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(std::string(R"({"name": "t", "dataset": "tiny", "input_shape": [4],
+          "num_classes": 2, "layers": [{"type": "dense", "units": 8, "activation": "relu"},
+          {"type": "dropout", "rate": 0.2}, {"type": "dense", "units": 2}],
+          "mutation_layers": )") +
+                              layers + "}"),
+        "t.json");
+  };
+  CHECK(parse(R"({"remove_bias": [2, 0]})").mutation_layers.at("remove_bias") ==
+        std::vector<int>{2, 0});
+  CHECK(parse(R"({"remove_bias": 2})").mutation_layers.at("remove_bias") == std::vector<int>{2});
+  for (const char* bad :
+       {R"({"remove_bias": []})", R"({"remove_bias": [0, 0]})", R"({"remove_bias": [3]})",
+        R"({"remove_bias": -1})", R"({"remove_bias": "0"})", R"({"remove_bias": [0.5]})"}) {
+    INFO(bad);
+    REQUIRE_THROWS_WITH(parse(bad), Catch::StartsWith("t.json: mutation_layers.remove_bias"));
   }
 }

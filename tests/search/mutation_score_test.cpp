@@ -123,6 +123,33 @@ TEST_CASE("mutation_score: exhaustive operator", "[search][score]") {
                     Catch::Contains("no train set"));
 }
 
+TEST_CASE("mutation_score: a layer operator's configurations pooled, as DeepCrime pools its layers",
+          "[search][score][fidelity]") {
+  // RCD on mnist's two dropout layers: one result, every value at each layer
+  const json space = {{"search", "exhaustive"},
+                      {"values", {"0.25_layer3", "0.75_layer3", "0.25_layer6", "0.75_layer6"}}};
+  const json train = {step("0.25_layer3", false), step("0.75_layer3", true),
+                      step("0.25_layer6", true), step("0.75_layer6", true)};
+  const json test = {step("0.25_layer3", false), step("0.75_layer3", true),
+                     step("0.25_layer6", false), step("0.75_layer6", true)};
+  // DeepCrime's np.intersect1d over bare values counts 0.75 once against the training set's
+  // [0.75, 0.25, 0.75] (0.33); pmt counts configurations: 2 of the 3 the training set kills.
+  const auto s = pmt::search::score_operator("change_dropout_rate", result(space, train, test),
+                                             result(space, train, test), {}, "x.json");
+  CHECK(s.score == 0.67);
+  CHECK(s.train_killed == std::vector<std::string>{"0.75_layer3", "0.25_layer6", "0.75_layer6"});
+  // DeepCrime's single runs (search "none"): ARM at three layers
+  const json none = {{"search", "none"}, {"values", {"0", "1", "5"}}};
+  const json arm_train = {step("0", true), step("1", true), step("5", false)};
+  const json arm_test = {step("0", true), step("1", false), step("5", false)};
+  const auto arm =
+      pmt::search::score_operator("remove_activation_function", result(none, arm_train, arm_test),
+                                  result(none, arm_train, arm_test), {}, "a.json");
+  CHECK(arm.counted);
+  CHECK(arm.score == 0.5);
+  CHECK(arm.to_json()["search"] == "none");
+}
+
 TEST_CASE("mutation_score: folders of results, total over the counted operators",
           "[search][score]") {
   const fs::path root =

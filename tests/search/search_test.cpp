@@ -187,6 +187,21 @@ TEST_CASE("test and train searches share evaluated configurations", "[search]") 
   CHECK(log[0].find("ETA") != std::string::npos);
 }
 
+TEST_CASE("DeepCrime's single runs (no search): each configuration once, kind none", "[search]") {
+  SearchSpace s;
+  s.kind = SearchKind::kNone;
+  s.values = {"0", "1", "5"};  // a layer operator's layers
+  Fake fake{[](double v) { return v == 5; }, [](double v) { return v >= 1; }};
+  const auto r = pmt::search::run_search(options(s, 0, {Set::kTest, Set::kTrain}), std::ref(fake));
+  CHECK(params(r.sets[0]) == s.values);
+  CHECK(r.sets[0].kind == SearchKind::kNone);
+  CHECK(r.sets[0].killed_params == std::vector<std::string>{"5"});
+  CHECK(r.sets[1].killed_params == std::vector<std::string>{"1", "5"});
+  CHECK(r.configurations == 4);
+  CHECK(lines(r.sets[0].csv()).size() == 3);
+  CHECK(r.to_json()["space"]["search"] == "none");
+}
+
 TEST_CASE("exhaustive search tries every value", "[search]") {
   SearchSpace s;
   s.kind = SearchKind::kExhaustive;
@@ -204,8 +219,8 @@ TEST_CASE("exhaustive search tries every value", "[search]") {
   CHECK(r.to_json()["sets"][1]["killed_params"].size() == 2);
 }
 
-TEST_CASE("plan: operators without a search are usage errors naming subject and operator",
-          "[search]") {
+TEST_CASE("plan: DeepCrime's single runs and every layer, and what does not apply is a usage error",
+          "[search][fidelity]") {
   const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("mnist"));
   const auto& trd = pmt::mutate::find_operator("delete_training_data");
   const auto space = pmt::search::plan(trd, spec);
@@ -216,14 +231,26 @@ TEST_CASE("plan: operators without a search are usage errors naming subject and 
   const auto& epochs = pmt::mutate::find_operator("change_epochs");
   CHECK(pmt::search::search_decimals(epochs, pmt::search::plan(epochs, spec)) == 0);
 
+  // DeepCrime's "nosearch" operators: their one value, or one run per layer (ARM on mnist:
+  // conv1, conv2, Dense(128))
+  const auto hdb = pmt::search::plan(pmt::mutate::find_operator("disable_batching"), spec);
+  CHECK(hdb.kind == SearchKind::kNone);
+  CHECK(hdb.values == std::vector<std::string>{"full"});
+  const auto& arm = pmt::mutate::find_operator("remove_activation_function");
+  CHECK(pmt::search::plan(arm, spec).values == std::vector<std::string>{"0", "1", "5"});
+  CHECK(pmt::search::plan(arm, spec, 1).values == std::vector<std::string>{"1"});
+  CHECK(pmt::search::plan(pmt::mutate::find_operator("change_dropout_rate"), spec, 6).values ==
+        std::vector<std::string>{"0.125_layer6", "0.25_layer6", "0.75_layer6"});
   try {
-    pmt::search::plan(pmt::mutate::find_operator("disable_batching"), spec);
+    pmt::search::plan(pmt::mutate::find_operator("add_bias"), spec);
     FAIL("no error");
   } catch (const pmt::Error& e) {
     CHECK(e.kind() == pmt::ErrorKind::kUsage);
-    CHECK_THAT(e.what(), Catch::Contains("subject 'mnist'") &&
-                             Catch::Contains("disable_batching") && Catch::Contains("no search"));
+    CHECK_THAT(e.what(), Catch::Contains("subject 'mnist'") && Catch::Contains("add_bias") &&
+                             Catch::Contains("without a bias"));
   }
+  CHECK_THROWS_WITH(pmt::search::plan(arm, spec, 3), Catch::Contains("layer 3 (dropout)"));
+  CHECK_THROWS_WITH(pmt::search::plan(trd, spec, 3), Catch::Contains("does not target a layer"));
   if (spec.patience == 0) {
     CHECK_THROWS_AS(
         pmt::search::plan(pmt::mutate::find_operator("change_earlystopping_patience"), spec),

@@ -168,10 +168,11 @@ struct SubjectSpec {
   // blocks, and gen_acc on 8 instances x 8,004 images took 27.6 s (31.9 s of it system time)
   // against 13.5 s (4.8 s), the same predictions.
   int eval_batch_size = 128;
-  // The layer each layer operator targets on this subject (DeepCrime's per-subject properties,
-  // e.g. mnist: change_activation_function -> the Dense(128) layer); operators not listed take
-  // the first layer they apply to (mutate/registry.hpp).
-  std::map<std::string, int> mutation_layers;
+  // The layers each layer operator runs on by default on this subject, one configuration each
+  // (DeepCrime's per-subject layer_udp, e.g. mnist: change_activation_function -> the Dense(128)
+  // layer, change_dropout_rate -> both dropout layers); operators not listed run on every layer
+  // they apply to (mutate/registry.hpp, default_layers).
+  std::map<std::string, std::vector<int>> mutation_layers;
   // DeepCrime's per-subject search settings (utils/properties/properties_<subject>.py and
   // constants_<subject>.py) where they differ from the registry's defaults: binary search bounds
   // (from = the most aggressive value) and precision, or the values of an exhaustive search.

@@ -106,12 +106,19 @@ const OperatorInfo& find_operator(const std::string& name);
 const std::vector<std::string>& mutation_names();
 
 // Why `op` cannot mutate layer `layer` of `spec` ("" when it can). For operators that do not
-// target a layer, `layer` is ignored and the subject as a whole is checked.
+// target a layer, `layer` is ignored and the subject as a whole is checked; for layer operators,
+// `layer` -1 checks their default layers (no_layer when there is none).
 std::string not_applicable(const OperatorInfo& op, const model::SubjectSpec& spec, int layer);
-// The layer a layer operator targets by default: the subject's choice (its "mutation_layers",
-// DeepCrime's per-subject properties) or else the first layer it applies to, hidden layers
-// before the output layer; -1 when none (or when `op` does not target a layer).
-int default_layer(const OperatorInfo& op, const model::SubjectSpec& spec);
+// The layers a layer operator runs on by default, one configuration each: the subject's choice
+// (its "mutation_layers", DeepCrime's per-subject layer_udp) or else, for DeepCrime's
+// (pre-training) operators, every layer it applies to, in order, as DeepCrime runs an operator
+// whose layer_udp is None (utils/execute_mutants.py: one mutant per index); for the
+// post-training ones, the first layer it applies to, hidden layers before the output layer.
+// Empty when none applies (or when `op` does not target a layer).
+std::vector<int> default_layers(const OperatorInfo& op, const model::SubjectSpec& spec);
+// The suffix that names layer `layer` in parameters and result files: "" when it is the
+// operator's only default layer on `spec` (or `layer` < 0), else "_layer<N>".
+std::string layer_suffix(const OperatorInfo& op, const model::SubjectSpec& spec, int layer);
 
 // What DeepCrime's search explores for `op` on `spec`: the values of an exhaustive search (every
 // candidate, the subject's current value included, as DeepCrime's loop does), or the bounds of a
@@ -123,7 +130,10 @@ struct SearchSpace {
   nlohmann::json to_json() const;
   std::string describe() const;
 };
-// `layer`: the layer a layer operator targets (-1: its default on `spec`).
+// `layer`: the layer a layer operator targets (-1: each of its default layers on `spec`). A layer
+// operator's values carry their layer's suffix (layer_suffix: "0.25_layer3", ...; every default
+// layer's values in turn, as DeepCrime's loop over the layers); for those without a value
+// (kLayer), the values are the layer indices.
 SearchSpace search_space(const OperatorInfo& op, const model::SubjectSpec& spec, int layer = -1);
 
 // A mutation as named on the command line (--mut, --param, --layer) and resolved on a subject.
@@ -143,11 +153,16 @@ struct Mutation {
 
 // Checks the name, the parameter (kind and range) and that the operator applies to the subject;
 // resolves the layer (`layer` >= 0: --layer; else a "_layer<N>" suffix of `param`; else the
-// default). A layer other than the default is written into the parameter as "<value>_layer<N>"
-// (for kLayer operators the parameter is the layer index), so that every configuration has its
-// own folder and accuracy file. Throws pmt::Error (usage) naming the subject, operator and why.
+// default layer, which must then be the only one). Unless it is the only default layer, the
+// layer is written into the parameter as "<value>_layer<N>" (for kLayer operators the parameter
+// is the layer index), so that every configuration has its own folder and accuracy file. Throws
+// pmt::Error (usage) naming the subject, operator and why.
 Mutation make_mutation(const std::string& name, const std::string& param,
                        const model::SubjectSpec& spec, int layer = -1);
+// The configurations (name, param, layer) names: make_mutation's one, or, when a layer operator
+// has several default layers and neither `layer` nor `param` names one, one per default layer.
+std::vector<Mutation> make_mutations(const std::string& name, const std::string& param,
+                                     const model::SubjectSpec& spec, int layer = -1);
 
 // The parameter of a targeted operator, "c<class>_k<cluster>_<how>": class and cluster are
 // non-negative integers, `how` the rest (letters, digits, '_', '.'; not empty). Throws pmt::Error

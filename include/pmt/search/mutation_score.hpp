@@ -9,7 +9,9 @@
 //   binary: kc = the least aggressive stably killed value on each set; none on the training set ->
 //     operator excluded; none on the test set -> score 0; equal -> 1; else
 //     round((upper - test_kc) / (upper - train_kc), 2) capped at 1 (upper = the search's `from`).
-//   exhaustive: round(|train_killed & test_killed| / |train_killed|, 2); none killed on the
+//   exhaustive, and DeepCrime's single runs (search "none"): round(|train_killed & test_killed| /
+//     |train_killed|, 2) over the configurations (a layer operator's: every value at every
+//     layer, as DeepCrime pools an operator's layers in one stats file); none killed on the
 //     training set -> excluded.
 //   total: mean of the scores of the operators not excluded.
 // Differences from DeepCrime (its bugs fixed, its instability score simplified): see
@@ -41,7 +43,7 @@ struct OperatorScore {
   // binary: the killable magnitudes ("" = not killable stably) and the search's upper bound
   std::string train_kc, test_kc;
   double upper = 0;
-  // exhaustive: the stably killed values on each set
+  // exhaustive and none: the stably killed configurations on each set
   std::vector<std::string> train_killed, test_killed;
   // values killed with power < min_power, per set (not counted as kills)
   std::vector<std::string> train_unstable, test_unstable;

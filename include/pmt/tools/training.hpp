@@ -140,6 +140,43 @@ std::vector<int> parse_instances(const std::string& text);
 // The instances' folder: <data_root>/trained_models/<model>/<original | mut_param>.
 std::filesystem::path instances_folder(const ConfigOptions& options);
 
+// The parameters of the configurations `options` names: its own, or, when a layer operator runs
+// on several layers of the subject by default (DeepCrime's every-layer runs,
+// mutate::default_layers) and neither --layer nor the parameter names one, one per layer
+// ("<value>_layer<N>", or the layer index for operators without a value).
+std::vector<std::string> configuration_params(const ConfigOptions& options);
+
+// One tool's results over several configurations: the one result's JSON and text when there is
+// one, else {"configurations": [...]} and each text in turn.
+template <class Result>
+struct EachConfiguration {
+  std::vector<Result> results;
+  nlohmann::json to_json() const {
+    if (results.size() == 1) return results.front().to_json();
+    nlohmann::json list = nlohmann::json::array();
+    for (const Result& r : results) list.push_back(r.to_json());
+    return {{"configurations", list}};
+  }
+  std::string text() const {
+    std::string out;
+    for (const Result& r : results) out += r.text();
+    return out;
+  }
+};
+
+// `run` (run_train_mutants, run_gen_acc) on each configuration of configuration_params, in turn.
+template <class Options, class Run>
+auto run_each_configuration(const Options& options, Run run) {
+  EachConfiguration<decltype(run(options))> each;
+  const std::vector<std::string> params = configuration_params(options);
+  for (const std::string& param : params) {
+    Options one = options;
+    one.param = param;
+    each.results.push_back(run(one));
+  }
+  return each;
+}
+
 TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& options);
 GenAccSummary run_gen_acc(const GenAccOptions& options);
 WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& options);

@@ -142,6 +142,21 @@ Config resolve(const ConfigOptions& o) {
   return c;
 }
 
+}  // namespace detail
+
+std::vector<std::string> configuration_params(const ConfigOptions& o) {
+  if (o.mut == "original" || o.torchscript || o.layer >= 0 || !o.layer_name.empty())
+    return {o.param};
+  if (!mutate::find_operator(o.mut).targets_layer()) return {o.param};
+  const model::SubjectSpec spec = find_subject(o.model, o.subject_file, o.data_dir, o.common).spec;
+  std::vector<std::string> params;
+  for (const mutate::Mutation& m : mutate::make_mutations(o.mut, o.param, spec))
+    params.push_back(m.param);
+  return params.size() > 1 ? params : std::vector<std::string>{o.param};
+}
+
+namespace detail {
+
 // The jobs x threads layout: by default one instance per core, one intra-op thread each
 // (measured ~1.4x faster than one instance on all cores for the mnist subject on 2 cores).
 std::pair<int, int> layout(const ConfigOptions& o, std::size_t pending) {

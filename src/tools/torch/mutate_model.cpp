@@ -294,8 +294,7 @@ std::string list_layers(const MutateModelOptions& o, bool as_json) {
   for (const auto& op : mutate::operators()) {
     if (op.stage != mutate::Stage::kPostTraining || !op.targets_layer()) continue;
     if (o.torchscript && op.structural()) continue;
-    const int l = mutate::default_layer(op, spec);
-    if (l >= 0) defaults[l].push_back(op.name);
+    for (int l : mutate::default_layers(op, spec)) defaults[l].push_back(op.name);
   }
   json list = json::array();
   std::string text = fmt::format("{:<6} {:<20} {:<7} {:<16} {:<5} {}\n", "index", "name", "type",

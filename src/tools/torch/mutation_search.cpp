@@ -103,7 +103,7 @@ MutationSearchSummary run_mutation_search(const MutationSearchOptions& o) {
   summary.result = search::run_search(so, trainer);
   fs::path dir = fs::path(o.common.data_root) / "search" / model;
   if (!o.test_set_name.empty()) dir /= o.test_set_name;
-  const std::string stem = o.layer >= 0 ? fmt::format("{}_layer{}", o.mut, o.layer) : o.mut;
+  const std::string stem = o.mut + mutate::layer_suffix(op, spec, o.layer);
   for (const auto& r : summary.result.sets) {
     summary.csv_files.push_back(dir / fmt::format("{}_{}.csv", stem, search::to_string(r.set)));
     io::write_file_atomic(summary.csv_files.back(), r.csv());

@@ -2,7 +2,8 @@
 // search of delete_training_data (4 instances per configuration, 2 epochs) finds a killable
 // magnitude and writes DeepCrime's CSV; a rerun resumes (nothing trained) and writes the same
 // CSV; an exhaustive search of change_activation_function over a short values list (the
-// subject's mutation_search override) on both sets; an operator without a search exits 2.
+// subject's mutation_search override) at each layer on both sets; a single run (no search) at
+// each layer; an operator that does not apply exits 2.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -77,29 +78,51 @@ TEST_CASE_METHOD(Search, "mutation_search: binary search of delete_training_data
   CHECK(again.result.sets[0].killable_param == t.killable_param);
 }
 
-TEST_CASE_METHOD(Search, "mutation_search: exhaustive search on the test and training sets",
-                 "[search][tools]") {
+TEST_CASE_METHOD(Search,
+                 "mutation_search: exhaustive search on the test and training sets, each layer "
+                 "in turn",
+                 "[search][tools][fidelity]") {
   const auto s = pmt::tools::run_mutation_search(options("change_activation_function"));
   REQUIRE(s.result.sets.size() == 2);
   for (const auto& r : s.result.sets) {
-    REQUIRE(r.steps.size() == 2);
-    CHECK(r.steps[0].param == "relu");
-    CHECK(r.steps[1].param == "linear");
+    REQUIRE(r.steps.size() == 4);  // both values at both dense layers
+    CHECK(r.steps[0].param == "relu_layer1");
+    CHECK(r.steps[1].param == "linear_layer1");
+    CHECK(r.steps[2].param == "relu_layer2");
     CHECK(r.steps[0].n_mutant == 4);
-    CHECK_FALSE(r.steps[0].outcome.killed);  // relu is the subject's own activation
+    CHECK_FALSE(r.steps[0].outcome.killed);  // relu is the layer's own activation
   }
-  CHECK(s.result.configurations == 3);
+  CHECK(s.result.configurations == 5);
   CHECK(fs::exists(root / "search" / "tiny" / "change_activation_function_train.csv"));
   CHECK(fs::exists(root / "train_set" / "raw_data" / "tiny" /
-                   "results_tiny_change_activation_function_mutated0_MP_linear.csv"));
+                   "results_tiny_change_activation_function_mutated0_MP_linear_layer1.csv"));
+  // --layer: that layer's values only, in a file of its own
+  auto o = options("change_activation_function");
+  o.layer = 2;
+  o.sets = "test";
+  const auto one = pmt::tools::run_mutation_search(o);
+  CHECK(one.result.sets[0].steps.size() == 2);
+  CHECK(one.json_file.filename() == "change_activation_function_layer2.json");
 }
 
-TEST_CASE_METHOD(Search, "mutation_search: an operator without a search is a usage error",
-                 "[search][tools]") {
-  CHECK_THROWS_AS(pmt::tools::run_mutation_search(options("disable_batching")), pmt::Error);
+TEST_CASE_METHOD(
+    Search,
+    "mutation_search: DeepCrime's single runs at each layer, and an operator that does "
+    "not apply is a usage error",
+    "[search][tools][fidelity]") {
+  auto o = options("remove_bias");
+  o.sets = "test";
+  const auto s = pmt::tools::run_mutation_search(o);
+  REQUIRE(s.result.sets[0].steps.size() == 2);
+  CHECK(s.result.sets[0].kind == pmt::mutate::SearchKind::kNone);
+  CHECK(s.result.sets[0].steps[1].param == "2");
+  CHECK(fs::exists(root / "trained_models" / "tiny" / "remove_bias_1" / "instance_3.pt"));
+
+  fs::remove_all(root / "trained_models");
+  CHECK_THROWS_AS(pmt::tools::run_mutation_search(options("add_bias")), pmt::Error);
   const std::string cmd = std::string(PMT_BINARY_DIR) + "/tools/mutation_search --subject " +
-                          subject.string() + " --mut disable_batching --data-root " +
-                          root.string() + " 2>/dev/null";
+                          subject.string() + " --mut add_bias --data-root " + root.string() +
+                          " 2>/dev/null";
   const int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);

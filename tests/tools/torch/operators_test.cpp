@@ -4,6 +4,8 @@
 // Also: zero kernel initialisation of mnist_mlp's hidden layer leaves it at chance.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "pmt/io/atomic_file.hpp"
@@ -29,19 +31,22 @@ const char* kVaried = R"({
   "validation": "0.2", "patience": 5})";
 
 struct Operators {
-  fs::path root = fs::temp_directory_path() / "pmt_operators_test";
+  fs::path root = fs::temp_directory_path() / ("pmt_operators_test_" + std::to_string(getpid()));
   Operators() {
     fs::remove_all(root);
     pmt::test::write_split(root / "datasets" / "tiny", "train", 200, 1);
     pmt::test::write_split(root / "datasets" / "tiny", "t10k", 40, 2);
     pmt::io::write_file_atomic(root / "varied.json", kVaried);
   }
-  // Trains instance 0 of the mutant and returns its sidecar.
-  json train(const std::string& mut, const std::string& param) const {
+  ~Operators() { fs::remove_all(root); }
+  // Trains instance 0 of the mutant (at `layer`: one of a layer operator's default layers) and
+  // returns its sidecar.
+  json train(const std::string& mut, const std::string& param, int layer = -1) const {
     pmt::tools::TrainMutantsOptions o;
     o.subject_file = (root / "varied.json").string();
     o.mut = mut;
     o.param = param;
+    o.layer = layer;
     o.instances = "0";
     o.common.data_root = root.string();
     o.progress = false;
@@ -91,10 +96,10 @@ TEST_CASE_METHOD(Operators, "each of the 24 operators trains an instance and rec
     CHECK(train("disable_batching", "")["spec"]["batch_size"] == 200);
   }
   SECTION("activation functions") {
-    const json ach = train("change_activation_function", "tanh");
+    const json ach = train("change_activation_function", "tanh", 1);
     check_op(ach, "tanh", 1);
     CHECK(layer_of(ach, 1)["activation"] == "tanh");
-    const json arm = train("remove_activation_function", "");
+    const json arm = train("remove_activation_function", "", 1);
     check_op(arm, "1", 1);
     CHECK(layer_of(arm, 1)["activation"] == "linear");
     const json aal = train("add_activation_function", "sigmoid");
@@ -102,7 +107,7 @@ TEST_CASE_METHOD(Operators, "each of the 24 operators trains an instance and rec
     CHECK(layer_of(aal, 2)["activation"] == "sigmoid");
   }
   SECTION("regularisation and dropout") {
-    const json raw = train("add_weights_regularisation", "l1");
+    const json raw = train("add_weights_regularisation", "l1", 1);
     check_op(raw, "l1", 1);
     CHECK(layer_of(raw, 1)["kernel_regularizer"] == "l1");
     CHECK(layer_of(raw, 1)["l1"] == 0.01);
@@ -125,13 +130,13 @@ TEST_CASE_METHOD(Operators, "each of the 24 operators trains an instance and rec
     CHECK(rcp["spec"]["patience"] == 1);
   }
   SECTION("weights and bias") {
-    const json wci = train("change_weights_initialisation", "ones");
+    const json wci = train("change_weights_initialisation", "ones", 1);
     check_op(wci, "ones", 1);
     CHECK(layer_of(wci, 1)["kernel_initializer"] == "ones");
     const json wab = train("add_bias", "");
     check_op(wab, "2", 2);
     CHECK(layer_of(wab, 2)["use_bias"] == true);
-    const json wrb = train("remove_bias", "");
+    const json wrb = train("remove_bias", "", 1);
     check_op(wrb, "1", 1);
     CHECK(layer_of(wrb, 1)["use_bias"] == false);
   }
@@ -165,12 +170,13 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
   spec["dataset"] = "bands";
   spec["epochs"] = 1;
   pmt::io::write_file_atomic(root / "mnist_mlp.json", spec.dump());
-  auto run = [&](const std::string& mut, const std::string& param) {
+  auto run = [&](const std::string& mut, const std::string& param, int layer = -1) {
     pmt::tools::TrainMutantsOptions o;
     o.model = "mnist_mlp";
     o.subject_file = (root / "mnist_mlp.json").string();
     o.mut = mut;
     o.param = param;
+    o.layer = layer;
     o.instances = "0-1";
     o.common.data_root = root.string();
     o.progress = false;
@@ -181,5 +187,52 @@ TEST_CASE("change_weights_initialisation zeros on mnist_mlp leaves the accuracy 
   };
   for (double a : run("original", "")) CHECK(a > 0.9);
   // relu'(0) = 0: a zero hidden layer gets no gradient, so only the output bias learns
-  for (double a : run("change_weights_initialisation", "zeros")) CHECK(a < 0.2);
+  for (double a : run("change_weights_initialisation", "zeros", 1)) CHECK(a < 0.2);
+}
+
+TEST_CASE_METHOD(Operators,
+                 "every layer, as DeepCrime runs them: train_mutants and gen_acc take each of a "
+                 "layer operator's layers in turn",
+                 "[tools][operators][fidelity]") {
+  pmt::tools::TrainMutantsOptions o;
+  o.subject_file = (root / "varied.json").string();
+  o.mut = "change_activation_function";
+  o.param = "tanh";
+  o.instances = "0";
+  o.common.data_root = root.string();
+  o.progress = false;
+  CHECK(pmt::tools::configuration_params(o) ==
+        std::vector<std::string>{"tanh_layer1", "tanh_layer2", "tanh_layer4"});
+  const auto each = pmt::tools::run_each_configuration(o, pmt::tools::run_train_mutants);
+  REQUIRE(each.results.size() == 3);
+  for (int k = 0; k < 3; ++k) {
+    const int layer = std::vector<int>{1, 2, 4}[static_cast<std::size_t>(k)];
+    const auto& r = each.results[static_cast<std::size_t>(k)];
+    CHECK(r.folder.filename() == "change_activation_function_tanh_layer" + std::to_string(layer));
+    const json side = json::parse(pmt::io::read_file(r.folder / "instance_0.json"));
+    CHECK(side["operator"]["layer"] == layer);
+    CHECK(side["operator"]["parameter"] == "tanh_layer" + std::to_string(layer));
+    CHECK(side["spec"]["layers"][layer]["activation"] == "tanh");
+  }
+  CHECK(each.to_json()["configurations"].size() == 3);
+  // --layer picks one; a rerun trains nothing
+  o.layer = 2;
+  CHECK(pmt::tools::configuration_params(o) == std::vector<std::string>{"tanh"});
+  const auto one = pmt::tools::run_each_configuration(o, pmt::tools::run_train_mutants);
+  REQUIRE(one.results.size() == 1);
+  CHECK(one.results[0].skipped == std::vector<int>{0});
+  CHECK(one.to_json().contains("folder"));
+  // gen_acc: one accuracy file per configuration
+  pmt::tools::GenAccOptions g;
+  static_cast<pmt::tools::ConfigOptions&>(g) = o;
+  g.layer = -1;
+  const auto acc = pmt::tools::run_each_configuration(g, pmt::tools::run_gen_acc);
+  REQUIRE(acc.results.size() == 3);
+  CHECK(acc.results[2].file.filename() ==
+        "results_varied_change_activation_function_mutated0_MP_tanh_layer4.csv");
+  // a layer operator with one default layer keeps the bare value
+  o.layer = -1;
+  o.mut = "change_dropout_rate";
+  o.param = "0.5";
+  CHECK(pmt::tools::configuration_params(o) == std::vector<std::string>{"0.5"});
 }
