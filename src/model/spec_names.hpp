@@ -12,16 +12,20 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 10> kLayerTypes{{{LayerType::kConv2d, "conv2d"},
-                                                           {LayerType::kMaxPool2d, "max_pool2d"},
-                                                           {LayerType::kDropout, "dropout"},
-                                                           {LayerType::kFlatten, "flatten"},
-                                                           {LayerType::kDense, "dense"},
-                                                           {LayerType::kActivation, "activation"},
-                                                           {LayerType::kEmbedding, "embedding"},
-                                                           {LayerType::kConcatenate, "concatenate"},
-                                                           {LayerType::kAdd, "add"},
-                                                           {LayerType::kDot, "dot"}}};
+inline constexpr io::NameTable<LayerType, 13> kLayerTypes{
+    {{LayerType::kConv2d, "conv2d"},
+     {LayerType::kMaxPool2d, "max_pool2d"},
+     {LayerType::kAveragePool2d, "average_pool2d"},
+     {LayerType::kGlobalAveragePool2d, "global_average_pool2d"},
+     {LayerType::kGlobalMaxPool2d, "global_max_pool2d"},
+     {LayerType::kDropout, "dropout"},
+     {LayerType::kFlatten, "flatten"},
+     {LayerType::kDense, "dense"},
+     {LayerType::kActivation, "activation"},
+     {LayerType::kEmbedding, "embedding"},
+     {LayerType::kConcatenate, "concatenate"},
+     {LayerType::kAdd, "add"},
+     {LayerType::kDot, "dot"}}};
 inline constexpr io::NameTable<Activation, 11> kActivations{
     {{Activation::kElu, "elu"},
      {Activation::kSoftmax, "softmax"},

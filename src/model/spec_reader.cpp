@@ -75,6 +75,38 @@ std::array<int, 2> get_pair(const std::string& origin, const std::string& where,
   return {to_int(v[0]), to_int(v[1])};
 }
 
+// A window layer's geometry: strides, padding and (conv2d) dilation_rate, Keras' defaults.
+void read_window(const std::string& origin, const std::string& where, const json& lj,
+                 LayerSpec& l) {
+  const bool conv = l.type == LayerType::kConv2d;
+  l.strides = get_pair(origin, where, lj, "strides", conv ? std::array<int, 2>{1, 1} : l.kernel);
+  l.dilation = get_pair(origin, where, lj, "dilation_rate", {1, 1});
+  for (const auto& [key, pair] :
+       {std::pair{conv ? "kernel_size" : "pool_size", l.kernel}, std::pair{"strides", l.strides},
+        std::pair{"dilation_rate", l.dilation}})
+    PMT_THROW_IF(pair[0] < 1 || pair[1] < 1, kData, "{}: {}: {} must be >= 1", origin, where, key);
+  // Keras: "strides > 1 not supported in conjunction with dilation_rate > 1"
+  PMT_THROW_IF((l.strides[0] > 1 || l.strides[1] > 1) && (l.dilation[0] > 1 || l.dilation[1] > 1),
+               kData, "{}: {}: strides > 1 and dilation_rate > 1 exclude each other (as in Keras)",
+               origin, where);
+  if (!lj.contains("padding")) return;
+  const json& p = lj.at("padding");
+  if (p.is_string() && (p == "valid" || p == "same")) {
+    l.padding = p == "same" ? Padding::kSame : Padding::kValid;
+    return;
+  }
+  PMT_THROW_IF(p.is_string(), kData, "{}: {}: padding must be \"valid\", \"same\" or [h, w]",
+               origin, where);
+  l.padding = Padding::kExplicit;
+  l.pad = get_pair(origin, where, lj, "padding", {0, 0});
+  PMT_THROW_IF(l.pad[0] < 0 || l.pad[1] < 0 || l.pad[0] > (1 << 20) || l.pad[1] > (1 << 20), kData,
+               "{}: {}: padding must be in 0..{}", origin, where, 1 << 20);
+  // PyTorch's pools take at most half the window per side (a window of padding alone has no value)
+  PMT_THROW_IF(!conv && (2 * l.pad[0] > l.kernel[0] || 2 * l.pad[1] > l.kernel[1]), kData,
+               "{}: {}: padding [{}, {}] is more than half the pool size {}x{}", origin, where,
+               l.pad[0], l.pad[1], l.kernel[0], l.kernel[1]);
+}
+
 // A shape: a list of integers, each checked for range (io::json_integer).
 std::vector<std::int64_t> get_shape(const std::string& origin, const std::string& where,
                                     const json& obj, const char* key) {
@@ -246,16 +278,19 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
   l.type = get_named(origin, fmt::format("layer {}", i), lj, "type", "", "layer type", kLayerTypes);
   const std::string where = layer_where(i, l.type);
   if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
-    check_keys(origin, where, lj,
-               {"type", "name", "inputs", l.type == LayerType::kDense ? "units" : "filters",
-                "kernel_size", "activation", "kernel_initializer", "kernel_stddev",
-                "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
-    PMT_THROW_IF(l.type == LayerType::kDense && lj.contains("kernel_size"), kData,
-                 "{}: {}: dense has no kernel_size", origin, where);
+    check_keys(
+        origin, where, lj,
+        {"type", "name", "inputs", l.type == LayerType::kDense ? "units" : "filters", "kernel_size",
+         "strides", "padding", "dilation_rate", "activation", "kernel_initializer", "kernel_stddev",
+         "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
+    for (const char* key : {"kernel_size", "strides", "padding", "dilation_rate"})
+      PMT_THROW_IF(l.type == LayerType::kDense && lj.contains(key), kData,
+                   "{}: {}: dense has no {}", origin, where, key);
     l.units = get<int>(origin, where, lj, l.type == LayerType::kDense ? "units" : "filters", 0);
     PMT_THROW_IF(l.units < 1, kData, "{}: {}: {} must be >= 1", origin, where,
                  l.type == LayerType::kDense ? "units" : "filters");
     l.kernel = get_pair(origin, where, lj, "kernel_size", {3, 3});
+    if (l.type == LayerType::kConv2d) read_window(origin, where, lj, l);
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
     l.kernel_initializer =
         get<std::string>(origin, where, lj, "kernel_initializer", "glorot_uniform");
@@ -270,9 +305,10 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
   } else if (l.type == LayerType::kActivation) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "activation"});
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
-  } else if (l.type == LayerType::kMaxPool2d) {
-    check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size"});
+  } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d) {
+    check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
+    read_window(origin, where, lj, l);
   } else if (l.type == LayerType::kDropout) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "rate"});
     l.rate = get<double>(origin, where, lj, "rate", 0.5);

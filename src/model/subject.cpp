@@ -114,14 +114,37 @@ std::string fusion_blocker(const SubjectSpec& spec) {
   if (!is_stack(spec))
     return "a graph subject (several inputs or merge layers): fused layers cover stacks";
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
-    const LayerType t = spec.layers[i].type;
+    const LayerSpec& l = spec.layers[i];
+    const LayerType t = l.type;
     if (t != LayerType::kConv2d && t != LayerType::kDense && t != LayerType::kMaxPool2d &&
         t != LayerType::kDropout && t != LayerType::kFlatten && t != LayerType::kActivation)
       return fmt::format("layer {} ({}) has no fused form yet", i, to_string(t));
+    const std::array<int, 2> stride = t == LayerType::kConv2d ? std::array<int, 2>{1, 1} : l.kernel;
+    if ((t == LayerType::kConv2d || t == LayerType::kMaxPool2d) &&
+        (l.padding != Padding::kValid || l.strides != stride || l.dilation != std::array{1, 1}))
+      return fmt::format("layer {} ({}) with strides, padding or dilation has no fused form yet", i,
+                         to_string(t));
   }
   if (spec.patience > 0 && !spec.validation.none())
     return "early stopping: instances stop at different epochs";
   return "";
+}
+
+WindowAxis window_axis(std::int64_t in, int kernel, int stride, int dilation, Padding padding,
+                       int pad) {
+  const std::int64_t span = std::int64_t{kernel - 1} * dilation + 1;  // the dilated window
+  WindowAxis a;
+  if (padding == Padding::kSame) {
+    a.out = (in + stride - 1) / stride;
+    const std::int64_t total = std::max<std::int64_t>((a.out - 1) * stride + span - in, 0);
+    a.before = total / 2;
+    a.after = total - a.before;
+    return a;
+  }
+  if (padding == Padding::kExplicit) a.before = a.after = pad;
+  const std::int64_t padded = in + a.before + a.after;
+  a.out = padded < span ? 0 : (padded - span) / stride + 1;
+  return a;
 }
 
 std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
@@ -152,18 +175,30 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                  in.size());
     PMT_THROW_IF(merge && in.size() < 2, kData, "{}: needs at least two inputs", where);
     Shape shape = in[0];
-    if (l.type == LayerType::kConv2d || l.type == LayerType::kMaxPool2d) {
+    const bool window = l.type == LayerType::kConv2d || l.type == LayerType::kMaxPool2d ||
+                        l.type == LayerType::kAveragePool2d;
+    if (window || l.type == LayerType::kGlobalAveragePool2d ||
+        l.type == LayerType::kGlobalMaxPool2d)
       PMT_THROW_IF(shape.size() != 3, kData,
                    "{}: needs a [channels, height, width] input, got [{}]", where,
                    fmt::join(shape, ", "));
-      PMT_THROW_IF(shape[1] < l.kernel[0] || shape[2] < l.kernel[1], kData,
-                   "{}: window {}x{} does not fit its {}x{} input", where, l.kernel[0], l.kernel[1],
-                   shape[1], shape[2]);
-      if (l.type == LayerType::kConv2d) {
-        shape = {l.units, shape[1] - l.kernel[0] + 1, shape[2] - l.kernel[1] + 1};
-      } else {
-        shape = {shape[0], shape[1] / l.kernel[0], shape[2] / l.kernel[1]};
-      }
+    if (window) {
+      const WindowAxis h =
+          window_axis(shape[1], l.kernel[0], l.strides[0], l.dilation[0], l.padding, l.pad[0]);
+      const WindowAxis w =
+          window_axis(shape[2], l.kernel[1], l.strides[1], l.dilation[1], l.padding, l.pad[1]);
+      const bool dilated = l.dilation != std::array{1, 1};
+      PMT_THROW_IF(h.out < 1 || w.out < 1, kData, "{}: {} {}x{}{} is larger than its {}{}x{} input",
+                   where, l.type == LayerType::kConv2d ? "kernel" : "pool", l.kernel[0],
+                   l.kernel[1],
+                   dilated ? fmt::format(" (dilated {}x{})", (l.kernel[0] - 1) * l.dilation[0] + 1,
+                                         (l.kernel[1] - 1) * l.dilation[1] + 1)
+                           : "",
+                   l.padding == Padding::kExplicit ? "padded " : "", shape[1] + h.before + h.after,
+                   shape[2] + w.before + w.after);
+      shape = {l.type == LayerType::kConv2d ? l.units : shape[0], h.out, w.out};
+    } else if (l.type == LayerType::kGlobalAveragePool2d || l.type == LayerType::kGlobalMaxPool2d) {
+      shape = {shape[0]};
     } else if (l.type == LayerType::kDense) {
       PMT_THROW_IF(shape.size() != 1, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
@@ -241,9 +276,16 @@ json to_json(const SubjectSpec& s) {
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     }
     if (l.type == LayerType::kActivation) lj["activation"] = to_string(l.activation);
+    // a window layer's geometry where it is not Keras' default
+    const auto window = [&](std::array<int, 2> default_strides) {
+      if (l.strides != default_strides) lj["strides"] = l.strides;
+      if (l.dilation != std::array{1, 1}) lj["dilation_rate"] = l.dilation;
+      if (l.padding == Padding::kSame) lj["padding"] = "same";
+      if (l.padding == Padding::kExplicit) lj["padding"] = l.pad;
+    };
     if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
       lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
-      if (l.type == LayerType::kConv2d) lj["kernel_size"] = l.kernel;
+      if (l.type == LayerType::kConv2d) lj["kernel_size"] = l.kernel, window({1, 1});
       lj["activation"] = to_string(l.activation);
       lj["kernel_initializer"] = l.kernel_initializer;
       if (l.kernel_stddev > 0) lj["kernel_stddev"] = l.kernel_stddev;
@@ -251,8 +293,9 @@ json to_json(const SubjectSpec& s) {
       lj["use_bias"] = l.use_bias;
       lj["kernel_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
-    } else if (l.type == LayerType::kMaxPool2d) {
+    } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d) {
       lj["pool_size"] = l.kernel;
+      window(l.kernel);
     } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;
     }

@@ -308,12 +308,24 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
             : (spec_.inputs.empty() ? spec_.input_shape
                                     : spec_.inputs[static_cast<std::size_t>(-1 - from)].shape);
     const std::string name = "layer" + std::to_string(i);
+    std::array<std::int64_t, 4> pad{};
+    if (l.type == model::LayerType::kConv2d || l.type == model::LayerType::kMaxPool2d ||
+        l.type == model::LayerType::kAveragePool2d) {
+      const auto h =
+          model::window_axis(in[1], l.kernel[0], l.strides[0], l.dilation[0], l.padding, l.pad[0]);
+      const auto w =
+          model::window_axis(in[2], l.kernel[1], l.strides[1], l.dilation[1], l.padding, l.pad[1]);
+      pad = {w.before, w.after, h.before, h.after};
+    }
+    pads_.push_back(pad);
     torch::Tensor w, b;
     if (l.type == model::LayerType::kConv2d) {
       slot_.push_back(static_cast<int>(conv_.size()));
       auto conv = register_module(
           name,
           torch::nn::Conv2d(torch::nn::Conv2dOptions(in[0], l.units, {l.kernel[0], l.kernel[1]})
+                                .stride({l.strides[0], l.strides[1]})
+                                .dilation({l.dilation[0], l.dilation[1]})
                                 .bias(l.use_bias)));
       conv_.push_back(conv);
       w = conv->weight, b = conv->bias;
@@ -351,14 +363,33 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     const model::LayerSpec& l = spec_.layers[i];
     const bool last = i + 1 == spec_.layers.size();
     torch::Tensor x = i == from && from > 0 ? inputs[0] : value(edges_[i][0]);
+    const auto& pad = pads_[i];
+    const bool padded = pad != std::array<std::int64_t, 4>{};
+    const auto pad_with = [&](const torch::Tensor& t, double fill) {
+      return padded ? torch::constant_pad_nd(t, {pad[0], pad[1], pad[2], pad[3]}, fill) : t;
+    };
     if (l.type == model::LayerType::kConv2d) {
-      x = conv_[slot_[i]]->forward(x);
+      x = conv_[slot_[i]]->forward(pad_with(x, 0));
+    } else if (l.type == model::LayerType::kMaxPool2d) {
+      x = torch::max_pool2d(pad_with(x, -std::numeric_limits<double>::infinity()),
+                            {l.kernel[0], l.kernel[1]}, {l.strides[0], l.strides[1]});
+    } else if (l.type == model::LayerType::kAveragePool2d) {
+      const std::vector<std::int64_t> k{l.kernel[0], l.kernel[1]}, s{l.strides[0], l.strides[1]};
+      torch::Tensor sum = torch::avg_pool2d(pad_with(x, 0), k, s);
+      // TF's "same" averages each window's input positions only (PyTorch's explicit padding
+      // counts the zeros, as its count_include_pad default)
+      if (padded && l.padding == model::Padding::kSame)
+        sum = sum / torch::avg_pool2d(
+                        pad_with(torch::ones({1, 1, x.size(2), x.size(3)}, x.options()), 0), k, s);
+      x = sum;
+    } else if (l.type == model::LayerType::kGlobalAveragePool2d) {
+      x = x.mean({2, 3});
+    } else if (l.type == model::LayerType::kGlobalMaxPool2d) {
+      x = x.amax({2, 3});
     } else if (l.type == model::LayerType::kDense) {
       x = dense_[slot_[i]]->forward(x);
     } else if (l.type == model::LayerType::kEmbedding) {
       x = embedding_[slot_[i]]->forward(x.to(torch::kLong));
-    } else if (l.type == model::LayerType::kMaxPool2d) {
-      x = torch::max_pool2d(x, {l.kernel[0], l.kernel[1]});
     } else if (l.type == model::LayerType::kFlatten) {
       x = x.flatten(1);
     } else if (l.type == model::LayerType::kDropout && is_training() && l.rate > 0) {

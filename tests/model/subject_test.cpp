@@ -52,7 +52,7 @@ TEST_CASE("unknown names are errors that list the valid ones", "[subject]") {
   j["layers"][1]["type"] = "lstm";
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
                       Catch::Contains("x.json: layer 1: unknown layer type 'lstm'") &&
-                          Catch::Contains("conv2d, max_pool2d, dropout, flatten, dense"));
+                          Catch::Contains("conv2d, max_pool2d, average_pool2d"));
   j = tiny();
   j["layers"][1]["activation"] = "gelu";
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
@@ -84,7 +84,7 @@ TEST_CASE("shapes that do not fit name the layer", "[subject]") {
   j["layers"].insert(j["layers"].begin(),
                      json{{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 5}});
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
-                      Catch::Contains("layer 0 (conv2d)") && Catch::Contains("does not fit"));
+                      Catch::Contains("layer 0 (conv2d): kernel 5x5 is larger than its 4x4 input"));
   j = tiny();
   j["layers"][2]["units"] = 3;
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"), Catch::Contains("num_classes"));

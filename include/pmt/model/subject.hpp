@@ -22,6 +22,9 @@ namespace pmt::model {
 enum class LayerType {
   kConv2d,
   kMaxPool2d,
+  kAveragePool2d,
+  kGlobalAveragePool2d,
+  kGlobalMaxPool2d,
   kDropout,
   kFlatten,
   kDense,
@@ -80,6 +83,22 @@ std::string to_string(const Validation& validation);  // "none", "test", "val" o
 Activation parse_activation(const std::string& name);
 Loss parse_loss(const std::string& name);
 
+// How a window layer (conv2d, the pools) pads its input: Keras' "valid" (none) and "same" (TF:
+// out = ceil(in / stride), the total padding split floor before, ceil after: an odd total puts
+// the extra row or column at the bottom or right), or explicit symmetric zero padding (PyTorch's
+// Conv2d(padding=p); for average pooling the padded zeros count, as PyTorch's default).
+enum class Padding { kValid, kSame, kExplicit };
+
+// One spatial axis of a window layer: the output size and the padding before and after it.
+struct WindowAxis {
+  std::int64_t out = 0;
+  std::int64_t before = 0, after = 0;
+};
+// `in` input positions, window `kernel` dilated by `dilation`, `stride`, padding `padding` (`pad`
+// per side when explicit). out < 1 when the window does not fit.
+WindowAxis window_axis(std::int64_t in, int kernel, int stride, int dilation, Padding padding,
+                       int pad);
+
 struct LayerSpec {
   LayerType type = LayerType::kDense;
   // Graph form: the layer's name and the names of the inputs or earlier layers it reads (a
@@ -90,8 +109,14 @@ struct LayerSpec {
   bool dot_all = false;  // dot with "axes": "all": DeepCrime's movie_recomm tf.tensordot(u, m, 2),
                          // ONE sum over the whole batch, broadcast to every row
   int units = 0;         // dense: units; conv2d: filters; embedding: output_dim
-  std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, max_pool2d pool_size
-  double rate = 0.0;                // dropout
+  std::array<int, 2> kernel{3, 3};  // conv2d kernel_size, the pools' pool_size
+  // conv2d and the pools (Keras' defaults: strides 1 for conv2d, the pool size for the pools;
+  // dilation_rate 1, conv2d only; padding "valid")
+  std::array<int, 2> strides{1, 1};
+  std::array<int, 2> dilation{1, 1};
+  Padding padding = Padding::kValid;
+  std::array<int, 2> pad{0, 0};  // Padding::kExplicit: zeros on each side (height, width)
+  double rate = 0.0;             // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
   double kernel_stddev = 0;  // random_normal / truncated_normal: stddev (0: Keras' 0.05)

@@ -3,6 +3,7 @@
 // torch::Generator, never the global one, so concurrent instances are reproducible.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,7 +48,9 @@ class SubjectNet : public torch::nn::Module {
   std::vector<torch::nn::Conv2d> conv_;
   std::vector<torch::nn::Linear> dense_;
   std::vector<torch::nn::Embedding> embedding_;
-  std::vector<int> slot_;                // per layer: its index in conv_ / dense_ / embedding_
+  std::vector<int> slot_;  // per layer: its index in conv_ / dense_ / embedding_
+  // per layer: the padding a window layer adds (width before, after, height before, after)
+  std::vector<std::array<std::int64_t, 4>> pads_;
   std::vector<std::vector<int>> edges_;  // per layer: what it reads (layer j >= 0, input k as
                                          // -1 - k)
 };

@@ -1,0 +1,176 @@
+// The window layers (conv2d with strides, padding and dilation; max and average pooling with
+// strides and padding; global pooling) against PyTorch references computed with Keras' (TF 2.3)
+// conventions spelled out in scripts/layer_fixtures.py (tests/data/layers/window.json): each
+// forward, and the gradients of sum(output * cotangent) for the input, kernel and bias.
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "pmt/io/json_text.hpp"
+#include "pmt/train/network.hpp"
+#include "support/torch_catch.hpp"
+
+namespace {
+
+torch::Tensor tensor(const nlohmann::json& values, std::vector<std::int64_t> shape) {
+  const std::vector<float> v = values.get<std::vector<float>>();
+  return torch::tensor(v).reshape(shape);
+}
+
+std::vector<std::int64_t> with_batch(std::int64_t n, const nlohmann::json& shape) {
+  std::vector<std::int64_t> s{n};
+  for (const auto& d : shape) s.push_back(d.get<std::int64_t>());
+  return s;
+}
+
+// Relative and absolute tolerance of float32 against the float64 reference.
+void check_close(const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
+  INFO(what << ": max |difference| " << (got - want).abs().max().item<double>());
+  REQUIRE(got.sizes() == want.sizes());
+  CHECK(torch::allclose(got, want, 1e-4, 1e-5));
+}
+
+}  // namespace
+
+TEST_CASE("window layers: forward and gradients equal the PyTorch references with TF's padding",
+          "[network][layers]") {
+  const auto fixtures =
+      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "window.json");
+  REQUIRE(fixtures["cases"].size() == 12);
+  for (const auto& c : fixtures["cases"]) {
+    const std::string name = c["name"].get<std::string>();
+    SECTION(name) {
+      // the layer, then a flatten: the subject's output is the layer's, channels-first
+      const auto out_shape = c["output_shape"].get<std::vector<std::int64_t>>();
+      std::int64_t outputs = 1;
+      for (auto d : out_shape) outputs *= d;
+      nlohmann::json spec = {{"name", "window"},
+                             {"dataset", "tiny"},
+                             {"input_shape", c["input_shape"]},
+                             {"num_classes", outputs},
+                             {"layers", {c["layer"], {{"type", "flatten"}}}}};
+      const auto s = pmt::model::parse_subject(spec, "window.json");
+      CHECK(pmt::model::infer_shapes(s).front() == out_shape);
+      pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
+      const auto params = net.named_parameters();
+      torch::Tensor weight, bias;
+      {
+        torch::NoGradGuard no_grad;
+        if (c.contains("weight")) {
+          weight = params["layer0.weight"];
+          weight.copy_(tensor(c["weight"], weight.sizes().vec()));
+        }
+        if (c.contains("bias")) {
+          bias = params["layer0.bias"];
+          bias.copy_(tensor(c["bias"], bias.sizes().vec()));
+        }
+      }
+      CHECK(params.contains("layer0.bias") == c.contains("bias"));
+      const torch::Tensor x = tensor(c["x"], with_batch(2, c["input_shape"])).requires_grad_();
+      const torch::Tensor y = net.logits(x).reshape(with_batch(2, c["output_shape"]));
+      check_close(y, tensor(c["y"], with_batch(2, c["output_shape"])), "output");
+      (y * tensor(c["cotangent"], y.sizes().vec())).sum().backward();
+      check_close(x.grad(), tensor(c["grad_x"], x.sizes().vec()), "input gradient");
+      if (weight.defined())
+        check_close(weight.grad(), tensor(c["grad_weight"], weight.sizes().vec()), "kernel");
+      if (bias.defined())
+        check_close(bias.grad(), tensor(c["grad_bias"], bias.sizes().vec()), "bias");
+    }
+  }
+}
+
+TEST_CASE("window layers: TF's same padding, shape errors naming the layer, no fused form",
+          "[network][layers]") {
+  using pmt::model::Padding;
+  using pmt::model::window_axis;
+  // TF: out = ceil(in / stride), the odd padding's extra position after
+  const auto a = window_axis(6, 3, 2, 1, Padding::kSame, 0);
+  CHECK(a.out == 3);
+  CHECK(a.before == 0);
+  CHECK(a.after == 1);
+  const auto b = window_axis(5, 4, 1, 1, Padding::kSame, 0);
+  CHECK((b.out == 5 && b.before == 1 && b.after == 2));
+  CHECK(window_axis(7, 3, 2, 1, Padding::kValid, 0).out == 3);
+  CHECK(window_axis(7, 3, 1, 3, Padding::kValid, 0).out == 1);  // span 7
+  CHECK(window_axis(4, 3, 1, 1, Padding::kExplicit, 2).out == 6);
+
+  const auto parse = [](const std::string& layer) {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(R"({"name": "w", "dataset": "tiny", "input_shape": [1, 3, 3],
+          "num_classes": 2, "layers": [)" +
+                              layer + R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+        "w.json");
+  };
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d", "filters": 2, "kernel_size": 5})"),
+                      Catch::Contains("w.json") &&
+                          Catch::Contains("layer 0 (conv2d): kernel 5x5 is larger than its 3x3 "
+                                          "input"));
+  CHECK_NOTHROW(parse(R"({"type": "conv2d", "filters": 2, "kernel_size": 5, "padding": "same"})"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d", "filters": 2, "strides": 2,
+                                 "dilation_rate": 2})"),
+                      Catch::Contains("exclude each other"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "max_pool2d", "padding": "full"})"),
+                      Catch::Contains("padding must be"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "average_pool2d", "pool_size": 2, "padding": [2, 0]})"),
+                      Catch::Contains("more than half the pool size"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "max_pool2d", "strides": 0})"),
+                      Catch::Contains("strides must be >= 1"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "dense", "units": 2, "strides": 2})"),
+                      Catch::Contains("dense has no strides"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "global_max_pool2d"}, {"type": "global_max_pool2d"})"),
+                      Catch::Contains("layer 1 (global_max_pool2d): needs a [channels, height, "
+                                      "width] input, got [1]"));
+
+  // the spec written back keeps the geometry (sidecars, mutants), and only where not default
+  const auto s = parse(R"({"type": "conv2d", "filters": 2, "strides": [2, 1], "padding": "same"},
+                          {"type": "max_pool2d", "pool_size": 2},
+                          {"type": "global_average_pool2d"})");
+  const auto j = pmt::model::to_json(s);
+  CHECK(j["layers"][0]["strides"] == nlohmann::json({2, 1}));
+  CHECK(j["layers"][0]["padding"] == "same");
+  CHECK_FALSE(j["layers"][1].contains("strides"));
+  CHECK(pmt::model::infer_shapes(pmt::model::parse_subject(j, "again.json")) ==
+        pmt::model::infer_shapes(s));
+  CHECK_THAT(pmt::model::fusion_blocker(s),
+             Catch::Contains("layer 0 (conv2d) with strides, padding or dilation"));
+}
+
+TEST_CASE("a CNN with strides, same padding and global pooling trains, saves and reloads",
+          "[network][layers]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "strided", "dataset": "tiny", "input_shape": [1, 8, 8], "num_classes": 2,
+    "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "strides": 2,
+                "padding": "same", "activation": "relu"},
+               {"type": "average_pool2d", "pool_size": 3, "strides": 1, "padding": "same"},
+               {"type": "conv2d", "filters": 6, "kernel_size": 2, "dilation_rate": 2,
+                "padding": [1, 1], "activation": "relu"},
+               {"type": "max_pool2d", "pool_size": 2, "padding": "same"},
+               {"type": "global_average_pool2d"},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 8, "epochs": 8})"),
+                                              "strided.json");
+  CHECK(pmt::model::infer_shapes(spec)[3] == std::vector<std::int64_t>{6, 2, 2});
+  // class 1: a bright top half; class 0: a bright bottom half
+  pmt::model::Dataset d;
+  d.inputs = {{{1, 8, 8}, {}}};
+  for (int i = 0; i < 32; ++i) {
+    const int cls = i % 2;
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 8; ++c)
+        d.inputs[0].x.push_back(((r < 4) == (cls == 1) ? 0.8f : 0.1f) + 0.01f * float((i + c) % 5));
+    d.y.push_back(cls);
+  }
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(3));
+  const auto r = pmt::train::fit(net, d, nullptr);
+  CHECK(r.history.back().loss < r.history.front().loss);
+  CHECK(r.history.back().accuracy == 1.0);
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("pmt_layers_test_" + std::to_string(::getpid()) + ".pt");
+  pmt::train::save_net(net, file);
+  pmt::train::SubjectNet again(spec, at::make_generator<at::CPUGeneratorImpl>(4));
+  pmt::train::load_net(again, file);
+  std::filesystem::remove(file);
+  CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+}
