@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference forwards and gradients of pmt's window layers (tests/data/layers/window.json).
+"""Reference forwards and gradients of pmt's layers (tests/data/layers/window.json, bn.json).
 
 Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/layer_fixtures.py. The Keras
 (TF 2.3) conventions are spelled out here, independently of pmt's code:
@@ -12,6 +12,12 @@ Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/layer_fixtures.
     (TF's avg_pool does not count the padding).
   - explicit [ph, pw] padding: PyTorch's Conv2d / pools (zeros; average pooling counts them).
   - GlobalAveragePooling2D / GlobalMaxPooling2D: mean / max over height and width.
+Batch normalisation (bn.json), Keras' BatchNormalization (TF 2.3 normalization.py): training
+normalises with the batch's mean and biased variance (over all axes but the channels) and moves
+moving = momentum * moving + (1 - momentum) * statistic, the variance biased (Keras removes the
+fused kernel's Bessel correction: _maybe_add_or_remove_bessels_correction); evaluation uses the
+moving statistics; out = gamma * normalised + beta. The "pytorch" convention is checked against
+torch.nn.BatchNorm1d/2d itself (running variance unbiased, momentum the batch's weight).
 Tensors are channels-first (pmt's layout): Keras' channels-last results are these transposed.
 Each case: a random input (N, C, H, W), the layer's weights (PyTorch layout OIHW), the output,
 and the gradients of sum(output * cotangent) with respect to the input, weight and bias.
@@ -126,11 +132,91 @@ def main():
             case["bias"] = flat(bias)
             case["grad_bias"] = flat(bias.grad)
         out.append(case)
-    path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "layers", "window.json")
+    write("window.json", out)
+    write("bn.json", batch_norm_cases())
+
+
+def write(name, cases):
+    path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "layers", name)
     with open(path, "w") as f:
         json.dump({"generator": "scripts/layer_fixtures.py (python3-torch %s, float64)"
-                   % torch.__version__, "cases": out}, f, separators=(",", ":"))
+                   % torch.__version__, "cases": cases}, f, separators=(",", ":"))
         f.write("\n")
+
+
+BN_CASES = [
+    ("keras, a convolution's channels", {"type": "batch_normalization"}, [3, 3, 4], 4),
+    ("keras, dense features", {"type": "batch_normalization"}, [5], 6),
+    ("keras, no center or scale, momentum 0.9, epsilon 0.01",
+     {"type": "batch_normalization", "center": False, "scale": False, "momentum": 0.9,
+      "epsilon": 0.01}, [4], 5),
+    ("pytorch, a convolution's channels (torch.nn.BatchNorm2d)",
+     {"type": "batch_normalization", "convention": "pytorch"}, [2, 3, 3], 3),
+    ("pytorch, dense features (torch.nn.BatchNorm1d)",
+     {"type": "batch_normalization", "convention": "pytorch", "momentum": 0.3}, [4], 6),
+]
+
+
+def batch_norm_cases():
+    out = []
+    for name, layer, shape, n in BN_CASES:
+        c = shape[0]
+        x = torch.randn(n, *shape, dtype=torch.float64) * 2 + 0.5
+        x.requires_grad_(True)
+        gamma = (torch.rand(c, dtype=torch.float64) + 0.5).requires_grad_(True)
+        beta = torch.randn(c, dtype=torch.float64).requires_grad_(True)
+        moving_mean = torch.randn(c, dtype=torch.float64)
+        moving_var = torch.rand(c, dtype=torch.float64) + 0.5
+        center, scale = layer.get("center", True), layer.get("scale", True)
+        dims = [0] + list(range(2, x.dim()))
+        view = [1, c] + [1] * (x.dim() - 2)
+        if layer.get("convention") == "pytorch":
+            bn = (torch.nn.BatchNorm2d if x.dim() == 4 else torch.nn.BatchNorm1d)(
+                c, momentum=layer.get("momentum", 0.1), eps=1e-5).double()
+            with torch.no_grad():
+                bn.weight.copy_(gamma)
+                bn.bias.copy_(beta)
+                bn.running_mean.copy_(moving_mean)
+                bn.running_var.copy_(moving_var)
+            bn.train()
+            y = bn(x)
+            cot = torch.randn_like(y)
+            (y * cot).sum().backward()
+            grad_gamma, grad_beta = bn.weight.grad, bn.bias.grad
+            mean_after, var_after = bn.running_mean.clone(), bn.running_var.clone()
+            bn.eval()
+            y_eval = bn(x)
+        else:
+            m, eps = layer.get("momentum", 0.99), layer.get("epsilon", 1e-3)
+            mean = x.mean(dims, keepdim=True)
+            var = ((x - mean) ** 2).mean(dims, keepdim=True)  # biased
+            y = (x - mean) / torch.sqrt(var + eps)
+            if scale:
+                y = y * gamma.view(view)
+            if center:
+                y = y + beta.view(view)
+            cot = torch.randn_like(y)
+            (y * cot).sum().backward()
+            grad_gamma, grad_beta = gamma.grad, beta.grad
+            with torch.no_grad():
+                mean_after = m * moving_mean + (1 - m) * mean.flatten()
+                var_after = m * moving_var + (1 - m) * var.flatten()
+                y_eval = (x - mean_after.view(view)) / torch.sqrt(var_after.view(view) + eps)
+                if scale:
+                    y_eval = y_eval * gamma.view(view)
+                if center:
+                    y_eval = y_eval + beta.view(view)
+        case = {"name": name, "layer": layer, "input_shape": shape, "batch": n, "x": flat(x),
+                "moving_mean": flat(moving_mean), "moving_var": flat(moving_var),
+                "y_train": flat(y), "cotangent": flat(cot), "grad_x": flat(x.grad),
+                "moving_mean_after": flat(mean_after), "moving_var_after": flat(var_after),
+                "y_eval": flat(y_eval)}
+        if scale:
+            case["gamma"], case["grad_gamma"] = flat(gamma), flat(grad_gamma)
+        if center:
+            case["beta"], case["grad_beta"] = flat(beta), flat(grad_beta)
+        out.append(case)
+    return out
 
 
 if __name__ == "__main__":

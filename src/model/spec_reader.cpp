@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cmath>
 #include <limits>
 #include <type_traits>
 
@@ -309,6 +310,22 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
     read_window(origin, where, lj, l);
+  } else if (l.type == LayerType::kBatchNormalization) {
+    check_keys(origin, where, lj,
+               {"type", "name", "inputs", "convention", "momentum", "epsilon", "center", "scale"});
+    const std::string convention = get<std::string>(origin, where, lj, "convention", "keras");
+    PMT_THROW_IF(convention != "keras" && convention != "pytorch", kData,
+                 "{}: {}: convention must be keras or pytorch, got '{}'", origin, where,
+                 io::shorten(convention));
+    l.pytorch = convention == "pytorch";
+    l.momentum = get<double>(origin, where, lj, "momentum", l.pytorch ? 0.1 : 0.99);
+    l.epsilon = get<double>(origin, where, lj, "epsilon", l.pytorch ? 1e-5 : 1e-3);
+    PMT_THROW_IF(!(l.momentum >= 0 && l.momentum <= 1), kData, "{}: {}: momentum must be in [0, 1]",
+                 origin, where);
+    PMT_THROW_IF(!(l.epsilon > 0) || !std::isfinite(l.epsilon), kData,
+                 "{}: {}: epsilon must be > 0", origin, where);
+    l.center = get<bool>(origin, where, lj, "center", true);
+    l.scale = get<bool>(origin, where, lj, "scale", true);
   } else if (l.type == LayerType::kDropout) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "rate"});
     l.rate = get<double>(origin, where, lj, "rate", 0.5);

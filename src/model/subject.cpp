@@ -199,6 +199,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {l.type == LayerType::kConv2d ? l.units : shape[0], h.out, w.out};
     } else if (l.type == LayerType::kGlobalAveragePool2d || l.type == LayerType::kGlobalMaxPool2d) {
       shape = {shape[0]};
+    } else if (l.type == LayerType::kBatchNormalization) {
+      PMT_THROW_IF(shape.size() != 1 && shape.size() != 3, kData,
+                   "{}: needs a [features] or [channels, height, width] input, got [{}]", where,
+                   fmt::join(shape, ", "));
     } else if (l.type == LayerType::kDense) {
       PMT_THROW_IF(shape.size() != 1, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
@@ -298,6 +302,12 @@ json to_json(const SubjectSpec& s) {
       window(l.kernel);
     } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;
+    } else if (l.type == LayerType::kBatchNormalization) {
+      lj["convention"] = l.pytorch ? "pytorch" : "keras";
+      lj["momentum"] = l.momentum;
+      lj["epsilon"] = l.epsilon;
+      lj["center"] = l.center;
+      lj["scale"] = l.scale;
     }
     layers.push_back(lj);
   }

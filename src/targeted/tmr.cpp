@@ -29,11 +29,15 @@ namespace pmt::targeted {
 
 namespace {
 
+// The weights and the buffers (batch normalisation's running statistics).
 void copy_parameters(train::SubjectNet& from, train::SubjectNet& to) {
   torch::NoGradGuard no_grad;
   const auto src = from.parameters();
   const auto dst = to.parameters();
   for (std::size_t k = 0; k < src.size(); ++k) dst[k].copy_(src[k]);
+  const auto src_buffers = from.buffers();
+  const auto dst_buffers = to.buffers();
+  for (std::size_t k = 0; k < src_buffers.size(); ++k) dst_buffers[k].copy_(src_buffers[k]);
 }
 
 // `net` trained `epochs` epochs on `data` (its spec otherwise), in place.

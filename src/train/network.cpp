@@ -89,6 +89,39 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
   }
 }
 
+// Batch normalisation of x (N, C, H, W) or (N, C) over all but the channel axis. Training: the
+// batch's mean and biased variance normalise, and the running statistics move towards them
+// (Keras: running = momentum * running + (1 - momentum) * batch, with the biased variance;
+// PyTorch: running = (1 - momentum) * running + momentum * batch, with the unbiased one).
+// Evaluation: the running statistics normalise.
+torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec& l,
+                                  torch::nn::Module& m, bool training) {
+  const std::vector<std::int64_t> dims =
+      x.dim() == 4 ? std::vector<std::int64_t>{0, 2, 3} : std::vector<std::int64_t>{0};
+  std::vector<std::int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
+  shape[1] = x.size(1);
+  const auto buffers = m.named_buffers(false);  // handles: the in-place updates reach m
+  torch::Tensor mean_run = buffers["running_mean"], var_run = buffers["running_var"];
+  torch::Tensor y;
+  if (training) {
+    const torch::Tensor mean = x.mean(dims, true);
+    const torch::Tensor var = (x - mean).pow(2).mean(dims, true);
+    y = (x - mean) / torch::sqrt(var + l.epsilon);
+    torch::NoGradGuard no_grad;
+    const double n = double(x.numel() / x.size(1));
+    const double batch = l.pytorch ? l.momentum : 1 - l.momentum;  // the batch's weight
+    const torch::Tensor v = var.flatten() * (l.pytorch && n > 1 ? n / (n - 1) : 1.0);
+    mean_run.mul_(1 - batch).add_(mean.flatten(), batch);
+    var_run.mul_(1 - batch).add_(v, batch);
+  } else {
+    y = (x - mean_run.view(shape)) / torch::sqrt(var_run.view(shape) + l.epsilon);
+  }
+  const auto params = m.named_parameters(false);
+  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
+  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
+  return y;
+}
+
 }  // namespace
 
 namespace detail {
@@ -342,6 +375,15 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
       // Keras' embedding matrix is (input_dim, output_dim), LibTorch's too: its transpose has
       // the (out, in) layout that the initialisers' fans assume.
       initialise(emb->weight.t(), l.kernel_initializer, gen_);
+    } else if (l.type == model::LayerType::kBatchNormalization) {
+      slot_.push_back(static_cast<int>(norm_.size()));
+      auto norm = register_module(name, std::make_shared<torch::nn::Module>());
+      const std::int64_t c = in[0];
+      if (l.scale) norm->register_parameter("weight", torch::ones({c}));
+      if (l.center) norm->register_parameter("bias", torch::zeros({c}));
+      norm->register_buffer("running_mean", torch::zeros({c}));
+      norm->register_buffer("running_var", torch::ones({c}));
+      norm_.push_back(norm);
     } else {
       slot_.push_back(-1);
     }
@@ -382,6 +424,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
         sum = sum / torch::avg_pool2d(
                         pad_with(torch::ones({1, 1, x.size(2), x.size(3)}, x.options()), 0), k, s);
       x = sum;
+    } else if (l.type == model::LayerType::kBatchNormalization) {
+      x = batch_normalization(x, l, *norm_[slot_[i]], is_training());
     } else if (l.type == model::LayerType::kGlobalAveragePool2d) {
       x = x.mean({2, 3});
     } else if (l.type == model::LayerType::kGlobalMaxPool2d) {

@@ -137,12 +137,15 @@ TEST_CASE("window layers: TF's same padding, shape errors naming the layer, no f
              Catch::Contains("layer 0 (conv2d) with strides, padding or dilation"));
 }
 
-TEST_CASE("a CNN with strides, same padding and global pooling trains, saves and reloads",
-          "[network][layers]") {
+TEST_CASE(
+    "a CNN with strides, same padding, batch normalisation and global pooling trains, saves and "
+    "reloads",
+    "[network][layers]") {
   const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
     "name": "strided", "dataset": "tiny", "input_shape": [1, 8, 8], "num_classes": 2,
     "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "strides": 2,
                 "padding": "same", "activation": "relu"},
+               {"type": "batch_normalization"},
                {"type": "average_pool2d", "pool_size": 3, "strides": 1, "padding": "same"},
                {"type": "conv2d", "filters": 6, "kernel_size": 2, "dilation_rate": 2,
                 "padding": [1, 1], "activation": "relu"},
@@ -151,7 +154,7 @@ TEST_CASE("a CNN with strides, same padding and global pooling trains, saves and
                {"type": "dense", "units": 2, "activation": "softmax"}],
     "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 8, "epochs": 8})"),
                                               "strided.json");
-  CHECK(pmt::model::infer_shapes(spec)[3] == std::vector<std::int64_t>{6, 2, 2});
+  CHECK(pmt::model::infer_shapes(spec)[4] == std::vector<std::int64_t>{6, 2, 2});
   // class 1: a bright top half; class 0: a bright bottom half
   pmt::model::Dataset d;
   d.inputs = {{{1, 8, 8}, {}}};
@@ -173,4 +176,89 @@ TEST_CASE("a CNN with strides, same padding and global pooling trains, saves and
   pmt::train::load_net(again, file);
   std::filesystem::remove(file);
   CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+  // the moving statistics trained and travel with the file
+  const torch::Tensor moving = net.named_buffers()["layer1.running_var"];
+  CHECK_FALSE(torch::equal(moving, torch::ones_like(moving)));
+  CHECK(torch::equal(again.named_buffers()["layer1.running_var"], moving));
+}
+
+TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against the references",
+          "[network][layers]") {
+  const auto fixtures =
+      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "bn.json");
+  REQUIRE(fixtures["cases"].size() == 5);
+  for (const auto& c : fixtures["cases"]) {
+    SECTION(c["name"].get<std::string>()) {
+      const auto shape = c["input_shape"].get<std::vector<std::int64_t>>();
+      std::int64_t outputs = 1;
+      for (auto d : shape) outputs *= d;
+      nlohmann::json layers = {c["layer"]};
+      if (shape.size() == 3) layers.push_back({{"type", "flatten"}});
+      const auto s = pmt::model::parse_subject({{"name", "bn"},
+                                                {"dataset", "tiny"},
+                                                {"input_shape", shape},
+                                                {"num_classes", outputs},
+                                                {"layers", layers}},
+                                               "bn.json");
+      pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
+      const auto params = net.named_parameters();
+      const auto buffers = net.named_buffers();
+      CHECK(params.contains("layer0.weight") == c.contains("gamma"));
+      CHECK(params.contains("layer0.bias") == c.contains("beta"));
+      const std::vector<std::int64_t> channels{shape[0]};
+      {
+        torch::NoGradGuard no_grad;
+        if (c.contains("gamma")) params["layer0.weight"].copy_(tensor(c["gamma"], channels));
+        if (c.contains("beta")) params["layer0.bias"].copy_(tensor(c["beta"], channels));
+        buffers["layer0.running_mean"].copy_(tensor(c["moving_mean"], channels));
+        buffers["layer0.running_var"].copy_(tensor(c["moving_var"], channels));
+      }
+      const auto batch = with_batch(c["batch"].get<std::int64_t>(), c["input_shape"]);
+      const torch::Tensor x = tensor(c["x"], batch).requires_grad_();
+      net.train();
+      const torch::Tensor y = net.logits(x).reshape(batch);
+      check_close(y, tensor(c["y_train"], batch), "training output");
+      (y * tensor(c["cotangent"], batch)).sum().backward();
+      check_close(x.grad(), tensor(c["grad_x"], batch), "input gradient");
+      if (c.contains("gamma"))
+        check_close(params["layer0.weight"].grad(), tensor(c["grad_gamma"], channels), "gamma");
+      if (c.contains("beta"))
+        check_close(params["layer0.bias"].grad(), tensor(c["grad_beta"], channels), "beta");
+      check_close(buffers["layer0.running_mean"], tensor(c["moving_mean_after"], channels),
+                  "moving mean");
+      check_close(buffers["layer0.running_var"], tensor(c["moving_var_after"], channels),
+                  "moving variance");
+      net.eval();
+      torch::NoGradGuard no_grad;
+      check_close(net.logits(x.detach()).reshape(batch), tensor(c["y_eval"], batch),
+                  "evaluation output");
+    }
+  }
+  // the spec's fields and errors
+  const auto parse = [](const std::string& layer, const char* shape = "[2, 3, 3]") {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(std::string(R"({"name": "b", "dataset": "tiny", "input_shape": )") +
+                              shape + R"(, "num_classes": 2, "layers": [)" + layer +
+                              R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+        "b.json");
+  };
+  const auto keras = parse(R"({"type": "batch_normalization"})").layers[0];
+  CHECK((keras.momentum == 0.99 && keras.epsilon == 1e-3 && !keras.pytorch));
+  const auto torch_bn = parse(R"({"type": "batch_normalization", "convention": "pytorch"})");
+  CHECK((torch_bn.layers[0].momentum == 0.1 && torch_bn.layers[0].epsilon == 1e-5));
+  CHECK(pmt::model::to_json(torch_bn)["layers"][0]["convention"] == "pytorch");
+  CHECK_THAT(pmt::model::fusion_blocker(torch_bn),
+             Catch::Contains("layer 0 (batch_normalization) has no fused form"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "batch_normalization", "momentum": 1.5})"),
+                      Catch::Contains("b.json") && Catch::Contains("momentum must be in [0, 1]"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "batch_normalization", "convention": "tf"})"),
+                      Catch::Contains("convention must be keras or pytorch"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "batch_normalization", "axis": 1})"),
+                      Catch::Contains("axis"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "flatten"}, {"type": "dense", "units": 4},
+                               {"type": "embedding", "input_dim": 5, "output_dim": 3},
+                               {"type": "batch_normalization"})",
+                            "[1, 2, 2]"),
+                      Catch::Contains("layer 3 (batch_normalization): needs a [features] or "
+                                      "[channels, height, width] input, got [4, 3]"));
 }

@@ -25,6 +25,7 @@ enum class LayerType {
   kAveragePool2d,
   kGlobalAveragePool2d,
   kGlobalMaxPool2d,
+  kBatchNormalization,
   kDropout,
   kFlatten,
   kDense,
@@ -116,7 +117,15 @@ struct LayerSpec {
   std::array<int, 2> dilation{1, 1};
   Padding padding = Padding::kValid;
   std::array<int, 2> pad{0, 0};  // Padding::kExplicit: zeros on each side (height, width)
-  double rate = 0.0;             // dropout
+  // batch_normalization over the channels ([C, H, W]) or features ([F]): Keras' convention
+  // (moving = momentum * moving + (1 - momentum) * batch statistic, the batch's biased
+  // variance, as Keras removes the fused kernel's Bessel correction) or PyTorch's (momentum is
+  // the weight of the batch statistic, the running variance unbiased); center: the offset beta,
+  // scale: the factor gamma.
+  bool pytorch = false;
+  double momentum = 0.99, epsilon = 1e-3;
+  bool center = true, scale = true;
+  double rate = 0.0;  // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
   double kernel_stddev = 0;  // random_normal / truncated_normal: stddev (0: Keras' 0.05)

@@ -48,6 +48,9 @@ class SubjectNet : public torch::nn::Module {
   std::vector<torch::nn::Conv2d> conv_;
   std::vector<torch::nn::Linear> dense_;
   std::vector<torch::nn::Embedding> embedding_;
+  // batch_normalization: "weight" (gamma), "bias" (beta) when the spec has them, buffers
+  // "running_mean" and "running_var" (Keras' moving statistics)
+  std::vector<std::shared_ptr<torch::nn::Module>> norm_;
   std::vector<int> slot_;  // per layer: its index in conv_ / dense_ / embedding_
   // per layer: the padding a window layer adds (width before, after, height before, after)
   std::vector<std::array<std::int64_t, 4>> pads_;

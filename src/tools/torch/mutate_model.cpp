@@ -64,14 +64,18 @@ Instance structural_mutant(Instance& sound, const mutate::Mutation& m, json& cha
   changes = json::array({c});
   auto net = std::make_shared<SubjectNet>(out, at::make_generator<at::CPUGeneratorImpl>(0));
   torch::NoGradGuard no_grad;
-  const auto old_params = sound.net().named_parameters();
-  for (auto& p : net->named_parameters()) {
-    // "layer<k>.<tensor>" -> "layer<from[k]>.<tensor>"
-    const std::string& name = p.key();
-    const auto dot = name.find('.');
-    const auto k = static_cast<std::size_t>(std::stoul(name.substr(5, dot - 5)));
-    p.value().copy_(old_params["layer" + std::to_string(from[k]) + name.substr(dot)]);
-  }
+  // "layer<k>.<tensor>" -> "layer<from[k]>.<tensor>", weights and buffers (batch
+  // normalisation's running statistics)
+  const auto copy = [&](const auto& old_tensors, const auto& new_tensors) {
+    for (const auto& p : new_tensors) {
+      const std::string& name = p.key();
+      const auto dot = name.find('.');
+      const auto k = static_cast<std::size_t>(std::stoul(name.substr(5, dot - 5)));
+      p.value().copy_(old_tensors["layer" + std::to_string(from[k]) + name.substr(dot)]);
+    }
+  };
+  copy(sound.net().named_parameters(), net->named_parameters());
+  copy(sound.net().named_buffers(), net->named_buffers());
   return Instance(net);
 }
 
