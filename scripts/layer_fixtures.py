@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Reference forwards and gradients of pmt's layers (tests/data/layers/window.json, bn.json).
+"""Reference forwards and gradients of pmt's layers (tests/data/layers/window.json, bn.json,
+recurrent.json).
 
 Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/layer_fixtures.py. The Keras
 (TF 2.3) conventions are spelled out here, independently of pmt's code:
@@ -18,6 +19,15 @@ moving = momentum * moving + (1 - momentum) * statistic, the variance biased (Ke
 fused kernel's Bessel correction: _maybe_add_or_remove_bessels_correction); evaluation uses the
 moving statistics; out = gamma * normalised + beta. The "pytorch" convention is checked against
 torch.nn.BatchNorm1d/2d itself (running variance unbiased, momentum the batch's weight).
+Recurrent layers (recurrent.json), Keras 2.4's LSTM and GRU over (N, steps, features), zero
+initial states, weights in Keras' layout: kernel (features, gates x units), recurrent_kernel
+(units, gates x units), bias; gate order LSTM i, f, c, o and GRU z, r, h:
+  LSTM: z = x W + h U + b; c = sig(f) c + sig(i) act(c~); h = sig(o) act(c).
+  GRU reset_after (TF 2's default; bias (2, 3 units): input, recurrent):
+    h~ = act(x W_h + b_h + sig(r) (h U_h + b'_h)); h = z h + (1 - z) h~;
+  GRU reset_after=False: h~ = act(x W_h + b_h + (r h) U_h).
+The default activations (tanh, sigmoid) are also checked against torch.nn.LSTM / torch.nn.GRU
+with the weights reordered (PyTorch: weight_ih = W^T; GRU gates r, z, n).
 Tensors are channels-first (pmt's layout): Keras' channels-last results are these transposed.
 Each case: a random input (N, C, H, W), the layer's weights (PyTorch layout OIHW), the output,
 and the gradients of sum(output * cotangent) with respect to the input, weight and bias.
@@ -134,6 +144,7 @@ def main():
         out.append(case)
     write("window.json", out)
     write("bn.json", batch_norm_cases())
+    write("recurrent.json", recurrent_cases())
 
 
 def write(name, cases):
@@ -215,6 +226,109 @@ def batch_norm_cases():
             case["gamma"], case["grad_gamma"] = flat(gamma), flat(grad_gamma)
         if center:
             case["beta"], case["grad_beta"] = flat(beta), flat(grad_beta)
+        out.append(case)
+    return out
+
+
+
+def activation(name):
+    return {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
+            "hard_sigmoid": lambda t: torch.clamp(0.2 * t + 0.5, 0, 1)}[name]
+
+
+def keras_recurrent(layer, x, kernel, rec, bias):
+    act = activation(layer.get("activation", "tanh"))
+    gate = activation(layer.get("recurrent_activation", "sigmoid"))
+    u = layer["units"]
+    lstm = layer["type"] == "lstm"
+    after = not lstm and layer.get("reset_after", True)
+    h = torch.zeros(x.shape[0], u, dtype=x.dtype)
+    c = torch.zeros_like(h)
+    outs = []
+    for t in range(x.shape[1]):
+        xt = x[:, t] @ kernel
+        if bias is not None:
+            xt = xt + (bias[0] if after else bias)
+        if lstm:
+            z = xt + h @ rec
+            i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+            c = gate(f) * c + gate(i) * act(g)
+            h = gate(o) * act(c)
+        else:
+            xz, xr, xh = xt[:, :u], xt[:, u:2 * u], xt[:, 2 * u:]
+            if after:
+                inner = h @ rec
+                if bias is not None:
+                    inner = inner + bias[1]
+                z, r = gate(xz + inner[:, :u]), gate(xr + inner[:, u:2 * u])
+                hh = act(xh + r * inner[:, 2 * u:])
+            else:
+                inner = h @ rec[:, :2 * u]
+                z, r = gate(xz + inner[:, :u]), gate(xr + inner[:, u:])
+                hh = act(xh + (r * h) @ rec[:, 2 * u:])
+            h = z * h + (1 - z) * hh
+        outs.append(h)
+    return torch.stack(outs, 1) if layer.get("return_sequences", False) else h
+
+
+def torch_reference(layer, x, kernel, rec, bias):
+    """The same layer through torch.nn.LSTM / GRU (default activations only)."""
+    u = layer["units"]
+    lstm = layer["type"] == "lstm"
+    net = (torch.nn.LSTM if lstm else torch.nn.GRU)(x.shape[2], u, batch_first=True,
+                                                    bias=bias is not None).double()
+    order = (lambda w: w) if lstm else (lambda w: torch.cat([w[u:2 * u], w[:u], w[2 * u:]]))
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(order(kernel.t()))
+        net.weight_hh_l0.copy_(order(rec.t()))
+        if bias is not None:
+            net.bias_ih_l0.copy_(order(bias[0] if not lstm else bias))
+            net.bias_hh_l0.copy_(order(bias[1]) if not lstm else torch.zeros(4 * u))
+    y, _ = net(x)
+    return y if layer.get("return_sequences", False) else y[:, -1]
+
+
+RECURRENT_CASES = [
+    ("lstm, the last output", {"type": "lstm", "units": 4}, [5, 3], 3),
+    ("lstm, every step, no bias", {"type": "lstm", "units": 3, "use_bias": False,
+                                   "return_sequences": True}, [4, 2], 2),
+    ("lstm, Keras 2.2's hard_sigmoid gates and relu",
+     {"type": "lstm", "units": 3, "recurrent_activation": "hard_sigmoid", "activation": "relu"},
+     [4, 3], 2),
+    ("gru, reset_after (TF 2), every step", {"type": "gru", "units": 4, "return_sequences": True},
+     [5, 3], 3),
+    ("gru, reset_after false", {"type": "gru", "units": 3, "reset_after": False}, [4, 2], 2),
+]
+
+
+def recurrent_cases():
+    out = []
+    for name, layer, shape, n in RECURRENT_CASES:
+        u = layer["units"]
+        gates = 4 if layer["type"] == "lstm" else 3
+        x = torch.randn(n, *shape, dtype=torch.float64, requires_grad=True)
+        kernel = (torch.randn(shape[1], gates * u, dtype=torch.float64) * 0.5).requires_grad_()
+        rec = (torch.randn(u, gates * u, dtype=torch.float64) * 0.5).requires_grad_()
+        bias = None
+        if layer.get("use_bias", True):
+            two = layer["type"] == "gru" and layer.get("reset_after", True)
+            bias = (torch.randn(*([2] if two else []), gates * u, dtype=torch.float64) * 0.5)
+            bias.requires_grad_()
+        y = keras_recurrent(layer, x, kernel, rec, bias)
+        plain = (layer.get("activation", "tanh") == "tanh"
+                 and layer.get("recurrent_activation", "sigmoid") == "sigmoid"
+                 and (layer["type"] == "lstm" or layer.get("reset_after", True)))
+        if plain:
+            assert torch.allclose(y, torch_reference(layer, x, kernel, rec, bias), atol=1e-12)
+        cot = torch.randn_like(y)
+        (y * cot).sum().backward()
+        case = {"name": name, "layer": layer, "input_shape": shape, "batch": n, "x": flat(x),
+                "kernel": flat(kernel), "recurrent_kernel": flat(rec),
+                "output_shape": list(y.shape[1:]), "y": flat(y), "cotangent": flat(cot),
+                "grad_x": flat(x.grad), "grad_kernel": flat(kernel.grad),
+                "grad_recurrent_kernel": flat(rec.grad), "checked_with_torch_nn": plain}
+        if bias is not None:
+            case["bias"], case["grad_bias"] = flat(bias), flat(bias.grad)
         out.append(case)
     return out
 

@@ -12,13 +12,15 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 14> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 16> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kMaxPool2d, "max_pool2d"},
      {LayerType::kAveragePool2d, "average_pool2d"},
      {LayerType::kGlobalAveragePool2d, "global_average_pool2d"},
      {LayerType::kGlobalMaxPool2d, "global_max_pool2d"},
      {LayerType::kBatchNormalization, "batch_normalization"},
+     {LayerType::kLstm, "lstm"},
+     {LayerType::kGru, "gru"},
      {LayerType::kDropout, "dropout"},
      {LayerType::kFlatten, "flatten"},
      {LayerType::kDense, "dense"},

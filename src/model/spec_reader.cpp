@@ -158,8 +158,10 @@ void read_inputs(const json& j, const std::string& origin, SubjectSpec& s) {
     s.input_shape = s.inputs[0].shape;
   } else {
     s.input_shape = get_shape(origin, "subject", j, "input_shape");
-    PMT_THROW_IF(s.input_shape.size() != 3 && s.input_shape.size() != 1, kData,
-                 "{}: input_shape must be [channels, height, width] or [features]", origin);
+    PMT_THROW_IF(s.input_shape.empty() || s.input_shape.size() > 3, kData,
+                 "{}: input_shape must be [channels, height, width], [steps, features] or "
+                 "[features]",
+                 origin);
     for (auto d : s.input_shape)
       PMT_THROW_IF(d <= 0, kData, "{}: input_shape must be positive", origin);
     s.inputs = {{"input", s.input_shape}};
@@ -310,6 +312,30 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
     read_window(origin, where, lj, l);
+  } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
+    const bool lstm = l.type == LayerType::kLstm;
+    check_keys(origin, where, lj,
+               {"type", "name", "inputs", "units", "activation", "recurrent_activation", "use_bias",
+                "kernel_initializer", "recurrent_initializer", "bias_initializer",
+                lstm ? "unit_forget_bias" : "reset_after", "return_sequences"});
+    l.units = get<int>(origin, where, lj, "units", 0);
+    PMT_THROW_IF(l.units < 1 || l.units > (1 << 20), kData, "{}: {}: units must be in 1..{}",
+                 origin, where, 1 << 20);
+    l.activation = get_named(origin, where, lj, "activation", "tanh", "activation", kActivations);
+    l.recurrent_activation =
+        get_named(origin, where, lj, "recurrent_activation", "sigmoid", "activation", kActivations);
+    l.use_bias = get<bool>(origin, where, lj, "use_bias", true);
+    l.kernel_initializer =
+        get<std::string>(origin, where, lj, "kernel_initializer", "glorot_uniform");
+    l.recurrent_initializer =
+        get<std::string>(origin, where, lj, "recurrent_initializer", "orthogonal");
+    l.bias_initializer = get<std::string>(origin, where, lj, "bias_initializer", "zeros");
+    for (const std::string* name :
+         {&l.kernel_initializer, &l.recurrent_initializer, &l.bias_initializer})
+      check_name(origin, where, "initialiser", *name, initializer_names());
+    l.unit_forget_bias = lstm && get<bool>(origin, where, lj, "unit_forget_bias", true);
+    l.reset_after = lstm || get<bool>(origin, where, lj, "reset_after", true);
+    l.return_sequences = get<bool>(origin, where, lj, "return_sequences", false);
   } else if (l.type == LayerType::kBatchNormalization) {
     check_keys(origin, where, lj,
                {"type", "name", "inputs", "convention", "momentum", "epsilon", "center", "scale"});

@@ -110,6 +110,14 @@ bool is_stack(const SubjectSpec& spec) {
   return true;
 }
 
+Activation output_activation(const SubjectSpec& spec) {
+  const LayerSpec& l = spec.layers.back();
+  return l.type == LayerType::kDense || l.type == LayerType::kConv2d ||
+                 l.type == LayerType::kActivation
+             ? l.activation
+             : Activation::kLinear;
+}
+
 std::string fusion_blocker(const SubjectSpec& spec) {
   if (!is_stack(spec))
     return "a graph subject (several inputs or merge layers): fused layers cover stacks";
@@ -199,6 +207,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {l.type == LayerType::kConv2d ? l.units : shape[0], h.out, w.out};
     } else if (l.type == LayerType::kGlobalAveragePool2d || l.type == LayerType::kGlobalMaxPool2d) {
       shape = {shape[0]};
+    } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
+      PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, features] input, got [{}]", where,
+                   fmt::join(shape, ", "));
+      shape = l.return_sequences ? Shape{shape[0], l.units} : Shape{l.units};
     } else if (l.type == LayerType::kBatchNormalization) {
       PMT_THROW_IF(shape.size() != 1 && shape.size() != 3, kData,
                    "{}: needs a [features] or [channels, height, width] input, got [{}]", where,
@@ -302,6 +314,17 @@ json to_json(const SubjectSpec& s) {
       window(l.kernel);
     } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;
+    } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
+      lj["units"] = l.units;
+      lj["activation"] = to_string(l.activation);
+      lj["recurrent_activation"] = to_string(l.recurrent_activation);
+      lj["use_bias"] = l.use_bias;
+      lj["kernel_initializer"] = l.kernel_initializer;
+      lj["recurrent_initializer"] = l.recurrent_initializer;
+      lj["bias_initializer"] = l.bias_initializer;
+      lj[l.type == LayerType::kLstm ? "unit_forget_bias" : "reset_after"] =
+          l.type == LayerType::kLstm ? l.unit_forget_bias : l.reset_after;
+      lj["return_sequences"] = l.return_sequences;
     } else if (l.type == LayerType::kBatchNormalization) {
       lj["convention"] = l.pytorch ? "pytorch" : "keras";
       lj["momentum"] = l.momentum;

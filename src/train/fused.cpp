@@ -224,7 +224,7 @@ class FusedStack {
 torch::Tensor instance_losses(const model::SubjectSpec& spec, const torch::Tensor& logits,
                               const torch::Tensor& target) {
   if (spec.task != model::Task::kRegression && spec.loss == model::Loss::kCategoricalCrossentropy &&
-      spec.layers.back().activation == model::Activation::kSoftmax)
+      model::output_activation(spec) == model::Activation::kSoftmax)
     return -torch::log_softmax(logits, 2).gather(2, target.unsqueeze(2)).squeeze(2).mean(1);
   std::vector<torch::Tensor> out;
   for (std::int64_t k = 0; k < logits.size(0); ++k)

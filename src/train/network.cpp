@@ -232,7 +232,7 @@ torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::
 // cross-entropy is computed from the logits, as TF 2.3's Keras does.
 torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& logits,
                          const torch::Tensor& target) {
-  const model::Activation last = spec.layers.back().activation;
+  const model::Activation last = model::output_activation(spec);
   const auto loss_of = [&](const torch::Tensor& y) {
     // Binary cross-entropy behind a sigmoid: TF 2.3 takes the sigmoid's input, the logits
     // (sigmoid_cross_entropy_with_logits), so saturated outputs keep their loss.
@@ -253,7 +253,7 @@ torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& lo
 }
 
 torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Tensor& logits) {
-  return activate(logits, spec.layers.back().activation).argmax(-1);
+  return activate(logits, model::output_activation(spec)).argmax(-1);
 }
 
 // Per sample: 1 when the subject's metric counts the output as right (the class is predicted;
@@ -263,7 +263,7 @@ torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& l
   const model::Metric m = model::parse_metric(spec.metric);
   if (m.kind == "accuracy")
     return predicted_classes(spec, logits).eq(target.dim() == 2 ? target.argmax(1) : target);
-  const torch::Tensor p = activate(logits, spec.layers.back().activation);
+  const torch::Tensor p = activate(logits, model::output_activation(spec));
   if (m.kind == "angle_below") return angular_error(p, target) < m.threshold * M_PI / 180.0;
   return ((p - target).abs() <= m.threshold).all(1);
 }
@@ -290,6 +290,51 @@ torch::Tensor target_tensor(const model::Dataset& d) {
 using namespace detail;  // NOLINT: this file's own helpers
 
 namespace {
+
+// Keras' LSTM and GRU over x (N, steps, features), from zero states; every step's output
+// (return_sequences) or the last. LSTM: z = x W + h U + b split i, f, c, o; c = f c + i act(c~),
+// h = o act(c). GRU (z, r, h): reset_after (TF 2): h~ = act(x W_h + b_h + r (h U_h + b'_h)),
+// else h~ = act(x W_h + b_h + (r h) U_h); h = z h + (1 - z) h~.
+torch::Tensor recurrent(const torch::Tensor& x, const model::LayerSpec& l, torch::nn::Module& m) {
+  const auto p = m.named_parameters(false);
+  const torch::Tensor& kernel = p["kernel"];
+  const torch::Tensor& rec = p["recurrent_kernel"];
+  const torch::Tensor* bias = p.find("bias");
+  const std::int64_t u = l.units;
+  const bool lstm = l.type == model::LayerType::kLstm, two = !lstm && l.reset_after;
+  torch::Tensor xk = x.matmul(kernel);
+  if (bias) xk = xk + (two ? (*bias)[0] : *bias);
+  const auto gate = [&](const torch::Tensor& t) { return activate(t, l.recurrent_activation); };
+  torch::Tensor h = torch::zeros({x.size(0), u}, x.options()), c = torch::zeros_like(h);
+  std::vector<torch::Tensor> steps;
+  for (std::int64_t t = 0; t < x.size(1); ++t) {
+    const torch::Tensor in = xk.select(1, t);
+    if (lstm) {
+      const auto z = (in + h.matmul(rec)).chunk(4, 1);
+      c = gate(z[1]) * c + gate(z[0]) * activate(z[2], l.activation);
+      h = gate(z[3]) * activate(c, l.activation);
+    } else {
+      const auto xi = in.chunk(3, 1);
+      torch::Tensor z, r, candidate;
+      if (two) {
+        torch::Tensor inner = h.matmul(rec);
+        if (bias) inner = inner + (*bias)[1];
+        const auto hi = inner.chunk(3, 1);
+        z = gate(xi[0] + hi[0]);
+        r = gate(xi[1] + hi[1]);
+        candidate = activate(xi[2] + r * hi[2], l.activation);
+      } else {
+        const auto hi = h.matmul(rec.slice(1, 0, 2 * u)).chunk(2, 1);
+        z = gate(xi[0] + hi[0]);
+        r = gate(xi[1] + hi[1]);
+        candidate = activate(xi[2] + (r * h).matmul(rec.slice(1, 2 * u)), l.activation);
+      }
+      h = z * h + (1 - z) * candidate;
+    }
+    if (l.return_sequences) steps.push_back(h);
+  }
+  return l.return_sequences ? torch::stack(steps, 1) : h;
+}
 
 std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& xs, const torch::Tensor& idx) {
   std::vector<torch::Tensor> out;
@@ -375,6 +420,26 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
       // Keras' embedding matrix is (input_dim, output_dim), LibTorch's too: its transpose has
       // the (out, in) layout that the initialisers' fans assume.
       initialise(emb->weight.t(), l.kernel_initializer, gen_);
+    } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
+      slot_.push_back(static_cast<int>(recurrent_.size()));
+      auto cell = register_module(name, std::make_shared<torch::nn::Module>());
+      const std::int64_t u = l.units, gates = l.type == model::LayerType::kLstm ? 4 : 3;
+      torch::Tensor kernel = cell->register_parameter("kernel", torch::empty({in[1], gates * u}));
+      torch::Tensor rec =
+          cell->register_parameter("recurrent_kernel", torch::empty({u, gates * u}));
+      // the initialisers see Keras' (in, out) shapes through the (out, in) transposes
+      initialise(kernel.t(), l.kernel_initializer, gen_);
+      initialise(rec.t(), l.recurrent_initializer, gen_);
+      if (l.use_bias) {
+        const bool two = l.type == model::LayerType::kGru && l.reset_after;  // input, recurrent
+        torch::Tensor bias = cell->register_parameter(
+            "bias", two ? torch::empty({2, gates * u}) : torch::empty({gates * u}));
+        initialise(two ? bias.t() : bias, l.bias_initializer, gen_);
+        torch::NoGradGuard no_grad;
+        if (l.type == model::LayerType::kLstm && l.unit_forget_bias)
+          bias.slice(0, u, 2 * u).fill_(1.0);
+      }
+      recurrent_.push_back(cell);
     } else if (l.type == model::LayerType::kBatchNormalization) {
       slot_.push_back(static_cast<int>(norm_.size()));
       auto norm = register_module(name, std::make_shared<torch::nn::Module>());
@@ -426,6 +491,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       x = sum;
     } else if (l.type == model::LayerType::kBatchNormalization) {
       x = batch_normalization(x, l, *norm_[slot_[i]], is_training());
+    } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
+      x = recurrent(x, l, *recurrent_[slot_[i]]);
     } else if (l.type == model::LayerType::kGlobalAveragePool2d) {
       x = x.mean({2, 3});
     } else if (l.type == model::LayerType::kGlobalMaxPool2d) {
@@ -499,7 +566,7 @@ torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_act
   torch::NoGradGuard no_grad;
   net.eval();
   const std::vector<torch::Tensor> x = input_tensors(data);
-  const model::Activation last = net.spec().layers.back().activation;
+  const model::Activation last = model::output_activation(net.spec());
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < data.size(); start += net.spec().eval_batch_size) {
     const int64_t end = std::min(data.size(), start + int64_t(net.spec().eval_batch_size));

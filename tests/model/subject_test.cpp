@@ -49,9 +49,9 @@ TEST_CASE("specs round-trip through JSON", "[subject]") {
 
 TEST_CASE("unknown names are errors that list the valid ones", "[subject]") {
   json j = tiny();
-  j["layers"][1]["type"] = "lstm";
+  j["layers"][1]["type"] = "capsule";
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
-                      Catch::Contains("x.json: layer 1: unknown layer type 'lstm'") &&
+                      Catch::Contains("x.json: layer 1: unknown layer type 'capsule'") &&
                           Catch::Contains("conv2d, max_pool2d, average_pool2d"));
   j = tiny();
   j["layers"][1]["activation"] = "gelu";

@@ -262,3 +262,105 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
                       Catch::Contains("layer 3 (batch_normalization): needs a [features] or "
                                       "[channels, height, width] input, got [4, 3]"));
 }
+
+TEST_CASE("lstm and gru: Keras' equations and gate order, against the references",
+          "[network][layers]") {
+  const auto fixtures =
+      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "recurrent.json");
+  REQUIRE(fixtures["cases"].size() == 5);
+  for (const auto& c : fixtures["cases"]) {
+    SECTION(c["name"].get<std::string>()) {
+      const auto out_shape = c["output_shape"].get<std::vector<std::int64_t>>();
+      std::int64_t outputs = 1;
+      for (auto d : out_shape) outputs *= d;
+      nlohmann::json layers = {c["layer"]};
+      if (out_shape.size() == 2) layers.push_back({{"type", "flatten"}});
+      const auto s = pmt::model::parse_subject({{"name", "rnn"},
+                                                {"dataset", "tiny"},
+                                                {"input_shape", c["input_shape"]},
+                                                {"num_classes", outputs},
+                                                {"layers", layers}},
+                                               "rnn.json");
+      CHECK(pmt::model::infer_shapes(s).front() == out_shape);
+      pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
+      auto params = net.named_parameters();
+      CHECK(params.contains("layer0.bias") == c.contains("bias"));
+      {
+        torch::NoGradGuard no_grad;
+        for (const char* name : {"kernel", "recurrent_kernel", "bias"}) {
+          if (!c.contains(name)) continue;
+          torch::Tensor p = params[std::string("layer0.") + name];
+          p.copy_(tensor(c[name], p.sizes().vec()));
+        }
+      }
+      const auto n = c["batch"].get<std::int64_t>();
+      const torch::Tensor x = tensor(c["x"], with_batch(n, c["input_shape"])).requires_grad_();
+      const torch::Tensor y = net.logits(x).reshape(with_batch(n, c["output_shape"]));
+      check_close(y, tensor(c["y"], y.sizes().vec()), "output");
+      (y * tensor(c["cotangent"], y.sizes().vec())).sum().backward();
+      check_close(x.grad(), tensor(c["grad_x"], x.sizes().vec()), "input gradient");
+      for (const char* name : {"kernel", "recurrent_kernel", "bias"}) {
+        if (!c.contains(name)) continue;
+        const torch::Tensor p = params[std::string("layer0.") + name];
+        check_close(p.grad(), tensor(c[std::string("grad_") + name], p.sizes().vec()), name);
+      }
+    }
+  }
+  // Keras' initial weights: orthogonal recurrent kernel, the forget gate's bias at 1
+  const auto s = pmt::model::parse_subject(nlohmann::json::parse(R"({"name": "r", "dataset": "t",
+    "input_shape": [6, 3], "num_classes": 2,
+    "layers": [{"type": "lstm", "units": 4}, {"type": "dense", "units": 2}]})"),
+                                           "r.json");
+  pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(2));
+  const auto p = net.named_parameters();
+  const torch::Tensor rec = p["layer0.recurrent_kernel"];  // (4, 16): orthonormal rows
+  CHECK(torch::allclose(rec.matmul(rec.t()), torch::eye(4), 1e-5, 1e-5));
+  const torch::Tensor bias = p["layer0.bias"];
+  CHECK(torch::equal(bias.slice(0, 4, 8), torch::ones({4})));
+  CHECK(bias.slice(0, 0, 4).abs().sum().item<double>() == 0);
+  CHECK(pmt::model::output_activation(s) == pmt::model::Activation::kLinear);
+  const auto bad = [](const char* layer) {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(std::string(R"({"name": "r", "dataset": "t", "input_shape": [6],
+          "num_classes": 2, "layers": [)") +
+                              layer + R"(, {"type": "dense", "units": 2}]})"),
+        "r.json");
+  };
+  REQUIRE_THROWS_WITH(bad(R"({"type": "gru", "units": 3})"),
+                      Catch::Contains("layer 0 (gru): needs a [steps, features] input, got [6]"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "lstm", "units": 0})"), Catch::Contains("units must be"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "lstm", "units": 2, "reset_after": true})"),
+                      Catch::Contains("reset_after"));
+}
+
+TEST_CASE("an embedding -> lstm -> gru -> dense text model trains, saves and reloads",
+          "[network][layers]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "text", "dataset": "tiny", "input_shape": [6], "num_classes": 2,
+    "layers": [{"type": "embedding", "input_dim": 5, "output_dim": 4},
+               {"type": "lstm", "units": 6, "return_sequences": true},
+               {"type": "gru", "units": 5},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 8, "epochs": 12})"),
+                                              "text.json");
+  CHECK(pmt::model::infer_shapes(spec)[1] == std::vector<std::int64_t>{6, 6});
+  CHECK_FALSE(pmt::model::fusion_blocker(spec).empty());
+  // class 1: the sequence contains the token 4; class 0: it does not
+  pmt::model::Dataset d;
+  d.inputs = {{{6}, {}}};
+  for (int i = 0; i < 32; ++i) {
+    for (int t = 0; t < 6; ++t)
+      d.inputs[0].x.push_back(float(i % 2 == 1 && t == (i / 2) % 6 ? 4 : (i + t) % 4));
+    d.y.push_back(i % 2);
+  }
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(5));
+  const auto r = pmt::train::fit(net, d, nullptr);
+  CHECK(r.history.back().loss < 0.5 * r.history.front().loss);
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("pmt_text_test_" + std::to_string(::getpid()) + ".pt");
+  pmt::train::save_net(net, file);
+  pmt::train::SubjectNet again(spec, at::make_generator<at::CPUGeneratorImpl>(6));
+  pmt::train::load_net(again, file);
+  std::filesystem::remove(file);
+  CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+}

@@ -26,6 +26,8 @@ enum class LayerType {
   kGlobalAveragePool2d,
   kGlobalMaxPool2d,
   kBatchNormalization,
+  kLstm,
+  kGru,
   kDropout,
   kFlatten,
   kDense,
@@ -125,6 +127,14 @@ struct LayerSpec {
   bool pytorch = false;
   double momentum = 0.99, epsilon = 1e-3;
   bool center = true, scale = true;
+  // lstm and gru over a [steps, features] input (Keras' layout): `units`, `activation` (tanh),
+  // the gates' recurrent_activation (sigmoid), the recurrent kernel's initialiser (orthogonal),
+  // LSTM's unit_forget_bias (the forget gate's bias starts at 1), GRU's reset_after (TF 2's
+  // default: the reset gate applies after the recurrent matrix, with a recurrent bias);
+  // return_sequences: every step's output [steps, units] instead of the last [units].
+  Activation recurrent_activation = Activation::kSigmoid;
+  std::string recurrent_initializer = "orthogonal";
+  bool unit_forget_bias = true, reset_after = true, return_sequences = false;
   double rate = 0.0;  // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
@@ -239,6 +249,9 @@ nlohmann::json to_json(const SubjectSpec& spec);
 
 // True when the spec is a plain stack (one input, each layer reading the previous one).
 bool is_stack(const SubjectSpec& spec);
+// The activation applied after the last layer's output: its activation when it is a dense,
+// conv2d or activation layer, else linear (a recurrent layer's activation acts inside it).
+Activation output_activation(const SubjectSpec& spec);
 
 // Why train_mutants cannot train several instances of `spec` as one fused model (--fuse), or ""
 // when it can: fused layers cover stacks of conv2d, dense, max_pool2d, dropout, flatten and

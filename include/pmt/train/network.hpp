@@ -51,6 +51,9 @@ class SubjectNet : public torch::nn::Module {
   // batch_normalization: "weight" (gamma), "bias" (beta) when the spec has them, buffers
   // "running_mean" and "running_var" (Keras' moving statistics)
   std::vector<std::shared_ptr<torch::nn::Module>> norm_;
+  // lstm and gru: "kernel" (features, gates x units), "recurrent_kernel" (units, gates x units)
+  // and "bias", in Keras' layout and gate order (LSTM i, f, c, o; GRU z, r, h)
+  std::vector<std::shared_ptr<torch::nn::Module>> recurrent_;
   std::vector<int> slot_;  // per layer: its index in conv_ / dense_ / embedding_
   // per layer: the padding a window layer adds (width before, after, height before, after)
   std::vector<std::array<std::int64_t, 4>> pads_;
