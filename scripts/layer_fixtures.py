@@ -13,8 +13,12 @@ Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/layer_fixtures.
     (TF's avg_pool does not count the padding).
   - explicit [ph, pw] padding: PyTorch's Conv2d / pools (zeros; average pooling counts them).
   - GlobalAveragePooling2D / GlobalMaxPooling2D: mean / max over height and width.
+  - Conv1D and the 1-D pools act on Keras' (N, steps, channels), as pmt's sequences are laid
+    out (PyTorch's conv1d on the transpose); GlobalAveragePooling1D / GlobalMaxPooling1D over
+    the steps.
 Batch normalisation (bn.json), Keras' BatchNormalization (TF 2.3 normalization.py): training
-normalises with the batch's mean and biased variance (over all axes but the channels) and moves
+normalises with the batch's mean and biased variance (over all axes but the channels: dimension 1
+of (N, C, H, W) or (N, F), the last of a sequence's (N, steps, C)) and moves
 moving = momentum * moving + (1 - momentum) * statistic, the variance biased (Keras removes the
 fused kernel's Bessel correction: _maybe_add_or_remove_bessels_correction); evaluation uses the
 moving statistics; out = gamma * normalised + beta. The "pytorch" convention is checked against
@@ -63,8 +67,37 @@ def pads(layer, h, w):
     return k, s, d, (p[1], p[1], p[0], p[0])
 
 
+def forward_1d(layer, x, weight, bias):
+    """conv1d and the 1-D pools on Keras' (N, steps, channels), through PyTorch's (N, C, L)."""
+    t = layer["type"]
+    if t == "global_average_pool1d":
+        return x.mean(1)
+    if t == "global_max_pool1d":
+        return x.amax(1)
+    conv = t == "conv1d"
+    k = layer.get("kernel_size", layer.get("pool_size", 2))
+    s = layer.get("strides", 1 if conv else k)
+    d = layer.get("dilation_rate", 1)
+    padding = layer.get("padding", "valid")
+    xt = x.transpose(1, 2)
+    length = xt.shape[2]
+    p = (0, 0) if padding == "valid" else same_pads(length, k, s, d) if padding == "same" else (
+        padding[0], padding[0])
+    if conv:
+        y = F.conv1d(F.pad(xt, p), weight, bias, stride=s, dilation=d)
+    elif t == "max_pool1d":
+        y = F.max_pool1d(F.pad(xt, p, value=-math.inf), k, s)
+    else:
+        y = F.avg_pool1d(F.pad(xt, p), k, s)
+        if padding == "same":
+            y = y / F.avg_pool1d(F.pad(torch.ones(1, 1, length, dtype=x.dtype), p), k, s)
+    return y.transpose(1, 2)
+
+
 def forward(layer, x, weight, bias):
     t = layer["type"]
+    if t.endswith("1d"):
+        return forward_1d(layer, x, weight, bias)
     if t == "global_average_pool2d":
         return x.mean((2, 3))
     if t == "global_max_pool2d":
@@ -110,6 +143,21 @@ CASES = [
      [1, 4, 5]),
     ("global_average_pool2d", {"type": "global_average_pool2d"}, [3, 4, 5]),
     ("global_max_pool2d", {"type": "global_max_pool2d"}, [3, 4, 5]),
+    ("conv1d stride 2 same on [steps, channels] (the extra step after)",
+     {"type": "conv1d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"},
+     [6, 2]),
+    ("conv1d dilation 2 valid, no bias",
+     {"type": "conv1d", "filters": 2, "kernel_size": 3, "dilation_rate": 2, "use_bias": False},
+     [7, 3]),
+    ("conv1d explicit padding [2]",
+     {"type": "conv1d", "filters": 2, "kernel_size": 4, "padding": [2]}, [5, 2]),
+    ("max_pool1d 3 stride 2 same", {"type": "max_pool1d", "pool_size": 3, "strides": 2,
+                                    "padding": "same"}, [7, 2]),
+    ("average_pool1d 3 stride 2 same (padding not counted)",
+     {"type": "average_pool1d", "pool_size": 3, "strides": 2, "padding": "same"}, [6, 2]),
+    ("average_pool1d 2 valid", {"type": "average_pool1d"}, [5, 3]),
+    ("global_average_pool1d", {"type": "global_average_pool1d"}, [4, 3]),
+    ("global_max_pool1d", {"type": "global_max_pool1d"}, [4, 3]),
 ]
 
 
@@ -123,9 +171,11 @@ def main():
     for name, layer, shape in CASES:
         x = torch.randn(2, *shape, dtype=torch.float64, requires_grad=True)
         weight = bias = None
-        if layer["type"] == "conv2d":
+        if layer["type"] in ("conv2d", "conv1d"):
             k = layer["kernel_size"]
-            weight = torch.randn(layer["filters"], shape[0], k[0], k[1], dtype=torch.float64,
+            size = [k] if layer["type"] == "conv1d" else k
+            channels = shape[1] if layer["type"] == "conv1d" else shape[0]
+            weight = torch.randn(layer["filters"], channels, *size, dtype=torch.float64,
                                  requires_grad=True)
             if layer.get("use_bias", True):
                 bias = torch.randn(layer["filters"], dtype=torch.float64, requires_grad=True)
@@ -161,6 +211,8 @@ BN_CASES = [
     ("keras, no center or scale, momentum 0.9, epsilon 0.01",
      {"type": "batch_normalization", "center": False, "scale": False, "momentum": 0.9,
       "epsilon": 0.01}, [4], 5),
+    ("keras, a sequence's channels (the last axis of [steps, channels])",
+     {"type": "batch_normalization"}, [4, 3], 3),
     ("pytorch, a convolution's channels (torch.nn.BatchNorm2d)",
      {"type": "batch_normalization", "convention": "pytorch"}, [2, 3, 3], 3),
     ("pytorch, dense features (torch.nn.BatchNorm1d)",
@@ -171,7 +223,8 @@ BN_CASES = [
 def batch_norm_cases():
     out = []
     for name, layer, shape, n in BN_CASES:
-        c = shape[0]
+        axis = 2 if len(shape) == 2 else 1  # [steps, channels]: Keras' channels-last
+        c = shape[axis - 1]
         x = torch.randn(n, *shape, dtype=torch.float64) * 2 + 0.5
         x.requires_grad_(True)
         gamma = (torch.rand(c, dtype=torch.float64) + 0.5).requires_grad_(True)
@@ -179,8 +232,8 @@ def batch_norm_cases():
         moving_mean = torch.randn(c, dtype=torch.float64)
         moving_var = torch.rand(c, dtype=torch.float64) + 0.5
         center, scale = layer.get("center", True), layer.get("scale", True)
-        dims = [0] + list(range(2, x.dim()))
-        view = [1, c] + [1] * (x.dim() - 2)
+        dims = [d for d in range(x.dim()) if d != axis]
+        view = [c if d == axis else 1 for d in range(x.dim())]
         if layer.get("convention") == "pytorch":
             bn = (torch.nn.BatchNorm2d if x.dim() == 4 else torch.nn.BatchNorm1d)(
                 c, momentum=layer.get("momentum", 0.1), eps=1e-5).double()

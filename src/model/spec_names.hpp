@@ -12,8 +12,13 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 16> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 21> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
+     {LayerType::kConv1d, "conv1d"},
+     {LayerType::kMaxPool1d, "max_pool1d"},
+     {LayerType::kAveragePool1d, "average_pool1d"},
+     {LayerType::kGlobalAveragePool1d, "global_average_pool1d"},
+     {LayerType::kGlobalMaxPool1d, "global_max_pool1d"},
      {LayerType::kMaxPool2d, "max_pool2d"},
      {LayerType::kAveragePool2d, "average_pool2d"},
      {LayerType::kGlobalAveragePool2d, "global_average_pool2d"},

@@ -76,12 +76,32 @@ std::array<int, 2> get_pair(const std::string& origin, const std::string& where,
   return {to_int(v[0]), to_int(v[1])};
 }
 
-// A window layer's geometry: strides, padding and (conv2d) dilation_rate, Keras' defaults.
+bool one_d(LayerType t) {
+  return t == LayerType::kConv1d || t == LayerType::kMaxPool1d || t == LayerType::kAveragePool1d;
+}
+
+// A window size: [h, w] (or one integer for both); for the 1-D layers an integer or [n], held
+// as {n, 1}.
+std::array<int, 2> get_size(const std::string& origin, const std::string& where, const json& obj,
+                            const char* key, std::array<int, 2> fallback, LayerType type) {
+  if (!one_d(type)) return get_pair(origin, where, obj, key, fallback);
+  if (!obj.contains(key)) return {fallback[0], 1};
+  const json& v = obj.at(key);
+  const json& n = v.is_array() && v.size() == 1 ? v[0] : v;
+  PMT_THROW_IF(!n.is_number_integer(), kData, "{}: {}: '{}' must be an integer or [n]", origin,
+               where, key);
+  return {static_cast<int>(io::json_integer(n, fmt::format("{}: {}: '{}'", origin, where, key),
+                                            ErrorKind::kData, INT_MIN, INT_MAX)),
+          1};
+}
+
+// A window layer's geometry: strides, padding and (convolutions) dilation_rate, Keras' defaults.
 void read_window(const std::string& origin, const std::string& where, const json& lj,
                  LayerSpec& l) {
-  const bool conv = l.type == LayerType::kConv2d;
-  l.strides = get_pair(origin, where, lj, "strides", conv ? std::array<int, 2>{1, 1} : l.kernel);
-  l.dilation = get_pair(origin, where, lj, "dilation_rate", {1, 1});
+  const bool conv = l.type == LayerType::kConv2d || l.type == LayerType::kConv1d;
+  l.strides =
+      get_size(origin, where, lj, "strides", conv ? std::array<int, 2>{1, 1} : l.kernel, l.type);
+  l.dilation = get_size(origin, where, lj, "dilation_rate", {1, 1}, l.type);
   for (const auto& [key, pair] :
        {std::pair{conv ? "kernel_size" : "pool_size", l.kernel}, std::pair{"strides", l.strides},
         std::pair{"dilation_rate", l.dilation}})
@@ -96,10 +116,11 @@ void read_window(const std::string& origin, const std::string& where, const json
     l.padding = p == "same" ? Padding::kSame : Padding::kValid;
     return;
   }
-  PMT_THROW_IF(p.is_string(), kData, "{}: {}: padding must be \"valid\", \"same\" or [h, w]",
-               origin, where);
+  PMT_THROW_IF(p.is_string(), kData, "{}: {}: padding must be \"valid\", \"same\" or {}", origin,
+               where, one_d(l.type) ? "[n]" : "[h, w]");
   l.padding = Padding::kExplicit;
-  l.pad = get_pair(origin, where, lj, "padding", {0, 0});
+  l.pad = get_size(origin, where, lj, "padding", {0, 0}, l.type);
+  if (one_d(l.type)) l.pad[1] = 0;
   PMT_THROW_IF(l.pad[0] < 0 || l.pad[1] < 0 || l.pad[0] > (1 << 20) || l.pad[1] > (1 << 20), kData,
                "{}: {}: padding must be in 0..{}", origin, where, 1 << 20);
   // PyTorch's pools take at most half the window per side (a window of padding alone has no value)
@@ -280,7 +301,7 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
                "{}: layer {}: expected an object with a \"type\"", origin, i);
   l.type = get_named(origin, fmt::format("layer {}", i), lj, "type", "", "layer type", kLayerTypes);
   const std::string where = layer_where(i, l.type);
-  if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
+  if (l.type == LayerType::kConv2d || l.type == LayerType::kConv1d || l.type == LayerType::kDense) {
     check_keys(
         origin, where, lj,
         {"type", "name", "inputs", l.type == LayerType::kDense ? "units" : "filters", "kernel_size",
@@ -292,8 +313,8 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     l.units = get<int>(origin, where, lj, l.type == LayerType::kDense ? "units" : "filters", 0);
     PMT_THROW_IF(l.units < 1, kData, "{}: {}: {} must be >= 1", origin, where,
                  l.type == LayerType::kDense ? "units" : "filters");
-    l.kernel = get_pair(origin, where, lj, "kernel_size", {3, 3});
-    if (l.type == LayerType::kConv2d) read_window(origin, where, lj, l);
+    l.kernel = get_size(origin, where, lj, "kernel_size", {3, 3}, l.type);
+    if (l.type != LayerType::kDense) read_window(origin, where, lj, l);
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
     l.kernel_initializer =
         get<std::string>(origin, where, lj, "kernel_initializer", "glorot_uniform");
@@ -308,9 +329,10 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
   } else if (l.type == LayerType::kActivation) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "activation"});
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
-  } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d) {
+  } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d ||
+             l.type == LayerType::kMaxPool1d || l.type == LayerType::kAveragePool1d) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
-    l.kernel = get_pair(origin, where, lj, "pool_size", {2, 2});
+    l.kernel = get_size(origin, where, lj, "pool_size", {2, 2}, l.type);
     read_window(origin, where, lj, l);
   } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
     const bool lstm = l.type == LayerType::kLstm;

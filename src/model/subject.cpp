@@ -113,7 +113,7 @@ bool is_stack(const SubjectSpec& spec) {
 Activation output_activation(const SubjectSpec& spec) {
   const LayerSpec& l = spec.layers.back();
   return l.type == LayerType::kDense || l.type == LayerType::kConv2d ||
-                 l.type == LayerType::kActivation
+                 l.type == LayerType::kConv1d || l.type == LayerType::kActivation
              ? l.activation
              : Activation::kLinear;
 }
@@ -207,14 +207,34 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {l.type == LayerType::kConv2d ? l.units : shape[0], h.out, w.out};
     } else if (l.type == LayerType::kGlobalAveragePool2d || l.type == LayerType::kGlobalMaxPool2d) {
       shape = {shape[0]};
+    } else if (l.type == LayerType::kConv1d || l.type == LayerType::kMaxPool1d ||
+               l.type == LayerType::kAveragePool1d || l.type == LayerType::kGlobalAveragePool1d ||
+               l.type == LayerType::kGlobalMaxPool1d) {
+      // sequences are [steps, channels], Keras' layout (as embedding and lstm)
+      PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, channels] input, got [{}]", where,
+                   fmt::join(shape, ", "));
+      if (l.type == LayerType::kGlobalAveragePool1d || l.type == LayerType::kGlobalMaxPool1d) {
+        shape = {shape[1]};
+      } else {
+        const WindowAxis a =
+            window_axis(shape[0], l.kernel[0], l.strides[0], l.dilation[0], l.padding, l.pad[0]);
+        PMT_THROW_IF(
+            a.out < 1, kData, "{}: {} {}{} is larger than its {}{} steps", where,
+            l.type == LayerType::kConv1d ? "kernel" : "pool", l.kernel[0],
+            l.dilation[0] > 1 ? fmt::format(" (dilated {})", (l.kernel[0] - 1) * l.dilation[0] + 1)
+                              : "",
+            l.padding == Padding::kExplicit ? "padded " : "", shape[0] + a.before + a.after);
+        shape = {a.out, l.type == LayerType::kConv1d ? l.units : shape[1]};
+      }
     } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
       PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, features] input, got [{}]", where,
                    fmt::join(shape, ", "));
       shape = l.return_sequences ? Shape{shape[0], l.units} : Shape{l.units};
     } else if (l.type == LayerType::kBatchNormalization) {
-      PMT_THROW_IF(shape.size() != 1 && shape.size() != 3, kData,
-                   "{}: needs a [features] or [channels, height, width] input, got [{}]", where,
-                   fmt::join(shape, ", "));
+      PMT_THROW_IF(shape.empty() || shape.size() > 3, kData,
+                   "{}: needs a [features], [steps, channels] or [channels, height, width] input, "
+                   "got [{}]",
+                   where, fmt::join(shape, ", "));
     } else if (l.type == LayerType::kDense) {
       PMT_THROW_IF(shape.size() != 1, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
@@ -293,15 +313,19 @@ json to_json(const SubjectSpec& s) {
     }
     if (l.type == LayerType::kActivation) lj["activation"] = to_string(l.activation);
     // a window layer's geometry where it is not Keras' default
+    const bool one = l.type == LayerType::kConv1d || l.type == LayerType::kMaxPool1d ||
+                     l.type == LayerType::kAveragePool1d;
+    const auto size = [&](std::array<int, 2> v) { return one ? json(v[0]) : json(v); };
     const auto window = [&](std::array<int, 2> default_strides) {
-      if (l.strides != default_strides) lj["strides"] = l.strides;
-      if (l.dilation != std::array{1, 1}) lj["dilation_rate"] = l.dilation;
+      if (l.strides != default_strides) lj["strides"] = size(l.strides);
+      if (l.dilation != std::array{1, 1}) lj["dilation_rate"] = size(l.dilation);
       if (l.padding == Padding::kSame) lj["padding"] = "same";
-      if (l.padding == Padding::kExplicit) lj["padding"] = l.pad;
+      if (l.padding == Padding::kExplicit) lj["padding"] = size(l.pad);
     };
-    if (l.type == LayerType::kConv2d || l.type == LayerType::kDense) {
+    if (l.type == LayerType::kConv2d || l.type == LayerType::kConv1d ||
+        l.type == LayerType::kDense) {
       lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
-      if (l.type == LayerType::kConv2d) lj["kernel_size"] = l.kernel, window({1, 1});
+      if (l.type != LayerType::kDense) lj["kernel_size"] = size(l.kernel), window({1, 1});
       lj["activation"] = to_string(l.activation);
       lj["kernel_initializer"] = l.kernel_initializer;
       if (l.kernel_stddev > 0) lj["kernel_stddev"] = l.kernel_stddev;
@@ -309,8 +333,9 @@ json to_json(const SubjectSpec& s) {
       lj["use_bias"] = l.use_bias;
       lj["kernel_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
-    } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d) {
-      lj["pool_size"] = l.kernel;
+    } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d ||
+               l.type == LayerType::kMaxPool1d || l.type == LayerType::kAveragePool1d) {
+      lj["pool_size"] = size(l.kernel);
       window(l.kernel);
     } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;

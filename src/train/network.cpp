@@ -96,10 +96,12 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
 // Evaluation: the running statistics normalise.
 torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec& l,
                                   torch::nn::Module& m, bool training) {
-  const std::vector<std::int64_t> dims =
-      x.dim() == 4 ? std::vector<std::int64_t>{0, 2, 3} : std::vector<std::int64_t>{0};
-  std::vector<std::int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
-  shape[1] = x.size(1);
+  // the channels of (N, C, H, W), else the last axis: (N, F) or (N, steps, C)
+  const std::int64_t axis = x.dim() == 4 ? 1 : x.dim() - 1;
+  std::vector<std::int64_t> dims, shape(static_cast<std::size_t>(x.dim()), 1);
+  for (std::int64_t d = 0; d < x.dim(); ++d)
+    if (d != axis) dims.push_back(d);
+  shape[static_cast<std::size_t>(axis)] = x.size(axis);
   const auto buffers = m.named_buffers(false);  // handles: the in-place updates reach m
   torch::Tensor mean_run = buffers["running_mean"], var_run = buffers["running_var"];
   torch::Tensor y;
@@ -108,7 +110,7 @@ torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec
     const torch::Tensor var = (x - mean).pow(2).mean(dims, true);
     y = (x - mean) / torch::sqrt(var + l.epsilon);
     torch::NoGradGuard no_grad;
-    const double n = double(x.numel() / x.size(1));
+    const double n = double(x.numel() / x.size(axis));
     const double batch = l.pytorch ? l.momentum : 1 - l.momentum;  // the batch's weight
     const torch::Tensor v = var.flatten() * (l.pytorch && n > 1 ? n / (n - 1) : 1.0);
     mean_run.mul_(1 - batch).add_(mean.flatten(), batch);
@@ -395,6 +397,12 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
           model::window_axis(in[2], l.kernel[1], l.strides[1], l.dilation[1], l.padding, l.pad[1]);
       pad = {w.before, w.after, h.before, h.after};
     }
+    if (l.type == model::LayerType::kConv1d || l.type == model::LayerType::kMaxPool1d ||
+        l.type == model::LayerType::kAveragePool1d) {  // along the steps of [steps, channels]
+      const auto a =
+          model::window_axis(in[0], l.kernel[0], l.strides[0], l.dilation[0], l.padding, l.pad[0]);
+      pad = {a.before, a.after, 0, 0};
+    }
     pads_.push_back(pad);
     torch::Tensor w, b;
     if (l.type == model::LayerType::kConv2d) {
@@ -406,6 +414,15 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
                                 .dilation({l.dilation[0], l.dilation[1]})
                                 .bias(l.use_bias)));
       conv_.push_back(conv);
+      w = conv->weight, b = conv->bias;
+    } else if (l.type == model::LayerType::kConv1d) {
+      slot_.push_back(static_cast<int>(conv1d_.size()));
+      auto conv = register_module(
+          name, torch::nn::Conv1d(torch::nn::Conv1dOptions(in[1], l.units, l.kernel[0])
+                                      .stride(l.strides[0])
+                                      .dilation(l.dilation[0])
+                                      .bias(l.use_bias)));
+      conv1d_.push_back(conv);
       w = conv->weight, b = conv->bias;
     } else if (l.type == model::LayerType::kDense) {
       slot_.push_back(static_cast<int>(dense_.size()));
@@ -443,7 +460,7 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     } else if (l.type == model::LayerType::kBatchNormalization) {
       slot_.push_back(static_cast<int>(norm_.size()));
       auto norm = register_module(name, std::make_shared<torch::nn::Module>());
-      const std::int64_t c = in[0];
+      const std::int64_t c = in.size() == 3 ? in[0] : in.back();  // channels or features
       if (l.scale) norm->register_parameter("weight", torch::ones({c}));
       if (l.center) norm->register_parameter("bias", torch::zeros({c}));
       norm->register_buffer("running_mean", torch::zeros({c}));
@@ -493,6 +510,23 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       x = batch_normalization(x, l, *norm_[slot_[i]], is_training());
     } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
       x = recurrent(x, l, *recurrent_[slot_[i]]);
+    } else if (l.type == model::LayerType::kConv1d) {  // [steps, channels] <-> (N, C, L)
+      x = conv1d_[slot_[i]]->forward(pad_with(x.transpose(1, 2), 0)).transpose(1, 2);
+    } else if (l.type == model::LayerType::kMaxPool1d) {
+      x = torch::max_pool1d(pad_with(x.transpose(1, 2), -std::numeric_limits<double>::infinity()),
+                            l.kernel[0], l.strides[0])
+              .transpose(1, 2);
+    } else if (l.type == model::LayerType::kAveragePool1d) {
+      const torch::Tensor t = x.transpose(1, 2);
+      torch::Tensor sum = torch::avg_pool1d(pad_with(t, 0), l.kernel[0], l.strides[0]);
+      if (padded && l.padding == model::Padding::kSame)  // TF: the input positions only
+        sum = sum / torch::avg_pool1d(pad_with(torch::ones({1, 1, t.size(2)}, t.options()), 0),
+                                      l.kernel[0], l.strides[0]);
+      x = sum.transpose(1, 2);
+    } else if (l.type == model::LayerType::kGlobalAveragePool1d) {
+      x = x.mean(1);
+    } else if (l.type == model::LayerType::kGlobalMaxPool1d) {
+      x = x.amax(1);
     } else if (l.type == model::LayerType::kGlobalAveragePool2d) {
       x = x.mean({2, 3});
     } else if (l.type == model::LayerType::kGlobalMaxPool2d) {
@@ -520,8 +554,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);
     }
-    if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDense ||
-         l.type == model::LayerType::kActivation) &&
+    if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kConv1d ||
+         l.type == model::LayerType::kDense || l.type == model::LayerType::kActivation) &&
         (!last || last_activation))
       x = activate(x, l.activation);
     out[i] = x;
@@ -532,12 +566,11 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
 
 torch::Tensor SubjectNet::regularization() const {
   torch::Tensor penalty;
+  const auto params = named_parameters();
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
-    const torch::Tensor& w = l.type == model::LayerType::kConv2d  ? conv_[slot_[i]]->weight
-                             : l.type == model::LayerType::kDense ? dense_[slot_[i]]->weight
-                                                                  : embedding_[slot_[i]]->weight;
+    const torch::Tensor& w = params["layer" + std::to_string(i) + ".weight"];  // kernel, embeddings
     torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
     penalty = penalty.defined() ? penalty + term : term;
   }

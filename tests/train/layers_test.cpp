@@ -38,7 +38,7 @@ TEST_CASE("window layers: forward and gradients equal the PyTorch references wit
           "[network][layers]") {
   const auto fixtures =
       pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "window.json");
-  REQUIRE(fixtures["cases"].size() == 12);
+  REQUIRE(fixtures["cases"].size() == 20);
   for (const auto& c : fixtures["cases"]) {
     const std::string name = c["name"].get<std::string>();
     SECTION(name) {
@@ -117,6 +117,9 @@ TEST_CASE("window layers: TF's same padding, shape errors naming the layer, no f
                       Catch::Contains("more than half the pool size"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "max_pool2d", "strides": 0})"),
                       Catch::Contains("strides must be >= 1"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv1d", "filters": 2})"),
+                      Catch::Contains("layer 0 (conv1d): needs a [steps, channels] input, got "
+                                      "[1, 3, 3]"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "dense", "units": 2, "strides": 2})"),
                       Catch::Contains("dense has no strides"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "global_max_pool2d"}, {"type": "global_max_pool2d"})"),
@@ -186,14 +189,14 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
           "[network][layers]") {
   const auto fixtures =
       pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "bn.json");
-  REQUIRE(fixtures["cases"].size() == 5);
+  REQUIRE(fixtures["cases"].size() == 6);
   for (const auto& c : fixtures["cases"]) {
     SECTION(c["name"].get<std::string>()) {
       const auto shape = c["input_shape"].get<std::vector<std::int64_t>>();
       std::int64_t outputs = 1;
       for (auto d : shape) outputs *= d;
       nlohmann::json layers = {c["layer"]};
-      if (shape.size() == 3) layers.push_back({{"type", "flatten"}});
+      if (shape.size() > 1) layers.push_back({{"type", "flatten"}});
       const auto s = pmt::model::parse_subject({{"name", "bn"},
                                                 {"dataset", "tiny"},
                                                 {"input_shape", shape},
@@ -205,7 +208,7 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
       const auto buffers = net.named_buffers();
       CHECK(params.contains("layer0.weight") == c.contains("gamma"));
       CHECK(params.contains("layer0.bias") == c.contains("beta"));
-      const std::vector<std::int64_t> channels{shape[0]};
+      const std::vector<std::int64_t> channels{shape.size() == 2 ? shape[1] : shape[0]};
       {
         torch::NoGradGuard no_grad;
         if (c.contains("gamma")) params["layer0.weight"].copy_(tensor(c["gamma"], channels));
@@ -255,12 +258,14 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
                       Catch::Contains("convention must be keras or pytorch"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "batch_normalization", "axis": 1})"),
                       Catch::Contains("axis"));
-  REQUIRE_THROWS_WITH(parse(R"({"type": "flatten"}, {"type": "dense", "units": 4},
-                               {"type": "embedding", "input_dim": 5, "output_dim": 3},
-                               {"type": "batch_normalization"})",
-                            "[1, 2, 2]"),
-                      Catch::Contains("layer 3 (batch_normalization): needs a [features] or "
-                                      "[channels, height, width] input, got [4, 3]"));
+  // a sequence's channels: the last axis, as Keras' axis -1
+  const auto seq = pmt::model::parse_subject(
+      nlohmann::json::parse(R"({"name": "b", "dataset": "tiny", "input_shape": [4, 3],
+        "num_classes": 2, "layers": [{"type": "batch_normalization"}, {"type": "flatten"},
+        {"type": "dense", "units": 2}]})"),
+      "b.json");
+  pmt::train::SubjectNet net(seq, at::make_generator<at::CPUGeneratorImpl>(1));
+  CHECK(net.named_parameters()["layer0.weight"].size(0) == 3);
 }
 
 TEST_CASE("lstm and gru: Keras' equations and gate order, against the references",
@@ -333,17 +338,23 @@ TEST_CASE("lstm and gru: Keras' equations and gate order, against the references
                       Catch::Contains("reset_after"));
 }
 
-TEST_CASE("an embedding -> lstm -> gru -> dense text model trains, saves and reloads",
-          "[network][layers]") {
+TEST_CASE(
+    "an embedding -> conv1d -> batch_normalization -> lstm -> gru -> dense text model trains, "
+    "saves and reloads",
+    "[network][layers]") {
   const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
     "name": "text", "dataset": "tiny", "input_shape": [6], "num_classes": 2,
     "layers": [{"type": "embedding", "input_dim": 5, "output_dim": 4},
+               {"type": "conv1d", "filters": 5, "kernel_size": 2, "padding": "same",
+                "activation": "relu"},
+               {"type": "batch_normalization"},
                {"type": "lstm", "units": 6, "return_sequences": true},
                {"type": "gru", "units": 5},
                {"type": "dense", "units": 2, "activation": "softmax"}],
     "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 8, "epochs": 12})"),
                                               "text.json");
-  CHECK(pmt::model::infer_shapes(spec)[1] == std::vector<std::int64_t>{6, 6});
+  CHECK(pmt::model::infer_shapes(spec)[1] == std::vector<std::int64_t>{6, 5});
+  CHECK(pmt::model::infer_shapes(spec)[3] == std::vector<std::int64_t>{6, 6});
   CHECK_FALSE(pmt::model::fusion_blocker(spec).empty());
   // class 1: the sequence contains the token 4; class 0: it does not
   pmt::model::Dataset d;

@@ -20,6 +20,11 @@ namespace pmt::model {
 // The spec's names, typed: parsed once by the spec reader (an unknown name is a one-line error
 // naming the file and the field), written back by to_string (Keras spelling).
 enum class LayerType {
+  kConv1d,
+  kMaxPool1d,
+  kAveragePool1d,
+  kGlobalAveragePool1d,
+  kGlobalMaxPool1d,
   kConv2d,
   kMaxPool2d,
   kAveragePool2d,

@@ -46,6 +46,7 @@ class SubjectNet : public torch::nn::Module {
   model::SubjectSpec spec_;
   torch::Generator gen_;
   std::vector<torch::nn::Conv2d> conv_;
+  std::vector<torch::nn::Conv1d> conv1d_;
   std::vector<torch::nn::Linear> dense_;
   std::vector<torch::nn::Embedding> embedding_;
   // batch_normalization: "weight" (gamma), "bias" (beta) when the spec has them, buffers
