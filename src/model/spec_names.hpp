@@ -12,7 +12,7 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 21> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 27> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kConv1d, "conv1d"},
      {LayerType::kMaxPool1d, "max_pool1d"},
@@ -33,7 +33,13 @@ inline constexpr io::NameTable<LayerType, 21> kLayerTypes{
      {LayerType::kEmbedding, "embedding"},
      {LayerType::kConcatenate, "concatenate"},
      {LayerType::kAdd, "add"},
-     {LayerType::kDot, "dot"}}};
+     {LayerType::kSubtract, "subtract"},
+     {LayerType::kMultiply, "multiply"},
+     {LayerType::kAverage, "average"},
+     {LayerType::kMaximum, "maximum"},
+     {LayerType::kMinimum, "minimum"},
+     {LayerType::kDot, "dot"},
+     {LayerType::kRescaling, "rescaling"}}};
 inline constexpr io::NameTable<Activation, 11> kActivations{
     {{Activation::kElu, "elu"},
      {Activation::kSoftmax, "softmax"},

@@ -334,6 +334,14 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_size(origin, where, lj, "pool_size", {2, 2}, l.type);
     read_window(origin, where, lj, l);
+  } else if (l.type == LayerType::kRescaling) {
+    check_keys(origin, where, lj, {"type", "name", "inputs", "scale", "offset"});
+    PMT_THROW_IF(!lj.contains("scale"), kData, "{}: {}: rescaling needs a \"scale\"", origin,
+                 where);
+    l.rescale = get<double>(origin, where, lj, "scale", 1.0);
+    l.offset = get<double>(origin, where, lj, "offset", 0.0);
+    PMT_THROW_IF(!std::isfinite(l.rescale) || !std::isfinite(l.offset), kData,
+                 "{}: {}: scale and offset must be finite", origin, where);
   } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
     const bool lstm = l.type == LayerType::kLstm;
     check_keys(origin, where, lj,
@@ -394,7 +402,10 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     l.use_bias = false;
     parse_regularizer(origin, where, lj, "embeddings_regularizer", l);
   } else {
-    check_keys(origin, where, lj, {"type", "name", "inputs", "axes"});
+    check_keys(origin, where, lj, {"type", "name", "inputs", "axes", "axis"});
+    PMT_THROW_IF(lj.contains("axis") && l.type != LayerType::kConcatenate, kData,
+                 "{}: {}: \"axis\" is only for concatenate", origin, where);
+    l.axis = get<int>(origin, where, lj, "axis", -1);
     PMT_THROW_IF(lj.contains("axes") && (l.type != LayerType::kDot || lj["axes"] != "all"), kData,
                  "{}: {}: \"axes\" is only \"all\", on a dot layer", origin, where);
     l.dot_all = lj.contains("axes");

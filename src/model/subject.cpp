@@ -138,6 +138,13 @@ std::string fusion_blocker(const SubjectSpec& spec) {
   return "";
 }
 
+int concat_axis(int keras_axis, std::size_t rank) {
+  const int r = static_cast<int>(rank);
+  int k = keras_axis < 0 ? keras_axis + r : keras_axis - 1;  // 0-based, channels-last
+  if (k < 0 || k >= r) return r;                             // no such axis
+  return rank == 3 ? (k + 1) % 3 : k;                        // Keras' (H, W, C) is pmt's (C, H, W)
+}
+
 WindowAxis window_axis(std::int64_t in, int kernel, int stride, int dilation, Padding padding,
                        int pad) {
   const std::int64_t span = std::int64_t{kernel - 1} * dilation + 1;  // the dilated window
@@ -177,8 +184,10 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
         in.push_back(it->second);
       }
     }
-    const bool merge =
-        l.type == LayerType::kConcatenate || l.type == LayerType::kAdd || l.type == LayerType::kDot;
+    const bool merge = l.type == LayerType::kConcatenate || l.type == LayerType::kAdd ||
+                       l.type == LayerType::kSubtract || l.type == LayerType::kMultiply ||
+                       l.type == LayerType::kAverage || l.type == LayerType::kMaximum ||
+                       l.type == LayerType::kMinimum || l.type == LayerType::kDot;
     PMT_THROW_IF(!merge && in.size() != 1, kData, "{}: reads {} inputs, expected one", where,
                  in.size());
     PMT_THROW_IF(merge && in.size() < 2, kData, "{}: needs at least two inputs", where);
@@ -251,19 +260,25 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       PMT_THROW_IF(shape.size() != 1, kData, "{}: needs a 1-D input of indices, got [{}]", where,
                    fmt::join(shape, ", "));
       shape = {shape[0], l.units};
-    } else if (l.type == LayerType::kConcatenate) {  // along the last axis, as Keras' default
+    } else if (l.type == LayerType::kConcatenate) {  // along Keras' axis (-1: the channels)
+      const auto a = static_cast<std::size_t>(concat_axis(l.axis, shape.size()));
+      PMT_THROW_IF(a >= shape.size(), kData, "{}: axis {} is not an axis of its [{}] inputs", where,
+                   l.axis, fmt::join(shape, ", "));
       for (std::size_t k = 1; k < in.size(); ++k) {
-        PMT_THROW_IF(in[k].size() != shape.size() ||
-                         !std::equal(shape.begin(), shape.end() - 1, in[k].begin()),
-                     kData, "{}: input shapes [{}] and [{}] differ beyond the last axis", where,
-                     fmt::join(shape, ", "), fmt::join(in[k], ", "));
-        shape.back() += in[k].back();
+        bool same = in[k].size() == shape.size();
+        for (std::size_t d = 0; same && d < shape.size(); ++d)
+          same = d == a || in[k][d] == shape[d];
+        PMT_THROW_IF(!same, kData, "{}: input shapes [{}] and [{}] differ beyond axis {}", where,
+                     fmt::join(shape, ", "), fmt::join(in[k], ", "), l.axis);
+        shape[a] += in[k][a];
       }
     } else if (l.type == LayerType::kDot && l.dot_all) {
       PMT_THROW_IF(in.size() != 2 || in[0] != in[1], kData, "{}: needs two inputs of one shape",
                    where);
       shape = {1};
-    } else if (l.type == LayerType::kAdd || l.type == LayerType::kDot) {
+    } else if (merge) {  // add, subtract, multiply, average, maximum, minimum, dot
+      PMT_THROW_IF(l.type == LayerType::kSubtract && in.size() != 2, kData,
+                   "{}: subtracts two inputs, got {}", where, in.size());
       for (std::size_t k = 1; k < in.size(); ++k)
         PMT_THROW_IF(in[k] != shape, kData, "{}: input shapes [{}] and [{}] differ", where,
                      fmt::join(shape, ", "), fmt::join(in[k], ", "));
@@ -304,6 +319,8 @@ json to_json(const SubjectSpec& s) {
     json lj{{"type", to_string(l.type)}};
     if (graph) lj["name"] = l.name, lj["inputs"] = l.inputs;
     if (l.dot_all) lj["axes"] = "all";
+    if (l.type == LayerType::kConcatenate && l.axis != -1) lj["axis"] = l.axis;
+    if (l.type == LayerType::kRescaling) lj["scale"] = l.rescale, lj["offset"] = l.offset;
     if (l.type == LayerType::kEmbedding) {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;

@@ -547,9 +547,20 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     } else if (l.type == model::LayerType::kConcatenate) {
       std::vector<torch::Tensor> parts;
       for (int e : edges_[i]) parts.push_back(value(e));
-      x = torch::cat(parts, -1);
-    } else if (l.type == model::LayerType::kAdd) {
+      x = torch::cat(parts, model::concat_axis(l.axis, static_cast<std::size_t>(x.dim() - 1)) + 1);
+    } else if (l.type == model::LayerType::kAdd || l.type == model::LayerType::kAverage) {
       for (std::size_t k = 1; k < edges_[i].size(); ++k) x = x + value(edges_[i][k]);
+      if (l.type == model::LayerType::kAverage) x = x / double(edges_[i].size());
+    } else if (l.type == model::LayerType::kSubtract) {
+      x = x - value(edges_[i][1]);
+    } else if (l.type == model::LayerType::kMultiply) {
+      for (std::size_t k = 1; k < edges_[i].size(); ++k) x = x * value(edges_[i][k]);
+    } else if (l.type == model::LayerType::kMaximum || l.type == model::LayerType::kMinimum) {
+      for (std::size_t k = 1; k < edges_[i].size(); ++k)
+        x = l.type == model::LayerType::kMaximum ? torch::maximum(x, value(edges_[i][k]))
+                                                 : torch::minimum(x, value(edges_[i][k]));
+    } else if (l.type == model::LayerType::kRescaling) {
+      x = x * l.rescale + l.offset;
     } else if (l.type == model::LayerType::kDot) {
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);

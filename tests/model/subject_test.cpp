@@ -147,7 +147,7 @@ TEST_CASE("graph subjects: dangling edges and misfits are errors naming the laye
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("say which this layer reads"));
   j = two_inputs_spec();
   j["layers"][2]["inputs"] = {"c1", "pose"};
-  REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("differ beyond the last axis"));
+  REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("differ beyond axis -1"));
   j = two_inputs_spec();
   j["layers"][1]["name"] = "pose";
   REQUIRE_THROWS_WITH(parse_subject(j, "g.json"), Catch::Contains("'pose' is already taken"));

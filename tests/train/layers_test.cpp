@@ -375,3 +375,65 @@ TEST_CASE(
   std::filesystem::remove(file);
   CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
 }
+
+TEST_CASE(
+    "merges and rescaling: Keras' subtract, multiply, average, maximum, minimum, "
+    "concatenate over the channels or a given axis, Rescaling(scale, offset)",
+    "[network][layers]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "merges", "dataset": "tiny", "num_classes": 2,
+    "data": {"format": "npy", "inputs": ["{split}_a.npy", "{split}_b.npy"],
+             "targets": "{split}_y.npy"},
+    "inputs": [{"name": "a", "shape": [2, 3, 3]}, {"name": "b", "shape": [2, 3, 3]}],
+    "layers": [{"type": "concatenate", "name": "channels", "inputs": ["a", "b"]},
+               {"type": "concatenate", "name": "width", "inputs": ["a", "b"], "axis": 2},
+               {"type": "subtract", "name": "sub", "inputs": ["a", "b"]},
+               {"type": "multiply", "name": "mul", "inputs": ["a", "b", "a"]},
+               {"type": "average", "name": "avg", "inputs": ["a", "b"]},
+               {"type": "maximum", "name": "max", "inputs": ["a", "b"]},
+               {"type": "minimum", "name": "min", "inputs": ["a", "b"]},
+               {"type": "rescaling", "name": "scaled", "inputs": ["a"], "scale": 0.0078431372549,
+                "offset": -1},
+               {"type": "add", "name": "all", "inputs": ["sub", "mul", "avg", "max", "min",
+                                                          "scaled"]},
+               {"type": "flatten", "name": "flat", "inputs": ["all"]},
+               {"type": "dense", "name": "out", "units": 2}]})"),
+                                              "merges.json");
+  const auto shapes = pmt::model::infer_shapes(spec);
+  CHECK(shapes[0] == std::vector<std::int64_t>{4, 3, 3});  // Keras' axis -1: the channels
+  CHECK(shapes[1] == std::vector<std::int64_t>{2, 3, 6});  // Keras' axis 2: the width
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  const torch::Tensor a = torch::rand({2, 2, 3, 3}), b = torch::rand({2, 2, 3, 3});
+  const auto out = net.layer_outputs({a, b});
+  CHECK(torch::allclose(out[0], torch::cat({a, b}, 1)));
+  CHECK(torch::allclose(out[1], torch::cat({a, b}, 3)));
+  CHECK(torch::allclose(out[2], a - b));
+  CHECK(torch::allclose(out[3], a * b * a));
+  CHECK(torch::allclose(out[4], (a + b) / 2));
+  CHECK(torch::allclose(out[5], torch::max(a, b)));
+  CHECK(torch::allclose(out[6], torch::min(a, b)));
+  CHECK(torch::allclose(out[7], a * 0.0078431372549 - 1));  // the udacity Lambda x / 127.5 - 1
+  const auto j = pmt::model::to_json(spec);
+  CHECK(j["layers"][1]["axis"] == 2);
+  CHECK(j["layers"][7]["offset"] == -1);
+  const auto bad = [](const std::string& layer) {
+    return pmt::model::parse_subject(nlohmann::json::parse(
+                                         R"({"name": "m", "dataset": "t", "num_classes": 2,
+          "data": {"format": "npy", "inputs": ["a.npy", "b.npy"], "targets": "y.npy"},
+          "inputs": [{"name": "a", "shape": [2, 3, 3]}, {"name": "b", "shape": [2, 3, 4]}],
+          "layers": [)" + layer + R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+                                     "m.json");
+  };
+  REQUIRE_THROWS_WITH(bad(R"({"type": "concatenate", "inputs": ["a", "b"]})"),
+                      Catch::Contains("layer 0 (concatenate): input shapes [2, 3, 3] and [2, 3, "
+                                      "4] differ beyond axis -1"));
+  CHECK_NOTHROW(bad(R"({"type": "concatenate", "inputs": ["a", "b"], "axis": 2})"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "concatenate", "inputs": ["a", "b"], "axis": 4})"),
+                      Catch::Contains("axis 4 is not an axis"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "subtract", "inputs": ["a", "a", "a"]})"),
+                      Catch::Contains("subtracts two inputs, got 3"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "maximum", "inputs": ["a", "b"]})"),
+                      Catch::Contains("input shapes [2, 3, 3] and [2, 3, 4] differ"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "rescaling", "inputs": ["a"]})"),
+                      Catch::Contains("rescaling needs a \"scale\""));
+}

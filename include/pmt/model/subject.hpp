@@ -40,7 +40,13 @@ enum class LayerType {
   kEmbedding,
   kConcatenate,
   kAdd,
-  kDot
+  kSubtract,
+  kMultiply,
+  kAverage,
+  kMaximum,
+  kMinimum,
+  kDot,
+  kRescaling
 };
 enum class Activation {
   kElu,
@@ -107,6 +113,10 @@ struct WindowAxis {
 WindowAxis window_axis(std::int64_t in, int kernel, int stride, int dilation, Padding padding,
                        int pad);
 
+// Keras' concatenate axis (1-based over a sample's channels-last axes, or negative from the end)
+// as an axis of pmt's sample shape of `rank` axes (an image's [C, H, W]); `rank` when none.
+int concat_axis(int keras_axis, std::size_t rank);
+
 struct LayerSpec {
   LayerType type = LayerType::kDense;
   // Graph form: the layer's name and the names of the inputs or earlier layers it reads (a
@@ -140,6 +150,11 @@ struct LayerSpec {
   Activation recurrent_activation = Activation::kSigmoid;
   std::string recurrent_initializer = "orthogonal";
   bool unit_forget_bias = true, reset_after = true, return_sequences = false;
+  // concatenate: Keras' axis over the sample's channels-last axes (-1: the channels), held here
+  // as the axis of pmt's sample shape (an image's channels are its axis 0)
+  int axis = -1;
+  // rescaling: x * rescale + offset (Keras' Rescaling(scale, offset))
+  double rescale = 1, offset = 0;
   double rate = 0.0;  // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
