@@ -32,27 +32,51 @@ void check_close(const torch::Tensor& got, const torch::Tensor& want, const std:
   CHECK(torch::allclose(got, want, 1e-4, 1e-5));
 }
 
+// The layers' fixtures (tests/data/layers/<name>).
+nlohmann::json fixtures(const char* name, std::size_t cases) {
+  const auto j = pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / name);
+  REQUIRE(j["cases"].size() == cases);
+  return j["cases"];
+}
+
+// A subject of the fixture's layer alone (then a flatten when its output has several axes), so
+// that the subject's output is the layer's.
+pmt::model::SubjectSpec one_layer(const nlohmann::json& c,
+                                  const std::vector<std::int64_t>& out_shape) {
+  std::int64_t outputs = 1;
+  for (auto d : out_shape) outputs *= d;
+  nlohmann::json layers = {c["layer"]};
+  if (out_shape.size() > 1) layers.push_back({{"type", "flatten"}});
+  const auto s = pmt::model::parse_subject({{"name", "one"},
+                                            {"dataset", "tiny"},
+                                            {"input_shape", c["input_shape"]},
+                                            {"num_classes", outputs},
+                                            {"layers", layers}},
+                                           "one.json");
+  CHECK(pmt::model::infer_shapes(s).front() == out_shape);
+  return s;
+}
+
+// `net` saved and loaded into a fresh network (other initial weights), which must then evaluate
+// `d` as `net` does.
+pmt::train::SubjectNet reloaded(pmt::train::SubjectNet& net, const pmt::model::Dataset& d) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("pmt_layers_test_" + std::to_string(::getpid()) + ".pt");
+  pmt::train::save_net(net, file);
+  pmt::train::SubjectNet again(net.spec(), at::make_generator<at::CPUGeneratorImpl>(99));
+  pmt::train::load_net(again, file);
+  std::filesystem::remove(file);
+  CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+  return again;
+}
+
 }  // namespace
 
 TEST_CASE("window layers: forward and gradients equal the PyTorch references with TF's padding",
           "[network][layers]") {
-  const auto fixtures =
-      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "window.json");
-  REQUIRE(fixtures["cases"].size() == 20);
-  for (const auto& c : fixtures["cases"]) {
-    const std::string name = c["name"].get<std::string>();
-    SECTION(name) {
-      // the layer, then a flatten: the subject's output is the layer's, channels-first
-      const auto out_shape = c["output_shape"].get<std::vector<std::int64_t>>();
-      std::int64_t outputs = 1;
-      for (auto d : out_shape) outputs *= d;
-      nlohmann::json spec = {{"name", "window"},
-                             {"dataset", "tiny"},
-                             {"input_shape", c["input_shape"]},
-                             {"num_classes", outputs},
-                             {"layers", {c["layer"], {{"type", "flatten"}}}}};
-      const auto s = pmt::model::parse_subject(spec, "window.json");
-      CHECK(pmt::model::infer_shapes(s).front() == out_shape);
+  for (const auto& c : fixtures("window.json", 20)) {
+    SECTION(c["name"].get<std::string>()) {
+      const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
       const auto params = net.named_parameters();
       torch::Tensor weight, bias;
@@ -172,13 +196,7 @@ TEST_CASE(
   const auto r = pmt::train::fit(net, d, nullptr);
   CHECK(r.history.back().loss < r.history.front().loss);
   CHECK(r.history.back().accuracy == 1.0);
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("pmt_layers_test_" + std::to_string(::getpid()) + ".pt");
-  pmt::train::save_net(net, file);
-  pmt::train::SubjectNet again(spec, at::make_generator<at::CPUGeneratorImpl>(4));
-  pmt::train::load_net(again, file);
-  std::filesystem::remove(file);
-  CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+  pmt::train::SubjectNet again = reloaded(net, d);
   // the moving statistics trained and travel with the file
   const torch::Tensor moving = net.named_buffers()["layer1.running_var"];
   CHECK_FALSE(torch::equal(moving, torch::ones_like(moving)));
@@ -187,22 +205,10 @@ TEST_CASE(
 
 TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against the references",
           "[network][layers]") {
-  const auto fixtures =
-      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "bn.json");
-  REQUIRE(fixtures["cases"].size() == 6);
-  for (const auto& c : fixtures["cases"]) {
+  for (const auto& c : fixtures("bn.json", 6)) {
     SECTION(c["name"].get<std::string>()) {
       const auto shape = c["input_shape"].get<std::vector<std::int64_t>>();
-      std::int64_t outputs = 1;
-      for (auto d : shape) outputs *= d;
-      nlohmann::json layers = {c["layer"]};
-      if (shape.size() > 1) layers.push_back({{"type", "flatten"}});
-      const auto s = pmt::model::parse_subject({{"name", "bn"},
-                                                {"dataset", "tiny"},
-                                                {"input_shape", shape},
-                                                {"num_classes", outputs},
-                                                {"layers", layers}},
-                                               "bn.json");
+      const auto s = one_layer(c, shape);
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
       const auto params = net.named_parameters();
       const auto buffers = net.named_buffers();
@@ -270,23 +276,9 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
 
 TEST_CASE("lstm and gru: Keras' equations and gate order, against the references",
           "[network][layers]") {
-  const auto fixtures =
-      pmt::io::read_json(std::filesystem::path(PMT_TEST_DATA_DIR) / "layers" / "recurrent.json");
-  REQUIRE(fixtures["cases"].size() == 5);
-  for (const auto& c : fixtures["cases"]) {
+  for (const auto& c : fixtures("recurrent.json", 5)) {
     SECTION(c["name"].get<std::string>()) {
-      const auto out_shape = c["output_shape"].get<std::vector<std::int64_t>>();
-      std::int64_t outputs = 1;
-      for (auto d : out_shape) outputs *= d;
-      nlohmann::json layers = {c["layer"]};
-      if (out_shape.size() == 2) layers.push_back({{"type", "flatten"}});
-      const auto s = pmt::model::parse_subject({{"name", "rnn"},
-                                                {"dataset", "tiny"},
-                                                {"input_shape", c["input_shape"]},
-                                                {"num_classes", outputs},
-                                                {"layers", layers}},
-                                               "rnn.json");
-      CHECK(pmt::model::infer_shapes(s).front() == out_shape);
+      const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
       auto params = net.named_parameters();
       CHECK(params.contains("layer0.bias") == c.contains("bias"));
@@ -367,13 +359,7 @@ TEST_CASE(
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(5));
   const auto r = pmt::train::fit(net, d, nullptr);
   CHECK(r.history.back().loss < 0.5 * r.history.front().loss);
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("pmt_text_test_" + std::to_string(::getpid()) + ".pt");
-  pmt::train::save_net(net, file);
-  pmt::train::SubjectNet again(spec, at::make_generator<at::CPUGeneratorImpl>(6));
-  pmt::train::load_net(again, file);
-  std::filesystem::remove(file);
-  CHECK(pmt::train::evaluate(again, d) == pmt::train::evaluate(net, d));
+  reloaded(net, d);
 }
 
 TEST_CASE(
