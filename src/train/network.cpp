@@ -89,11 +89,11 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
   }
 }
 
-// Batch normalisation of x (N, C, H, W) or (N, C) over all but the channel axis. Training: the
-// batch's mean and biased variance normalise, and the running statistics move towards them
-// (Keras: running = momentum * running + (1 - momentum) * batch, with the biased variance;
-// PyTorch: running = (1 - momentum) * running + momentum * batch, with the unbiased one).
-// Evaluation: the running statistics normalise.
+// Batch normalisation of x (N, C, H, W), (N, F) or (N, steps, C) over all but the channel axis
+// (Keras' axis -1 in its channels-last layout). Training: the batch's mean and biased variance
+// normalise, and the running statistics move towards them (Keras: running = momentum * running
+// + (1 - momentum) * batch, with the biased variance; PyTorch: running = (1 - momentum) *
+// running + momentum * batch, with the unbiased one). Evaluation: the running statistics.
 torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec& l,
                                   torch::nn::Module& m, bool training) {
   // the channels of (N, C, H, W), else the last axis: (N, F) or (N, steps, C)
