@@ -347,7 +347,8 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     check_keys(origin, where, lj,
                {"type", "name", "inputs", "units", "activation", "recurrent_activation", "use_bias",
                 "kernel_initializer", "recurrent_initializer", "bias_initializer",
-                lstm ? "unit_forget_bias" : "reset_after", "return_sequences"});
+                lstm ? "unit_forget_bias" : "reset_after", "return_sequences", "kernel_regularizer",
+                "l1", "l2"});
     l.units = get<int>(origin, where, lj, "units", 0);
     PMT_THROW_IF(l.units < 1 || l.units > (1 << 20), kData, "{}: {}: units must be in 1..{}",
                  origin, where, 1 << 20);
@@ -366,6 +367,7 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     l.unit_forget_bias = lstm && get<bool>(origin, where, lj, "unit_forget_bias", true);
     l.reset_after = lstm || get<bool>(origin, where, lj, "reset_after", true);
     l.return_sequences = get<bool>(origin, where, lj, "return_sequences", false);
+    parse_regularizer(origin, where, lj, "kernel_regularizer", l);  // the input kernel's
   } else if (l.type == LayerType::kBatchNormalization) {
     check_keys(origin, where, lj,
                {"type", "name", "inputs", "convention", "momentum", "epsilon", "center", "scale"});

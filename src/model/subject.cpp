@@ -367,6 +367,8 @@ json to_json(const SubjectSpec& s) {
       lj[l.type == LayerType::kLstm ? "unit_forget_bias" : "reset_after"] =
           l.type == LayerType::kLstm ? l.unit_forget_bias : l.reset_after;
       lj["return_sequences"] = l.return_sequences;
+      lj["kernel_regularizer"] = l.kernel_regularizer;
+      if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     } else if (l.type == LayerType::kBatchNormalization) {
       lj["convention"] = l.pytorch ? "pytorch" : "keras";
       lj["momentum"] = l.momentum;

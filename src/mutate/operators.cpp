@@ -76,19 +76,31 @@ std::string what(const SubjectSpec& s, int i) {
   return fmt::format("layer {} ({})", i, model::to_string(at(s, i).type));
 }
 bool is_last(const SubjectSpec& s, int i) { return i + 1 == static_cast<int>(s.layers.size()); }
+// The post-training operators' weight layers: dense and conv2d kernels.
 bool has_weights(const LayerSpec& l) {
   return l.type == model::LayerType::kDense || l.type == model::LayerType::kConv2d;
 }
+// DeepCrime's layer operators act on the layers whose Keras config has the key they change
+// (activation, kernel_initializer, kernel_regularizer, use_bias): dense, the convolutions and
+// the recurrent layers.
+bool has_kernel(const LayerSpec& l) {
+  using T = model::LayerType;
+  return has_weights(l) || l.type == T::kConv1d || l.type == T::kLstm || l.type == T::kGru;
+}
 
-// Dense and conv2d layers (the kernel operators), then `more` of the layer.
+// The layers with a kernel (DeepCrime's operators), then `more` of the layer.
 template <typename More>
 std::string weighted(const SubjectSpec& s, int i, More more) {
-  if (!has_weights(at(s, i)))
-    return what(s, i) + " has no weights (only dense and conv2d layers do)";
+  if (!has_kernel(at(s, i)))
+    return what(s, i) + " has no kernel (only dense, conv1d, conv2d, lstm and gru layers do)";
   return more(at(s, i));
 }
-std::string any_weights(const SubjectSpec& s, int i) {
+std::string any_kernel(const SubjectSpec& s, int i) {
   return weighted(s, i, [](const LayerSpec&) { return std::string(); });
+}
+std::string any_weights(const SubjectSpec& s, int i) {
+  return has_weights(at(s, i)) ? ""
+                               : what(s, i) + " has no weights (only dense and conv2d layers do)";
 }
 std::string has_activation(const SubjectSpec& s, int i) {
   return weighted(s, i, [&](const LayerSpec& l) {
@@ -163,6 +175,7 @@ void restack(SubjectSpec& s) {
 }
 
 const std::string kNoWeights = "it has no dense or conv2d layer";
+const std::string kNoKernel = "it has no dense, convolutional or recurrent layer";
 
 std::vector<OperatorInfo> make_table() {
   using K = ParamKind;
@@ -228,7 +241,7 @@ std::vector<OperatorInfo> make_table() {
   add("change_activation_function", "ACH", "activation", K::kChoice, S::kExhaustive,
       "the layer's activation becomes A")
       .choices(acts)
-      .layer(any_weights, kNoWeights)
+      .layer(any_kernel, kNoKernel)
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         target(s, m).activation = model::parse_activation(m.value);
       });
@@ -241,7 +254,8 @@ std::vector<OperatorInfo> make_table() {
   add("add_activation_function", "AAL", "activation", K::kChoice, S::kExhaustive,
       "a linear layer gets activation A")
       .choices(without(acts, "linear"))
-      .layer(is_linear, "it has no linear dense or conv2d layer to add an activation to")
+      .layer(is_linear,
+             "it has no linear dense, convolutional or recurrent layer to add an activation to")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         target(s, m).activation = model::parse_activation(m.value);
       });
@@ -249,7 +263,7 @@ std::vector<OperatorInfo> make_table() {
   add("add_weights_regularisation", "RAW", "regularisation", K::kChoice, S::kExhaustive,
       "an unregularised layer gets kernel regulariser R (factor 0.01)")
       .choices(regs)
-      .layer(unregularised, "it has no unregularised dense or conv2d layer")
+      .layer(unregularised, "it has no unregularised dense, convolutional or recurrent layer")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         model::set_regularizer(target(s, m), m.value);
       });
@@ -292,13 +306,13 @@ std::vector<OperatorInfo> make_table() {
   add("change_weights_initialisation", "WCI", "weights", K::kChoice, S::kExhaustive,
       "the layer's kernel initialiser I")
       .choices(model::initializer_names())
-      .layer(any_weights, kNoWeights)
+      .layer(any_kernel, kNoKernel)
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         target(s, m).kernel_initializer = m.value;
         target(s, m).kernel_stddev = 0;  // DeepCrime passes the name: Keras' default arguments
       });
   add("add_bias", "WAB", "weights", K::kLayer, S::kNone, "a layer without bias gets one")
-      .layer(without_bias, "it has no dense or conv2d layer without a bias")
+      .layer(without_bias, "it has no dense, convolutional or recurrent layer without a bias")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) { target(s, m).use_bias = true; });
   add("remove_bias", "WRB", "weights", K::kLayer, S::kNone, "the layer loses its bias")
       .layer(with_bias, "it has no layer with a bias")

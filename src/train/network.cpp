@@ -581,7 +581,10 @@ torch::Tensor SubjectNet::regularization() const {
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
-    const torch::Tensor& w = params["layer" + std::to_string(i) + ".weight"];  // kernel, embeddings
+    const bool recurrent = l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru;
+    // the kernel (a recurrent layer's input kernel) or the embeddings
+    const torch::Tensor& w =
+        params["layer" + std::to_string(i) + (recurrent ? ".kernel" : ".weight")];
     torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
     penalty = penalty.defined() ? penalty + term : term;
   }

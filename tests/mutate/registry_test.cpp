@@ -89,7 +89,7 @@ TEST_CASE("activation operators change the subject's layer: mnist ACH targets De
   CHECK(mutate_spec(v, aal, 1).layers[1].activation == pmt::model::Activation::kSigmoid);
   REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "tanh", s),
                       Catch::Contains("does not apply to subject 'mnist'") &&
-                          Catch::Contains("no linear dense or conv2d layer"));
+                          Catch::Contains("no linear dense, convolutional or recurrent layer"));
   REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "linear", v),
                       Catch::Contains("must be one of"));
 }
@@ -155,7 +155,7 @@ TEST_CASE("weights, bias, loss, optimiser, clip and validation operators", "[reg
   CHECK(apply(v, "add_bias", "").layers[1].use_bias);
   CHECK_FALSE(apply(s, "remove_bias", "0").layers[0].use_bias);
   REQUIRE_THROWS_WITH(make_mutation("add_bias", "", s),
-                      Catch::Contains("no dense or conv2d layer without a bias"));
+                      Catch::Contains("no dense, convolutional or recurrent layer without a bias"));
   const SubjectSpec och = apply(s, "change_optimisation_function", "sgd");
   CHECK(och.optimizer.name == "sgd");
   CHECK(och.optimizer.learning_rate == 0.01);
@@ -207,7 +207,7 @@ TEST_CASE("unknown mutations and bad parameters are usage errors", "[registry]")
   REQUIRE_THROWS_WITH(make_mutation("change_label", "3", s, 2),
                       Catch::Contains("does not target a layer"));
   REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 2),
-                      Catch::Contains("layer 2 (max_pool2d) has no weights"));
+                      Catch::Contains("layer 2 (max_pool2d) has no kernel"));
   REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 9),
                       Catch::Contains("has no layer 9"));
   try {
@@ -471,4 +471,35 @@ TEST_CASE("mutation_layers: one index or a list of distinct ones, else an error 
     INFO(bad);
     REQUIRE_THROWS_WITH(parse(bad), Catch::StartsWith("t.json: mutation_layers.remove_bias"));
   }
+}
+
+TEST_CASE("DeepCrime's layer operators on conv1d and recurrent layers, the weight operators not",
+          "[registry][fidelity]") {
+  const SubjectSpec s = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "seq", "dataset": "tiny", "input_shape": [8, 3], "num_classes": 2,
+    "layers": [{"type": "conv1d", "filters": 4, "kernel_size": 3, "activation": "relu"},
+               {"type": "batch_normalization"},
+               {"type": "lstm", "units": 5, "return_sequences": true},
+               {"type": "gru", "units": 4, "use_bias": false},
+               {"type": "dense", "units": 2, "activation": "softmax"}]})"),
+                                                  "seq.json");
+  const auto layers = [&](const char* op) { return default_layers(find_operator(op), s); };
+  using Layers = std::vector<int>;
+  // Keras' configs of Conv1D, LSTM and GRU have activation, kernel_initializer, use_bias and
+  // kernel_regularizer, which DeepCrime's operators check; BatchNormalization has none of them
+  CHECK(layers("change_activation_function") == Layers{0, 2, 3, 4});
+  CHECK(layers("remove_activation_function") == Layers{0, 2, 3, 4});
+  CHECK(layers("change_weights_initialisation") == Layers{0, 2, 3, 4});
+  CHECK(layers("add_weights_regularisation") == Layers{0, 2, 3, 4});
+  CHECK(layers("remove_bias") == Layers{0, 2, 4});
+  CHECK(layers("add_bias") == Layers{3});
+  // the post-training weight operators: dense and conv2d kernels only
+  CHECK(layers("neurons_freezing") == Layers{4});
+  const SubjectSpec m = apply(s, "add_weights_regularisation", "l2_layer2");
+  CHECK(m.layers[2].kernel_regularizer == "l2");
+  CHECK(pmt::model::to_json(m)["layers"][2]["kernel_regularizer"] == "l2");
+  CHECK(apply(s, "change_activation_function", "relu_layer2").layers[2].activation ==
+        pmt::model::Activation::kRelu);
+  REQUIRE_THROWS_WITH(make_mutation("remove_bias", "1", s),
+                      Catch::Contains("layer 1 (batch_normalization) has no kernel"));
 }

@@ -316,6 +316,16 @@ TEST_CASE("lstm and gru: Keras' equations and gate order, against the references
   CHECK(torch::equal(bias.slice(0, 4, 8), torch::ones({4})));
   CHECK(bias.slice(0, 0, 4).abs().sum().item<double>() == 0);
   CHECK(pmt::model::output_activation(s) == pmt::model::Activation::kLinear);
+  CHECK_FALSE(net.regularization().defined());
+  // a kernel regulariser (DeepCrime's RAW on an LSTM) penalises the input kernel, as Keras'
+  // kernel_regularizer (the recurrent kernel has recurrent_regularizer, not mutated)
+  nlohmann::json rj = pmt::model::to_json(s);
+  rj["layers"][0]["kernel_regularizer"] = "l2";
+  const auto r = pmt::model::parse_subject(rj, "r.json");
+  pmt::train::SubjectNet rnet(r, at::make_generator<at::CPUGeneratorImpl>(2));
+  const torch::Tensor k = rnet.named_parameters()["layer0.kernel"];
+  CHECK(rnet.regularization().item<double>() ==
+        Approx(0.01 * k.pow(2).sum().item<double>()).epsilon(1e-6));
   const auto bad = [](const char* layer) {
     return pmt::model::parse_subject(
         nlohmann::json::parse(std::string(R"({"name": "r", "dataset": "t", "input_shape": [6],

@@ -1,6 +1,7 @@
 // The new layers through the tools: a batch-normalised CNN with strides, same padding and global
 // pooling, and an LSTM over image rows, trained by train_mutants (asked to fuse: they fall back,
-// saying why), evaluated by gen_acc, mutated by DeepCrime's operators and by mutate_model.
+// saying why), evaluated by gen_acc, mutated by DeepCrime's operators (on the convolution and
+// the LSTM too) and by mutate_model.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -83,9 +84,11 @@ TEST_CASE_METHOD(Root, "the new layers through train_mutants, gen_acc and mutate
     for (double a : sound.final_accuracy) CHECK(a > 0.9);  // bright top vs bright bottom
     for (double a : acc.accuracy) CHECK(a > 0.9);
     // a DeepCrime operator on the dense layer, and one on the training
-    const std::string param = std::string(subject) == "bn_cnn" ? "linear_layer4" : "linear";
+    // (on rows: the LSTM's activation)
+    const std::string param = std::string(subject) == "bn_cnn" ? "linear_layer4" : "relu_layer0";
     CHECK(train(subject, "change_activation_function", param).trained.size() == 2);
     CHECK(train(subject, "change_learning_rate", "0.001").trained.size() == 2);
+    CHECK(train(subject, "add_weights_regularisation", "l2_layer0").trained.size() == 2);
     CHECK(gen_acc(subject, "change_learning_rate", "0.001").accuracy.size() == 2);
     // a post-training operator on the weight layers (gamma, beta and the moving statistics left)
     auto m = options<pmt::tools::MutateModelOptions>(subject, "gaussian_fuzzing", "0.5");
