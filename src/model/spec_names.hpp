@@ -12,7 +12,7 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 27> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 30> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kConv1d, "conv1d"},
      {LayerType::kMaxPool1d, "max_pool1d"},
@@ -39,7 +39,10 @@ inline constexpr io::NameTable<LayerType, 27> kLayerTypes{
      {LayerType::kMaximum, "maximum"},
      {LayerType::kMinimum, "minimum"},
      {LayerType::kDot, "dot"},
-     {LayerType::kRescaling, "rescaling"}}};
+     {LayerType::kRescaling, "rescaling"},
+     {LayerType::kZeroPadding2d, "zero_padding2d"},
+     {LayerType::kCropping2d, "cropping2d"},
+     {LayerType::kUpSampling2d, "up_sampling2d"}}};
 inline constexpr io::NameTable<Activation, 11> kActivations{
     {{Activation::kElu, "elu"},
      {Activation::kSoftmax, "softmax"},

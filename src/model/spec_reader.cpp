@@ -334,6 +334,39 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_size(origin, where, lj, "pool_size", {2, 2}, l.type);
     read_window(origin, where, lj, l);
+  } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d) {
+    // Keras: n, [h, w] (each side) or [[top, bottom], [left, right]]
+    const char* key = l.type == LayerType::kZeroPadding2d ? "padding" : "cropping";
+    check_keys(origin, where, lj, {"type", "name", "inputs", key});
+    const json v = lj.value(key, json(l.type == LayerType::kZeroPadding2d ? 1 : 0));
+    const std::string bad = fmt::format(
+        "{}: {}: '{}' must be n, [h, w] or [[top, bottom], [left, right]] of integers 0..{}",
+        origin, where, key, 1 << 20);
+    const auto number = [&](const json& n) {
+      PMT_THROW_IF(
+          !n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > (1 << 20),
+          kData, "{}", bad);
+      return n.get<int>();
+    };
+    if (v.is_array() && v.size() == 2 && v[0].is_array()) {
+      PMT_THROW_IF(v[0].size() != 2 || !v[1].is_array() || v[1].size() != 2, kData, "{}", bad);
+      l.margins = {number(v[0][0]), number(v[0][1]), number(v[1][0]), number(v[1][1])};
+    } else if (v.is_array()) {
+      PMT_THROW_IF(v.size() != 2, kData, "{}", bad);
+      l.margins = {number(v[0]), number(v[0]), number(v[1]), number(v[1])};
+    } else {
+      const int n = number(v);
+      l.margins = {n, n, n, n};
+    }
+  } else if (l.type == LayerType::kUpSampling2d) {
+    check_keys(origin, where, lj, {"type", "name", "inputs", "size", "interpolation"});
+    l.kernel = get_pair(origin, where, lj, "size", {2, 2});
+    PMT_THROW_IF(l.kernel[0] < 1 || l.kernel[1] < 1 || l.kernel[0] > 1024 || l.kernel[1] > 1024,
+                 kData, "{}: {}: size must be in 1..1024", origin, where);
+    const std::string how = get<std::string>(origin, where, lj, "interpolation", "nearest");
+    PMT_THROW_IF(how != "nearest", kData,
+                 "{}: {}: interpolation '{}' is not supported (nearest is)", origin, where,
+                 io::shorten(how));
   } else if (l.type == LayerType::kRescaling) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "scale", "offset"});
     PMT_THROW_IF(!lj.contains("scale"), kData, "{}: {}: rescaling needs a \"scale\"", origin,

@@ -235,6 +235,24 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
             l.padding == Padding::kExplicit ? "padded " : "", shape[0] + a.before + a.after);
         shape = {a.out, l.type == LayerType::kConv1d ? l.units : shape[1]};
       }
+    } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d ||
+               l.type == LayerType::kUpSampling2d) {
+      PMT_THROW_IF(shape.size() != 3, kData,
+                   "{}: needs a [channels, height, width] input, got [{}]", where,
+                   fmt::join(shape, ", "));
+      const auto& m = l.margins;
+      if (l.type == LayerType::kZeroPadding2d) {
+        shape = {shape[0], shape[1] + m[0] + m[1], shape[2] + m[2] + m[3]};
+      } else if (l.type == LayerType::kCropping2d) {
+        PMT_THROW_IF(shape[1] <= m[0] + m[1] || shape[2] <= m[2] + m[3], kData,
+                     "{}: cropping {}+{} rows and {}+{} columns leaves nothing of its {}x{} input",
+                     where, m[0], m[1], m[2], m[3], shape[1], shape[2]);
+        shape = {shape[0], shape[1] - m[0] - m[1], shape[2] - m[2] - m[3]};
+      } else {
+        PMT_THROW_IF(__builtin_mul_overflow(shape[1], l.kernel[0], &shape[1]) ||
+                         __builtin_mul_overflow(shape[2], l.kernel[1], &shape[2]),
+                     kData, "{}: the upsampled size overflows", where);
+      }
     } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
       PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, features] input, got [{}]", where,
                    fmt::join(shape, ", "));
@@ -321,6 +339,10 @@ json to_json(const SubjectSpec& s) {
     if (l.dot_all) lj["axes"] = "all";
     if (l.type == LayerType::kConcatenate && l.axis != -1) lj["axis"] = l.axis;
     if (l.type == LayerType::kRescaling) lj["scale"] = l.rescale, lj["offset"] = l.offset;
+    if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d)
+      lj[l.type == LayerType::kZeroPadding2d ? "padding" : "cropping"] = {
+          {l.margins[0], l.margins[1]}, {l.margins[2], l.margins[3]}};
+    if (l.type == LayerType::kUpSampling2d) lj["size"] = l.kernel;
     if (l.type == LayerType::kEmbedding) {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;

@@ -561,6 +561,14 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
                                                  : torch::minimum(x, value(edges_[i][k]));
     } else if (l.type == model::LayerType::kRescaling) {
       x = x * l.rescale + l.offset;
+    } else if (l.type == model::LayerType::kZeroPadding2d) {
+      const auto& m = l.margins;
+      x = torch::constant_pad_nd(x, {m[2], m[3], m[0], m[1]}, 0);
+    } else if (l.type == model::LayerType::kCropping2d) {
+      const auto& m = l.margins;
+      x = x.slice(2, m[0], x.size(2) - m[1]).slice(3, m[2], x.size(3) - m[3]);
+    } else if (l.type == model::LayerType::kUpSampling2d) {  // Keras' nearest: repeat
+      x = x.repeat_interleave(l.kernel[0], 2).repeat_interleave(l.kernel[1], 3);
     } else if (l.type == model::LayerType::kDot) {
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);

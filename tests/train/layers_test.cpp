@@ -433,3 +433,48 @@ TEST_CASE(
   REQUIRE_THROWS_WITH(bad(R"({"type": "rescaling", "inputs": ["a"]})"),
                       Catch::Contains("rescaling needs a \"scale\""));
 }
+
+TEST_CASE(
+    "zero_padding2d, cropping2d and up_sampling2d as Keras' (rows top/bottom, columns "
+    "left/right, nearest repeats)",
+    "[network][layers]") {
+  const auto spec = pmt::model::parse_subject(nlohmann::json::parse(R"({
+    "name": "unet", "dataset": "tiny", "input_shape": [2, 3, 3], "num_classes": 2,
+    "layers": [{"type": "zero_padding2d", "padding": [[1, 2], [0, 1]]},
+               {"type": "cropping2d", "cropping": [1, 0]},
+               {"type": "up_sampling2d", "size": [2, 3]},
+               {"type": "zero_padding2d"},
+               {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+                                              "unet.json");
+  const auto shapes = pmt::model::infer_shapes(spec);
+  CHECK(shapes[0] == std::vector<std::int64_t>{2, 6, 4});
+  CHECK(shapes[1] == std::vector<std::int64_t>{2, 4, 4});
+  CHECK(shapes[2] == std::vector<std::int64_t>{2, 8, 12});
+  CHECK(shapes[3] == std::vector<std::int64_t>{2, 10, 14});  // Keras' default padding 1
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  const torch::Tensor x = torch::rand({2, 2, 3, 3});
+  const auto out = net.layer_outputs({x});
+  torch::Tensor padded = torch::zeros({2, 2, 6, 4});
+  padded.slice(2, 1, 4).slice(3, 0, 3).copy_(x);
+  CHECK(torch::equal(out[0], padded));
+  CHECK(torch::equal(out[1], padded.slice(2, 1, 5)));
+  for (std::int64_t r = 0; r < 8; ++r)
+    for (std::int64_t c = 0; c < 12; ++c)
+      CHECK(
+          torch::equal(out[2].select(2, r).select(2, c), out[1].select(2, r / 2).select(2, c / 3)));
+  CHECK(pmt::model::to_json(spec)["layers"][1]["cropping"] == nlohmann::json({{1, 1}, {0, 0}}));
+  const auto bad = [](const char* layer) {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(std::string(R"({"name": "u", "dataset": "t", "input_shape": [1, 3, 3],
+          "num_classes": 2, "layers": [)") +
+                              layer + R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+        "u.json");
+  };
+  REQUIRE_THROWS_WITH(bad(R"({"type": "cropping2d", "cropping": [[1, 2], [0, 0]]})"),
+                      Catch::Contains("layer 0 (cropping2d): cropping 1+2 rows and 0+0 columns "
+                                      "leaves nothing of its 3x3 input"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "zero_padding2d", "padding": [1, 2, 3]})"),
+                      Catch::Contains("'padding' must be n, [h, w] or"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "up_sampling2d", "interpolation": "bilinear"})"),
+                      Catch::Contains("interpolation 'bilinear' is not supported"));
+}

@@ -46,7 +46,10 @@ enum class LayerType {
   kMaximum,
   kMinimum,
   kDot,
-  kRescaling
+  kRescaling,
+  kZeroPadding2d,
+  kCropping2d,
+  kUpSampling2d
 };
 enum class Activation {
   kElu,
@@ -155,6 +158,9 @@ struct LayerSpec {
   int axis = -1;
   // rescaling: x * rescale + offset (Keras' Rescaling(scale, offset))
   double rescale = 1, offset = 0;
+  // zero_padding2d (rows and columns of zeros added) and cropping2d (removed): top, bottom,
+  // left, right; up_sampling2d repeats each row kernel[0] and each column kernel[1] times
+  std::array<int, 4> margins{0, 0, 0, 0};
   double rate = 0.0;  // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
