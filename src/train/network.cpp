@@ -585,10 +585,11 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
 
 torch::Tensor SubjectNet::regularization() const {
   torch::Tensor penalty;
-  const auto params = named_parameters();
+  torch::OrderedDict<std::string, torch::Tensor> params;  // read once, when a layer needs it
   for (std::size_t i = 0; i < spec_.layers.size(); ++i) {
     const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
+    if (params.is_empty()) params = named_parameters();
     const bool recurrent = l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru;
     // the kernel (a recurrent layer's input kernel) or the embeddings
     const torch::Tensor& w =
