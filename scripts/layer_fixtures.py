@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference forwards and gradients of pmt's layers (tests/data/layers/window.json, bn.json,
-recurrent.json).
+recurrent.json, vocabulary.json).
 
 Run with Debian's python3-torch (1.13): /usr/bin/python3 scripts/layer_fixtures.py. The Keras
 (TF 2.3) conventions are spelled out here, independently of pmt's code:
@@ -195,6 +195,7 @@ def main():
     write("window.json", out)
     write("bn.json", batch_norm_cases())
     write("recurrent.json", recurrent_cases())
+    write("vocabulary.json", vocabulary_cases())
 
 
 def write(name, cases):
@@ -383,6 +384,236 @@ def recurrent_cases():
         if bias is not None:
             case["bias"], case["grad_bias"] = flat(bias), flat(bias.grad)
         out.append(case)
+    return out
+
+
+# vocabulary.json: the other layers, each computed in Keras' channels-last layout (N, H, W, C) or
+# (N, steps, C) from Keras' kernel layouts, then moved to pmt's layout (images (N, C, H, W)):
+#   - activation layers: relu6 = min(max(x, 0), 6); leaky_relu = x if x > 0 else alpha x;
+#     gelu (Keras' approximate=False) = x (1 + erf(x / sqrt 2)) / 2; swish = x sigmoid(x).
+#   - LayerNormalization(axis=-1): each position over its channels, biased variance,
+#     (x - mean) / sqrt(var + epsilon) gamma + beta.
+#   - Conv2D / Conv1D groups: the channels cut into `groups` contiguous blocks, block g of the
+#     input convolved with the kernel's block g of filters (one convolution per group).
+#   - DepthwiseConv2D: kernel (kh, kw, in, multiplier); output channel c * multiplier + m is
+#     input channel c convolved with kernel[:, :, c, m] (one single-channel convolution each).
+#   - SeparableConv2D: that depthwise step (no bias), then the pointwise kernel
+#     (1, 1, in * multiplier, filters) and the bias.
+#   - Conv2DTranspose: TF's conv2d_transpose, i.e. the gradient with respect to its input z of
+#     the convolution z -> conv2d(z, kernel) (kernel (kh, kw, filters, in), TF's padding of z),
+#     z of Keras' output size (deconv_output_length), at the layer's input; then the bias.
+#   - ZeroPadding1D / Cropping1D: steps added / removed before and after.
+#   - Reshape / Permute: numpy's reshape / transpose of the channels-last sample.
+# pmt's parameters are stored in its layout: weight (out, in / groups, kh, kw); depthwise
+# (in * multiplier, 1, kh, kw); conv2d_transpose weight (in, filters, kh, kw).
+
+def to_keras(t):
+    return t.permute(0, 2, 3, 1) if t.dim() == 4 else t
+
+
+def from_keras(t):
+    return t.permute(0, 3, 1, 2) if t.dim() == 4 else t
+
+
+def conv_keras(x, kernel, strides, dilation, padding):
+    """Keras' Conv2D of channels-last x with an HWIO kernel, one group, no bias, via explicit
+    TF padding and PyTorch's correlation on the transposes."""
+    xt = x.permute(0, 3, 1, 2)
+    w = kernel.permute(3, 2, 0, 1)  # OIHW
+    pad = (0, 0, 0, 0)
+    if padding == "same":
+        top, bottom = same_pads(xt.shape[2], kernel.shape[0], strides[0], dilation[0])
+        left, right = same_pads(xt.shape[3], kernel.shape[1], strides[1], dilation[1])
+        pad = (left, right, top, bottom)
+    return F.conv2d(F.pad(xt, pad), w, None, stride=strides, dilation=dilation).permute(0, 2, 3, 1)
+
+
+def vocabulary_forward(layer, x, p):
+    """x in pmt's layout; p: Keras-layout weights. Returns pmt's layout."""
+    t = layer["type"]
+    k = to_keras(x)
+    if t == "activation":
+        a = layer["activation"]
+        if a == "relu6":
+            y = torch.clamp(k, 0, 6)
+        elif a == "leaky_relu":
+            y = torch.where(k > 0, k, layer.get("alpha", 0.2) * k)
+        elif a == "gelu":
+            y = k * (1 + torch.erf(k / math.sqrt(2))) / 2
+        else:
+            y = k * torch.sigmoid(k)
+    elif t == "layer_normalization":
+        mean = k.mean(-1, keepdim=True)
+        var = ((k - mean) ** 2).mean(-1, keepdim=True)
+        y = (k - mean) / torch.sqrt(var + layer.get("epsilon", 1e-3))
+        if "gamma" in p:
+            y = y * p["gamma"]
+        if "beta" in p:
+            y = y + p["beta"]
+    elif t in ("conv2d", "conv1d"):
+        one = t == "conv1d"
+        kk = p["kernel"]  # (kh, kw, in / groups, filters); conv1d (k, in / groups, filters)
+        if one:
+            k, kk = k.unsqueeze(1), kk.unsqueeze(0)  # (N, 1, steps, C), (1, k, in, filters)
+        g = layer.get("groups", 1)
+        cin, f = k.shape[-1] // g, kk.shape[-1] // g
+        size = layer.get("kernel_size")
+        s = layer.get("strides", 1)
+        s = [1, s] if one else (s if isinstance(s, list) else [s, s])
+        parts = [conv_keras(k[..., i * cin:(i + 1) * cin], kk[..., i * f:(i + 1) * f], s, [1, 1],
+                            layer.get("padding", "valid")) for i in range(g)]
+        y = torch.cat(parts, -1)
+        if "bias" in p:
+            y = y + p["bias"]
+        if one:
+            y = y.squeeze(1)
+    elif t in ("depthwise_conv2d", "separable_conv2d"):
+        dk = p["depthwise_kernel"]  # (kh, kw, in, multiplier)
+        s = layer.get("strides", 1)
+        s = s if isinstance(s, list) else [s, s]
+        d = layer.get("dilation_rate", 1)
+        d = d if isinstance(d, list) else [d, d]
+        parts = []
+        for c in range(k.shape[-1]):
+            for m in range(dk.shape[3]):
+                parts.append(conv_keras(k[..., c:c + 1], dk[:, :, c:c + 1, m:m + 1], s, d,
+                                        layer.get("padding", "valid")))
+        y = torch.cat(parts, -1)
+        if t == "separable_conv2d":
+            y = torch.einsum("nhwc,cf->nhwf", y, p["pointwise_kernel"][0, 0])
+        if "bias" in p:
+            y = y + p["bias"]
+    elif t == "conv2d_transpose":
+        kernel = p["kernel"]  # (kh, kw, filters, in)
+        s = layer.get("strides", 1)
+        s = s if isinstance(s, list) else [s, s]
+        padding = layer.get("padding", "valid")
+        size = []
+        for a in range(2):
+            kk = kernel.shape[a]
+            n = k.shape[1 + a] * s[a]
+            size.append(n if padding == "same" else n + max(kk - s[a], 0))
+        z = torch.zeros(k.shape[0], size[0], size[1], kernel.shape[2], dtype=k.dtype,
+                        requires_grad=True)
+        f = conv_keras(z, kernel, s, [1, 1], padding)
+        assert f.shape == k.shape, (f.shape, k.shape)
+        y, = torch.autograd.grad(f, z, grad_outputs=k, create_graph=True)
+        if "bias" in p:
+            y = y + p["bias"]
+    elif t in ("zero_padding1d", "cropping1d"):
+        m = layer.get("padding" if t == "zero_padding1d" else "cropping")
+        m = m if isinstance(m, list) else [m, m]
+        if t == "zero_padding1d":
+            y = F.pad(k, (0, 0, m[0], m[1]))
+        else:
+            y = k[:, m[0]:k.shape[1] - m[1]]
+    elif t == "reshape":
+        y = k.reshape(k.shape[0], *layer["target_shape"])
+    elif t == "permute":
+        y = k.permute(0, *layer["dims"])
+    return from_keras(y)
+
+
+def pmt_params(layer, p):
+    """Keras-layout weights in pmt's layout, by pmt's parameter names."""
+    t = layer["type"]
+    out = {}
+    if t == "layer_normalization":
+        if "gamma" in p:
+            out["weight"] = p["gamma"]
+        if "beta" in p:
+            out["bias"] = p["beta"]
+        return out
+    if t in ("conv2d", "conv1d"):
+        kk = p["kernel"]
+        out["weight"] = kk.permute(3, 2, 0, 1) if t == "conv2d" else kk.permute(2, 1, 0)
+    elif t == "depthwise_conv2d":
+        dk = p["depthwise_kernel"]
+        out["weight"] = dk.permute(2, 3, 0, 1).reshape(-1, 1, dk.shape[0], dk.shape[1])
+    elif t == "separable_conv2d":
+        dk = p["depthwise_kernel"]
+        out["depthwise_kernel"] = dk.permute(2, 3, 0, 1).reshape(-1, 1, dk.shape[0], dk.shape[1])
+        out["pointwise_kernel"] = p["pointwise_kernel"].permute(3, 2, 0, 1)
+    elif t == "conv2d_transpose":
+        out["weight"] = p["kernel"].permute(3, 2, 0, 1)  # (in, filters, kh, kw)
+    if "bias" in p:
+        out["bias"] = p["bias"]
+    return out
+
+
+VOCABULARY_CASES = [
+    ("relu6", {"type": "activation", "activation": "relu6"}, [2, 3, 3], {}),
+    ("leaky_relu alpha 0.3 (Keras 2's LeakyReLU)",
+     {"type": "activation", "activation": "leaky_relu", "alpha": 0.3}, [5], {}),
+    ("gelu (exact)", {"type": "activation", "activation": "gelu"}, [4, 2], {}),
+    ("swish", {"type": "activation", "activation": "swish"}, [6], {}),
+    ("layer_normalization over an image's channels", {"type": "layer_normalization"}, [3, 2, 2],
+     {"gamma": [3], "beta": [3]}),
+    ("layer_normalization over a sequence's channels, no center",
+     {"type": "layer_normalization", "center": False, "epsilon": 0.01}, [3, 4], {"gamma": [4]}),
+    ("conv2d groups 2 same", {"type": "conv2d", "filters": 4, "kernel_size": [3, 3], "groups": 2,
+                              "padding": "same"}, [4, 4, 5], {"kernel": [3, 3, 2, 4],
+                                                               "bias": [4]}),
+    ("conv1d groups 3", {"type": "conv1d", "filters": 3, "kernel_size": 2, "groups": 3},
+     [5, 3], {"kernel": [2, 1, 3], "bias": [3]}),
+    ("depthwise_conv2d multiplier 2, stride 2 same",
+     {"type": "depthwise_conv2d", "kernel_size": [3, 3], "depth_multiplier": 2, "strides": 2,
+      "padding": "same"}, [2, 5, 6], {"depthwise_kernel": [3, 3, 2, 2], "bias": [4]}),
+    ("depthwise_conv2d dilation 2, no bias",
+     {"type": "depthwise_conv2d", "kernel_size": [2, 2], "dilation_rate": 2, "use_bias": False},
+     [3, 5, 5], {"depthwise_kernel": [2, 2, 3, 1]}),
+    ("separable_conv2d valid", {"type": "separable_conv2d", "filters": 3, "kernel_size": [3, 3]},
+     [2, 5, 5], {"depthwise_kernel": [3, 3, 2, 1], "pointwise_kernel": [1, 1, 2, 3],
+                 "bias": [3]}),
+    ("separable_conv2d multiplier 2 same stride 2",
+     {"type": "separable_conv2d", "filters": 2, "kernel_size": [3, 3], "depth_multiplier": 2,
+      "strides": 2, "padding": "same"}, [2, 5, 4],
+     {"depthwise_kernel": [3, 3, 2, 2], "pointwise_kernel": [1, 1, 4, 2], "bias": [2]}),
+    ("conv2d_transpose stride 2 same (kernel 3: crop 1 before, 0 after)",
+     {"type": "conv2d_transpose", "filters": 2, "kernel_size": [3, 3], "strides": 2,
+      "padding": "same"}, [3, 3, 4], {"kernel": [3, 3, 2, 3], "bias": [2]}),
+    ("conv2d_transpose stride 2 valid", {"type": "conv2d_transpose", "filters": 3,
+                                         "kernel_size": [3, 2], "strides": 2},
+     [2, 3, 3], {"kernel": [3, 2, 3, 2], "bias": [3]}),
+    ("conv2d_transpose stride 3 valid, kernel 2 (zeros after), no bias",
+     {"type": "conv2d_transpose", "filters": 2, "kernel_size": [2, 2], "strides": 3,
+      "use_bias": False}, [2, 2, 3], {"kernel": [2, 2, 2, 2]}),
+    ("conv2d_transpose stride 1 same kernel 4",
+     {"type": "conv2d_transpose", "filters": 2, "kernel_size": [4, 4], "padding": "same"},
+     [1, 4, 3], {"kernel": [4, 4, 2, 1], "bias": [2]}),
+    ("zero_padding1d [1, 2]", {"type": "zero_padding1d", "padding": [1, 2]}, [3, 2], {}),
+    ("cropping1d 1", {"type": "cropping1d", "cropping": 1}, [5, 2], {}),
+    ("reshape an image (Keras (3, 4, 2)) to (12, 2)",
+     {"type": "reshape", "target_shape": [12, 2]}, [2, 3, 4], {}),
+    ("reshape features to an image (Keras (2, 3, 2))",
+     {"type": "reshape", "target_shape": [2, -1, 2]}, [12], {}),
+    ("permute an image's axes (Keras dims (3, 1, 2))",
+     {"type": "permute", "dims": [3, 1, 2]}, [2, 3, 4], {}),
+    ("permute a sequence (dims (2, 1))", {"type": "permute", "dims": [2, 1]}, [3, 4], {}),
+]
+
+
+def vocabulary_cases():
+    out = []
+    for name, layer, shape, weights in VOCABULARY_CASES:
+        n = 2
+        x = torch.randn(n, *shape, dtype=torch.float64, requires_grad=True)
+        p = {key: (torch.randn(*size, dtype=torch.float64) * 0.5).requires_grad_()
+             for key, size in weights.items()}
+        if layer["type"] == "layer_normalization" and "gamma" in p:
+            with torch.no_grad():
+                p["gamma"] += 1
+        y = vocabulary_forward(layer, x, p)
+        cot = torch.randn_like(y)
+        (y * cot).sum().backward()
+        params = pmt_params(layer, p)
+        grads = pmt_params(layer, {key: v.grad for key, v in p.items()})
+        out.append({"name": name, "layer": layer, "input_shape": shape, "batch": n, "x": flat(x),
+                    "output_shape": list(y.shape[1:]), "y": flat(y), "cotangent": flat(cot),
+                    "grad_x": flat(x.grad),
+                    "params": {key: {"shape": list(v.shape), "values": flat(v)}
+                               for key, v in params.items()},
+                    "grads": {key: flat(v) for key, v in grads.items()}})
     return out
 
 

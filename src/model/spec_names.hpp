@@ -12,7 +12,7 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 30> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 38> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kConv1d, "conv1d"},
      {LayerType::kMaxPool1d, "max_pool1d"},
@@ -23,7 +23,11 @@ inline constexpr io::NameTable<LayerType, 30> kLayerTypes{
      {LayerType::kAveragePool2d, "average_pool2d"},
      {LayerType::kGlobalAveragePool2d, "global_average_pool2d"},
      {LayerType::kGlobalMaxPool2d, "global_max_pool2d"},
+     {LayerType::kDepthwiseConv2d, "depthwise_conv2d"},
+     {LayerType::kSeparableConv2d, "separable_conv2d"},
+     {LayerType::kConv2dTranspose, "conv2d_transpose"},
      {LayerType::kBatchNormalization, "batch_normalization"},
+     {LayerType::kLayerNormalization, "layer_normalization"},
      {LayerType::kLstm, "lstm"},
      {LayerType::kGru, "gru"},
      {LayerType::kDropout, "dropout"},
@@ -42,8 +46,12 @@ inline constexpr io::NameTable<LayerType, 30> kLayerTypes{
      {LayerType::kRescaling, "rescaling"},
      {LayerType::kZeroPadding2d, "zero_padding2d"},
      {LayerType::kCropping2d, "cropping2d"},
-     {LayerType::kUpSampling2d, "up_sampling2d"}}};
-inline constexpr io::NameTable<Activation, 11> kActivations{
+     {LayerType::kUpSampling2d, "up_sampling2d"},
+     {LayerType::kZeroPadding1d, "zero_padding1d"},
+     {LayerType::kCropping1d, "cropping1d"},
+     {LayerType::kReshape, "reshape"},
+     {LayerType::kPermute, "permute"}}};
+inline constexpr io::NameTable<Activation, 15> kActivations{
     {{Activation::kElu, "elu"},
      {Activation::kSoftmax, "softmax"},
      {Activation::kSelu, "selu"},
@@ -54,7 +62,11 @@ inline constexpr io::NameTable<Activation, 11> kActivations{
      {Activation::kSigmoid, "sigmoid"},
      {Activation::kHardSigmoid, "hard_sigmoid"},
      {Activation::kExponential, "exponential"},
-     {Activation::kLinear, "linear"}}};
+     {Activation::kLinear, "linear"},
+     {Activation::kRelu6, "relu6"},
+     {Activation::kLeakyRelu, "leaky_relu"},
+     {Activation::kGelu, "gelu"},
+     {Activation::kSwish, "swish"}}};
 inline constexpr io::NameTable<Loss, 14> kLosses{
     {{Loss::kMeanSquaredError, "mean_squared_error"},
      {Loss::kMeanAbsoluteError, "mean_absolute_error"},

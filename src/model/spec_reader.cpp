@@ -98,7 +98,8 @@ std::array<int, 2> get_size(const std::string& origin, const std::string& where,
 // A window layer's geometry: strides, padding and (convolutions) dilation_rate, Keras' defaults.
 void read_window(const std::string& origin, const std::string& where, const json& lj,
                  LayerSpec& l) {
-  const bool conv = l.type == LayerType::kConv2d || l.type == LayerType::kConv1d;
+  const bool conv = l.type != LayerType::kMaxPool2d && l.type != LayerType::kAveragePool2d &&
+                    l.type != LayerType::kMaxPool1d && l.type != LayerType::kAveragePool1d;
   l.strides =
       get_size(origin, where, lj, "strides", conv ? std::array<int, 2>{1, 1} : l.kernel, l.type);
   l.dilation = get_size(origin, where, lj, "dilation_rate", {1, 1}, l.type);
@@ -116,8 +117,11 @@ void read_window(const std::string& origin, const std::string& where, const json
     l.padding = p == "same" ? Padding::kSame : Padding::kValid;
     return;
   }
-  PMT_THROW_IF(p.is_string(), kData, "{}: {}: padding must be \"valid\", \"same\" or {}", origin,
-               where, one_d(l.type) ? "[n]" : "[h, w]");
+  PMT_THROW_IF(p.is_string() || l.type == LayerType::kConv2dTranspose, kData,
+               "{}: {}: padding must be \"valid\", \"same\"{}", origin, where,
+               l.type == LayerType::kConv2dTranspose ? ""
+               : one_d(l.type)                       ? " or [n]"
+                                                     : " or [h, w]");
   l.padding = Padding::kExplicit;
   l.pad = get_size(origin, where, lj, "padding", {0, 0}, l.type);
   if (one_d(l.type)) l.pad[1] = 0;
@@ -245,6 +249,7 @@ void read_training(const json& j, const std::string& origin, SubjectSpec& s) {
   PMT_THROW_IF(s.epochs < 1, kData, "{}: epochs must be >= 1", origin);
   s.patience = get<int>(origin, "subject", j, "patience", 0);
   PMT_THROW_IF(s.patience < 0, kData, "{}: patience must be >= 0", origin);
+  s.restore_best_weights = get<bool>(origin, "subject", j, "restore_best_weights", false);
   s.metric = get<std::string>(origin, "subject", j, "metric", "accuracy");
   try {
     const Metric m = parse_metric(s.metric);
@@ -301,34 +306,69 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
                "{}: layer {}: expected an object with a \"type\"", origin, i);
   l.type = get_named(origin, fmt::format("layer {}", i), lj, "type", "", "layer type", kLayerTypes);
   const std::string where = layer_where(i, l.type);
-  if (l.type == LayerType::kConv2d || l.type == LayerType::kConv1d || l.type == LayerType::kDense) {
-    check_keys(
-        origin, where, lj,
-        {"type", "name", "inputs", l.type == LayerType::kDense ? "units" : "filters", "kernel_size",
-         "strides", "padding", "dilation_rate", "activation", "kernel_initializer", "kernel_stddev",
-         "bias_initializer", "use_bias", "kernel_regularizer", "l1", "l2"});
+  if (activates(l.type) && l.type != LayerType::kActivation) {
+    // dense and the convolutions; a depthwise kernel's initialiser and regulariser are Keras'
+    // depthwise_initializer and depthwise_regularizer (a separable convolution's too, its
+    // pointwise kernel having pointwise_initializer)
+    const bool dense = l.type == LayerType::kDense;
+    const bool depthwise = l.type == LayerType::kDepthwiseConv2d;
+    const bool separable = l.type == LayerType::kSeparableConv2d;
+    const bool grouped = l.type == LayerType::kConv2d || l.type == LayerType::kConv1d;
+    const char* init_key = depthwise || separable ? "depthwise_initializer" : "kernel_initializer";
+    const char* reg_key = depthwise || separable ? "depthwise_regularizer" : "kernel_regularizer";
+    std::vector<std::string> keys{"type",
+                                  "name",
+                                  "inputs",
+                                  "activation",
+                                  "alpha",
+                                  init_key,
+                                  "kernel_stddev",
+                                  "bias_initializer",
+                                  "use_bias",
+                                  reg_key,
+                                  "l1",
+                                  "l2"};
+    if (!dense) keys.insert(keys.end(), {"kernel_size", "strides", "padding", "dilation_rate"});
+    if (!depthwise) keys.push_back(dense ? "units" : "filters");
+    if (depthwise || separable) keys.push_back("depth_multiplier");
+    if (separable) keys.push_back("pointwise_initializer");
+    if (grouped) keys.push_back("groups");
     for (const char* key : {"kernel_size", "strides", "padding", "dilation_rate"})
-      PMT_THROW_IF(l.type == LayerType::kDense && lj.contains(key), kData,
-                   "{}: {}: dense has no {}", origin, where, key);
-    l.units = get<int>(origin, where, lj, l.type == LayerType::kDense ? "units" : "filters", 0);
-    PMT_THROW_IF(l.units < 1, kData, "{}: {}: {} must be >= 1", origin, where,
-                 l.type == LayerType::kDense ? "units" : "filters");
+      PMT_THROW_IF(dense && lj.contains(key), kData, "{}: {}: dense has no {}", origin, where, key);
+    check_keys(origin, where, lj, keys);
+    if (!depthwise) {
+      l.units = get<int>(origin, where, lj, dense ? "units" : "filters", 0);
+      PMT_THROW_IF(l.units < 1 || l.units > (1 << 24), kData, "{}: {}: {} must be in 1..{}", origin,
+                   where, dense ? "units" : "filters", 1 << 24);
+    }
+    l.groups = get<int>(origin, where, lj, "groups", 1);
+    l.depth_multiplier = get<int>(origin, where, lj, "depth_multiplier", 1);
+    PMT_THROW_IF(l.groups < 1 || l.depth_multiplier < 1 || l.depth_multiplier > (1 << 16), kData,
+                 "{}: {}: groups and depth_multiplier must be >= 1", origin, where);
+    PMT_THROW_IF(l.units % l.groups != 0, kData, "{}: {}: {} filters do not split into {} groups",
+                 origin, where, l.units, l.groups);
     l.kernel = get_size(origin, where, lj, "kernel_size", {3, 3}, l.type);
-    if (l.type != LayerType::kDense) read_window(origin, where, lj, l);
+    if (!dense) read_window(origin, where, lj, l);
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
-    l.kernel_initializer =
-        get<std::string>(origin, where, lj, "kernel_initializer", "glorot_uniform");
+    l.alpha = get<double>(origin, where, lj, "alpha", l.alpha);
+    PMT_THROW_IF(!std::isfinite(l.alpha), kData, "{}: {}: alpha must be finite", origin, where);
+    l.kernel_initializer = get<std::string>(origin, where, lj, init_key, "glorot_uniform");
     check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
+    l.pointwise_initializer =
+        get<std::string>(origin, where, lj, "pointwise_initializer", "glorot_uniform");
+    check_name(origin, where, "initialiser", l.pointwise_initializer, initializer_names());
     l.bias_initializer = get<std::string>(origin, where, lj, "bias_initializer", "zeros");
     check_name(origin, where, "initialiser", l.bias_initializer, initializer_names());
     l.use_bias = get<bool>(origin, where, lj, "use_bias", true);
     l.kernel_stddev = get<double>(origin, where, lj, "kernel_stddev", 0.0);
     PMT_THROW_IF(!(l.kernel_stddev >= 0), kData, "{}: {}: kernel_stddev must be >= 0", origin,
                  where);
-    parse_regularizer(origin, where, lj, "kernel_regularizer", l);
+    parse_regularizer(origin, where, lj, reg_key, l);
   } else if (l.type == LayerType::kActivation) {
-    check_keys(origin, where, lj, {"type", "name", "inputs", "activation"});
+    check_keys(origin, where, lj, {"type", "name", "inputs", "activation", "alpha"});
     l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
+    l.alpha = get<double>(origin, where, lj, "alpha", l.alpha);
+    PMT_THROW_IF(!std::isfinite(l.alpha), kData, "{}: {}: alpha must be finite", origin, where);
   } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d ||
              l.type == LayerType::kMaxPool1d || l.type == LayerType::kAveragePool1d) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
@@ -358,6 +398,54 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
       const int n = number(v);
       l.margins = {n, n, n, n};
     }
+  } else if (l.type == LayerType::kZeroPadding1d || l.type == LayerType::kCropping1d) {
+    // Keras: n or [before, after] steps
+    const char* key = l.type == LayerType::kZeroPadding1d ? "padding" : "cropping";
+    check_keys(origin, where, lj, {"type", "name", "inputs", key});
+    const json v = lj.value(key, json(1));  // Keras' defaults: 1 and (1, 1)
+    const std::string bad = fmt::format(
+        "{}: {}: '{}' must be n or [before, after] of integers 0..{}", origin, where, key, 1 << 20);
+    const auto number = [&](const json& n) {
+      PMT_THROW_IF(
+          !n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > (1 << 20),
+          kData, "{}", bad);
+      return n.get<int>();
+    };
+    PMT_THROW_IF(v.is_array() && v.size() != 2, kData, "{}", bad);
+    l.margins = v.is_array() ? std::array<int, 4>{number(v[0]), number(v[1]), 0, 0}
+                             : std::array<int, 4>{number(v), number(v), 0, 0};
+  } else if (l.type == LayerType::kReshape || l.type == LayerType::kPermute) {
+    const bool reshape = l.type == LayerType::kReshape;
+    const char* key = reshape ? "target_shape" : "dims";
+    check_keys(origin, where, lj, {"type", "name", "inputs", key});
+    const std::vector<std::int64_t> v = get_shape(origin, where, lj, key);
+    PMT_THROW_IF(v.empty() || v.size() > 3, kData,
+                 "{}: {}: '{}' must list 1 to 3 {} (Keras' channels-last axes)", origin, where, key,
+                 reshape ? "sizes" : "axes");
+    if (reshape) {
+      for (auto d : v)
+        PMT_THROW_IF(d == 0 || d < -1 || d > (std::int64_t{1} << 40), kData,
+                     "{}: {}: target_shape holds sizes >= 1 and at most one -1", origin, where);
+      PMT_THROW_IF(std::count(v.begin(), v.end(), -1) > 1, kData,
+                   "{}: {}: target_shape holds at most one -1", origin, where);
+      l.target_shape = v;
+    } else {
+      std::vector<std::int64_t> sorted = v;
+      std::sort(sorted.begin(), sorted.end());
+      for (std::size_t k = 0; k < sorted.size(); ++k)
+        PMT_THROW_IF(sorted[k] != std::int64_t(k) + 1, kData,
+                     "{}: {}: dims must be a permutation of 1..{}", origin, where, v.size());
+      l.dims.assign(v.begin(), v.end());
+    }
+  } else if (l.type == LayerType::kLayerNormalization) {
+    check_keys(origin, where, lj, {"type", "name", "inputs", "axis", "epsilon", "center", "scale"});
+    PMT_THROW_IF(get<int>(origin, where, lj, "axis", -1) != -1, kData,
+                 "{}: {}: axis must be -1 (the channels), as Keras' default", origin, where);
+    l.epsilon = get<double>(origin, where, lj, "epsilon", 1e-3);
+    PMT_THROW_IF(!(l.epsilon > 0) || !std::isfinite(l.epsilon), kData,
+                 "{}: {}: epsilon must be > 0", origin, where);
+    l.center = get<bool>(origin, where, lj, "center", true);
+    l.scale = get<bool>(origin, where, lj, "scale", true);
   } else if (l.type == LayerType::kUpSampling2d) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "size", "interpolation"});
     l.kernel = get_pair(origin, where, lj, "size", {2, 2});
@@ -507,11 +595,30 @@ void set_regularizer(LayerSpec& layer, const std::string& name) {
 
 SubjectSpec parse_subject(const json& j, const std::string& origin) {
   check_keys(origin, "subject", j,
-             {"name",      "source",          "description",    "dataset",    "input_shape",
-              "inputs",    "num_classes",     "scale",          "layers",     "loss",
-              "optimizer", "batch_size",      "epochs",         "validation", "patience",
-              "metric",    "mutation_layers", "task",           "outputs",    "classes",
-              "data",      "eval_batch_size", "mutation_search"});
+             {"name",
+              "source",
+              "description",
+              "dataset",
+              "input_shape",
+              "inputs",
+              "num_classes",
+              "scale",
+              "layers",
+              "loss",
+              "optimizer",
+              "batch_size",
+              "epochs",
+              "validation",
+              "patience",
+              "metric",
+              "mutation_layers",
+              "task",
+              "outputs",
+              "classes",
+              "data",
+              "eval_batch_size",
+              "mutation_search",
+              "restore_best_weights"});
   SubjectSpec s;
   read_inputs(j, origin, s);
   read_outputs(j, origin, s);

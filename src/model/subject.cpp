@@ -52,6 +52,14 @@ const std::vector<std::string>& activation_names() {
   static const std::vector<std::string> v = io::names_of(kActivations);
   return v;
 }
+const std::vector<std::string>& deepcrime_activation_names() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> names = activation_names();
+    names.resize(static_cast<std::size_t>(Activation::kLinear) + 1);  // elu .. linear
+    return names;
+  }();
+  return v;
+}
 const std::vector<std::string>& initializer_names() {
   static const std::vector<std::string> v{"zeros",          "ones",           "constant",
                                           "random_normal",  "random_uniform", "truncated_normal",
@@ -110,12 +118,22 @@ bool is_stack(const SubjectSpec& spec) {
   return true;
 }
 
+bool activates(LayerType t) {
+  return t == LayerType::kDense || t == LayerType::kConv2d || t == LayerType::kConv1d ||
+         t == LayerType::kDepthwiseConv2d || t == LayerType::kSeparableConv2d ||
+         t == LayerType::kConv2dTranspose || t == LayerType::kActivation;
+}
+
 Activation output_activation(const SubjectSpec& spec) {
   const LayerSpec& l = spec.layers.back();
-  return l.type == LayerType::kDense || l.type == LayerType::kConv2d ||
-                 l.type == LayerType::kConv1d || l.type == LayerType::kActivation
-             ? l.activation
-             : Activation::kLinear;
+  return activates(l.type) ? l.activation : Activation::kLinear;
+}
+
+std::vector<std::int64_t> keras_shape(const std::vector<std::int64_t>& s) {
+  return s.size() == 3 ? std::vector<std::int64_t>{s[1], s[2], s[0]} : s;
+}
+std::vector<std::int64_t> pmt_shape(const std::vector<std::int64_t>& k) {
+  return k.size() == 3 ? std::vector<std::int64_t>{k[2], k[0], k[1]} : k;
 }
 
 std::string fusion_blocker(const SubjectSpec& spec) {
@@ -129,9 +147,11 @@ std::string fusion_blocker(const SubjectSpec& spec) {
       return fmt::format("layer {} ({}) has no fused form yet", i, to_string(t));
     const std::array<int, 2> stride = t == LayerType::kConv2d ? std::array<int, 2>{1, 1} : l.kernel;
     if ((t == LayerType::kConv2d || t == LayerType::kMaxPool2d) &&
-        (l.padding != Padding::kValid || l.strides != stride || l.dilation != std::array{1, 1}))
-      return fmt::format("layer {} ({}) with strides, padding or dilation has no fused form yet", i,
-                         to_string(t));
+        (l.padding != Padding::kValid || l.strides != stride || l.dilation != std::array{1, 1} ||
+         l.groups != 1))
+      return fmt::format(
+          "layer {} ({}) with strides, padding, dilation or groups has no fused form yet", i,
+          to_string(t));
   }
   if (spec.patience > 0 && !spec.validation.none())
     return "early stopping: instances stop at different epochs";
@@ -193,9 +213,11 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
     PMT_THROW_IF(merge && in.size() < 2, kData, "{}: needs at least two inputs", where);
     Shape shape = in[0];
     const bool window = l.type == LayerType::kConv2d || l.type == LayerType::kMaxPool2d ||
-                        l.type == LayerType::kAveragePool2d;
+                        l.type == LayerType::kAveragePool2d ||
+                        l.type == LayerType::kDepthwiseConv2d ||
+                        l.type == LayerType::kSeparableConv2d;
     if (window || l.type == LayerType::kGlobalAveragePool2d ||
-        l.type == LayerType::kGlobalMaxPool2d)
+        l.type == LayerType::kGlobalMaxPool2d || l.type == LayerType::kConv2dTranspose)
       PMT_THROW_IF(shape.size() != 3, kData,
                    "{}: needs a [channels, height, width] input, got [{}]", where,
                    fmt::join(shape, ", "));
@@ -213,7 +235,62 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                            : "",
                    l.padding == Padding::kExplicit ? "padded " : "", shape[1] + h.before + h.after,
                    shape[2] + w.before + w.after);
-      shape = {l.type == LayerType::kConv2d ? l.units : shape[0], h.out, w.out};
+      PMT_THROW_IF(l.type == LayerType::kConv2d && shape[0] % l.groups != 0, kData,
+                   "{}: its {} input channels do not split into {} groups", where, shape[0],
+                   l.groups);
+      const std::int64_t channels =
+          l.type == LayerType::kConv2d || l.type == LayerType::kSeparableConv2d ? l.units
+          : l.type == LayerType::kDepthwiseConv2d ? shape[0] * l.depth_multiplier
+                                                  : shape[0];
+      shape = {channels, h.out, w.out};
+    } else if (l.type == LayerType::kConv2dTranspose) {
+      // Keras' deconv_output_length: "same" in * stride, "valid" in * stride + max(span - stride,
+      // 0)
+      for (std::size_t a = 0; a < 2; ++a) {
+        const std::int64_t span = std::int64_t{l.kernel[a] - 1} * l.dilation[a] + 1;
+        const std::int64_t grow =
+            l.padding == Padding::kSame ? 0 : std::max<std::int64_t>(span - l.strides[a], 0);
+        PMT_THROW_IF(__builtin_mul_overflow(shape[a + 1], l.strides[a], &shape[a + 1]) ||
+                         shape[a + 1] + grow > (std::int64_t{1} << 40),
+                     kData, "{}: the output size overflows", where);
+        shape[a + 1] += grow;
+      }
+      shape[0] = l.units;
+    } else if (l.type == LayerType::kLayerNormalization) {
+      PMT_THROW_IF(shape.empty() || shape.size() > 3, kData,
+                   "{}: needs a [features], [steps, channels] or [channels, height, width] input, "
+                   "got [{}]",
+                   where, fmt::join(shape, ", "));
+    } else if (l.type == LayerType::kZeroPadding1d || l.type == LayerType::kCropping1d) {
+      PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, channels] input, got [{}]", where,
+                   fmt::join(shape, ", "));
+      const auto& m = l.margins;
+      PMT_THROW_IF(l.type == LayerType::kCropping1d && shape[0] <= m[0] + m[1], kData,
+                   "{}: cropping {}+{} steps leaves nothing of its {} steps", where, m[0], m[1],
+                   shape[0]);
+      shape[0] += l.type == LayerType::kZeroPadding1d ? m[0] + m[1] : -(m[0] + m[1]);
+    } else if (l.type == LayerType::kReshape || l.type == LayerType::kPermute) {
+      // over Keras' channels-last axes
+      const Shape k = keras_shape(shape);
+      std::int64_t n = 1;
+      for (auto d : k) n *= d;  // bounded: the input's shape was checked when made
+      Shape target;
+      if (l.type == LayerType::kPermute) {
+        PMT_THROW_IF(l.dims.size() != k.size(), kData, "{}: dims [{}] do not permute [{}]", where,
+                     fmt::join(l.dims, ", "), fmt::join(k, ", "));
+        for (int d : l.dims) target.push_back(k[static_cast<std::size_t>(d - 1)]);
+      } else {
+        target = l.target_shape;
+        std::int64_t known_size = 1;
+        for (auto d : target)
+          if (d > 0 && __builtin_mul_overflow(known_size, d, &known_size)) known_size = -1;
+        const auto free = std::find(target.begin(), target.end(), -1);
+        if (free != target.end() && known_size > 0 && n % known_size == 0) *free = n / known_size;
+        PMT_THROW_IF(free == target.end() ? known_size != n : known_size <= 0 || n % known_size,
+                     kData, "{}: cannot reshape [{}] (Keras' order, {} values) to [{}]", where,
+                     fmt::join(k, ", "), n, fmt::join(l.target_shape, ", "));
+      }
+      shape = pmt_shape(target);
     } else if (l.type == LayerType::kGlobalAveragePool2d || l.type == LayerType::kGlobalMaxPool2d) {
       shape = {shape[0]};
     } else if (l.type == LayerType::kConv1d || l.type == LayerType::kMaxPool1d ||
@@ -233,6 +310,9 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
             l.dilation[0] > 1 ? fmt::format(" (dilated {})", (l.kernel[0] - 1) * l.dilation[0] + 1)
                               : "",
             l.padding == Padding::kExplicit ? "padded " : "", shape[0] + a.before + a.after);
+        PMT_THROW_IF(l.type == LayerType::kConv1d && shape[1] % l.groups != 0, kData,
+                     "{}: its {} input channels do not split into {} groups", where, shape[1],
+                     l.groups);
         shape = {a.out, l.type == LayerType::kConv1d ? l.units : shape[1]};
       }
     } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d ||
@@ -351,6 +431,13 @@ json to_json(const SubjectSpec& s) {
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     }
     if (l.type == LayerType::kActivation) lj["activation"] = to_string(l.activation);
+    if (activates(l.type) && l.activation == Activation::kLeakyRelu) lj["alpha"] = l.alpha;
+    if (l.type == LayerType::kZeroPadding1d) lj["padding"] = {l.margins[0], l.margins[1]};
+    if (l.type == LayerType::kCropping1d) lj["cropping"] = {l.margins[0], l.margins[1]};
+    if (l.type == LayerType::kReshape) lj["target_shape"] = l.target_shape;
+    if (l.type == LayerType::kPermute) lj["dims"] = l.dims;
+    if (l.type == LayerType::kLayerNormalization)
+      lj["epsilon"] = l.epsilon, lj["center"] = l.center, lj["scale"] = l.scale;
     // a window layer's geometry where it is not Keras' default
     const bool one = l.type == LayerType::kConv1d || l.type == LayerType::kMaxPool1d ||
                      l.type == LayerType::kAveragePool1d;
@@ -361,16 +448,21 @@ json to_json(const SubjectSpec& s) {
       if (l.padding == Padding::kSame) lj["padding"] = "same";
       if (l.padding == Padding::kExplicit) lj["padding"] = size(l.pad);
     };
-    if (l.type == LayerType::kConv2d || l.type == LayerType::kConv1d ||
-        l.type == LayerType::kDense) {
-      lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
+    if (activates(l.type) && l.type != LayerType::kActivation) {
+      const bool depthwise = l.type == LayerType::kDepthwiseConv2d;
+      const bool two_kernels = depthwise || l.type == LayerType::kSeparableConv2d;
+      if (!depthwise) lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
       if (l.type != LayerType::kDense) lj["kernel_size"] = size(l.kernel), window({1, 1});
+      if (l.groups != 1) lj["groups"] = l.groups;
+      if (two_kernels) lj["depth_multiplier"] = l.depth_multiplier;
+      if (l.type == LayerType::kSeparableConv2d)
+        lj["pointwise_initializer"] = l.pointwise_initializer;
       lj["activation"] = to_string(l.activation);
-      lj["kernel_initializer"] = l.kernel_initializer;
+      lj[two_kernels ? "depthwise_initializer" : "kernel_initializer"] = l.kernel_initializer;
       if (l.kernel_stddev > 0) lj["kernel_stddev"] = l.kernel_stddev;
       lj["bias_initializer"] = l.bias_initializer;
       lj["use_bias"] = l.use_bias;
-      lj["kernel_regularizer"] = l.kernel_regularizer;
+      lj[two_kernels ? "depthwise_regularizer" : "kernel_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;
     } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d ||
                l.type == LayerType::kMaxPool1d || l.type == LayerType::kAveragePool1d) {
@@ -419,6 +511,7 @@ json to_json(const SubjectSpec& s) {
     j["data"] = data;
   }
   if (s.eval_batch_size != SubjectSpec{}.eval_batch_size) j["eval_batch_size"] = s.eval_batch_size;
+  if (s.restore_best_weights) j["restore_best_weights"] = true;
   for (const auto& [op, search] : s.mutation_search) {
     json sj = json::object();
     if (search.from != 0) sj["from"] = search.from;

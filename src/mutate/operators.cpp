@@ -83,34 +83,49 @@ bool has_weights(const LayerSpec& l) {
 // DeepCrime's layer operators act on the layers whose Keras config has the key they change
 // (activation, kernel_initializer, kernel_regularizer, use_bias): dense, the convolutions and
 // the recurrent layers.
+// (A depthwise kernel's keys are depthwise_initializer and depthwise_regularizer: pmt's
+// operators change them as the kernel's.)
 bool has_kernel(const LayerSpec& l) {
   using T = model::LayerType;
-  return has_weights(l) || l.type == T::kConv1d || l.type == T::kLstm || l.type == T::kGru;
+  return (model::activates(l.type) && l.type != T::kActivation) || l.type == T::kLstm ||
+         l.type == T::kGru;
 }
 
 // The layers with a kernel (DeepCrime's operators), then `more` of the layer.
 template <typename More>
 std::string weighted(const SubjectSpec& s, int i, More more) {
   if (!has_kernel(at(s, i)))
-    return what(s, i) + " has no kernel (only dense, conv1d, conv2d, lstm and gru layers do)";
+    return what(s, i) + " has no kernel (only dense, convolutional and recurrent layers do)";
+  return more(at(s, i));
+}
+// The layers whose Keras config has an activation (ACH, ARM, AAL): those with a kernel and the
+// activation layers.
+template <typename More>
+std::string activated(const SubjectSpec& s, int i, More more) {
+  if (!has_kernel(at(s, i)) && at(s, i).type != model::LayerType::kActivation)
+    return what(s, i) +
+           " has no activation (only dense, convolutional, recurrent and activation layers do)";
   return more(at(s, i));
 }
 std::string any_kernel(const SubjectSpec& s, int i) {
   return weighted(s, i, [](const LayerSpec&) { return std::string(); });
+}
+std::string any_activation(const SubjectSpec& s, int i) {
+  return activated(s, i, [](const LayerSpec&) { return std::string(); });
 }
 std::string any_weights(const SubjectSpec& s, int i) {
   return has_weights(at(s, i)) ? ""
                                : what(s, i) + " has no weights (only dense and conv2d layers do)";
 }
 std::string has_activation(const SubjectSpec& s, int i) {
-  return weighted(s, i, [&](const LayerSpec& l) {
+  return activated(s, i, [&](const LayerSpec& l) {
     return l.activation != model::Activation::kLinear
                ? ""
                : what(s, i) + " has no activation (it is linear)";
   });
 }
 std::string is_linear(const SubjectSpec& s, int i) {
-  return weighted(s, i, [&](const LayerSpec& l) {
+  return activated(s, i, [&](const LayerSpec& l) {
     return l.activation == model::Activation::kLinear
                ? ""
                : what(s, i) + " already has activation " + model::to_string(l.activation);
@@ -142,9 +157,7 @@ std::string hidden_activation(const SubjectSpec& s, int i) {
   const LayerSpec& l = at(s, i);
   if (is_last(s, i))
     return what(s, i) + " is the output layer (only hidden activations are removed)";
-  if (l.type != model::LayerType::kDense && l.type != model::LayerType::kConv2d &&
-      l.type != model::LayerType::kActivation)
-    return what(s, i) + " has no activation";
+  if (!model::activates(l.type)) return what(s, i) + " has no activation";
   return l.activation != model::Activation::kLinear
              ? ""
              : what(s, i) + " has no activation (it is linear)";
@@ -176,11 +189,12 @@ void restack(SubjectSpec& s) {
 
 const std::string kNoWeights = "it has no dense or conv2d layer";
 const std::string kNoKernel = "it has no dense, convolutional or recurrent layer";
+const std::string kNoActivation = "it has no dense, convolutional, recurrent or activation layer";
 
 std::vector<OperatorInfo> make_table() {
   using K = ParamKind;
   using S = SearchKind;
-  const auto& acts = model::activation_names();
+  const auto& acts = model::deepcrime_activation_names();
   const std::vector<std::string> regs{"l1", "l2", "l1_l2"};
   std::vector<OperatorInfo> t;
   const auto add = [&](std::string name, std::string code, std::string group, K kind, S search,
@@ -241,7 +255,7 @@ std::vector<OperatorInfo> make_table() {
   add("change_activation_function", "ACH", "activation", K::kChoice, S::kExhaustive,
       "the layer's activation becomes A")
       .choices(acts)
-      .layer(any_kernel, kNoKernel)
+      .layer(any_activation, kNoActivation)
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         target(s, m).activation = model::parse_activation(m.value);
       });
@@ -255,7 +269,8 @@ std::vector<OperatorInfo> make_table() {
       "a linear layer gets activation A")
       .choices(without(acts, "linear"))
       .layer(is_linear,
-             "it has no linear dense, convolutional or recurrent layer to add an activation to")
+             "it has no linear dense, convolutional, recurrent or activation layer to "
+             "add an activation to")
       .spec([](SubjectSpec& s, const Mutation& m, std::int64_t) {
         target(s, m).activation = model::parse_activation(m.value);
       });

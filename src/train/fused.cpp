@@ -191,7 +191,8 @@ class FusedStack {
       if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDense ||
            l.type == model::LayerType::kActivation) &&
           !last)
-        a = each(std::move(a), [&](const torch::Tensor& t) { return activate(t, l.activation); });
+        a = each(std::move(a),
+                 [&](const torch::Tensor& t) { return activate(t, l.activation, l.alpha); });
     }
     return as_nb(a, n);
   }

@@ -124,11 +124,57 @@ torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec
   return y;
 }
 
+// Keras' LayerNormalization(axis=-1): each position over its channels (dimension 1 of
+// (N, C, H, W), the last of (N, F) or (N, steps, C)), the biased variance.
+torch::Tensor layer_normalization(const torch::Tensor& x, const model::LayerSpec& l,
+                                  torch::nn::Module& m) {
+  const std::int64_t axis = x.dim() == 4 ? 1 : x.dim() - 1;
+  std::vector<std::int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
+  shape[static_cast<std::size_t>(axis)] = x.size(axis);
+  const torch::Tensor mean = x.mean(axis, true);
+  const torch::Tensor var = (x - mean).pow(2).mean(axis, true);
+  torch::Tensor y = (x - mean) / torch::sqrt(var + l.epsilon);
+  const auto params = m.named_parameters(false);
+  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
+  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
+  return y;
+}
+
+// Keras' Conv2DTranspose (TF's conv2d_transpose, the adjoint of a convolution) to the output
+// size Keras gives (`out`, deconv_output_length): the full transposed convolution
+// ((in - 1) stride + span) cropped as TF's "same" pads (floor of the excess before, the rest
+// after), or, when the output is larger (a kernel smaller than its stride), zeros after; then the
+// bias.
+torch::Tensor conv_transpose(const torch::Tensor& x, const model::LayerSpec& l,
+                             const std::vector<std::int64_t>& out, torch::nn::Module& m) {
+  const auto p = m.named_parameters(false);
+  const std::vector<std::int64_t> stride{l.strides[0], l.strides[1]}, none{0, 0},
+      dilation{l.dilation[0], l.dilation[1]};
+  torch::Tensor y =
+      torch::conv_transpose2d(x, p["weight"], torch::Tensor(), stride, none, none, 1, dilation);
+  for (std::int64_t a = 0; a < 2; ++a) {
+    const std::int64_t dim = 2 + a, full = y.size(dim), want = out[static_cast<std::size_t>(1 + a)];
+    if (want <= full) {
+      const std::int64_t before = (full - want) / 2;
+      y = y.slice(dim, before, before + want);
+    } else {
+      y = torch::constant_pad_nd(y, a == 0 ? std::vector<std::int64_t>{0, 0, 0, want - full}
+                                           : std::vector<std::int64_t>{0, want - full});
+    }
+  }
+  if (const auto* bias = p.find("bias")) y = y + bias->view({1, -1, 1, 1});
+  return y;
+}
+
 }  // namespace
 
 namespace detail {
 
-torch::Tensor activate(const torch::Tensor& x, model::Activation activation) {
+torch::Tensor activate_output(const model::SubjectSpec& spec, const torch::Tensor& x) {
+  return activate(x, model::output_activation(spec), spec.layers.back().alpha);
+}
+
+torch::Tensor activate(const torch::Tensor& x, model::Activation activation, double alpha) {
   using A = model::Activation;
   switch (activation) {
     case A::kLinear:
@@ -155,6 +201,14 @@ torch::Tensor activate(const torch::Tensor& x, model::Activation activation) {
       return torch::clamp(x * 0.2 + 0.5, 0.0, 1.0);
     case A::kExponential:
       return torch::exp(x);
+    case A::kRelu6:
+      return torch::clamp(x, 0.0, 6.0);
+    case A::kLeakyRelu:
+      return torch::leaky_relu(x, alpha);
+    case A::kGelu:  // Keras' gelu(approximate=False): x Phi(x)
+      return torch::gelu(x);
+    case A::kSwish:
+      return x * torch::sigmoid(x);
   }
   PMT_THROW(kData, "activation {} has no forward", static_cast<int>(activation));
 }
@@ -242,7 +296,7 @@ torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& lo
       return torch::binary_cross_entropy_with_logits(logits, y, {}, {}, at::Reduction::None)
           .mean(-1)
           .mean();
-    return keras_loss(spec.loss, activate(logits, last), y);
+    return keras_loss(spec.loss, activate_output(spec, logits), y);
   };
   if (spec.task == model::Task::kRegression) return loss_of(target);
   const bool soft = target.dim() == 2;  // rows of class probabilities (Keras takes soft labels)
@@ -255,7 +309,7 @@ torch::Tensor batch_loss(const model::SubjectSpec& spec, const torch::Tensor& lo
 }
 
 torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Tensor& logits) {
-  return activate(logits, model::output_activation(spec)).argmax(-1);
+  return activate_output(spec, logits).argmax(-1);
 }
 
 // Per sample: 1 when the subject's metric counts the output as right (the class is predicted;
@@ -265,7 +319,7 @@ torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& l
   const model::Metric m = model::parse_metric(spec.metric);
   if (m.kind == "accuracy")
     return predicted_classes(spec, logits).eq(target.dim() == 2 ? target.argmax(1) : target);
-  const torch::Tensor p = activate(logits, model::output_activation(spec));
+  const torch::Tensor p = activate_output(spec, logits);
   if (m.kind == "angle_below") return angular_error(p, target) < m.threshold * M_PI / 180.0;
   return ((p - target).abs() <= m.threshold).all(1);
 }
@@ -371,6 +425,15 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double clipnorm, d
 SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     : spec_(spec), gen_(std::move(gen)) {
   const auto shapes = model::infer_shapes(spec_);
+  out_shape_ = shapes;
+  // Keras' depthwise kernel (kh, kw, in, multiplier) drawn with its fans, laid out as LibTorch's
+  // grouped (in x multiplier, 1, kh, kw)
+  const auto depthwise_init = [&](torch::Tensor w, std::int64_t in, const model::LayerSpec& l) {
+    torch::Tensor keras = torch::empty({l.depth_multiplier, in, l.kernel[0], l.kernel[1]});
+    initialise(keras, l.kernel_initializer, gen_, l.kernel_stddev);
+    torch::NoGradGuard no_grad;
+    w.copy_(keras.permute({1, 0, 2, 3}).reshape(w.sizes()));
+  };
   std::map<std::string, int> index;  // name -> layer j, or input k as -1 - k
   for (std::size_t k = 0; k < spec_.inputs.size(); ++k)
     index[spec_.inputs[k].name] = -1 - static_cast<int>(k);
@@ -390,7 +453,9 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     const std::string name = "layer" + std::to_string(i);
     std::array<std::int64_t, 4> pad{};
     if (l.type == model::LayerType::kConv2d || l.type == model::LayerType::kMaxPool2d ||
-        l.type == model::LayerType::kAveragePool2d) {
+        l.type == model::LayerType::kAveragePool2d ||
+        l.type == model::LayerType::kDepthwiseConv2d ||
+        l.type == model::LayerType::kSeparableConv2d) {
       const auto h =
           model::window_axis(in[1], l.kernel[0], l.strides[0], l.dilation[0], l.padding, l.pad[0]);
       const auto w =
@@ -405,22 +470,52 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     }
     pads_.push_back(pad);
     torch::Tensor w, b;
-    if (l.type == model::LayerType::kConv2d) {
+    if (l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDepthwiseConv2d) {
+      // a depthwise convolution: one group per input channel, depth_multiplier outputs each
+      // (output channel c * depth_multiplier + m, as Keras' (kh, kw, in, multiplier) reshaped)
+      const bool depthwise = l.type == model::LayerType::kDepthwiseConv2d;
+      const std::int64_t out = depthwise ? in[0] * l.depth_multiplier : l.units;
       slot_.push_back(static_cast<int>(conv_.size()));
       auto conv = register_module(
-          name,
-          torch::nn::Conv2d(torch::nn::Conv2dOptions(in[0], l.units, {l.kernel[0], l.kernel[1]})
-                                .stride({l.strides[0], l.strides[1]})
-                                .dilation({l.dilation[0], l.dilation[1]})
-                                .bias(l.use_bias)));
+          name, torch::nn::Conv2d(torch::nn::Conv2dOptions(in[0], out, {l.kernel[0], l.kernel[1]})
+                                      .stride({l.strides[0], l.strides[1]})
+                                      .dilation({l.dilation[0], l.dilation[1]})
+                                      .groups(depthwise ? in[0] : l.groups)
+                                      .bias(l.use_bias)));
       conv_.push_back(conv);
-      w = conv->weight, b = conv->bias;
+      if (depthwise) {
+        depthwise_init(conv->weight, in[0], l);
+      } else {
+        w = conv->weight;
+      }
+      b = conv->bias;
+    } else if (l.type == model::LayerType::kSeparableConv2d) {
+      slot_.push_back(static_cast<int>(parts_.size()));
+      auto part = register_module(name, std::make_shared<torch::nn::Module>());
+      const std::int64_t mid = in[0] * l.depth_multiplier;
+      torch::Tensor dw = part->register_parameter("depthwise_kernel",
+                                                  torch::empty({mid, 1, l.kernel[0], l.kernel[1]}));
+      depthwise_init(dw, in[0], l);
+      torch::Tensor pw =
+          part->register_parameter("pointwise_kernel", torch::empty({l.units, mid, 1, 1}));
+      initialise(pw, l.pointwise_initializer, gen_);
+      if (l.use_bias) b = part->register_parameter("bias", torch::empty({l.units}));
+      parts_.push_back(part);
+    } else if (l.type == model::LayerType::kConv2dTranspose) {
+      // LibTorch's (in, out, kh, kw) has the fans of Keras' (kh, kw, filters, in) kernel
+      slot_.push_back(static_cast<int>(parts_.size()));
+      auto part = register_module(name, std::make_shared<torch::nn::Module>());
+      w = part->register_parameter("weight",
+                                   torch::empty({in[0], l.units, l.kernel[0], l.kernel[1]}));
+      if (l.use_bias) b = part->register_parameter("bias", torch::empty({l.units}));
+      parts_.push_back(part);
     } else if (l.type == model::LayerType::kConv1d) {
       slot_.push_back(static_cast<int>(conv1d_.size()));
       auto conv = register_module(
           name, torch::nn::Conv1d(torch::nn::Conv1dOptions(in[1], l.units, l.kernel[0])
                                       .stride(l.strides[0])
                                       .dilation(l.dilation[0])
+                                      .groups(l.groups)
                                       .bias(l.use_bias)));
       conv1d_.push_back(conv);
       w = conv->weight, b = conv->bias;
@@ -457,14 +552,17 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
           bias.slice(0, u, 2 * u).fill_(1.0);
       }
       recurrent_.push_back(cell);
-    } else if (l.type == model::LayerType::kBatchNormalization) {
+    } else if (l.type == model::LayerType::kBatchNormalization ||
+               l.type == model::LayerType::kLayerNormalization) {
       slot_.push_back(static_cast<int>(norm_.size()));
       auto norm = register_module(name, std::make_shared<torch::nn::Module>());
       const std::int64_t c = in.size() == 3 ? in[0] : in.back();  // channels or features
       if (l.scale) norm->register_parameter("weight", torch::ones({c}));
       if (l.center) norm->register_parameter("bias", torch::zeros({c}));
-      norm->register_buffer("running_mean", torch::zeros({c}));
-      norm->register_buffer("running_var", torch::ones({c}));
+      if (l.type == model::LayerType::kBatchNormalization) {
+        norm->register_buffer("running_mean", torch::zeros({c}));
+        norm->register_buffer("running_var", torch::ones({c}));
+      }
       norm_.push_back(norm);
     } else {
       slot_.push_back(-1);
@@ -492,8 +590,18 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     const auto pad_with = [&](const torch::Tensor& t, double fill) {
       return padded ? torch::constant_pad_nd(t, {pad[0], pad[1], pad[2], pad[3]}, fill) : t;
     };
-    if (l.type == model::LayerType::kConv2d) {
+    if (l.type == model::LayerType::kConv2d || l.type == model::LayerType::kDepthwiseConv2d) {
       x = conv_[slot_[i]]->forward(pad_with(x, 0));
+    } else if (l.type == model::LayerType::kSeparableConv2d) {
+      const auto p = parts_[slot_[i]]->named_parameters(false);
+      const std::vector<std::int64_t> stride{l.strides[0], l.strides[1]}, none{0, 0},
+          dilation{l.dilation[0], l.dilation[1]};
+      x = torch::conv2d(pad_with(x, 0), p["depthwise_kernel"], torch::Tensor(), stride, none,
+                        dilation, x.size(1));
+      const torch::Tensor* bias = p.find("bias");
+      x = torch::conv2d(x, p["pointwise_kernel"], bias ? *bias : torch::Tensor());
+    } else if (l.type == model::LayerType::kConv2dTranspose) {
+      x = conv_transpose(x, l, out_shape_[i], *parts_[slot_[i]]);
     } else if (l.type == model::LayerType::kMaxPool2d) {
       x = torch::max_pool2d(pad_with(x, -std::numeric_limits<double>::infinity()),
                             {l.kernel[0], l.kernel[1]}, {l.strides[0], l.strides[1]});
@@ -508,6 +616,8 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       x = sum;
     } else if (l.type == model::LayerType::kBatchNormalization) {
       x = batch_normalization(x, l, *norm_[slot_[i]], is_training());
+    } else if (l.type == model::LayerType::kLayerNormalization) {
+      x = layer_normalization(x, l, *norm_[slot_[i]]);
     } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
       x = recurrent(x, l, *recurrent_[slot_[i]]);
     } else if (l.type == model::LayerType::kConv1d) {  // [steps, channels] <-> (N, C, L)
@@ -567,16 +677,32 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
     } else if (l.type == model::LayerType::kCropping2d) {
       const auto& m = l.margins;
       x = x.slice(2, m[0], x.size(2) - m[1]).slice(3, m[2], x.size(3) - m[3]);
+    } else if (l.type == model::LayerType::kZeroPadding1d) {
+      x = torch::constant_pad_nd(x, {0, 0, l.margins[0], l.margins[1]}, 0);
+    } else if (l.type == model::LayerType::kCropping1d) {
+      x = x.slice(1, l.margins[0], x.size(1) - l.margins[1]);
+    } else if (l.type == model::LayerType::kReshape || l.type == model::LayerType::kPermute) {
+      // over Keras' channels-last layout: an image (N, C, H, W) is Keras' (N, H, W, C)
+      const torch::Tensor k = x.dim() == 4 ? x.permute({0, 2, 3, 1}) : x;
+      std::vector<std::int64_t> to{x.size(0)};
+      if (l.type == model::LayerType::kReshape) {
+        const auto target = model::keras_shape(out_shape_[i]);
+        to.insert(to.end(), target.begin(), target.end());
+        x = k.reshape(to);
+      } else {
+        for (int d : l.dims) to.push_back(d);
+        to[0] = 0;
+        x = k.permute(to);
+      }
+      if (x.dim() == 4) x = x.permute({0, 3, 1, 2});
     } else if (l.type == model::LayerType::kUpSampling2d) {  // Keras' nearest: repeat
       x = x.repeat_interleave(l.kernel[0], 2).repeat_interleave(l.kernel[1], 3);
     } else if (l.type == model::LayerType::kDot) {
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);
     }
-    if ((l.type == model::LayerType::kConv2d || l.type == model::LayerType::kConv1d ||
-         l.type == model::LayerType::kDense || l.type == model::LayerType::kActivation) &&
-        (!last || last_activation))
-      x = activate(x, l.activation);
+    if (model::activates(l.type) && (!last || last_activation))
+      x = activate(x, l.activation, l.alpha);
     out[i] = x;
   }
   if (all) *all = out;
@@ -591,9 +717,13 @@ torch::Tensor SubjectNet::regularization() const {
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
     if (params.is_empty()) params = named_parameters();
     const bool recurrent = l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru;
-    // the kernel (a recurrent layer's input kernel) or the embeddings
+    // the kernel (a recurrent layer's input kernel, a separable convolution's depthwise kernel)
+    // or the embeddings
     const torch::Tensor& w =
-        params["layer" + std::to_string(i) + (recurrent ? ".kernel" : ".weight")];
+        params["layer" + std::to_string(i) +
+               (recurrent                                      ? ".kernel"
+                : l.type == model::LayerType::kSeparableConv2d ? ".depthwise_kernel"
+                                                               : ".weight")];
     torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
     penalty = penalty.defined() ? penalty + term : term;
   }
@@ -622,12 +752,11 @@ torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_act
   torch::NoGradGuard no_grad;
   net.eval();
   const std::vector<torch::Tensor> x = input_tensors(data);
-  const model::Activation last = model::output_activation(net.spec());
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < data.size(); start += net.spec().eval_batch_size) {
     const int64_t end = std::min(data.size(), start + int64_t(net.spec().eval_batch_size));
     const torch::Tensor logits = net.logits(rows(x, start, end));
-    parts.push_back(last_activation ? activate(logits, last) : logits);
+    parts.push_back(last_activation ? activate_output(net.spec(), logits) : logits);
   }
   return parts.empty() ? torch::zeros({0, int64_t(net.spec().num_classes)}) : torch::cat(parts);
 }
@@ -662,6 +791,25 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
   return {loss / n, double(correct) / n};
 }
 
+namespace {
+
+// Copies of every parameter and buffer (Keras' get_weights), and back (set_weights).
+std::vector<torch::Tensor> snapshot(SubjectNet& net) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> state;
+  for (const auto& p : net.parameters()) state.push_back(p.detach().clone());
+  for (const auto& b : net.buffers()) state.push_back(b.detach().clone());
+  return state;
+}
+void restore(SubjectNet& net, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  std::size_t k = 0;
+  for (auto& p : net.parameters()) p.copy_(state[k++]);
+  for (auto& b : net.buffers()) b.copy_(state[k++]);
+}
+
+}  // namespace
+
 TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Dataset* validation,
                 const std::function<void(const EpochStats&)>& on_epoch) {
   const model::SubjectSpec& spec = net.spec();
@@ -679,6 +827,7 @@ TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Datas
   const torch::Tensor y = target_tensor(train);
   double best = std::numeric_limits<double>::infinity();
   int wait = 0;
+  std::vector<torch::Tensor> best_state;  // restore_best_weights: the best epoch's
   for (int epoch = 1; epoch <= spec.epochs; ++epoch) {
     const auto e0 = std::chrono::steady_clock::now();
     net.train();
@@ -714,8 +863,10 @@ TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Datas
     if (spec.patience > 0 && validation) {
       if (s.val_loss < best) {
         best = s.val_loss, wait = 0;
+        if (spec.restore_best_weights) best_state = snapshot(net);
       } else if (++wait >= spec.patience) {
         result.early_stopped = true;
+        if (spec.restore_best_weights && !best_state.empty()) restore(net, best_state);
         break;
       }
     }

@@ -12,8 +12,10 @@
 
 namespace pmt::train::detail {
 
-// A Keras activation by name (softmax over the last axis).
-torch::Tensor activate(const torch::Tensor& x, model::Activation activation);
+// A Keras activation (softmax over the channels); `alpha`: leaky_relu's negative slope.
+torch::Tensor activate(const torch::Tensor& x, model::Activation activation, double alpha = 0.2);
+// The activation after the subject's last layer (output_activation, with the layer's alpha).
+torch::Tensor activate_output(const model::SubjectSpec& spec, const torch::Tensor& x);
 // Keras losses on the output `p` (after the last activation) against one-hot (or regression)
 // targets `y`: the mean over the batch of each sample's loss.
 torch::Tensor keras_loss(model::Loss loss, const torch::Tensor& p, const torch::Tensor& y);

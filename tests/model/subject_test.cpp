@@ -55,10 +55,10 @@ TEST_CASE("unknown names are errors that list the valid ones", "[subject]") {
                           Catch::Contains("conv2d, conv1d, max_pool1d") &&
                           Catch::Contains("lstm, gru"));
   j = tiny();
-  j["layers"][1]["activation"] = "gelu";
+  j["layers"][1]["activation"] = "mish";
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"),
-                      Catch::Contains("unknown activation 'gelu'") &&
-                          Catch::Contains("hard_sigmoid, exponential, linear"));
+                      Catch::Contains("unknown activation 'mish'") &&
+                          Catch::Contains("hard_sigmoid, exponential, linear, relu6, leaky_relu"));
   j = tiny();
   j["layers"][2]["kernel_initializer"] = "xavier";
   REQUIRE_THROWS_WITH(parse_subject(j, "x.json"), Catch::Contains("unknown initialiser 'xavier'") &&

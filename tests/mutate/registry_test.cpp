@@ -87,9 +87,10 @@ TEST_CASE("activation operators change the subject's layer: mnist ACH targets De
   const Mutation aal = make_mutation("add_activation_function", "sigmoid", v);
   CHECK(aal.layer == 1);  // the linear layer
   CHECK(mutate_spec(v, aal, 1).layers[1].activation == pmt::model::Activation::kSigmoid);
-  REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "tanh", s),
-                      Catch::Contains("does not apply to subject 'mnist'") &&
-                          Catch::Contains("no linear dense, convolutional or recurrent layer"));
+  REQUIRE_THROWS_WITH(
+      make_mutation("add_activation_function", "tanh", s),
+      Catch::Contains("does not apply to subject 'mnist'") &&
+          Catch::Contains("no linear dense, convolutional, recurrent or activation layer"));
   REQUIRE_THROWS_WITH(make_mutation("add_activation_function", "linear", v),
                       Catch::Contains("must be one of"));
 }
@@ -207,7 +208,7 @@ TEST_CASE("unknown mutations and bad parameters are usage errors", "[registry]")
   REQUIRE_THROWS_WITH(make_mutation("change_label", "3", s, 2),
                       Catch::Contains("does not target a layer"));
   REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 2),
-                      Catch::Contains("layer 2 (max_pool2d) has no kernel"));
+                      Catch::Contains("layer 2 (max_pool2d) has no activation"));
   REQUIRE_THROWS_WITH(make_mutation("change_activation_function", "elu", s, 9),
                       Catch::Contains("has no layer 9"));
   try {

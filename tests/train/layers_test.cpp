@@ -39,14 +39,14 @@ nlohmann::json fixtures(const char* name, std::size_t cases) {
   return j["cases"];
 }
 
-// A subject of the fixture's layer alone (then a flatten when its output has several axes), so
-// that the subject's output is the layer's.
+// A subject of the fixture's layer alone, then a flatten (so that the subject's logits are the
+// layer's output after its activation).
 pmt::model::SubjectSpec one_layer(const nlohmann::json& c,
                                   const std::vector<std::int64_t>& out_shape) {
   std::int64_t outputs = 1;
   for (auto d : out_shape) outputs *= d;
   nlohmann::json layers = {c["layer"]};
-  if (out_shape.size() > 1) layers.push_back({{"type", "flatten"}});
+  layers.push_back({{"type", "flatten"}});
   const auto s = pmt::model::parse_subject({{"name", "one"},
                                             {"dataset", "tiny"},
                                             {"input_shape", c["input_shape"]},
@@ -161,7 +161,7 @@ TEST_CASE("window layers: TF's same padding, shape errors naming the layer, no f
   CHECK(pmt::model::infer_shapes(pmt::model::parse_subject(j, "again.json")) ==
         pmt::model::infer_shapes(s));
   CHECK_THAT(pmt::model::fusion_blocker(s),
-             Catch::Contains("layer 0 (conv2d) with strides, padding or dilation"));
+             Catch::Contains("layer 0 (conv2d) with strides, padding, dilation or groups"));
 }
 
 TEST_CASE(
@@ -477,4 +477,118 @@ TEST_CASE(
                       Catch::Contains("'padding' must be n, [h, w] or"));
   REQUIRE_THROWS_WITH(bad(R"({"type": "up_sampling2d", "interpolation": "bilinear"})"),
                       Catch::Contains("interpolation 'bilinear' is not supported"));
+}
+
+TEST_CASE(
+    "the rest of the vocabulary: activations, layer normalisation, grouped, depthwise, "
+    "separable and transposed convolutions, 1-D padding and cropping, reshape and permute",
+    "[network][layers]") {
+  for (const auto& c : fixtures("vocabulary.json", 22)) {
+    SECTION(c["name"].get<std::string>()) {
+      const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
+      pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
+      auto params = net.named_parameters();
+      CHECK(params.size() == c["params"].size());
+      {
+        torch::NoGradGuard no_grad;
+        for (const auto& [name, p] : c["params"].items()) {
+          INFO(name);
+          REQUIRE(params.contains("layer0." + name));
+          torch::Tensor t = params["layer0." + name];
+          REQUIRE(t.sizes().vec() == p["shape"].get<std::vector<std::int64_t>>());
+          t.copy_(tensor(p["values"], t.sizes().vec()));
+        }
+      }
+      const auto n = c["batch"].get<std::int64_t>();
+      const torch::Tensor x = tensor(c["x"], with_batch(n, c["input_shape"])).requires_grad_();
+      const torch::Tensor y = net.logits(x).reshape(with_batch(n, c["output_shape"]));
+      check_close(y, tensor(c["y"], y.sizes().vec()), "output");
+      (y * tensor(c["cotangent"], y.sizes().vec())).sum().backward();
+      check_close(x.grad(), tensor(c["grad_x"], x.sizes().vec()), "input gradient");
+      for (const auto& [name, g] : c["grads"].items()) {
+        const torch::Tensor p = params["layer0." + name];
+        check_close(p.grad(), tensor(g, p.sizes().vec()), name);
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "the rest of the vocabulary: Keras' parameter counts and initial fans, specs written back, "
+    "errors naming the layer",
+    "[network][layers]") {
+  const auto parse = [](const std::string& layers, const char* shape = "[4, 6, 6]") {
+    return pmt::model::parse_subject(
+        nlohmann::json::parse(std::string(R"({"name": "v", "dataset": "tiny", "input_shape": )") +
+                              shape + R"(, "num_classes": 2, "layers": [)" + layers +
+                              R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
+        "v.json");
+  };
+  const auto count = [](pmt::train::SubjectNet& net, const std::string& prefix) {
+    std::int64_t n = 0;
+    for (const auto& p : net.named_parameters())
+      if (p.key().rfind(prefix, 0) == 0) n += p.value().numel();
+    return n;
+  };
+  // Keras' formulas: DepthwiseConv2D k*k*in*m + in*m; SeparableConv2D k*k*in*m + in*m*f + f;
+  // Conv2DTranspose k*k*in*f + f; Conv2D(groups) k*k*(in/g)*f + f; LayerNormalization 2c
+  const auto s = parse(R"({"type": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 2,
+                           "padding": "same"},
+                          {"type": "separable_conv2d", "filters": 6, "kernel_size": 3},
+                          {"type": "conv2d_transpose", "filters": 4, "kernel_size": 3,
+                           "strides": 2, "padding": "same"},
+                          {"type": "conv2d", "filters": 4, "kernel_size": 1, "groups": 2},
+                          {"type": "layer_normalization"},
+                          {"type": "activation", "activation": "leaky_relu", "alpha": 0.3})");
+  const auto shapes = pmt::model::infer_shapes(s);
+  CHECK(shapes[0] == std::vector<std::int64_t>{8, 6, 6});
+  CHECK(shapes[1] == std::vector<std::int64_t>{6, 4, 4});
+  CHECK(shapes[2] == std::vector<std::int64_t>{4, 8, 8});
+  pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(4));
+  CHECK(count(net, "layer0.") == 3 * 3 * 4 * 2 + 8);
+  CHECK(count(net, "layer1.") == 3 * 3 * 8 + 8 * 6 + 6);
+  CHECK(count(net, "layer2.") == 3 * 3 * 6 * 4 + 4);
+  CHECK(count(net, "layer3.") == 1 * 1 * 2 * 4 + 4);
+  CHECK(count(net, "layer4.") == 2 * 4);
+  // glorot_uniform with Keras' fans: a depthwise kernel (3, 3, 4, 2) has fan_in 36, fan_out 18
+  const torch::Tensor dw = net.named_parameters()["layer0.weight"];
+  CHECK(dw.abs().max().item<double>() <= std::sqrt(6.0 / (36 + 18)));
+  CHECK(dw.abs().max().item<double>() > 0.9 * std::sqrt(6.0 / (36 + 18)));
+  // written back and read again: the same network
+  const auto again = pmt::model::parse_subject(pmt::model::to_json(s), "again.json");
+  CHECK(pmt::model::infer_shapes(again) == shapes);
+  CHECK(pmt::model::to_json(again) == pmt::model::to_json(s));
+  CHECK(again.layers[5].alpha == 0.3);
+  CHECK(pmt::model::to_json(s)["layers"][0].contains("depthwise_initializer"));
+  CHECK_THAT(pmt::model::fusion_blocker(parse(R"({"type": "conv2d", "filters": 4, "groups": 2})")),
+             Catch::Contains("groups"));
+  // errors naming the file, the layer and the field
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d", "filters": 4, "groups": 3})"),
+                      Catch::Contains("v.json") && Catch::Contains("layer 0 (conv2d)") &&
+                          Catch::Contains("4 filters do not split into 3 groups"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d", "filters": 6, "groups": 3})"),
+                      Catch::Contains("4 input channels do not split into 3 groups"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d_transpose", "filters": 2, "padding": [1, 1]})"),
+                      Catch::Contains("padding must be \"valid\", \"same\""));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "depthwise_conv2d", "filters": 2})"),
+                      Catch::Contains("unknown key 'filters'"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "reshape", "target_shape": [5, -1]})"),
+                      Catch::Contains("layer 0 (reshape): cannot reshape [6, 6, 4]"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "reshape", "target_shape": [-1, -1]})"),
+                      Catch::Contains("at most one -1"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "permute", "dims": [1, 3]})"),
+                      Catch::Contains("dims must be a permutation of 1..2"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "permute", "dims": [2, 1]})"),
+                      Catch::Contains("dims [2, 1] do not permute [6, 6, 4]"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "cropping1d", "cropping": 3})", "[6, 2]"),
+                      Catch::Contains("cropping 3+3 steps leaves nothing of its 6 steps"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "zero_padding1d"})"),
+                      Catch::Contains("layer 0 (zero_padding1d): needs a [steps, channels]"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "layer_normalization", "axis": 1})"),
+                      Catch::Contains("axis must be -1"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "activation", "activation": "mish"})"),
+                      Catch::Contains("unknown activation 'mish'") && Catch::Contains("swish"));
+  // ACH and AAL keep DeepCrime's list
+  CHECK(pmt::model::deepcrime_activation_names().size() == 11);
+  CHECK(pmt::model::deepcrime_activation_names().back() == "linear");
 }

@@ -1,6 +1,8 @@
-// The package's other subjects, lenet (UnityEyes gaze: two inputs, regression, angle metric) and
-// movie_recomm (MovieLens: embeddings, the batch-wide dot, a rating-error metric), train one
-// epoch on small synthetic NPY data of the right shapes, and gen_acc writes their files.
+// The package's other subjects, lenet (UnityEyes gaze: two inputs, regression, angle metric),
+// movie_recomm (MovieLens: embeddings, the batch-wide dot, a rating-error metric) and DeepCrime's
+// audio (speaker recognition: residual Conv1D blocks), train one epoch on small synthetic NPY
+// data of the right shapes, and gen_acc writes their files.
+#include <ATen/CPUGeneratorImpl.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,7 +14,9 @@
 #include "pmt/io/hdf5.hpp"
 #include "pmt/io/npy.hpp"
 #include "pmt/model/subject.hpp"
+#include "pmt/mutate/registry.hpp"
 #include "pmt/tools/training.hpp"
+#include "pmt/train/network.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -113,6 +117,112 @@ TEST_CASE("movie_recomm trains on synthetic MovieLens arrays, and its dot spans 
   const json side = json::parse(pmt::io::read_file(m.folder / "instance_0.json"));
   CHECK(side["train_size"].get<int>() < 160);      // about half of 300 (rounded down per value)
   CHECK(side["train_class_counts"].size() == 10);  // ten distinct ratings
+}
+
+TEST_CASE(
+    "audio: DeepCrime's speaker-recognition model with Keras' parameter count, DeepCrime's "
+    "operators and layers, trained on synthetic spectra",
+    "[subjects]") {
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("audio"));
+  CHECK(spec.layers.size() == 46);
+  CHECK(pmt::model::infer_shapes(spec)[41] == std::vector<std::int64_t>{83, 128});
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  std::int64_t params = 0;
+  for (const auto& p : net.parameters()) params += p.numel();
+  CHECK(params == 3088597);  // the Keras example's model.summary(): Total params: 3,088,597
+  // DeepCrime's audio settings (utils/write_settings.py) all apply, on its layers
+  // (properties_audio.py's layer_udp, less the InputLayer)
+  for (const char* op :
+       {"change_label", "delete_training_data", "unbalance_train_data",
+        "make_output_classes_overlap", "change_batch_size", "change_learning_rate", "change_epochs",
+        "change_activation_function", "remove_activation_function", "add_activation_function",
+        "add_weights_regularisation", "change_weights_initialisation", "remove_bias",
+        "change_loss_function", "change_optimisation_function", "remove_validation_set",
+        "change_earlystopping_patience"}) {
+    INFO(op);
+    CHECK(pmt::mutate::not_applicable(pmt::mutate::find_operator(op), spec, -1).empty());
+  }
+  const auto layers = [&](const char* op) {
+    return pmt::mutate::default_layers(pmt::mutate::find_operator(op), spec);
+  };
+  CHECK(layers("change_activation_function") == std::vector<int>{0});
+  CHECK(spec.layers[7].name == "b2_conv1");
+  CHECK(layers("add_weights_regularisation") == std::vector<int>{7});
+  // ARM: the 13 ReLU Activation layers and the 3 dense layers' activations; AAL: the 18 linear
+  // convolutions; WRB: those and the dense layers
+  CHECK(layers("remove_activation_function").size() == 13 + 3);
+  CHECK(layers("add_activation_function").size() == 18);
+  CHECK(layers("remove_bias").size() == 18 + 3);
+  const auto lr =
+      pmt::mutate::search_space(pmt::mutate::find_operator("change_learning_rate"), spec);
+  CHECK((lr.from == 0.0001 && lr.to == 0.001 && lr.precision == 0.00001));
+
+  const fs::path root = fs::temp_directory_path() / "pmt_audio_test";
+  fs::remove_all(root);
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (const auto& [split, n] :
+       {std::pair<std::string, int>{"train", 20}, {"val", 10}, {"test", 10}}) {
+    std::vector<double> x, y;
+    for (int i = 0; i < n; ++i) {
+      const int speaker = i % 5;  // a spectrum peak of the speaker's frequency
+      for (int f = 0; f < 8000; ++f)
+        x.push_back(unit(gen) + (std::abs(f - 1000 * (speaker + 1)) < 200 ? 3.0 : 0.0));
+      y.push_back(speaker);
+    }
+    const fs::path dir = root / "datasets" / "audio";
+    const auto nn = static_cast<std::size_t>(n);
+    npy(dir / (split + "_x.npy"), {nn, 8000, 1}, x);
+    npy(dir / (split + "_y.npy"), {nn}, y);
+  }
+  auto o = one_epoch(root, "audio");
+  o.instances = "0";
+  const auto s = pmt::tools::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0});
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+}
+
+TEST_CASE("restore_best_weights: early stopping brings back the best epoch's weights, as Keras",
+          "[subjects]") {
+  const auto spec = pmt::model::parse_subject(json::parse(R"({
+    "name": "noisy", "dataset": "tiny", "input_shape": [6], "num_classes": 2,
+    "layers": [{"type": "dense", "units": 32, "activation": "relu"},
+               {"type": "batch_normalization"},
+               {"type": "dense", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 8, "epochs": 60,
+    "validation": "test", "patience": 2, "restore_best_weights": true})"),
+                                              "noisy.json");
+  CHECK(pmt::model::to_json(spec)["restore_best_weights"] == true);
+  // random labels: the validation loss soon rises as the network learns the training noise
+  std::mt19937 gen(3);
+  std::normal_distribution<double> normal(0, 1);
+  const auto data = [&](int n) {
+    pmt::model::Dataset d;
+    d.inputs = {{{6}, {}}};
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < 6; ++k) d.inputs[0].x.push_back(static_cast<float>(normal(gen)));
+      d.y.push_back(static_cast<std::int64_t>(gen() % 2));
+    }
+    return d;
+  };
+  const pmt::model::Dataset train = data(64), val = data(64);
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(2));
+  std::vector<std::vector<torch::Tensor>> states;  // after each epoch
+  const auto r = pmt::train::fit(net, train, &val, [&](const pmt::train::EpochStats&) {
+    std::vector<torch::Tensor> state;
+    for (const auto& p : net.parameters()) state.push_back(p.detach().clone());
+    for (const auto& b : net.buffers()) state.push_back(b.detach().clone());
+    states.push_back(state);
+  });
+  REQUIRE(r.early_stopped);
+  std::size_t best = 0;
+  for (std::size_t e = 0; e < r.history.size(); ++e)
+    if (r.history[e].val_loss < r.history[best].val_loss) best = e;
+  CHECK(best + 1 < r.history.size());
+  std::size_t k = 0;
+  for (const auto& p : net.parameters()) CHECK(torch::equal(p, states[best][k++]));
+  for (const auto& b : net.buffers()) CHECK(torch::equal(b, states[best][k++]));
+  CHECK(pmt::train::evaluate(net, val).first == Approx(r.history[best].val_loss).epsilon(1e-5));
 }
 
 TEST_CASE("NPY datasets that do not fit the subject are errors naming the file", "[subjects]") {

@@ -26,11 +26,15 @@ enum class LayerType {
   kGlobalAveragePool1d,
   kGlobalMaxPool1d,
   kConv2d,
+  kDepthwiseConv2d,
+  kSeparableConv2d,
+  kConv2dTranspose,
   kMaxPool2d,
   kAveragePool2d,
   kGlobalAveragePool2d,
   kGlobalMaxPool2d,
   kBatchNormalization,
+  kLayerNormalization,
   kLstm,
   kGru,
   kDropout,
@@ -49,7 +53,11 @@ enum class LayerType {
   kRescaling,
   kZeroPadding2d,
   kCropping2d,
-  kUpSampling2d
+  kUpSampling2d,
+  kZeroPadding1d,
+  kCropping1d,
+  kReshape,
+  kPermute
 };
 enum class Activation {
   kElu,
@@ -62,7 +70,13 @@ enum class Activation {
   kSigmoid,
   kHardSigmoid,
   kExponential,
-  kLinear
+  kLinear,
+  // beyond DeepCrime's list (not among ACH's and AAL's choices): Keras' relu6, leaky_relu
+  // (negative slope `alpha`), gelu (exact, Keras' approximate=False) and swish (x sigmoid(x))
+  kRelu6,
+  kLeakyRelu,
+  kGelu,
+  kSwish
 };
 enum class Loss {
   kMeanSquaredError,
@@ -137,6 +151,11 @@ struct LayerSpec {
   std::array<int, 2> dilation{1, 1};
   Padding padding = Padding::kValid;
   std::array<int, 2> pad{0, 0};  // Padding::kExplicit: zeros on each side (height, width)
+  // conv1d and conv2d: Keras' groups (each group of in / groups input channels makes filters /
+  // groups outputs); depthwise_conv2d and separable_conv2d: depth_multiplier outputs per input
+  // channel (separable_conv2d: then a 1x1 convolution to `units` filters)
+  int groups = 1;
+  int depth_multiplier = 1;
   // batch_normalization over the channels ([C, H, W]) or features ([F]): Keras' convention
   // (moving = momentum * moving + (1 - momentum) * batch statistic, the batch's biased
   // variance, as Keras removes the fused kernel's Bessel correction) or PyTorch's (momentum is
@@ -145,6 +164,9 @@ struct LayerSpec {
   bool pytorch = false;
   double momentum = 0.99, epsilon = 1e-3;
   bool center = true, scale = true;
+  // layer_normalization: Keras' LayerNormalization(axis=-1): each position normalised over its
+  // channels (an image's C, a sequence's channels, a vector's features) with the biased variance,
+  // `epsilon` (1e-3), then scaled by gamma and offset by beta (`center`, `scale`).
   // lstm and gru over a [steps, features] input (Keras' layout): `units`, `activation` (tanh),
   // the gates' recurrent_activation (sigmoid), the recurrent kernel's initialiser (orthogonal),
   // LSTM's unit_forget_bias (the forget gate's bias starts at 1), GRU's reset_after (TF 2's
@@ -160,12 +182,20 @@ struct LayerSpec {
   double rescale = 1, offset = 0;
   // zero_padding2d (rows and columns of zeros added) and cropping2d (removed): top, bottom,
   // left, right; up_sampling2d repeats each row kernel[0] and each column kernel[1] times
+  // (zero_padding1d and cropping1d: steps before, after)
   std::array<int, 4> margins{0, 0, 0, 0};
-  double rate = 0.0;  // dropout
+  // reshape: Keras' target_shape and permute: Keras' dims (1-based), both over the sample's
+  // channels-last axes with Keras' element order (pmt's images are [C, H, W]: they are moved to
+  // Keras' (H, W, C) and back around the operation)
+  std::vector<std::int64_t> target_shape;
+  std::vector<int> dims;
+  double alpha = 0.2;  // leaky_relu's negative slope (Keras 3's default; Keras 2's LeakyReLU 0.3)
+  double rate = 0.0;   // dropout
   Activation activation = Activation::kLinear;
   std::string kernel_initializer = "glorot_uniform";
   double kernel_stddev = 0;  // random_normal / truncated_normal: stddev (0: Keras' 0.05)
   std::string bias_initializer = "zeros";
+  std::string pointwise_initializer = "glorot_uniform";  // separable_conv2d's 1x1 kernel
   bool use_bias = true;
   // Keras kernel_regularizer (embeddings_regularizer for an embedding): "none", "l1", "l2" or
   // "l1_l2"; its factors (Keras defaults 0.01:
@@ -226,6 +256,9 @@ struct SubjectSpec {
   int epochs = 1;
   Validation validation;
   int patience = 0;  // early stopping on val_loss; 0 = off
+  // Keras' EarlyStopping(restore_best_weights=True): when it stops training, the weights (and
+  // moving statistics) of the epoch with the lowest val_loss come back
+  bool restore_best_weights = false;
   std::string metric = "accuracy";
   // "classification" (num_classes outputs, class labels) or "regression" (num_classes target
   // columns: JSON "outputs"); regression subjects' class-based operators use `classes`.
@@ -256,6 +289,9 @@ struct SubjectSpec {
 // Valid names (Keras spelling), for checks and error messages.
 const std::vector<std::string>& layer_types();
 const std::vector<std::string>& activation_names();
+// DeepCrime's activation functions (utils/constants.py, Keras 2.3's list, with exponential and
+// linear): the choices of its ACH and AAL operators.
+const std::vector<std::string>& deepcrime_activation_names();
 const std::vector<std::string>& initializer_names();
 const std::vector<std::string>& optimizer_names();
 const std::vector<std::string>& loss_names();
@@ -275,9 +311,16 @@ nlohmann::json to_json(const SubjectSpec& spec);
 
 // True when the spec is a plain stack (one input, each layer reading the previous one).
 bool is_stack(const SubjectSpec& spec);
-// The activation applied after the last layer's output: its activation when it is a dense,
-// conv2d or activation layer, else linear (a recurrent layer's activation acts inside it).
+// True for the layers whose output passes through their `activation`: dense, the
+// convolutions and activation layers (a recurrent layer's activation acts inside it).
+bool activates(LayerType type);
+// The activation applied after the last layer's output: its activation when activates(), else
+// linear.
 Activation output_activation(const SubjectSpec& spec);
+// Keras' channels-last shape of a sample held in pmt's layout (an image's [C, H, W] is Keras'
+// (H, W, C); sequences and vectors are the same in both), and back.
+std::vector<std::int64_t> keras_shape(const std::vector<std::int64_t>& shape);
+std::vector<std::int64_t> pmt_shape(const std::vector<std::int64_t>& keras);
 
 // Why train_mutants cannot train several instances of `spec` as one fused model (--fuse), or ""
 // when it can: fused layers cover stacks of conv2d, dense, max_pool2d, dropout, flatten and

@@ -49,12 +49,18 @@ class SubjectNet : public torch::nn::Module {
   std::vector<torch::nn::Conv1d> conv1d_;
   std::vector<torch::nn::Linear> dense_;
   std::vector<torch::nn::Embedding> embedding_;
-  // batch_normalization: "weight" (gamma), "bias" (beta) when the spec has them, buffers
-  // "running_mean" and "running_var" (Keras' moving statistics)
+  // batch_normalization and layer_normalization: "weight" (gamma), "bias" (beta) when the spec
+  // has them; batch_normalization's buffers "running_mean" and "running_var" (Keras' moving
+  // statistics)
   std::vector<std::shared_ptr<torch::nn::Module>> norm_;
   // lstm and gru: "kernel" (features, gates x units), "recurrent_kernel" (units, gates x units)
   // and "bias", in Keras' layout and gate order (LSTM i, f, c, o; GRU z, r, h)
   std::vector<std::shared_ptr<torch::nn::Module>> recurrent_;
+  // separable_conv2d: "depthwise_kernel" (in x multiplier, 1, kh, kw), "pointwise_kernel"
+  // (filters, in x multiplier, 1, 1), "bias"; conv2d_transpose: "weight" (in, filters, kh, kw),
+  // "bias"
+  std::vector<std::shared_ptr<torch::nn::Module>> parts_;
+  std::vector<std::vector<std::int64_t>> out_shape_;  // per layer (model::infer_shapes)
   std::vector<int> slot_;  // per layer: its index in conv_ / dense_ / embedding_
   // per layer: the padding a window layer adds (width before, after, height before, after)
   std::vector<std::array<std::int64_t, 4>> pads_;
@@ -77,7 +83,8 @@ struct TrainResult {
 
 // Keras model.fit: shuffles every epoch, mini-batches of spec.batch_size (the last one partial),
 // the spec's loss and optimiser; validation data (may be null) evaluated after every epoch and
-// monitored by early stopping (val_loss, min_delta 0) when spec.patience > 0.
+// monitored by early stopping (val_loss, min_delta 0) when spec.patience > 0, which restores the
+// best epoch's weights when it stops training and spec.restore_best_weights (as Keras' does).
 TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Dataset* validation,
                 const std::function<void(const EpochStats&)>& on_epoch = {});
 
