@@ -90,7 +90,7 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 
 Metric parse_metric(const std::string& text) {
-  if (text == "accuracy") return {"accuracy", 0};
+  if (text == "accuracy" || text == "loss") return {text, 0};
   for (const char* kind : {"angle_below", "abs_error_below"}) {
     const std::string prefix = std::string(kind) + "_";
     if (text.rfind(prefix, 0) != 0) continue;
@@ -100,9 +100,10 @@ Metric parse_metric(const std::string& text) {
                  "metric '{}': the threshold must be a number > 0", io::shorten(text));
     return {kind, v};
   }
-  PMT_THROW(kData,
-            "unknown metric '{}' (valid: accuracy, angle_below_<degrees>, abs_error_below_<x>)",
-            io::shorten(text));
+  PMT_THROW(
+      kData,
+      "unknown metric '{}' (valid: accuracy, loss, angle_below_<degrees>, abs_error_below_<x>)",
+      io::shorten(text));
 }
 
 bool is_stack(const SubjectSpec& spec) {

@@ -233,7 +233,8 @@ torch::Tensor instance_losses(const model::SubjectSpec& spec, const torch::Tenso
   return torch::stack(out);
 }
 
-// Per instance and sample (N, B): 1 when the metric counts the output as right.
+// Per instance and sample (N, B): 1 when the metric counts the output as right (the "loss"
+// metric: the batch's mean loss, each sample's share of the batch's sum).
 torch::Tensor instance_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                             const torch::Tensor& target) {
   if (model::parse_metric(spec.metric).kind == "accuracy")
@@ -342,7 +343,7 @@ std::vector<std::pair<double, double>> evaluate_fused(FusedStack& model, const F
   const std::int64_t n = model.n();
   const std::int64_t step = std::max<std::int64_t>(1, (spec.eval_batch_size + n - 1) / n);
   torch::Tensor loss = torch::zeros({n}, torch::kDouble);
-  torch::Tensor correct = torch::zeros({n}, torch::kLong);
+  torch::Tensor correct = torch::zeros({n}, torch::kDouble);
   for (std::int64_t start = 0; start < size; start += step) {
     const std::int64_t end = std::min(size, start + step);
     const auto [x, y] = data.slice(start, end);
@@ -353,8 +354,7 @@ std::vector<std::pair<double, double>> evaluate_fused(FusedStack& model, const F
   const double count = std::max<double>(1.0, double(size));
   std::vector<std::pair<double, double>> out;
   for (std::int64_t k = 0; k < n; ++k)
-    out.emplace_back(loss[k].item<double>() / count,
-                     double(correct[k].item<std::int64_t>()) / count);
+    out.emplace_back(loss[k].item<double>() / count, correct[k].item<double>() / count);
   return out;
 }
 
@@ -406,7 +406,7 @@ std::vector<TrainResult> fit_fused(
       order.push_back(torch::randperm(size, net->generator(), torch::kLong));
     const torch::Tensor orders = torch::stack(order);  // (N, size)
     torch::Tensor loss_sum = torch::zeros({n}, torch::kDouble);
-    torch::Tensor correct = torch::zeros({n}, torch::kLong);
+    torch::Tensor correct = torch::zeros({n}, torch::kDouble);
     for (std::int64_t start = 0; start < size; start += spec.batch_size) {
       throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (core/interrupt.hpp)
       const std::int64_t end = std::min(size, start + std::int64_t(spec.batch_size));
@@ -431,8 +431,7 @@ std::vector<TrainResult> fit_fused(
       EpochStats s;
       s.epoch = epoch;
       s.loss = loss_sum[static_cast<std::int64_t>(k)].item<double>() / double(size);
-      s.accuracy =
-          double(correct[static_cast<std::int64_t>(k)].item<std::int64_t>()) / double(size);
+      s.accuracy = correct[static_cast<std::int64_t>(k)].item<double>() / double(size);
       std::tie(s.val_loss, s.val_accuracy) = val[k];
       s.seconds = seconds;
       results[k].history.push_back(s);

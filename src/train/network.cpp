@@ -317,6 +317,8 @@ torch::Tensor predicted_classes(const model::SubjectSpec& spec, const torch::Ten
 torch::Tensor metric_hits(const model::SubjectSpec& spec, const torch::Tensor& logits,
                           const torch::Tensor& target) {
   const model::Metric m = model::parse_metric(spec.metric);
+  if (m.kind == "loss")  // a share of the batch's summed loss per sample: sums to it
+    return batch_loss(spec, logits, target).expand({logits.size(0)});
   if (m.kind == "accuracy")
     return predicted_classes(spec, logits).eq(target.dim() == 2 ? target.argmax(1) : target);
   const torch::Tensor p = activate_output(spec, logits);
@@ -767,9 +769,9 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
   net.eval();
   const std::vector<torch::Tensor> x = input_tensors(data);
   const torch::Tensor y = target_tensor(data);
-  double loss = 0;
-  int64_t correct = 0;
+  double loss = 0, correct = 0;
   if (predictions) predictions->clear();
+  const bool per_input = model::parse_metric(net.spec().metric).kind != "loss";
   const int64_t step = net.spec().eval_batch_size;
   for (int64_t start = 0; start < data.size(); start += step) {
     const int64_t end = std::min(data.size(), start + step);
@@ -777,8 +779,8 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
     const torch::Tensor yb = y.slice(0, start, end);
     loss += batch_loss(net.spec(), out, yb).item<double>() * double(end - start);
     const torch::Tensor hits = metric_hits(net.spec(), out, yb);
-    correct += hits.sum().item<int64_t>();
-    if (predictions) {
+    correct += hits.sum().item<double>();
+    if (predictions && per_input) {
       const torch::Tensor pred =
           (net.spec().task == model::Task::kRegression ? hits : predicted_classes(net.spec(), out))
               .to(torch::kLong)
@@ -788,7 +790,7 @@ std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
     }
   }
   const double n = std::max<double>(1.0, double(data.size()));
-  return {loss / n, double(correct) / n};
+  return {loss / n, correct / n};
 }
 
 namespace {
@@ -833,7 +835,7 @@ TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Datas
     net.train();
     const torch::Tensor order = torch::randperm(train.size(), net.generator(), torch::kLong);
     double loss_sum = 0;
-    int64_t correct = 0;
+    double correct = 0;
     for (int64_t start = 0; start < train.size(); start += spec.batch_size) {
       throw_if_interrupted();  // SIGINT/SIGTERM: stop between batches (core/interrupt.hpp)
       const int64_t end = std::min(train.size(), start + int64_t(spec.batch_size));
@@ -849,12 +851,12 @@ TrainResult fit(SubjectNet& net, const model::Dataset& train, const model::Datas
       clip_gradients(params, clipnorm, clipvalue);
       optimizer->step();
       loss_sum += loss.item<double>() * double(end - start);
-      correct += metric_hits(spec, out.detach(), yb).sum().item<int64_t>();
+      correct += metric_hits(spec, out.detach(), yb).sum().item<double>();
     }
     EpochStats s;
     s.epoch = epoch;
     s.loss = loss_sum / double(train.size());
-    s.accuracy = double(correct) / double(train.size());
+    s.accuracy = correct / double(train.size());
     s.val_loss = s.val_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (validation) std::tie(s.val_loss, s.val_accuracy) = evaluate(net, *validation);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count();

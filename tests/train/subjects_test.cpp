@@ -182,6 +182,54 @@ TEST_CASE(
   for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
 }
 
+TEST_CASE(
+    "udacity: DeepCrime's steering model with Keras' parameter count and DeepCrime's operators, "
+    "its loss as the metric, trained on synthetic images",
+    "[subjects]") {
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("udacity"));
+  CHECK(pmt::model::infer_shapes(spec)[5] == std::vector<std::int64_t>{64, 13, 33});
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  std::int64_t params = 0;
+  for (const auto& p : net.parameters()) params += p.numel();
+  CHECK(params == 2882619);  // Keras' formulas (k * k * in + 1) * filters, (in + 1) * units
+  for (const char* op :
+       {"change_label", "delete_training_data", "unbalance_train_data",
+        "make_output_classes_overlap", "change_learning_rate", "change_epochs",
+        "change_activation_function", "remove_activation_function", "add_weights_regularisation",
+        "change_dropout_rate", "change_weights_initialisation", "remove_bias",
+        "change_loss_function", "change_optimisation_function", "remove_validation_set"}) {
+    INFO(op);
+    CHECK(pmt::mutate::not_applicable(pmt::mutate::find_operator(op), spec, -1).empty());
+  }
+  const auto layers = [&](const char* op) {
+    return pmt::mutate::default_layers(pmt::mutate::find_operator(op), spec);
+  };
+  CHECK(layers("change_dropout_rate") == std::vector<int>{6});
+  CHECK(layers("change_activation_function") == std::vector<int>{3});
+  CHECK(layers("remove_activation_function") == std::vector<int>{1, 2, 3, 4, 5, 8, 9, 10});
+
+  const fs::path root = fs::temp_directory_path() / "pmt_udacity_test";
+  fs::remove_all(root);
+  std::mt19937 gen(8);
+  std::uniform_real_distribution<double> pixel(0, 255), angle(-0.5, 0.5);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 16}, {"test", 8}}) {
+    std::vector<double> x, y;
+    for (int i = 0; i < n; ++i) {
+      for (int p = 0; p < 160 * 320 * 3; ++p) x.push_back(pixel(gen));
+      y.push_back(angle(gen));
+    }
+    const fs::path dir = root / "datasets" / "udacity";
+    const auto nn = static_cast<std::size_t>(n);
+    npy(dir / (split + "_x.npy"), {nn, 160, 320, 3}, x);  // DeepCrime's channels-last images
+    npy(dir / (split + "_y.npy"), {nn}, y);
+  }
+  auto o = one_epoch(root, "udacity");
+  const auto s = pmt::tools::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0, 1});
+  // the metric is the test loss (MSE: angles in [-0.5, 0.5] give losses of about 0.1)
+  for (double loss : accuracies(o)) CHECK((loss > 0 && loss < 10));
+}
+
 TEST_CASE("restore_best_weights: early stopping brings back the best epoch's weights, as Keras",
           "[subjects]") {
   const auto spec = pmt::model::parse_subject(json::parse(R"({

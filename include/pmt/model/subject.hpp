@@ -232,10 +232,12 @@ struct DataSpec {
 
 // The subject's metric: "accuracy" (the predicted class is right), "angle_below_<degrees>"
 // (lenet: the angular error of two spherical angles is below the threshold) or
-// "abs_error_below_<x>" (movie_recomm: every target is within x). All are shares of the test
-// inputs, higher is better.
+// "abs_error_below_<x>" (movie_recomm: every target is within x): shares of the test inputs,
+// higher is better; or "loss" (regression: the spec's loss on the test set, what DeepCrime's
+// udacity records, model.evaluate's; LOWER is better: decide with --effect negative, DeepCrime's
+// rule for regression).
 struct Metric {
-  std::string kind;  // accuracy, angle_below, abs_error_below
+  std::string kind;  // accuracy, loss, angle_below, abs_error_below
   double threshold = 0;
 };
 Metric parse_metric(const std::string& text);

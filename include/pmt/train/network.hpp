@@ -104,7 +104,9 @@ std::vector<TrainResult> fit_fused(
 // (num_classes columns: the spec's outputs).
 torch::Tensor outputs(SubjectNet& net, const model::Dataset& data, bool last_activation);
 
-// Loss (the spec's) and accuracy of `net` on `data`; predicted classes into *predictions.
+// Loss (the spec's) and the metric of `net` on `data` (accuracy, a share or the loss); the
+// predicted classes (regression: 1 where the metric counts the output as right; nothing for the
+// "loss" metric) into *predictions.
 std::pair<double, double> evaluate(SubjectNet& net, const model::Dataset& data,
                                    std::vector<std::int64_t>* predictions = nullptr);
 
