@@ -274,7 +274,9 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       // over Keras' channels-last axes
       const Shape k = keras_shape(shape);
       std::int64_t n = 1;
-      for (auto d : k) n *= d;  // bounded: the input's shape was checked when made
+      for (auto d : k)
+        PMT_THROW_IF(__builtin_mul_overflow(n, d, &n), kData,
+                     "{}: [{}] holds more values than 64 bits count", where, fmt::join(k, ", "));
       Shape target;
       if (l.type == LayerType::kPermute) {
         PMT_THROW_IF(l.dims.size() != k.size(), kData, "{}: dims [{}] do not permute [{}]", where,
