@@ -70,6 +70,18 @@ pmt::train::SubjectNet reloaded(pmt::train::SubjectNet& net, const pmt::model::D
   return again;
 }
 
+// A stack subject read from `origin`: an input of `shape`, the `layers` (a JSON fragment), then
+// (with `flatten`) a flatten, and a dense output of two classes.
+pmt::model::SubjectSpec stack_of(const std::string& layers, const std::string& shape,
+                                 const std::string& origin, bool flatten = true) {
+  return pmt::model::parse_subject(
+      nlohmann::json::parse(R"({"name": "s", "dataset": "tiny", "input_shape": )" + shape +
+                            R"(, "num_classes": 2, "layers": [)" + layers +
+                            (flatten ? R"(, {"type": "flatten"})" : "") +
+                            R"(, {"type": "dense", "units": 2}]})"),
+      origin);
+}
+
 }  // namespace
 
 TEST_CASE("window layers: forward and gradients equal the PyTorch references with TF's padding",
@@ -121,11 +133,7 @@ TEST_CASE("window layers: TF's same padding, shape errors naming the layer, no f
   CHECK(window_axis(4, 3, 1, 1, Padding::kExplicit, 2).out == 6);
 
   const auto parse = [](const std::string& layer) {
-    return pmt::model::parse_subject(
-        nlohmann::json::parse(R"({"name": "w", "dataset": "tiny", "input_shape": [1, 3, 3],
-          "num_classes": 2, "layers": [)" +
-                              layer + R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
-        "w.json");
+    return stack_of(layer, "[1, 3, 3]", "w.json");
   };
   REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d", "filters": 2, "kernel_size": 5})"),
                       Catch::Contains("w.json") &&
@@ -244,12 +252,8 @@ TEST_CASE("batch normalisation: Keras' moving statistics and PyTorch's, against 
     }
   }
   // the spec's fields and errors
-  const auto parse = [](const std::string& layer, const char* shape = "[2, 3, 3]") {
-    return pmt::model::parse_subject(
-        nlohmann::json::parse(std::string(R"({"name": "b", "dataset": "tiny", "input_shape": )") +
-                              shape + R"(, "num_classes": 2, "layers": [)" + layer +
-                              R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
-        "b.json");
+  const auto parse = [](const std::string& layer) {
+    return stack_of(layer, "[2, 3, 3]", "b.json");
   };
   const auto keras = parse(R"({"type": "batch_normalization"})").layers[0];
   CHECK((keras.momentum == 0.99 && keras.epsilon == 1e-3 && !keras.pytorch));
@@ -326,13 +330,7 @@ TEST_CASE("lstm and gru: Keras' equations and gate order, against the references
   const torch::Tensor k = rnet.named_parameters()["layer0.kernel"];
   CHECK(rnet.regularization().item<double>() ==
         Approx(0.01 * k.pow(2).sum().item<double>()).epsilon(1e-6));
-  const auto bad = [](const char* layer) {
-    return pmt::model::parse_subject(
-        nlohmann::json::parse(std::string(R"({"name": "r", "dataset": "t", "input_shape": [6],
-          "num_classes": 2, "layers": [)") +
-                              layer + R"(, {"type": "dense", "units": 2}]})"),
-        "r.json");
-  };
+  const auto bad = [](const char* layer) { return stack_of(layer, "[6]", "r.json", false); };
   REQUIRE_THROWS_WITH(bad(R"({"type": "gru", "units": 3})"),
                       Catch::Contains("layer 0 (gru): needs a [steps, features] input, got [6]"));
   REQUIRE_THROWS_WITH(bad(R"({"type": "lstm", "units": 0})"), Catch::Contains("units must be"));
@@ -463,13 +461,7 @@ TEST_CASE(
       CHECK(
           torch::equal(out[2].select(2, r).select(2, c), out[1].select(2, r / 2).select(2, c / 3)));
   CHECK(pmt::model::to_json(spec)["layers"][1]["cropping"] == nlohmann::json({{1, 1}, {0, 0}}));
-  const auto bad = [](const char* layer) {
-    return pmt::model::parse_subject(
-        nlohmann::json::parse(std::string(R"({"name": "u", "dataset": "t", "input_shape": [1, 3, 3],
-          "num_classes": 2, "layers": [)") +
-                              layer + R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
-        "u.json");
-  };
+  const auto bad = [](const char* layer) { return stack_of(layer, "[1, 3, 3]", "u.json"); };
   REQUIRE_THROWS_WITH(bad(R"({"type": "cropping2d", "cropping": [[1, 2], [0, 0]]})"),
                       Catch::Contains("layer 0 (cropping2d): cropping 1+2 rows and 0+0 columns "
                                       "leaves nothing of its 3x3 input"));
@@ -518,11 +510,7 @@ TEST_CASE(
     "errors naming the layer",
     "[network][layers]") {
   const auto parse = [](const std::string& layers, const char* shape = "[4, 6, 6]") {
-    return pmt::model::parse_subject(
-        nlohmann::json::parse(std::string(R"({"name": "v", "dataset": "tiny", "input_shape": )") +
-                              shape + R"(, "num_classes": 2, "layers": [)" + layers +
-                              R"(, {"type": "flatten"}, {"type": "dense", "units": 2}]})"),
-        "v.json");
+    return stack_of(layers, shape, "v.json");
   };
   const auto count = [](pmt::train::SubjectNet& net, const std::string& prefix) {
     std::int64_t n = 0;
