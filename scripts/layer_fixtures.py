@@ -295,7 +295,7 @@ def keras_recurrent(layer, x, kernel, rec, bias):
     gate = activation(layer.get("recurrent_activation", "sigmoid"))
     u = layer["units"]
     lstm = layer["type"] == "lstm"
-    after = not lstm and layer.get("reset_after", True)
+    after = layer["type"] == "gru" and layer.get("reset_after", True)
     h = torch.zeros(x.shape[0], u, dtype=x.dtype)
     c = torch.zeros_like(h)
     outs = []
@@ -303,7 +303,9 @@ def keras_recurrent(layer, x, kernel, rec, bias):
         xt = x[:, t] @ kernel
         if bias is not None:
             xt = xt + (bias[0] if after else bias)
-        if lstm:
+        if layer["type"] == "simple_rnn":  # SimpleRNN: h = act(x W + b + h U)
+            h = act(xt + h @ rec)
+        elif lstm:
             z = xt + h @ rec
             i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
             c = gate(f) * c + gate(i) * act(g)
@@ -404,6 +406,10 @@ def recurrent_cases():
 #     z of Keras' output size (deconv_output_length), at the layer's input; then the bias.
 #   - ZeroPadding1D / Cropping1D: steps added / removed before and after.
 #   - Reshape / Permute: numpy's reshape / transpose of the channels-last sample.
+#   - SimpleRNN: h = act(x W + b + h U) from a zero state (checked with torch.nn.RNN too);
+#     Bidirectional(layer, merge_mode): a second layer with its own weights on the reversed
+#     steps, its sequence output reversed back (Keras' Bidirectional.call), merged by concat
+#     (forward, backward), sum, mul or ave.
 # pmt's parameters are stored in its layout: weight (out, in / groups, kh, kw); depthwise
 # (in * multiplier, 1, kh, kw); conv2d_transpose weight (in, filters, kh, kw).
 
@@ -500,6 +506,30 @@ def vocabulary_forward(layer, x, p):
         y, = torch.autograd.grad(f, z, grad_outputs=k, create_graph=True)
         if "bias" in p:
             y = y + p["bias"]
+    elif t in ("lstm", "gru", "simple_rnn"):
+        # Keras' layer, or Bidirectional(layer, merge_mode): a backward copy with its own weights
+        # reads the steps reversed; with return_sequences its output is reversed back
+        y = keras_recurrent(layer, k, p["kernel"], p["recurrent_kernel"], p.get("bias"))
+        mode = layer.get("bidirectional")
+        if mode:
+            b = keras_recurrent(layer, k.flip(1), p["backward_kernel"],
+                                p["backward_recurrent_kernel"], p.get("backward_bias"))
+            if layer.get("return_sequences", False):
+                b = b.flip(1)
+            y = {"concat": lambda: torch.cat([y, b], -1), "sum": lambda: y + b,
+                 "mul": lambda: y * b, "ave": lambda: (y + b) / 2}[mode]()
+        if layer["type"] == "simple_rnn" and not mode and layer.get("activation", "tanh") == "tanh":
+            net = torch.nn.RNN(k.shape[2], layer["units"], batch_first=True,
+                               bias="bias" in p).double()
+            with torch.no_grad():
+                net.weight_ih_l0.copy_(p["kernel"].t())
+                net.weight_hh_l0.copy_(p["recurrent_kernel"].t())
+                if "bias" in p:
+                    net.bias_ih_l0.copy_(p["bias"])
+                    net.bias_hh_l0.zero_()
+            ref, _ = net(k)
+            ref = ref if layer.get("return_sequences", False) else ref[:, -1]
+            assert torch.allclose(y, ref, atol=1e-12)
     elif t in ("zero_padding1d", "cropping1d"):
         m = layer.get("padding" if t == "zero_padding1d" else "cropping")
         m = m if isinstance(m, list) else [m, m]
@@ -536,6 +566,8 @@ def pmt_params(layer, p):
         out["pointwise_kernel"] = p["pointwise_kernel"].permute(3, 2, 0, 1)
     elif t == "conv2d_transpose":
         out["weight"] = p["kernel"].permute(3, 2, 0, 1)  # (in, filters, kh, kw)
+    elif t in ("lstm", "gru", "simple_rnn"):
+        return dict(p)  # pmt keeps Keras' layout and names (backward_* for Bidirectional)
     if "bias" in p:
         out["bias"] = p["bias"]
     return out
@@ -590,6 +622,25 @@ VOCABULARY_CASES = [
     ("permute an image's axes (Keras dims (3, 1, 2))",
      {"type": "permute", "dims": [3, 1, 2]}, [2, 3, 4], {}),
     ("permute a sequence (dims (2, 1))", {"type": "permute", "dims": [2, 1]}, [3, 4], {}),
+    ("simple_rnn, every step (checked with torch.nn.RNN)",
+     {"type": "simple_rnn", "units": 3, "return_sequences": True}, [4, 2],
+     {"kernel": [2, 3], "recurrent_kernel": [3, 3], "bias": [3]}),
+    ("simple_rnn relu, no bias, the last output",
+     {"type": "simple_rnn", "units": 2, "activation": "relu", "use_bias": False}, [5, 3],
+     {"kernel": [3, 2], "recurrent_kernel": [2, 2]}),
+    ("bidirectional lstm, concat, every step",
+     {"type": "lstm", "units": 2, "return_sequences": True, "bidirectional": "concat"}, [4, 3],
+     {"kernel": [3, 8], "recurrent_kernel": [2, 8], "bias": [8], "backward_kernel": [3, 8],
+      "backward_recurrent_kernel": [2, 8], "backward_bias": [8]}),
+    ("bidirectional gru, sum, the last output",
+     {"type": "gru", "units": 3, "bidirectional": "sum"}, [4, 2],
+     {"kernel": [2, 9], "recurrent_kernel": [3, 9], "bias": [2, 9], "backward_kernel": [2, 9],
+      "backward_recurrent_kernel": [3, 9], "backward_bias": [2, 9]}),
+    ("bidirectional simple_rnn, ave, every step",
+     {"type": "simple_rnn", "units": 2, "return_sequences": True, "bidirectional": "ave"},
+     [3, 2], {"kernel": [2, 2], "recurrent_kernel": [2, 2], "bias": [2],
+              "backward_kernel": [2, 2], "backward_recurrent_kernel": [2, 2],
+              "backward_bias": [2]}),
 ]
 
 

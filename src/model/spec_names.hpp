@@ -12,7 +12,7 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 38> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 39> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kConv1d, "conv1d"},
      {LayerType::kMaxPool1d, "max_pool1d"},
@@ -30,6 +30,7 @@ inline constexpr io::NameTable<LayerType, 38> kLayerTypes{
      {LayerType::kLayerNormalization, "layer_normalization"},
      {LayerType::kLstm, "lstm"},
      {LayerType::kGru, "gru"},
+     {LayerType::kSimpleRnn, "simple_rnn"},
      {LayerType::kDropout, "dropout"},
      {LayerType::kFlatten, "flatten"},
      {LayerType::kDense, "dense"},

@@ -463,13 +463,28 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     l.offset = get<double>(origin, where, lj, "offset", 0.0);
     PMT_THROW_IF(!std::isfinite(l.rescale) || !std::isfinite(l.offset), kData,
                  "{}: {}: scale and offset must be finite", origin, where);
-  } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
-    const bool lstm = l.type == LayerType::kLstm;
-    check_keys(origin, where, lj,
-               {"type", "name", "inputs", "units", "activation", "recurrent_activation", "use_bias",
-                "kernel_initializer", "recurrent_initializer", "bias_initializer",
-                lstm ? "unit_forget_bias" : "reset_after", "return_sequences", "kernel_regularizer",
-                "l1", "l2"});
+  } else if (is_recurrent(l.type)) {
+    const bool lstm = l.type == LayerType::kLstm, simple = l.type == LayerType::kSimpleRnn;
+    std::vector<std::string> keys{"type",
+                                  "name",
+                                  "inputs",
+                                  "units",
+                                  "activation",
+                                  "use_bias",
+                                  "kernel_initializer",
+                                  "recurrent_initializer",
+                                  "bias_initializer",
+                                  "return_sequences",
+                                  "bidirectional",
+                                  "kernel_regularizer",
+                                  "l1",
+                                  "l2"};
+    if (!simple)
+      keys.insert(keys.end(), {"recurrent_activation", lstm ? "unit_forget_bias" : "reset_after"});
+    check_keys(origin, where, lj, keys);
+    l.bidirectional = get<std::string>(origin, where, lj, "bidirectional", "");
+    if (!l.bidirectional.empty())
+      check_name(origin, where, "merge mode", l.bidirectional, {"concat", "sum", "mul", "ave"});
     l.units = get<int>(origin, where, lj, "units", 0);
     PMT_THROW_IF(l.units < 1 || l.units > (1 << 20), kData, "{}: {}: units must be in 1..{}",
                  origin, where, 1 << 20);

@@ -119,6 +119,10 @@ bool is_stack(const SubjectSpec& spec) {
   return true;
 }
 
+bool is_recurrent(LayerType t) {
+  return t == LayerType::kLstm || t == LayerType::kGru || t == LayerType::kSimpleRnn;
+}
+
 bool activates(LayerType t) {
   return t == LayerType::kDense || t == LayerType::kConv2d || t == LayerType::kConv1d ||
          t == LayerType::kDepthwiseConv2d || t == LayerType::kSeparableConv2d ||
@@ -336,10 +340,11 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                          __builtin_mul_overflow(shape[2], l.kernel[1], &shape[2]),
                      kData, "{}: the upsampled size overflows", where);
       }
-    } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
+    } else if (is_recurrent(l.type)) {
       PMT_THROW_IF(shape.size() != 2, kData, "{}: needs a [steps, features] input, got [{}]", where,
                    fmt::join(shape, ", "));
-      shape = l.return_sequences ? Shape{shape[0], l.units} : Shape{l.units};
+      const std::int64_t units = l.bidirectional == "concat" ? 2 * l.units : l.units;
+      shape = l.return_sequences ? Shape{shape[0], units} : Shape{units};
     } else if (l.type == LayerType::kBatchNormalization) {
       PMT_THROW_IF(shape.empty() || shape.size() > 3, kData,
                    "{}: needs a [features], [steps, channels] or [channels, height, width] input, "
@@ -473,16 +478,19 @@ json to_json(const SubjectSpec& s) {
       window(l.kernel);
     } else if (l.type == LayerType::kDropout) {
       lj["rate"] = l.rate;
-    } else if (l.type == LayerType::kLstm || l.type == LayerType::kGru) {
+    } else if (is_recurrent(l.type)) {
       lj["units"] = l.units;
       lj["activation"] = to_string(l.activation);
-      lj["recurrent_activation"] = to_string(l.recurrent_activation);
+      if (l.type != LayerType::kSimpleRnn)
+        lj["recurrent_activation"] = to_string(l.recurrent_activation);
+      if (!l.bidirectional.empty()) lj["bidirectional"] = l.bidirectional;
       lj["use_bias"] = l.use_bias;
       lj["kernel_initializer"] = l.kernel_initializer;
       lj["recurrent_initializer"] = l.recurrent_initializer;
       lj["bias_initializer"] = l.bias_initializer;
-      lj[l.type == LayerType::kLstm ? "unit_forget_bias" : "reset_after"] =
-          l.type == LayerType::kLstm ? l.unit_forget_bias : l.reset_after;
+      if (l.type != LayerType::kSimpleRnn)
+        lj[l.type == LayerType::kLstm ? "unit_forget_bias" : "reset_after"] =
+            l.type == LayerType::kLstm ? l.unit_forget_bias : l.reset_after;
       lj["return_sequences"] = l.return_sequences;
       lj["kernel_regularizer"] = l.kernel_regularizer;
       if (l.kernel_regularizer != "none") lj["l1"] = l.l1, lj["l2"] = l.l2;

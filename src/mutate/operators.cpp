@@ -87,8 +87,7 @@ bool has_weights(const LayerSpec& l) {
 // operators change them as the kernel's.)
 bool has_kernel(const LayerSpec& l) {
   using T = model::LayerType;
-  return (model::activates(l.type) && l.type != T::kActivation) || l.type == T::kLstm ||
-         l.type == T::kGru;
+  return (model::activates(l.type) && l.type != T::kActivation) || model::is_recurrent(l.type);
 }
 
 // The layers with a kernel (DeepCrime's operators), then `more` of the layer.

@@ -349,17 +349,21 @@ using namespace detail;  // NOLINT: this file's own helpers
 
 namespace {
 
-// Keras' LSTM and GRU over x (N, steps, features), from zero states; every step's output
+// Keras' LSTM, GRU and SimpleRNN over x (N, steps, features), from zero states; every step's output
 // (return_sequences) or the last. LSTM: z = x W + h U + b split i, f, c, o; c = f c + i act(c~),
 // h = o act(c). GRU (z, r, h): reset_after (TF 2): h~ = act(x W_h + b_h + r (h U_h + b'_h)),
 // else h~ = act(x W_h + b_h + (r h) U_h); h = z h + (1 - z) h~.
-torch::Tensor recurrent(const torch::Tensor& x, const model::LayerSpec& l, torch::nn::Module& m) {
-  const auto p = m.named_parameters(false);
-  const torch::Tensor& kernel = p["kernel"];
-  const torch::Tensor& rec = p["recurrent_kernel"];
-  const torch::Tensor* bias = p.find("bias");
+// SimpleRNN: h = act(x W + b + h U). The weights are named `prefix` + kernel, recurrent_kernel,
+// bias.
+torch::Tensor recurrent_pass(const torch::Tensor& x, const model::LayerSpec& l,
+                             const torch::OrderedDict<std::string, torch::Tensor>& p,
+                             const std::string& prefix) {
+  const torch::Tensor& kernel = p[prefix + "kernel"];
+  const torch::Tensor& rec = p[prefix + "recurrent_kernel"];
+  const torch::Tensor* bias = p.find(prefix + "bias");
   const std::int64_t u = l.units;
-  const bool lstm = l.type == model::LayerType::kLstm, two = !lstm && l.reset_after;
+  const bool lstm = l.type == model::LayerType::kLstm;
+  const bool two = l.type == model::LayerType::kGru && l.reset_after;
   torch::Tensor xk = x.matmul(kernel);
   if (bias) xk = xk + (two ? (*bias)[0] : *bias);
   const auto gate = [&](const torch::Tensor& t) { return activate(t, l.recurrent_activation); };
@@ -367,7 +371,9 @@ torch::Tensor recurrent(const torch::Tensor& x, const model::LayerSpec& l, torch
   std::vector<torch::Tensor> steps;
   for (std::int64_t t = 0; t < x.size(1); ++t) {
     const torch::Tensor in = xk.select(1, t);
-    if (lstm) {
+    if (l.type == model::LayerType::kSimpleRnn) {
+      h = activate(in + h.matmul(rec), l.activation);
+    } else if (lstm) {
       const auto z = (in + h.matmul(rec)).chunk(4, 1);
       c = gate(z[1]) * c + gate(z[0]) * activate(z[2], l.activation);
       h = gate(z[3]) * activate(c, l.activation);
@@ -392,6 +398,20 @@ torch::Tensor recurrent(const torch::Tensor& x, const model::LayerSpec& l, torch
     if (l.return_sequences) steps.push_back(h);
   }
   return l.return_sequences ? torch::stack(steps, 1) : h;
+}
+
+// The layer, or Keras' Bidirectional over it: the backward layer reads the steps reversed, its
+// sequence output is reversed back, and the two merge (concat: forward then backward).
+torch::Tensor recurrent(const torch::Tensor& x, const model::LayerSpec& l, torch::nn::Module& m) {
+  const auto p = m.named_parameters(false);
+  const torch::Tensor forward = recurrent_pass(x, l, p, "");
+  if (l.bidirectional.empty()) return forward;
+  torch::Tensor backward = recurrent_pass(x.flip(1), l, p, "backward_");
+  if (l.return_sequences) backward = backward.flip(1);
+  if (l.bidirectional == "concat") return torch::cat({forward, backward}, -1);
+  if (l.bidirectional == "sum") return forward + backward;
+  if (l.bidirectional == "mul") return forward * backward;
+  return (forward + backward) / 2;  // ave
 }
 
 std::vector<torch::Tensor> rows(const std::vector<torch::Tensor>& xs, const torch::Tensor& idx) {
@@ -534,24 +554,31 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
       // Keras' embedding matrix is (input_dim, output_dim), LibTorch's too: its transpose has
       // the (out, in) layout that the initialisers' fans assume.
       initialise(emb->weight.t(), l.kernel_initializer, gen_);
-    } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
+    } else if (model::is_recurrent(l.type)) {
       slot_.push_back(static_cast<int>(recurrent_.size()));
       auto cell = register_module(name, std::make_shared<torch::nn::Module>());
-      const std::int64_t u = l.units, gates = l.type == model::LayerType::kLstm ? 4 : 3;
-      torch::Tensor kernel = cell->register_parameter("kernel", torch::empty({in[1], gates * u}));
-      torch::Tensor rec =
-          cell->register_parameter("recurrent_kernel", torch::empty({u, gates * u}));
-      // the initialisers see Keras' (in, out) shapes through the (out, in) transposes
-      initialise(kernel.t(), l.kernel_initializer, gen_);
-      initialise(rec.t(), l.recurrent_initializer, gen_);
-      if (l.use_bias) {
-        const bool two = l.type == model::LayerType::kGru && l.reset_after;  // input, recurrent
-        torch::Tensor bias = cell->register_parameter(
-            "bias", two ? torch::empty({2, gates * u}) : torch::empty({gates * u}));
-        initialise(two ? bias.t() : bias, l.bias_initializer, gen_);
-        torch::NoGradGuard no_grad;
-        if (l.type == model::LayerType::kLstm && l.unit_forget_bias)
-          bias.slice(0, u, 2 * u).fill_(1.0);
+      const std::int64_t u = l.units;
+      const std::int64_t gates = l.type == model::LayerType::kLstm  ? 4
+                                 : l.type == model::LayerType::kGru ? 3
+                                                                    : 1;
+      for (const std::string prefix : {"", "backward_"}) {  // Bidirectional: its own weights
+        if (!prefix.empty() && l.bidirectional.empty()) break;
+        torch::Tensor kernel =
+            cell->register_parameter(prefix + "kernel", torch::empty({in[1], gates * u}));
+        torch::Tensor rec =
+            cell->register_parameter(prefix + "recurrent_kernel", torch::empty({u, gates * u}));
+        // the initialisers see Keras' (in, out) shapes through the (out, in) transposes
+        initialise(kernel.t(), l.kernel_initializer, gen_);
+        initialise(rec.t(), l.recurrent_initializer, gen_);
+        if (l.use_bias) {
+          const bool two = l.type == model::LayerType::kGru && l.reset_after;  // input, recurrent
+          torch::Tensor bias = cell->register_parameter(
+              prefix + "bias", two ? torch::empty({2, gates * u}) : torch::empty({gates * u}));
+          initialise(two ? bias.t() : bias, l.bias_initializer, gen_);
+          torch::NoGradGuard no_grad;
+          if (l.type == model::LayerType::kLstm && l.unit_forget_bias)
+            bias.slice(0, u, 2 * u).fill_(1.0);
+        }
       }
       recurrent_.push_back(cell);
     } else if (l.type == model::LayerType::kBatchNormalization ||
@@ -620,7 +647,7 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
       x = batch_normalization(x, l, *norm_[slot_[i]], is_training());
     } else if (l.type == model::LayerType::kLayerNormalization) {
       x = layer_normalization(x, l, *norm_[slot_[i]]);
-    } else if (l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru) {
+    } else if (model::is_recurrent(l.type)) {
       x = recurrent(x, l, *recurrent_[slot_[i]]);
     } else if (l.type == model::LayerType::kConv1d) {  // [steps, channels] <-> (N, C, L)
       x = conv1d_[slot_[i]]->forward(pad_with(x.transpose(1, 2), 0)).transpose(1, 2);
@@ -718,16 +745,20 @@ torch::Tensor SubjectNet::regularization() const {
     const model::LayerSpec& l = spec_.layers[i];
     if (l.kernel_regularizer == "none" || slot_[i] < 0) continue;
     if (params.is_empty()) params = named_parameters();
-    const bool recurrent = l.type == model::LayerType::kLstm || l.type == model::LayerType::kGru;
-    // the kernel (a recurrent layer's input kernel, a separable convolution's depthwise kernel)
-    // or the embeddings
-    const torch::Tensor& w =
-        params["layer" + std::to_string(i) +
-               (recurrent                                      ? ".kernel"
-                : l.type == model::LayerType::kSeparableConv2d ? ".depthwise_kernel"
-                                                               : ".weight")];
-    torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
-    penalty = penalty.defined() ? penalty + term : term;
+    const bool recurrent = model::is_recurrent(l.type);
+    // the kernel (a recurrent layer's input kernel, a bidirectional one's two, a separable
+    // convolution's depthwise kernel) or the embeddings
+    const std::string layer = "layer" + std::to_string(i);
+    std::vector<std::string> kernels{recurrent ? ".kernel"
+                                     : l.type == model::LayerType::kSeparableConv2d
+                                         ? ".depthwise_kernel"
+                                         : ".weight"};
+    if (recurrent && !l.bidirectional.empty()) kernels.push_back(".backward_kernel");
+    for (const auto& k : kernels) {
+      const torch::Tensor& w = params[layer + k];
+      torch::Tensor term = l.l1 * w.abs().sum() + l.l2 * w.pow(2).sum();
+      penalty = penalty.defined() ? penalty + term : term;
+    }
   }
   return penalty;
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "pmt/io/json_text.hpp"
+#include "pmt/mutate/registry.hpp"
 #include "pmt/train/network.hpp"
 #include "support/torch_catch.hpp"
 
@@ -473,9 +474,10 @@ TEST_CASE(
 
 TEST_CASE(
     "the rest of the vocabulary: activations, layer normalisation, grouped, depthwise, "
-    "separable and transposed convolutions, 1-D padding and cropping, reshape and permute",
+    "separable and transposed convolutions, 1-D padding and cropping, reshape, permute, "
+    "simple_rnn and bidirectional recurrent layers",
     "[network][layers]") {
-  for (const auto& c : fixtures("vocabulary.json", 22)) {
+  for (const auto& c : fixtures("vocabulary.json", 27)) {
     SECTION(c["name"].get<std::string>()) {
       const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
@@ -576,6 +578,29 @@ TEST_CASE(
                       Catch::Contains("axis must be -1"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "activation", "activation": "mish"})"),
                       Catch::Contains("unknown activation 'mish'") && Catch::Contains("swish"));
+  // recurrent: SimpleRNN in*u + u*u + u; Bidirectional twice its layer's, concat doubling the
+  // output; the kernel regulariser on both input kernels
+  const auto r = stack_of(R"({"type": "simple_rnn", "units": 3, "return_sequences": true,
+                              "kernel_regularizer": "l1"},
+                             {"type": "lstm", "units": 4, "bidirectional": "concat"})",
+                          "[5, 2]", "v.json", false);
+  CHECK(pmt::model::infer_shapes(r)[1] == std::vector<std::int64_t>{8});
+  CHECK(pmt::model::to_json(pmt::model::parse_subject(pmt::model::to_json(r), "again.json")) ==
+        pmt::model::to_json(r));
+  pmt::train::SubjectNet rnet(r, at::make_generator<at::CPUGeneratorImpl>(4));
+  CHECK(count(rnet, "layer0.") == 2 * 3 + 3 * 3 + 3);
+  CHECK(count(rnet, "layer1.") == 2 * 4 * (3 * 4 + 4 * 4 + 4));
+  CHECK(rnet.regularization().item<double>() ==
+        Approx(0.01 * rnet.named_parameters()["layer0.kernel"].abs().sum().item<double>())
+            .epsilon(1e-6));
+  CHECK(pmt::mutate::default_layers(pmt::mutate::find_operator("change_activation_function"), r) ==
+        std::vector<int>{0, 1, 2});  // the two recurrent layers and the dense output
+  REQUIRE_THROWS_WITH(
+      stack_of(R"({"type": "gru", "units": 2, "bidirectional": "max"})", "[5, 2]", "v.json", false),
+      Catch::Contains("layer 0 (gru): unknown merge mode 'max'"));
+  REQUIRE_THROWS_WITH(stack_of(R"({"type": "simple_rnn", "units": 2, "reset_after": true})",
+                               "[5, 2]", "v.json", false),
+                      Catch::Contains("unknown key 'reset_after'"));
   // ACH and AAL keep DeepCrime's list
   CHECK(pmt::model::deepcrime_activation_names().size() == 11);
   CHECK(pmt::model::deepcrime_activation_names().back() == "linear");

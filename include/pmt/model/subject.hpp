@@ -37,6 +37,7 @@ enum class LayerType {
   kLayerNormalization,
   kLstm,
   kGru,
+  kSimpleRnn,
   kDropout,
   kFlatten,
   kDense,
@@ -175,6 +176,11 @@ struct LayerSpec {
   Activation recurrent_activation = Activation::kSigmoid;
   std::string recurrent_initializer = "orthogonal";
   bool unit_forget_bias = true, reset_after = true, return_sequences = false;
+  // simple_rnn: h = activation(x W + h U + b). Any of the three with `bidirectional` (Keras'
+  // Bidirectional(layer, merge_mode)): a second layer of the same config, own weights
+  // ("backward_..."), reads the steps in reverse (its sequence output reversed back), merged
+  // by "concat" (forward then backward: 2 x units), "sum", "mul" or "ave"; "" when not.
+  std::string bidirectional;
   // concatenate: Keras' axis over the sample's channels-last axes (-1: the channels), held here
   // as the axis of pmt's sample shape (an image's channels are its axis 0)
   int axis = -1;
@@ -313,6 +319,8 @@ nlohmann::json to_json(const SubjectSpec& spec);
 
 // True when the spec is a plain stack (one input, each layer reading the previous one).
 bool is_stack(const SubjectSpec& spec);
+// lstm, gru and simple_rnn.
+bool is_recurrent(LayerType type);
 // True for the layers whose output passes through their `activation`: dense, the
 // convolutions and activation layers (a recurrent layer's activation acts inside it).
 bool activates(LayerType type);
