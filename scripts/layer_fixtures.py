@@ -405,6 +405,8 @@ def recurrent_cases():
 #     the convolution z -> conv2d(z, kernel) (kernel (kh, kw, filters, in), TF's padding of z),
 #     z of Keras' output size (deconv_output_length), at the layer's input; then the bias.
 #   - ZeroPadding1D / Cropping1D: steps added / removed before and after.
+#   - Dense on a sequence: x @ kernel + bias on each step (Keras' Dense on a rank-3 input, what
+#     TimeDistributed(Dense) computes).
 #   - Reshape / Permute: numpy's reshape / transpose of the channels-last sample.
 #   - SimpleRNN: h = act(x W + b + h U) from a zero state (checked with torch.nn.RNN too);
 #     Bidirectional(layer, merge_mode): a second layer with its own weights on the reversed
@@ -473,6 +475,8 @@ def vocabulary_forward(layer, x, p):
             y = y + p["bias"]
         if one:
             y = y.squeeze(1)
+    elif t == "dense":  # Keras' Dense: the kernel (in, units) on the last axis
+        y = k @ p["kernel"] + p["bias"]
     elif t in ("depthwise_conv2d", "separable_conv2d"):
         dk = p["depthwise_kernel"]  # (kh, kw, in, multiplier)
         s = layer.get("strides", 1)
@@ -554,7 +558,9 @@ def pmt_params(layer, p):
         if "beta" in p:
             out["bias"] = p["beta"]
         return out
-    if t in ("conv2d", "conv1d"):
+    if t == "dense":
+        out["weight"] = p["kernel"].t()
+    elif t in ("conv2d", "conv1d"):
         kk = p["kernel"]
         out["weight"] = kk.permute(3, 2, 0, 1) if t == "conv2d" else kk.permute(2, 1, 0)
     elif t == "depthwise_conv2d":
@@ -622,6 +628,8 @@ VOCABULARY_CASES = [
     ("permute an image's axes (Keras dims (3, 1, 2))",
      {"type": "permute", "dims": [3, 1, 2]}, [2, 3, 4], {}),
     ("permute a sequence (dims (2, 1))", {"type": "permute", "dims": [2, 1]}, [3, 4], {}),
+    ("dense on a sequence (Keras' Dense on [steps, features]: TimeDistributed(Dense))",
+     {"type": "dense", "units": 3}, [4, 2], {"kernel": [2, 3], "bias": [3]}),
     ("simple_rnn, every step (checked with torch.nn.RNN)",
      {"type": "simple_rnn", "units": 3, "return_sequences": True}, [4, 2],
      {"kernel": [2, 3], "recurrent_kernel": [3, 3], "bias": [3]}),

@@ -158,6 +158,10 @@ std::string fusion_blocker(const SubjectSpec& spec) {
           "layer {} ({}) with strides, padding, dilation or groups has no fused form yet", i,
           to_string(t));
   }
+  const auto shapes = infer_shapes(spec);
+  for (std::size_t i = 0; i < spec.layers.size(); ++i)
+    if (spec.layers[i].type == LayerType::kDense && shapes[i].size() > 1)
+      return fmt::format("layer {} (dense) on a sequence has no fused form yet", i);
   if (spec.patience > 0 && !spec.validation.none())
     return "early stopping: instances stop at different epochs";
   return "";
@@ -351,10 +355,12 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                    "got [{}]",
                    where, fmt::join(shape, ", "));
     } else if (l.type == LayerType::kDense) {
-      PMT_THROW_IF(shape.size() != 1, kData,
+      // a [steps, features] input: each step's features (Keras' Dense on a sequence, which is
+      // TimeDistributed(Dense))
+      PMT_THROW_IF(shape.size() > 2, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
                    fmt::join(shape, ", "));
-      shape = {l.units};
+      shape.back() = l.units;
     } else if (l.type == LayerType::kFlatten) {
       std::int64_t n = 1;
       for (auto d : shape)

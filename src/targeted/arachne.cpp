@@ -48,8 +48,11 @@ std::vector<Layer> target_layers(train::SubjectNet& net, int wanted) {
   auto params = net.named_parameters();
   std::vector<Layer> out;
   std::vector<std::string> names;
+  const auto shapes = model::infer_shapes(net.spec());
   for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
-    if (layers[i].type != model::LayerType::kDense && layers[i].type != model::LayerType::kConv2d)
+    // plain dense and conv2d layers (not a dense on a sequence, nor a grouped convolution)
+    if ((layers[i].type != model::LayerType::kDense || shapes[i].size() != 1) &&
+        (layers[i].type != model::LayerType::kConv2d || layers[i].groups != 1))
       continue;
     names.push_back(std::to_string(i));
     if (wanted >= 0 && static_cast<int>(i) != wanted) continue;

@@ -544,7 +544,7 @@ SubjectNet::SubjectNet(const model::SubjectSpec& spec, torch::Generator gen)
     } else if (l.type == model::LayerType::kDense) {
       slot_.push_back(static_cast<int>(dense_.size()));
       auto dense = register_module(
-          name, torch::nn::Linear(torch::nn::LinearOptions(in[0], l.units).bias(l.use_bias)));
+          name, torch::nn::Linear(torch::nn::LinearOptions(in.back(), l.units).bias(l.use_bias)));
       dense_.push_back(dense);
       w = dense->weight, b = dense->bias;
     } else if (l.type == model::LayerType::kEmbedding) {

@@ -477,7 +477,7 @@ TEST_CASE(
     "separable and transposed convolutions, 1-D padding and cropping, reshape, permute, "
     "simple_rnn and bidirectional recurrent layers",
     "[network][layers]") {
-  for (const auto& c : fixtures("vocabulary.json", 27)) {
+  for (const auto& c : fixtures("vocabulary.json", 28)) {
     SECTION(c["name"].get<std::string>()) {
       const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
@@ -601,6 +601,10 @@ TEST_CASE(
   REQUIRE_THROWS_WITH(stack_of(R"({"type": "simple_rnn", "units": 2, "reset_after": true})",
                                "[5, 2]", "v.json", false),
                       Catch::Contains("unknown key 'reset_after'"));
+  // a dense on a sequence (TimeDistributed(Dense)) acts per step and does not fuse
+  const auto td = stack_of(R"({"type": "dense", "units": 3})", "[4, 2]", "v.json");
+  CHECK(pmt::model::infer_shapes(td)[0] == std::vector<std::int64_t>{4, 3});
+  CHECK_THAT(pmt::model::fusion_blocker(td), Catch::Contains("layer 0 (dense) on a sequence"));
   // ACH and AAL keep DeepCrime's list
   CHECK(pmt::model::deepcrime_activation_names().size() == 11);
   CHECK(pmt::model::deepcrime_activation_names().back() == "linear");
