@@ -129,7 +129,7 @@ TEST_CASE(
   pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
   std::int64_t params = 0;
   for (const auto& p : net.parameters()) params += p.numel();
-  CHECK(params == 3088597);  // the Keras example's model.summary(): Total params: 3,088,597
+  CHECK(params == 3088597);  // Keras: (k * in + 1) * filters per Conv1D, (in + 1) * units per Dense
   // DeepCrime's audio settings (utils/write_settings.py) all apply, on its layers
   // (properties_audio.py's layer_udp, less the InputLayer)
   for (const char* op :
