@@ -499,8 +499,14 @@ def vocabulary_forward(layer, x, p):
         s = s if isinstance(s, list) else [s, s]
         padding = layer.get("padding", "valid")
         size = []
+        op = layer.get("output_padding")
+        op = op if op is None or isinstance(op, list) else [op, op]
         for a in range(2):
             kk = kernel.shape[a]
+            if op is not None:  # Keras' deconv_output_length with output_padding
+                pad = kk // 2 if padding == "same" else 0
+                size.append((k.shape[1 + a] - 1) * s[a] + kk - 2 * pad + op[a])
+                continue
             n = k.shape[1 + a] * s[a]
             size.append(n if padding == "same" else n + max(kk - s[a], 0))
         z = torch.zeros(k.shape[0], size[0], size[1], kernel.shape[2], dtype=k.dtype,
@@ -534,6 +540,43 @@ def vocabulary_forward(layer, x, p):
             ref, _ = net(k)
             ref = ref if layer.get("return_sequences", False) else ref[:, -1]
             assert torch.allclose(y, ref, atol=1e-12)
+    elif t in ("resizing", "up_sampling2d"):
+        # TF 2's tf.image.resize (Keras' Resizing; UpSampling2D's bilinear), antialias off, on
+        # (N, H, W, C) with half-pixel centres, written out from TF's kernels:
+        #   bilinear (resize_bilinear_op.cc, compute_interpolation_weights): in = (o + 0.5) *
+        #     in_size / out_size - 0.5, lower = max(floor(in), 0), upper = min(ceil(in), n - 1),
+        #     lerp = in - floor(in)
+        #   nearest (resize_nearest_neighbor_op.cc, HalfPixelScalerForNN): in = min(floor((o +
+        #     0.5) * in_size / out_size), n - 1)
+        # UpSampling2D's nearest repeats each row and column.
+        if t == "resizing":
+            size = [layer["height"], layer["width"]]
+        else:
+            f = layer.get("size", 2)
+            f = f if isinstance(f, list) else [f, f]
+            size = [k.shape[1] * f[0], k.shape[2] * f[1]]
+        how = layer.get("interpolation", "bilinear" if t == "resizing" else "nearest")
+        y = k
+        for axis in (1, 2):
+            n, m = y.shape[axis], size[axis - 1]
+            scale = n / m
+            if how == "nearest":
+                idx = [min(math.floor((o + 0.5) * scale), n - 1) for o in range(m)]
+                if t == "up_sampling2d":
+                    idx = [o // (m // n) for o in range(m)]
+                y = y.index_select(axis, torch.tensor(idx))
+            else:
+                rows = []
+                for o in range(m):
+                    src = (o + 0.5) * scale - 0.5
+                    lo, hi = max(math.floor(src), 0), min(math.ceil(src), n - 1)
+                    lerp = src - math.floor(src)
+                    a, b = y.select(axis, lo), y.select(axis, hi)
+                    rows.append(a + (b - a) * lerp)
+                y = torch.stack(rows, axis)
+        if how == "bilinear":  # LibTorch's align_corners=False is the same interpolation
+            ref = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+            assert torch.allclose(from_keras(y), ref, atol=1e-12)
     elif t in ("zero_padding1d", "cropping1d"):
         m = layer.get("padding" if t == "zero_padding1d" else "cropping")
         m = m if isinstance(m, list) else [m, m]
@@ -619,6 +662,21 @@ VOCABULARY_CASES = [
     ("conv2d_transpose stride 1 same kernel 4",
      {"type": "conv2d_transpose", "filters": 2, "kernel_size": [4, 4], "padding": "same"},
      [1, 4, 3], {"kernel": [4, 4, 2, 1], "bias": [2]}),
+    ("conv2d_transpose stride 2 valid, output_padding 1 (zeros after)",
+     {"type": "conv2d_transpose", "filters": 2, "kernel_size": [3, 3], "strides": 2,
+      "output_padding": 1}, [2, 3, 2], {"kernel": [3, 3, 2, 2], "bias": [2]}),
+    ("conv2d_transpose stride [2, 3] same, output_padding [1, 2], no bias",
+     {"type": "conv2d_transpose", "filters": 1, "kernel_size": [3, 3], "strides": [2, 3],
+      "padding": "same", "output_padding": [1, 2], "use_bias": False}, [2, 3, 2],
+     {"kernel": [3, 3, 1, 2]}),
+    ("resizing bilinear up (3x4 to 5x7)",
+     {"type": "resizing", "height": 5, "width": 7}, [2, 3, 4], {}),
+    ("resizing bilinear down (6x5 to 4x3)",
+     {"type": "resizing", "height": 4, "width": 3}, [1, 6, 5], {}),
+    ("resizing nearest up and down (3x6 to 5x4)",
+     {"type": "resizing", "height": 5, "width": 4, "interpolation": "nearest"}, [2, 3, 6], {}),
+    ("up_sampling2d bilinear [2, 3]",
+     {"type": "up_sampling2d", "size": [2, 3], "interpolation": "bilinear"}, [2, 3, 2], {}),
     ("zero_padding1d [1, 2]", {"type": "zero_padding1d", "padding": [1, 2]}, [3, 2], {}),
     ("cropping1d 1", {"type": "cropping1d", "cropping": 1}, [5, 2], {}),
     ("reshape an image (Keras (3, 4, 2)) to (12, 2)",

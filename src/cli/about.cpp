@@ -231,9 +231,10 @@ std::vector<ToolInfo> all_tools() {
            pmt::model::join_names(pmt::mutate::operator_names(pmt::mutate::Stage::kPostTraining)) +
            ".\nneurons_freezing R (PMT): int(R x units) units of one layer (at least 1) get "
            "a zero kernel slice and bias; weights_fuzzing R_M (PMT): int(R x size) entries of the "
-           "layer's kernel get w + N(0,1) x M x |w|; both target the first dense/conv layer unless "
+           "layer's kernel get w + N(0,1) x M x |w|; both target the first weight layer unless "
            "--layer, as the PMT package does, and are not filtered. DeepMutation++'s operators "
-           "act on all dense and conv layers together with a budget of int(R x total) kernel "
+           "act on all weight layers (dense, convolutional, recurrent: a unit's gate columns) "
+           "together with a budget of int(R x total) kernel "
            "weights (gaussian_fuzzing R[_S]: w x (1 + N(0, S)), S = 0.5, touched kernels clipped "
            "to [-1, 1]) or neurons (weights_shuffling, neuron_effect_block, "
            "neuron_activation_inverse, neuron_switch), at least 1; layer_deactivation, "

@@ -71,7 +71,7 @@ void add_mutate_model_flags(CLI::App& app, tools::MutateModelOptions& o, MutateM
   add_threads_flag(app, o.threads);
   add_torchscript_flags(app, o);
   app.add_flag("--list-layers", f.list,
-               "List the model's dense and conv layers (index, name, type, weight shape, bias) "
+               "List the model's weight layers (index, name, type, weight shape, bias) "
                "and the operators that target each by default; then exit");
   add_quiet_flag(app, f.quiet);
   add_shard_flag(app, f.shard, "the sound instances (--instances, or those present)");

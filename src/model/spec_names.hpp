@@ -12,7 +12,7 @@
 
 namespace pmt::model {
 
-inline constexpr io::NameTable<LayerType, 39> kLayerTypes{
+inline constexpr io::NameTable<LayerType, 40> kLayerTypes{
     {{LayerType::kConv2d, "conv2d"},
      {LayerType::kConv1d, "conv1d"},
      {LayerType::kMaxPool1d, "max_pool1d"},
@@ -48,6 +48,7 @@ inline constexpr io::NameTable<LayerType, 39> kLayerTypes{
      {LayerType::kZeroPadding2d, "zero_padding2d"},
      {LayerType::kCropping2d, "cropping2d"},
      {LayerType::kUpSampling2d, "up_sampling2d"},
+     {LayerType::kResizing, "resizing"},
      {LayerType::kZeroPadding1d, "zero_padding1d"},
      {LayerType::kCropping1d, "cropping1d"},
      {LayerType::kReshape, "reshape"},

@@ -298,12 +298,68 @@ void read_training(const json& j, const std::string& origin, SubjectSpec& s) {
   }
 }
 
+// A layer's activation and, for leaky_relu, its alpha.
+void read_activation(const std::string& origin, const std::string& where, const json& lj,
+                     LayerSpec& l) {
+  l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
+  l.alpha = get<double>(origin, where, lj, "alpha", l.alpha);
+  PMT_THROW_IF(!std::isfinite(l.alpha), kData, "{}: {}: alpha must be finite", origin, where);
+}
+
+// Keras' padding or cropping margins, into l.margins (top, bottom, left, right; a 1-D layer's
+// before and after steps in the first two): 2-D layers take n, [h, w] (each side) or
+// [[top, bottom], [left, right]]; 1-D layers n or [before, after].
+void read_margins(const std::string& origin, const std::string& where, const json& v,
+                  const char* key, LayerSpec& l) {
+  const bool one_d = l.type == LayerType::kZeroPadding1d || l.type == LayerType::kCropping1d;
+  const std::string bad = fmt::format(
+      "{}: {}: '{}' must be {} of integers 0..{}", origin, where, key,
+      one_d ? "n or [before, after]" : "n, [h, w] or [[top, bottom], [left, right]]", 1 << 20);
+  const auto number = [&](const json& n) {
+    PMT_THROW_IF(
+        !n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > (1 << 20),
+        kData, "{}", bad);
+    return n.get<int>();
+  };
+  PMT_THROW_IF(v.is_array() && v.size() != 2, kData, "{}", bad);
+  if (one_d) {
+    l.margins = v.is_array() ? std::array<int, 4>{number(v[0]), number(v[1]), 0, 0}
+                             : std::array<int, 4>{number(v), number(v), 0, 0};
+  } else if (v.is_array() && v[0].is_array()) {
+    PMT_THROW_IF(v[0].size() != 2 || !v[1].is_array() || v[1].size() != 2, kData, "{}", bad);
+    l.margins = {number(v[0][0]), number(v[0][1]), number(v[1][0]), number(v[1][1])};
+  } else if (v.is_array()) {
+    l.margins = {number(v[0]), number(v[0]), number(v[1]), number(v[1])};
+  } else {
+    const int n = number(v);
+    l.margins = {n, n, n, n};
+  }
+}
+
 // Layer i (read after the layers before it: its default input is the previous one).
 LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
                      const SubjectSpec& s) {
   LayerSpec l;
   PMT_THROW_IF(!lj.is_object() || !lj.contains("type"), kData,
                "{}: layer {}: expected an object with a \"type\"", origin, i);
+  if (lj.at("type") == "time_distributed") {
+    // Keras' TimeDistributed(Dense(...)): {"type": "time_distributed", "layer": {dense}}, the
+    // wrapper holding the name and inputs
+    const std::string where = fmt::format("layer {} (time_distributed)", i);
+    check_keys(origin, where, lj, {"type", "name", "inputs", "layer"});
+    PMT_THROW_IF(!lj.contains("layer") || !lj["layer"].is_object() ||
+                     lj["layer"].value("type", json()) != "dense",
+                 kData, "{}: {}: \"layer\" must be a dense layer (the one time_distributed wraps)",
+                 origin, where);
+    json inner = lj["layer"];
+    PMT_THROW_IF(inner.contains("name") || inner.contains("inputs"), kData,
+                 "{}: {}: the wrapper holds the name and inputs, not its layer", origin, where);
+    for (const char* key : {"name", "inputs"})
+      if (lj.contains(key)) inner[key] = lj[key];
+    LayerSpec wrapped = read_layer(inner, i, origin, s);
+    wrapped.time_distributed = true;
+    return wrapped;
+  }
   l.type = get_named(origin, fmt::format("layer {}", i), lj, "type", "", "layer type", kLayerTypes);
   const std::string where = layer_where(i, l.type);
   if (activates(l.type) && l.type != LayerType::kActivation) {
@@ -333,6 +389,7 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     if (depthwise || separable) keys.push_back("depth_multiplier");
     if (separable) keys.push_back("pointwise_initializer");
     if (grouped) keys.push_back("groups");
+    if (l.type == LayerType::kConv2dTranspose) keys.push_back("output_padding");
     for (const char* key : {"kernel_size", "strides", "padding", "dilation_rate"})
       PMT_THROW_IF(dense && lj.contains(key), kData, "{}: {}: dense has no {}", origin, where, key);
     check_keys(origin, where, lj, keys);
@@ -349,9 +406,15 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
                  origin, where, l.units, l.groups);
     l.kernel = get_size(origin, where, lj, "kernel_size", {3, 3}, l.type);
     if (!dense) read_window(origin, where, lj, l);
-    l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
-    l.alpha = get<double>(origin, where, lj, "alpha", l.alpha);
-    PMT_THROW_IF(!std::isfinite(l.alpha), kData, "{}: {}: alpha must be finite", origin, where);
+    if (lj.contains("output_padding") && !lj.at("output_padding").is_null()) {
+      // Keras: each axis's output_padding below its stride
+      l.output_padding = get_size(origin, where, lj, "output_padding", {0, 0}, l.type);
+      for (std::size_t a = 0; a < 2; ++a)
+        PMT_THROW_IF(l.output_padding[a] < 0 || l.output_padding[a] >= l.strides[a], kData,
+                     "{}: {}: output_padding must be >= 0 and below the strides ({}x{})", origin,
+                     where, l.strides[0], l.strides[1]);
+    }
+    read_activation(origin, where, lj, l);
     l.kernel_initializer = get<std::string>(origin, where, lj, init_key, "glorot_uniform");
     check_name(origin, where, "initialiser", l.kernel_initializer, initializer_names());
     l.pointwise_initializer =
@@ -366,54 +429,20 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
     parse_regularizer(origin, where, lj, reg_key, l);
   } else if (l.type == LayerType::kActivation) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "activation", "alpha"});
-    l.activation = get_named(origin, where, lj, "activation", "linear", "activation", kActivations);
-    l.alpha = get<double>(origin, where, lj, "alpha", l.alpha);
-    PMT_THROW_IF(!std::isfinite(l.alpha), kData, "{}: {}: alpha must be finite", origin, where);
+    read_activation(origin, where, lj, l);
   } else if (l.type == LayerType::kMaxPool2d || l.type == LayerType::kAveragePool2d ||
              l.type == LayerType::kMaxPool1d || l.type == LayerType::kAveragePool1d) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "pool_size", "strides", "padding"});
     l.kernel = get_size(origin, where, lj, "pool_size", {2, 2}, l.type);
     read_window(origin, where, lj, l);
-  } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d) {
-    // Keras: n, [h, w] (each side) or [[top, bottom], [left, right]]
-    const char* key = l.type == LayerType::kZeroPadding2d ? "padding" : "cropping";
+  } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d ||
+             l.type == LayerType::kZeroPadding1d || l.type == LayerType::kCropping1d) {
+    const bool padding = l.type == LayerType::kZeroPadding2d || l.type == LayerType::kZeroPadding1d;
+    const char* key = padding ? "padding" : "cropping";
     check_keys(origin, where, lj, {"type", "name", "inputs", key});
-    const json v = lj.value(key, json(l.type == LayerType::kZeroPadding2d ? 1 : 0));
-    const std::string bad = fmt::format(
-        "{}: {}: '{}' must be n, [h, w] or [[top, bottom], [left, right]] of integers 0..{}",
-        origin, where, key, 1 << 20);
-    const auto number = [&](const json& n) {
-      PMT_THROW_IF(
-          !n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > (1 << 20),
-          kData, "{}", bad);
-      return n.get<int>();
-    };
-    if (v.is_array() && v.size() == 2 && v[0].is_array()) {
-      PMT_THROW_IF(v[0].size() != 2 || !v[1].is_array() || v[1].size() != 2, kData, "{}", bad);
-      l.margins = {number(v[0][0]), number(v[0][1]), number(v[1][0]), number(v[1][1])};
-    } else if (v.is_array()) {
-      PMT_THROW_IF(v.size() != 2, kData, "{}", bad);
-      l.margins = {number(v[0]), number(v[0]), number(v[1]), number(v[1])};
-    } else {
-      const int n = number(v);
-      l.margins = {n, n, n, n};
-    }
-  } else if (l.type == LayerType::kZeroPadding1d || l.type == LayerType::kCropping1d) {
-    // Keras: n or [before, after] steps
-    const char* key = l.type == LayerType::kZeroPadding1d ? "padding" : "cropping";
-    check_keys(origin, where, lj, {"type", "name", "inputs", key});
-    const json v = lj.value(key, json(1));  // Keras' defaults: 1 and (1, 1)
-    const std::string bad = fmt::format(
-        "{}: {}: '{}' must be n or [before, after] of integers 0..{}", origin, where, key, 1 << 20);
-    const auto number = [&](const json& n) {
-      PMT_THROW_IF(
-          !n.is_number_integer() || n.get<std::int64_t>() < 0 || n.get<std::int64_t>() > (1 << 20),
-          kData, "{}", bad);
-      return n.get<int>();
-    };
-    PMT_THROW_IF(v.is_array() && v.size() != 2, kData, "{}", bad);
-    l.margins = v.is_array() ? std::array<int, 4>{number(v[0]), number(v[1]), 0, 0}
-                             : std::array<int, 4>{number(v), number(v), 0, 0};
+    // Keras' defaults: 1 for both padding layers and Cropping1D, none for Cropping2D
+    const bool none = l.type == LayerType::kCropping2d;
+    read_margins(origin, where, lj.value(key, json(none ? 0 : 1)), key, l);
   } else if (l.type == LayerType::kReshape || l.type == LayerType::kPermute) {
     const bool reshape = l.type == LayerType::kReshape;
     const char* key = reshape ? "target_shape" : "dims";
@@ -446,15 +475,32 @@ LayerSpec read_layer(const json& lj, std::size_t i, const std::string& origin,
                  "{}: {}: epsilon must be > 0", origin, where);
     l.center = get<bool>(origin, where, lj, "center", true);
     l.scale = get<bool>(origin, where, lj, "scale", true);
-  } else if (l.type == LayerType::kUpSampling2d) {
-    check_keys(origin, where, lj, {"type", "name", "inputs", "size", "interpolation"});
-    l.kernel = get_pair(origin, where, lj, "size", {2, 2});
-    PMT_THROW_IF(l.kernel[0] < 1 || l.kernel[1] < 1 || l.kernel[0] > 1024 || l.kernel[1] > 1024,
-                 kData, "{}: {}: size must be in 1..1024", origin, where);
-    const std::string how = get<std::string>(origin, where, lj, "interpolation", "nearest");
-    PMT_THROW_IF(how != "nearest", kData,
-                 "{}: {}: interpolation '{}' is not supported (nearest is)", origin, where,
-                 io::shorten(how));
+  } else if (l.type == LayerType::kUpSampling2d || l.type == LayerType::kResizing) {
+    const bool up = l.type == LayerType::kUpSampling2d;
+    if (up) {
+      check_keys(origin, where, lj, {"type", "name", "inputs", "size", "interpolation"});
+      l.kernel = get_pair(origin, where, lj, "size", {2, 2});
+    } else {
+      check_keys(
+          origin, where, lj,
+          {"type", "name", "inputs", "height", "width", "interpolation", "crop_to_aspect_ratio"});
+      PMT_THROW_IF(!lj.contains("height") || !lj.contains("width"), kData,
+                   "{}: {}: resizing needs a \"height\" and a \"width\"", origin, where);
+      l.kernel = {get<int>(origin, where, lj, "height", 1),
+                  get<int>(origin, where, lj, "width", 1)};
+      PMT_THROW_IF(get<bool>(origin, where, lj, "crop_to_aspect_ratio", false), kData,
+                   "{}: {}: crop_to_aspect_ratio is not supported (false is)", origin, where);
+    }
+    const int most = up ? 1024 : 1 << 16;
+    PMT_THROW_IF(l.kernel[0] < 1 || l.kernel[1] < 1 || l.kernel[0] > most || l.kernel[1] > most,
+                 kData, "{}: {}: {} must be in 1..{}", origin, where,
+                 up ? "size" : "height and width", most);
+    const std::string how =
+        get<std::string>(origin, where, lj, "interpolation", up ? "nearest" : "bilinear");
+    PMT_THROW_IF(how != "nearest" && how != "bilinear", kData,
+                 "{}: {}: interpolation '{}' is not supported (nearest and bilinear are)", origin,
+                 where, io::shorten(how));
+    l.bilinear = how == "bilinear";
   } else if (l.type == LayerType::kRescaling) {
     check_keys(origin, where, lj, {"type", "name", "inputs", "scale", "offset"});
     PMT_THROW_IF(!lj.contains("scale"), kData, "{}: {}: rescaling needs a \"scale\"", origin,

@@ -129,6 +129,10 @@ bool activates(LayerType t) {
          t == LayerType::kConv2dTranspose || t == LayerType::kActivation;
 }
 
+bool has_kernel(LayerType t) {
+  return (activates(t) && t != LayerType::kActivation) || is_recurrent(t);
+}
+
 Activation output_activation(const SubjectSpec& spec) {
   const LayerSpec& l = spec.layers.back();
   return activates(l.type) ? l.activation : Activation::kLinear;
@@ -202,6 +206,11 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec& l = spec.layers[i];
     const std::string where = layer_where(i, l.type);
+    const auto check_groups = [&](std::int64_t in_channels) {
+      PMT_THROW_IF(in_channels % l.groups != 0, kData,
+                   "{}: its {} input channels do not split into {} groups", where, in_channels,
+                   l.groups);
+    };
     std::vector<Shape> in;
     if (l.inputs.empty()) {
       in.push_back(i == 0 ? spec.input_shape : out.back());
@@ -244,9 +253,7 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                            : "",
                    l.padding == Padding::kExplicit ? "padded " : "", shape[1] + h.before + h.after,
                    shape[2] + w.before + w.after);
-      PMT_THROW_IF(l.type == LayerType::kConv2d && shape[0] % l.groups != 0, kData,
-                   "{}: its {} input channels do not split into {} groups", where, shape[0],
-                   l.groups);
+      if (l.type == LayerType::kConv2d) check_groups(shape[0]);
       const std::int64_t channels =
           l.type == LayerType::kConv2d || l.type == LayerType::kSeparableConv2d ? l.units
           : l.type == LayerType::kDepthwiseConv2d ? shape[0] * l.depth_multiplier
@@ -254,15 +261,31 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       shape = {channels, h.out, w.out};
     } else if (l.type == LayerType::kConv2dTranspose) {
       // Keras' deconv_output_length: "same" in * stride, "valid" in * stride + max(span - stride,
-      // 0)
+      // 0); with output_padding (in - 1) stride + span - 2 pad + output_padding, pad = span / 2
+      // ("same") or 0
       for (std::size_t a = 0; a < 2; ++a) {
         const std::int64_t span = std::int64_t{l.kernel[a] - 1} * l.dilation[a] + 1;
+        const bool padded = l.output_padding[a] >= 0;
         const std::int64_t grow =
-            l.padding == Padding::kSame ? 0 : std::max<std::int64_t>(span - l.strides[a], 0);
+            padded ? span - l.strides[a] - (l.padding == Padding::kSame ? span / 2 * 2 : 0) +
+                         l.output_padding[a]
+            : l.padding == Padding::kSame ? 0
+                                          : std::max<std::int64_t>(span - l.strides[a], 0);
         PMT_THROW_IF(__builtin_mul_overflow(shape[a + 1], l.strides[a], &shape[a + 1]) ||
                          shape[a + 1] + grow > (std::int64_t{1} << 40),
                      kData, "{}: the output size overflows", where);
+        const std::int64_t in_size = shape[a + 1] / l.strides[a];
         shape[a + 1] += grow;
+        // TF's conv2d_transpose: the output must be one whose convolution is the input
+        PMT_THROW_IF(padded && window_axis(shape[a + 1], l.kernel[a], l.strides[a], l.dilation[a],
+                                           l.padding, 0)
+                                       .out != in_size,
+                     kData,
+                     "{}: output_padding {} makes {} {}, which a stride-{} convolution does not "
+                     "take back to {} (TF refuses it; an even kernel with \"same\" needs no "
+                     "output_padding)",
+                     where, l.output_padding[a], shape[a + 1], a == 0 ? "rows" : "columns",
+                     l.strides[a], in_size);
       }
       shape[0] = l.units;
     } else if (l.type == LayerType::kLayerNormalization) {
@@ -321,13 +344,11 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
             l.dilation[0] > 1 ? fmt::format(" (dilated {})", (l.kernel[0] - 1) * l.dilation[0] + 1)
                               : "",
             l.padding == Padding::kExplicit ? "padded " : "", shape[0] + a.before + a.after);
-        PMT_THROW_IF(l.type == LayerType::kConv1d && shape[1] % l.groups != 0, kData,
-                     "{}: its {} input channels do not split into {} groups", where, shape[1],
-                     l.groups);
+        if (l.type == LayerType::kConv1d) check_groups(shape[1]);
         shape = {a.out, l.type == LayerType::kConv1d ? l.units : shape[1]};
       }
     } else if (l.type == LayerType::kZeroPadding2d || l.type == LayerType::kCropping2d ||
-               l.type == LayerType::kUpSampling2d) {
+               l.type == LayerType::kUpSampling2d || l.type == LayerType::kResizing) {
       PMT_THROW_IF(shape.size() != 3, kData,
                    "{}: needs a [channels, height, width] input, got [{}]", where,
                    fmt::join(shape, ", "));
@@ -339,6 +360,8 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
                      "{}: cropping {}+{} rows and {}+{} columns leaves nothing of its {}x{} input",
                      where, m[0], m[1], m[2], m[3], shape[1], shape[2]);
         shape = {shape[0], shape[1] - m[0] - m[1], shape[2] - m[2] - m[3]};
+      } else if (l.type == LayerType::kResizing) {
+        shape = {shape[0], l.kernel[0], l.kernel[1]};
       } else {
         PMT_THROW_IF(__builtin_mul_overflow(shape[1], l.kernel[0], &shape[1]) ||
                          __builtin_mul_overflow(shape[2], l.kernel[1], &shape[2]),
@@ -359,6 +382,9 @@ std::vector<std::vector<std::int64_t>> infer_shapes(const SubjectSpec& spec) {
       // TimeDistributed(Dense))
       PMT_THROW_IF(shape.size() > 2, kData,
                    "{}: needs a flat input, got [{}] (add a flatten layer before it)", where,
+                   fmt::join(shape, ", "));
+      PMT_THROW_IF(l.time_distributed && shape.size() != 2, kData,
+                   "{}: time_distributed needs a [steps, features] input, got [{}]", where,
                    fmt::join(shape, ", "));
       shape.back() = l.units;
     } else if (l.type == LayerType::kFlatten) {
@@ -437,6 +463,9 @@ json to_json(const SubjectSpec& s) {
       lj[l.type == LayerType::kZeroPadding2d ? "padding" : "cropping"] = {
           {l.margins[0], l.margins[1]}, {l.margins[2], l.margins[3]}};
     if (l.type == LayerType::kUpSampling2d) lj["size"] = l.kernel;
+    if (l.type == LayerType::kResizing) lj["height"] = l.kernel[0], lj["width"] = l.kernel[1];
+    if (l.type == LayerType::kUpSampling2d || l.type == LayerType::kResizing)
+      lj["interpolation"] = l.bilinear ? "bilinear" : "nearest";
     if (l.type == LayerType::kEmbedding) {
       lj["input_dim"] = l.input_dim;
       lj["output_dim"] = l.units;
@@ -468,6 +497,7 @@ json to_json(const SubjectSpec& s) {
       if (!depthwise) lj[l.type == LayerType::kDense ? "units" : "filters"] = l.units;
       if (l.type != LayerType::kDense) lj["kernel_size"] = size(l.kernel), window({1, 1});
       if (l.groups != 1) lj["groups"] = l.groups;
+      if (l.output_padding[0] >= 0) lj["output_padding"] = l.output_padding;
       if (two_kernels) lj["depth_multiplier"] = l.depth_multiplier;
       if (l.type == LayerType::kSeparableConv2d)
         lj["pointwise_initializer"] = l.pointwise_initializer;
@@ -506,6 +536,13 @@ json to_json(const SubjectSpec& s) {
       lj["epsilon"] = l.epsilon;
       lj["center"] = l.center;
       lj["scale"] = l.scale;
+    }
+    if (l.time_distributed) {  // the wrapper holds the name and inputs
+      json wrapper{{"type", "time_distributed"}};
+      for (const char* key : {"name", "inputs"})
+        if (lj.contains(key)) wrapper[key] = lj[key], lj.erase(key);
+      wrapper["layer"] = lj;
+      lj = wrapper;
     }
     layers.push_back(lj);
   }

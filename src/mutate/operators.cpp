@@ -76,18 +76,15 @@ std::string what(const SubjectSpec& s, int i) {
   return fmt::format("layer {} ({})", i, model::to_string(at(s, i).type));
 }
 bool is_last(const SubjectSpec& s, int i) { return i + 1 == static_cast<int>(s.layers.size()); }
-// The post-training operators' weight layers: dense and conv2d kernels.
-bool has_weights(const LayerSpec& l) {
-  return l.type == model::LayerType::kDense || l.type == model::LayerType::kConv2d;
-}
 // DeepCrime's layer operators act on the layers whose Keras config has the key they change
 // (activation, kernel_initializer, kernel_regularizer, use_bias): dense, the convolutions and
-// the recurrent layers.
+// the recurrent layers, which are also the post-training operators' weight layers.
 // (A depthwise kernel's keys are depthwise_initializer and depthwise_regularizer: pmt's
 // operators change them as the kernel's.)
-bool has_kernel(const LayerSpec& l) {
-  using T = model::LayerType;
-  return (model::activates(l.type) && l.type != T::kActivation) || model::is_recurrent(l.type);
+bool has_kernel(const LayerSpec& l) { return model::has_kernel(l.type); }
+// LD and LAm's layers: dense and conv2d.
+bool dense_or_conv2d(const LayerSpec& l) {
+  return l.type == model::LayerType::kDense || l.type == model::LayerType::kConv2d;
 }
 
 // The layers with a kernel (DeepCrime's operators), then `more` of the layer.
@@ -111,10 +108,6 @@ std::string any_kernel(const SubjectSpec& s, int i) {
 }
 std::string any_activation(const SubjectSpec& s, int i) {
   return activated(s, i, [](const LayerSpec&) { return std::string(); });
-}
-std::string any_weights(const SubjectSpec& s, int i) {
-  return has_weights(at(s, i)) ? ""
-                               : what(s, i) + " has no weights (only dense and conv2d layers do)";
 }
 std::string has_activation(const SubjectSpec& s, int i) {
   return activated(s, i, [&](const LayerSpec& l) {
@@ -166,8 +159,8 @@ std::string hidden_activation(const SubjectSpec& s, int i) {
 std::string shape_keeping(const SubjectSpec& s, int i, bool hidden) {
   if (!model::is_stack(s))
     return "only a plain stack of layers can lose or gain a layer (this subject is a graph)";
-  if (!has_weights(at(s, i)))
-    return what(s, i) + " has no weights (only dense and conv2d layers qualify)";
+  if (!dense_or_conv2d(at(s, i)))
+    return what(s, i) + " is not a dense or conv2d layer (only those qualify)";
   if (hidden && (i == 0 || is_last(s, i))) return what(s, i) + " is the first or the last layer";
   const auto shapes = model::infer_shapes(s);
   const auto& in = i == 0 ? s.input_shape : shapes[static_cast<std::size_t>(i - 1)];
@@ -186,7 +179,6 @@ void restack(SubjectSpec& s) {
   }
 }
 
-const std::string kNoWeights = "it has no dense or conv2d layer";
 const std::string kNoKernel = "it has no dense, convolutional or recurrent layer";
 const std::string kNoActivation = "it has no dense, convolutional, recurrent or activation layer";
 
@@ -372,23 +364,23 @@ std::vector<OperatorInfo> make_table() {
   add("neurons_freezing", "NF", "", K::kRatio, S::kNone,
       "zero int(r * units) (at least 1) output units/channels of the layer: kernel slice, bias")
       .post("PMT", false)
-      .layer(any_weights, kNoWeights);
+      .layer(any_kernel, kNoKernel);
   add("weights_fuzzing", "WF", "", K::kRatioScale, S::kNone,
       "int(r * size) random kernel entries of the layer: w += N(0,1) * m * |w| (\"r_m\")")
       .post("PMT", false)
-      .layer(any_weights, kNoWeights);
+      .layer(any_kernel, kNoKernel);
   add("gaussian_fuzzing", "GF", "", K::kRatioScale, S::kNone,
-      "ratio r of all dense/conv kernel weights: w *= 1 + N(0, s), touched kernels clipped to "
-      "[-1, 1] (\"r\" or \"r_s\", s = 0.5)")
+      "ratio r of all kernel weights (dense, conv, recurrent input kernels): w *= 1 + N(0, s), "
+      "touched kernels clipped to [-1, 1] (\"r\" or \"r_s\", s = 0.5)")
       .post("DeepMutation++", true, 0.5);
   add("weights_shuffling", "WS", "", K::kRatio, S::kNone,
-      "ratio r of all dense/conv neurons: each one's incoming weights shuffled")
+      "ratio r of all neurons (units, channels): each one's input-kernel weights shuffled")
       .post("DeepMutation++", true);
   add("neuron_effect_block", "NEB", "", K::kRatio, S::kNone,
-      "ratio r of all dense/conv neurons: incoming weights and bias set to 0")
+      "ratio r of all neurons (units, channels): incoming weights and bias set to 0")
       .post("DeepMutation++", true);
   add("neuron_activation_inverse", "NAI", "", K::kRatio, S::kNone,
-      "ratio r of all dense/conv neurons: incoming weights and bias negated")
+      "ratio r of all neurons (units, channels): incoming weights and bias negated")
       .post("DeepMutation++", true);
   add("neuron_switch", "NS", "", K::kRatio, S::kNone,
       "per layer, as many random pairs of neurons as its share of ratio r swapped (weights, bias)")

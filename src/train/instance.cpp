@@ -122,16 +122,45 @@ std::vector<mutate::WeightLayer> Instance::weight_layers() {
   if (!module_) {
     const auto params = net_->named_parameters();
     const auto& layers = net_->spec().layers;
+    const auto param = [&](const std::string& name) {
+      const auto* p = params.find(name);
+      return p ? *p : torch::Tensor();
+    };
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (layers[i].type != model::LayerType::kDense && layers[i].type != model::LayerType::kConv2d)
+      const model::LayerType type = layers[i].type;
+      if (!model::has_kernel(type)) continue;
+      const std::string name = "layer" + std::to_string(i);
+      if (!model::is_recurrent(type)) {
+        mutate::WeightLayer l;
+        l.index = static_cast<int>(i);
+        l.name = name;
+        l.type = type;
+        l.weight = type == model::LayerType::kSeparableConv2d ? param(name + ".pointwise_kernel")
+                   : type == model::LayerType::kConv2dTranspose
+                       ? param(name + ".weight").transpose(0, 1)  // (in, filters, kh, kw)
+                       : param(name + ".weight");
+        l.bias = param(name + ".bias");
+        out.push_back(l);
         continue;
-      mutate::WeightLayer l;
-      l.index = static_cast<int>(i);
-      l.name = "layer" + std::to_string(i);
-      l.type = layers[i].type;
-      l.weight = params[l.name + ".weight"];
-      if (const auto* b = params.find(l.name + ".bias")) l.bias = *b;
-      out.push_back(l);
+      }
+      // Keras' (in, gates * units) kernels and (gates * units) bias, units first
+      const std::int64_t u = layers[i].units;
+      for (const std::string prefix : {"", "backward_"}) {
+        if (!prefix.empty() && layers[i].bidirectional.empty()) break;
+        mutate::WeightLayer l;
+        l.index = static_cast<int>(i);
+        l.name = prefix.empty() ? name : name + ".backward";
+        l.type = type;
+        const auto units_first = [&](const torch::Tensor& k) {  // (rows, g u) -> (u, g, rows)
+          return k.t().view({-1, u, k.size(0)}).transpose(0, 1);
+        };
+        l.weight = units_first(param(name + "." + prefix + "kernel"));
+        l.recurrent = units_first(param(name + "." + prefix + "recurrent_kernel"));
+        if (const torch::Tensor b = param(name + "." + prefix + "bias"); b.defined())
+          l.bias = b.dim() == 1 ? b.view({-1, u}).t()                     // (g u) -> (u, g)
+                                : b.view({2, -1, u}).permute({2, 0, 1});  // GRU reset_after
+        out.push_back(l);
+      }
     }
     return out;
   }

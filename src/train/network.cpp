@@ -89,6 +89,16 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
   }
 }
 
+// A normalisation's learnt scale (gamma, "weight") and centre (beta, "bias"), each present when
+// the spec's scale and center say so, viewed as `shape` over the normalised axis.
+torch::Tensor scale_and_centre(torch::Tensor y, torch::nn::Module& m,
+                               const std::vector<std::int64_t>& shape) {
+  const auto params = m.named_parameters(false);
+  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
+  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
+  return y;
+}
+
 // Batch normalisation of x (N, C, H, W), (N, F) or (N, steps, C) over all but the channel axis
 // (Keras' axis -1 in its channels-last layout). Training: the batch's mean and biased variance
 // normalise, and the running statistics move towards them (Keras: running = momentum * running
@@ -118,10 +128,7 @@ torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec
   } else {
     y = (x - mean_run.view(shape)) / torch::sqrt(var_run.view(shape) + l.epsilon);
   }
-  const auto params = m.named_parameters(false);
-  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
-  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
-  return y;
+  return scale_and_centre(y, m, shape);
 }
 
 // Keras' LayerNormalization(axis=-1): each position over its channels (dimension 1 of
@@ -134,10 +141,7 @@ torch::Tensor layer_normalization(const torch::Tensor& x, const model::LayerSpec
   const torch::Tensor mean = x.mean(axis, true);
   const torch::Tensor var = (x - mean).pow(2).mean(axis, true);
   torch::Tensor y = (x - mean) / torch::sqrt(var + l.epsilon);
-  const auto params = m.named_parameters(false);
-  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
-  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
-  return y;
+  return scale_and_centre(y, m, shape);
 }
 
 // Keras' Conv2DTranspose (TF's conv2d_transpose, the adjoint of a convolution) to the output
@@ -724,8 +728,32 @@ torch::Tensor SubjectNet::run(const std::vector<torch::Tensor>& inputs, bool las
         x = k.permute(to);
       }
       if (x.dim() == 4) x = x.permute({0, 3, 1, 2});
-    } else if (l.type == model::LayerType::kUpSampling2d) {  // Keras' nearest: repeat
+    } else if (l.type == model::LayerType::kUpSampling2d && !l.bilinear) {  // Keras: repeats
       x = x.repeat_interleave(l.kernel[0], 2).repeat_interleave(l.kernel[1], 3);
+    } else if (l.type == model::LayerType::kUpSampling2d || l.type == model::LayerType::kResizing) {
+      // TF 2's tf.image.resize (antialias off), half-pixel centres, scale = in / out (float, as
+      // TF's CalculateResizeScale): bilinear from (o + 0.5) scale - 0.5, which is LibTorch's
+      // align_corners=false; nearest from floor((o + 0.5f) scale) (TF's HalfPixelScalerForNN),
+      // computed here as TF computes it
+      const std::int64_t h = out_shape_[i][1], w = out_shape_[i][2];
+      if (l.bilinear) {
+        namespace F = torch::nn::functional;
+        x = F::interpolate(x, F::InterpolateFuncOptions()
+                                  .size(std::vector<std::int64_t>{h, w})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(false));
+      } else {
+        const auto nearest = [&](std::int64_t size_in, std::int64_t size_out) {
+          const float scale = static_cast<float>(size_in) / static_cast<float>(size_out);
+          std::vector<std::int64_t> idx(static_cast<std::size_t>(size_out));
+          for (std::int64_t o = 0; o < size_out; ++o)
+            idx[static_cast<std::size_t>(o)] = std::min<std::int64_t>(
+                static_cast<std::int64_t>(std::floor((static_cast<float>(o) + 0.5f) * scale)),
+                size_in - 1);
+          return torch::tensor(idx, torch::TensorOptions(torch::kLong).device(x.device()));
+        };
+        x = x.index_select(2, nearest(x.size(2), h)).index_select(3, nearest(x.size(3), w));
+      }
     } else if (l.type == model::LayerType::kDot) {
       const torch::Tensor product = x * value(edges_[i][1]);
       x = l.dot_all ? product.sum().expand({x.size(0), 1}) : product.sum(-1, true);

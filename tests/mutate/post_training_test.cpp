@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -16,6 +17,7 @@
 #include "pmt/mutate/torch/post_training.hpp"
 #include "pmt/tools/analysis.hpp"
 #include "pmt/tools/training.hpp"
+#include "pmt/train/instance.hpp"
 #include "support/tiny_data.hpp"
 #include "support/torch_catch.hpp"
 
@@ -28,12 +30,18 @@ namespace {
 // A dense layer (4 units, 6 inputs) and a conv layer (3 channels, 2 inputs, 2x2), weights
 // 1, 2, 3, ... and biases 1, 2, ... so that every change shows.
 std::vector<WeightLayer> toy_layers() {
-  WeightLayer d{0, "layer0", pmt::model::LayerType::kDense,
+  WeightLayer d{0,
+                "layer0",
+                pmt::model::LayerType::kDense,
                 torch::arange(1, 25, torch::kFloat).view({4, 6}),
-                torch::arange(1, 5, torch::kFloat)};
-  WeightLayer c{2, "layer2", pmt::model::LayerType::kConv2d,
+                torch::arange(1, 5, torch::kFloat),
+                {}};
+  WeightLayer c{2,
+                "layer2",
+                pmt::model::LayerType::kConv2d,
                 torch::arange(1, 25, torch::kFloat).view({3, 2, 2, 2}),
-                torch::arange(1, 4, torch::kFloat)};
+                torch::arange(1, 4, torch::kFloat),
+                {}};
   return {d, c};
 }
 
@@ -266,6 +274,162 @@ TEST_CASE("DeepMutation++'s weight and neuron operators over dense and conv laye
   std::int64_t pairs = 0;
   for (const auto& c : wc) pairs += c["pairs"].get<std::int64_t>();
   CHECK(pairs == 2);
+}
+
+namespace {
+
+// A network of the newer weight layers (conv1d, a Bidirectional LSTM, a GRU with reset_after, a
+// depthwise, a separable and a transposed convolution) and its parameters by name.
+struct NewLayers {
+  std::shared_ptr<pmt::train::SubjectNet> net;
+  std::map<std::string, torch::Tensor> params() const {
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& p : net->named_parameters()) out[p.key()] = p.value().detach().clone();
+    return out;
+  }
+};
+
+NewLayers new_layers(const char* json_text) {
+  const auto spec = pmt::model::parse_subject(json::parse(json_text), "new.json");
+  return {
+      std::make_shared<pmt::train::SubjectNet>(spec, at::make_generator<at::CPUGeneratorImpl>(3))};
+}
+
+constexpr const char* kSequence = R"({
+  "name": "seq", "dataset": "tiny", "input_shape": [6, 3], "num_classes": 2,
+  "layers": [{"type": "conv1d", "filters": 4, "kernel_size": 3, "padding": "same"},
+             {"type": "lstm", "units": 3, "return_sequences": true, "bidirectional": "concat"},
+             {"type": "batch_normalization"},
+             {"type": "gru", "units": 2},
+             {"type": "dense", "units": 2, "activation": "softmax"}]})";
+constexpr const char* kImage = R"({
+  "name": "img", "dataset": "tiny", "input_shape": [2, 5, 5], "num_classes": 2,
+  "layers": [{"type": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 2,
+              "padding": "same"},
+             {"type": "separable_conv2d", "filters": 3, "kernel_size": 3, "padding": "same"},
+             {"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "strides": 2},
+             {"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]})";
+
+json apply_to(pmt::train::Instance& instance, const std::string& name, const std::string& param,
+              int layer = -1) {
+  auto layers = instance.weight_layers();
+  const auto m = pmt::mutate::make_mutation(name, param, instance.net().spec(), layer);
+  torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(7);
+  return pmt::mutate::apply_weight_operator(m, layers, gen);
+}
+
+}  // namespace
+
+// A neuron of a recurrent layer is a unit: its columns of every gate in the kernel, the recurrent
+// kernel and the bias (Keras' (in, gates x units) layout, gate-major); of a transposed
+// convolution, a filter (dimension 1 of LibTorch's (in, filters, kh, kw)); of a separable one, a
+// pointwise filter. The views write through to the model's parameters.
+TEST_CASE("the weight operators on conv1d, recurrent, depthwise, separable and transposed layers",
+          "[post][operators]") {
+  using Shape = std::vector<std::int64_t>;
+  const auto shape = [](const torch::Tensor& t) {
+    return Shape(t.sizes().begin(), t.sizes().end());
+  };
+  SECTION("the weight layers, neurons first") {
+    NewLayers seq = new_layers(kSequence), img = new_layers(kImage);
+    pmt::train::Instance a(seq.net), b(img.net);
+    const auto la = a.weight_layers(), lb = b.weight_layers();
+    REQUIRE(la.size() == 5);  // conv1d, LSTM forward and backward, GRU, dense
+    CHECK(shape(la[0].weight) == Shape{4, 3, 3});
+    CHECK((la[1].name == "layer1" && la[2].name == "layer1.backward" && la[2].index == 1));
+    CHECK(shape(la[1].weight) == Shape{3, 4, 4});  // units, gates i f c o, conv1d's 4 channels
+    CHECK(shape(la[1].recurrent) == Shape{3, 4, 3});
+    CHECK(shape(la[1].bias) == Shape{3, 4});
+    CHECK(shape(la[3].weight) == Shape{2, 3, 6});
+    CHECK(shape(la[3].bias) == Shape{2, 2, 3});  // reset_after: input and recurrent biases
+    REQUIRE(lb.size() == 4);
+    CHECK(shape(lb[0].weight) == Shape{4, 1, 3, 3});
+    CHECK(shape(lb[1].weight) == Shape{3, 4, 1, 1});  // the pointwise kernel
+    CHECK(shape(lb[2].weight) == Shape{2, 3, 3, 3});  // filters first
+    // the LSTM's unit 1, gate f: Keras' kernel column units + 1
+    const auto p = seq.params();
+    CHECK(torch::equal(la[1].weight[1][1], p.at("layer1.kernel").select(1, 3 + 1)));
+    CHECK(torch::equal(la[1].recurrent[2][3], p.at("layer1.recurrent_kernel").select(1, 9 + 2)));
+    CHECK(torch::equal(la[3].bias[1][1], p.at("layer3.bias")[1].view({3, 2}).select(1, 1)));
+  }
+  SECTION("NEB on every neuron zeroes every weight layer and nothing else") {
+    for (const char* text : {kSequence, kImage}) {
+      NewLayers n = new_layers(text);
+      pmt::train::Instance instance(n.net);
+      const auto before = n.params();
+      apply_to(instance, "neuron_effect_block", "1");
+      for (const auto& [name, value] : n.params()) {
+        INFO(name);
+        // left alone: batch normalisation (layer 2 of kSequence) and a separable convolution's
+        // depthwise kernel
+        const bool kept = name.rfind("layer2.", 0) == 0 && std::string(text) == kSequence;
+        if (kept || name.find("depthwise_kernel") != std::string::npos)
+          CHECK(torch::equal(value, before.at(name)));
+        else
+          CHECK(value.abs().max().item<float>() == 0);
+      }
+    }
+  }
+  SECTION("a frozen unit or filter outputs zeros") {
+    NewLayers seq = new_layers(kSequence);
+    pmt::train::Instance a(seq.net);
+    const json c = apply_to(a, "neurons_freezing", "0.34", 1);  // int(3 x 0.34) = 1 unit
+    REQUIRE(c.size() == 2);                                     // each direction
+    const std::int64_t fwd = c[0]["indices"][0], bwd = c[1]["indices"][0];
+    const torch::Tensor x = torch::randn({4, 6, 3});
+    torch::NoGradGuard no_grad;
+    const auto out = seq.net->layer_outputs({x});
+    CHECK(out[1].select(2, fwd).abs().max().item<float>() == 0);
+    CHECK(out[1].select(2, 3 + bwd).abs().max().item<float>() == 0);
+    CHECK(out[1].abs().max().item<float>() > 0);
+    const json g = apply_to(a, "neurons_freezing", "0.5", 3);  // the GRU's unit
+    CHECK(seq.net->layer_outputs({x})[3].select(1, g[0]["indices"][0]).abs().max().item<float>() ==
+          0);
+
+    NewLayers img = new_layers(kImage);
+    pmt::train::Instance b(img.net);
+    const json t = apply_to(b, "neurons_freezing", "0.5", 2);  // one of 2 filters
+    const torch::Tensor y = img.net->layer_outputs({torch::randn({3, 2, 5, 5})})[2];
+    const std::int64_t filter = t[0]["indices"][0];
+    CHECK(y.select(1, filter).abs().max().item<float>() == 0);
+    CHECK(y.select(1, 1 - filter).abs().max().item<float>() > 0);
+  }
+  SECTION("NAI negates a unit's kernel, recurrent kernel and bias; WS and GF its kernel only") {
+    NewLayers seq = new_layers(kSequence);
+    pmt::train::Instance a(seq.net);
+    const auto before = seq.params();
+    apply_to(a, "neuron_activation_inverse", "1");
+    for (const char* name : {"layer1.kernel", "layer1.backward_recurrent_kernel", "layer3.bias"})
+      CHECK(torch::equal(seq.params().at(name), -before.at(name)));
+    NewLayers w = new_layers(kSequence);
+    pmt::train::Instance b(w.net);
+    const auto sound = b.weight_layers();
+    std::vector<torch::Tensor> kernels;
+    for (const auto& l : sound) kernels.push_back(l.weight.clone());
+    const auto p0 = w.params();
+    apply_to(b, "weights_shuffling", "1");
+    const auto shuffled = b.weight_layers();
+    for (std::size_t k = 0; k < sound.size(); ++k)
+      for (std::int64_t j = 0; j < kernels[k].size(0); ++j)
+        CHECK(torch::equal(std::get<0>(shuffled[k].weight[j].flatten().sort()),
+                           std::get<0>(kernels[k][j].flatten().sort())));
+    const auto p1 = w.params();
+    CHECK_FALSE(torch::equal(p1.at("layer1.kernel"), p0.at("layer1.kernel")));
+    for (const char* name : {"layer1.recurrent_kernel", "layer1.bias", "layer3.bias"})
+      CHECK(torch::equal(p1.at(name), p0.at(name)));
+    apply_to(b, "gaussian_fuzzing", "1_0.5");
+    CHECK(torch::equal(w.params().at("layer3.recurrent_kernel"), p1.at("layer3.recurrent_kernel")));
+    CHECK(w.params().at("layer3.kernel").abs().max().item<float>() <= 1);
+  }
+  SECTION("weights_fuzzing reaches a transposed kernel through its strided view") {
+    NewLayers img = new_layers(kImage);
+    pmt::train::Instance b(img.net);
+    const auto before = img.params();
+    const json c = apply_to(b, "weights_fuzzing", "0.5_2", 2);
+    const torch::Tensor changed = img.params().at("layer2.weight") != before.at("layer2.weight");
+    CHECK(c[0]["weights"] == 27);  // int(54 x 0.5)
+    CHECK(changed.sum().item<std::int64_t>() == 27);
+  }
 }
 
 TEST_CASE("mutate_model: every operator on mnist_mlp, then gen_acc and ratio --same",

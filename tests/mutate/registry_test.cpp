@@ -474,7 +474,7 @@ TEST_CASE("mutation_layers: one index or a list of distinct ones, else an error 
   }
 }
 
-TEST_CASE("DeepCrime's layer operators on conv1d and recurrent layers, the weight operators not",
+TEST_CASE("DeepCrime's layer operators and the weight operators on conv1d and recurrent layers",
           "[registry][fidelity]") {
   const SubjectSpec s = pmt::model::parse_subject(nlohmann::json::parse(R"({
     "name": "seq", "dataset": "tiny", "input_shape": [8, 3], "num_classes": 2,
@@ -494,8 +494,12 @@ TEST_CASE("DeepCrime's layer operators on conv1d and recurrent layers, the weigh
   CHECK(layers("add_weights_regularisation") == Layers{0, 2, 3, 4});
   CHECK(layers("remove_bias") == Layers{0, 2, 4});
   CHECK(layers("add_bias") == Layers{3});
-  // the post-training weight operators: dense and conv2d kernels only
-  CHECK(layers("neurons_freezing") == Layers{4});
+  // the post-training weight operators: every layer with a kernel, the first hidden one by
+  // default
+  CHECK(layers("neurons_freezing") == Layers{0});
+  CHECK(not_applicable(find_operator("weights_fuzzing"), s, 3).empty());
+  CHECK_THAT(not_applicable(find_operator("weights_fuzzing"), s, 1),
+             Catch::Contains("layer 1 (batch_normalization) has no kernel"));
   const SubjectSpec m = apply(s, "add_weights_regularisation", "l2_layer2");
   CHECK(m.layers[2].kernel_regularizer == "l2");
   CHECK(pmt::model::to_json(m)["layers"][2]["kernel_regularizer"] == "l2");

@@ -468,16 +468,18 @@ TEST_CASE(
                                       "leaves nothing of its 3x3 input"));
   REQUIRE_THROWS_WITH(bad(R"({"type": "zero_padding2d", "padding": [1, 2, 3]})"),
                       Catch::Contains("'padding' must be n, [h, w] or"));
-  REQUIRE_THROWS_WITH(bad(R"({"type": "up_sampling2d", "interpolation": "bilinear"})"),
-                      Catch::Contains("interpolation 'bilinear' is not supported"));
+  REQUIRE_THROWS_WITH(bad(R"({"type": "up_sampling2d", "interpolation": "bicubic"})"),
+                      Catch::Contains("interpolation 'bicubic' is not supported (nearest and "
+                                      "bilinear are)"));
 }
 
 TEST_CASE(
     "the rest of the vocabulary: activations, layer normalisation, grouped, depthwise, "
-    "separable and transposed convolutions, 1-D padding and cropping, reshape, permute, "
-    "simple_rnn and bidirectional recurrent layers",
+    "separable and transposed convolutions (output_padding too), resizing and bilinear "
+    "upsampling, 1-D padding and cropping, reshape, permute, simple_rnn and bidirectional "
+    "recurrent layers",
     "[network][layers]") {
-  for (const auto& c : fixtures("vocabulary.json", 28)) {
+  for (const auto& c : fixtures("vocabulary.json", 34)) {
     SECTION(c["name"].get<std::string>()) {
       const auto s = one_layer(c, c["output_shape"].get<std::vector<std::int64_t>>());
       pmt::train::SubjectNet net(s, at::make_generator<at::CPUGeneratorImpl>(1));
@@ -578,6 +580,41 @@ TEST_CASE(
                       Catch::Contains("axis must be -1"));
   REQUIRE_THROWS_WITH(parse(R"({"type": "activation", "activation": "mish"})"),
                       Catch::Contains("unknown activation 'mish'") && Catch::Contains("swish"));
+  // resizing, output_padding and time_distributed: written back as read, bad ones named
+  const auto more = parse(R"({"type": "resizing", "height": 5, "width": 3},
+                             {"type": "up_sampling2d", "interpolation": "bilinear"},
+                             {"type": "conv2d_transpose", "filters": 2, "strides": 2,
+                              "output_padding": [1, 0]},
+                             {"type": "reshape", "target_shape": [-1, 2]},
+                             {"type": "time_distributed", "layer": {"type": "dense",
+                              "units": 3}})");
+  CHECK(pmt::model::infer_shapes(more)[0] == std::vector<std::int64_t>{4, 5, 3});
+  CHECK(pmt::model::infer_shapes(more)[2] == std::vector<std::int64_t>{2, 22, 13});
+  CHECK(pmt::model::infer_shapes(more)[4] == std::vector<std::int64_t>{286, 3});
+  const auto more_json = pmt::model::to_json(more);
+  CHECK(more_json["layers"][1]["interpolation"] == "bilinear");
+  CHECK(more_json["layers"][4]["type"] == "time_distributed");
+  CHECK(more_json["layers"][4]["layer"]["units"] == 3);
+  CHECK(pmt::model::to_json(pmt::model::parse_subject(more_json, "again.json")) == more_json);
+  REQUIRE_THROWS_WITH(parse(R"({"type": "resizing", "height": 5})"),
+                      Catch::Contains("layer 0 (resizing): resizing needs a \"height\" and a "
+                                      "\"width\""));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "resizing", "height": 5, "width": 5,
+                                "crop_to_aspect_ratio": true})"),
+                      Catch::Contains("crop_to_aspect_ratio is not supported"));
+  REQUIRE_THROWS_WITH(
+      parse(R"({"type": "conv2d_transpose", "filters": 2, "strides": 2, "output_padding": 2})"),
+      Catch::Contains("output_padding must be >= 0 and below the strides (2x2)"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 4,
+                                "strides": 2, "padding": "same", "output_padding": 0})"),
+                      Catch::Contains("output_padding 0 makes 10 rows, which a stride-2 "
+                                      "convolution does not take back to 6"));
+  REQUIRE_THROWS_WITH(parse(R"({"type": "time_distributed", "layer": {"type": "conv2d"}})"),
+                      Catch::Contains("layer 0 (time_distributed): \"layer\" must be a dense"));
+  REQUIRE_THROWS_WITH(
+      parse(R"({"type": "flatten"}, {"type": "time_distributed", "layer": {"type": "dense",
+               "units": 2}})"),
+      Catch::Contains("layer 1 (dense): time_distributed needs a [steps, features] input"));
   // recurrent: SimpleRNN in*u + u*u + u; Bidirectional twice its layer's, concat doubling the
   // output; the kernel regulariser on both input kernels
   const auto r = stack_of(R"({"type": "simple_rnn", "units": 3, "return_sequences": true,

@@ -1,13 +1,16 @@
 // The package's other subjects, lenet (UnityEyes gaze: two inputs, regression, angle metric),
-// movie_recomm (MovieLens: embeddings, the batch-wide dot, a rating-error metric) and DeepCrime's
-// audio (speaker recognition: residual Conv1D blocks), train one epoch on small synthetic NPY
-// data of the right shapes, and gen_acc writes their files.
+// movie_recomm (MovieLens: embeddings, the batch-wide dot, a rating-error metric), DeepCrime's
+// audio (speaker recognition: residual Conv1D blocks) and udacity (steering), and the Keras
+// examples cifar10 (ResNet20: batch normalisation, strides, "same") and imdb (bidirectional
+// LSTMs), train one epoch on small synthetic NPY data of the right shapes, gen_acc writes their
+// files, and mutate_model mutates the last two.
 #include <ATen/CPUGeneratorImpl.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "pmt/io/accuracy_csv.hpp"
 #include "pmt/io/atomic_file.hpp"
@@ -332,4 +335,212 @@ TEST_CASE("HDF5 data as the PMT package ships it (x_<split>, y_<split> in <split
   REQUIRE_THROWS_WITH(pmt::tools::run_train_mutants(o),
                       Catch::Contains("train.h5: no dataset 'labels_train'") &&
                           Catch::Contains("x_train, y_train"));
+}
+
+namespace {
+
+// mutate_model on the sound instances of `o` (filter off: synthetic data), then gen_acc of the
+// mutants: one accuracy per instance.
+std::vector<double> mutate_and_evaluate(const pmt::tools::TrainMutantsOptions& o,
+                                        const std::string& mut, const std::string& param) {
+  pmt::tools::MutateModelOptions m;
+  static_cast<pmt::tools::ConfigOptions&>(m) = o;
+  m.mut = mut, m.param = param, m.filter_factor = 0;
+  const auto s = pmt::tools::run_mutate_model(m);
+  CHECK(s.gave_up.empty());
+  pmt::tools::TrainMutantsOptions g = o;
+  g.mut = mut, g.param = param;
+  return accuracies(g);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "cifar10: Keras' ResNet20 v1 with Keras' parameter count, trained on synthetic images through "
+    "train_mutants (the fused path falling back), gen_acc and mutate_model",
+    "[subjects]") {
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("cifar10"));
+  CHECK(spec.layers.size() == 71);
+  const auto shapes = pmt::model::infer_shapes(spec);
+  CHECK(shapes[29] == std::vector<std::int64_t>{32, 16, 16});  // the first strided shortcut
+  CHECK(shapes[67] == std::vector<std::int64_t>{64, 8, 8});
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  std::int64_t params = 0, statistics = 0;
+  for (const auto& p : net.parameters()) params += p.numel();
+  for (const auto& b : net.buffers()) statistics += b.numel();
+  // Keras' model.summary(): 274,442 in all, 273,066 trainable (the moving means and variances
+  // of 688 channels are not)
+  CHECK(params == 273066);
+  CHECK(statistics == 1376);
+  const auto layers = [&](const char* op) {
+    return pmt::mutate::default_layers(pmt::mutate::find_operator(op), spec);
+  };
+  CHECK(layers("change_weights_initialisation").size() == 22);  // 21 Conv2D and the Dense
+  CHECK(layers("remove_activation_function").size() == 20);     // 19 ReLU layers, the softmax
+  CHECK(layers("add_weights_regularisation") == std::vector<int>{70});  // the convs have L2
+  CHECK(layers("neurons_freezing") == std::vector<int>{0});
+
+  const fs::path root = fs::temp_directory_path() / "pmt_cifar10_test";
+  fs::remove_all(root);
+  std::mt19937 gen(9);
+  std::uniform_int_distribution<int> pixel(0, 155);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 40}, {"test", 20}}) {
+    std::vector<double> x, y;
+    for (int i = 0; i < n; ++i) {
+      const int label = i % 10;  // a brighter channel and quadrant per class
+      for (int r = 0; r < 32; ++r)
+        for (int c = 0; c < 32; ++c)
+          for (int ch = 0; ch < 3; ++ch)
+            x.push_back(pixel(gen) + (ch == label % 3 && (r < 16) == (label < 5) ? 100 : 0));
+      y.push_back(label);
+    }
+    const auto nn = static_cast<std::size_t>(n);
+    npy(root / "datasets" / "cifar10" / (split + "_x.npy"), {nn, 32, 32, 3}, x);  // uint8-like
+    npy(root / "datasets" / "cifar10" / (split + "_y.npy"), {nn}, y);
+  }
+  auto o = one_epoch(root, "cifar10");
+  o.fuse = 2;
+  const auto s = pmt::tools::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0, 1});
+  CHECK(s.fuse == 1);
+  CHECK_THAT(s.unfused_why, Catch::Contains("graph subject"));
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+  for (double a : mutate_and_evaluate(o, "neuron_effect_block", "0.1")) CHECK((a >= 0 && a <= 1));
+}
+
+TEST_CASE(
+    "imdb: Keras' bidirectional-LSTM example with its parameter count, trained on synthetic "
+    "reviews through train_mutants, gen_acc and mutate_model",
+    "[subjects]") {
+  const auto spec = pmt::model::load_subject(pmt::model::builtin_subject_path("imdb"));
+  CHECK(pmt::model::infer_shapes(spec)[1] == std::vector<std::int64_t>{200, 128});
+  pmt::train::SubjectNet net(spec, at::make_generator<at::CPUGeneratorImpl>(1));
+  std::int64_t params = 0;
+  for (const auto& p : net.parameters()) params += p.numel();
+  // 20000 x 128; per direction 4 x (64 x (in + 64) + 64) with in = 128; (128 + 1) x 2
+  CHECK(params == 2560000 + 2 * 2 * 4 * (64 * (128 + 64) + 64) + 258);
+  const auto layers = [&](const char* op) {
+    return pmt::mutate::default_layers(pmt::mutate::find_operator(op), spec);
+  };
+  CHECK(layers("change_weights_initialisation") == std::vector<int>{1, 2, 3});
+  CHECK(layers("add_weights_regularisation") == std::vector<int>{1, 2, 3});
+  CHECK(layers("neurons_freezing") == std::vector<int>{1});
+
+  const fs::path root = fs::temp_directory_path() / "pmt_imdb_test";
+  fs::remove_all(root);
+  std::mt19937 gen(10);
+  std::uniform_int_distribution<int> word(10, 19999);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 32}, {"test", 16}}) {
+    std::vector<double> x, y;
+    for (int i = 0; i < n; ++i) {
+      const int label = i % 2;  // positive reviews repeat word 7, negative ones word 8
+      for (int t = 0; t < 200; ++t) x.push_back(t < 150 ? 0 : t % 5 == 0 ? 7 + label : word(gen));
+      y.push_back(label);
+    }
+    const auto nn = static_cast<std::size_t>(n);
+    npy(root / "datasets" / "imdb" / (split + "_x.npy"), {nn, 200}, x);  // pad_sequences' zeros
+    npy(root / "datasets" / "imdb" / (split + "_y.npy"), {nn}, y);
+  }
+  auto o = one_epoch(root, "imdb");
+  const auto s = pmt::tools::run_train_mutants(o);
+  CHECK(s.trained == std::vector<int>{0, 1});
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+  for (double a : mutate_and_evaluate(o, "neurons_freezing", "0.5")) CHECK((a >= 0 && a <= 1));
+}
+
+// Every layer type of the vocabulary in one graph, trained by train_mutants (with a pre-training
+// mutant), evaluated by gen_acc and mutated by mutate_model's weight operators.
+TEST_CASE("every layer type trains through train_mutants, gen_acc and mutate_model", "[subjects]") {
+  const fs::path root = fs::temp_directory_path() / "pmt_every_layer_test";
+  fs::remove_all(root);
+  pmt::io::write_file_atomic(root / "every.json", R"({
+    "name": "every", "dataset": "every", "num_classes": 2,
+    "inputs": [{"name": "image", "shape": [3, 12, 12], "scale": 255},
+               {"name": "words", "shape": [6]}],
+    "data": {"format": "npy", "inputs": ["{split}_image.npy", "{split}_words.npy"],
+             "targets": "{split}_y.npy"},
+    "layers": [
+      {"type": "rescaling", "name": "scaled", "inputs": ["image"], "scale": 2, "offset": -1},
+      {"type": "conv2d", "name": "conv", "filters": 4, "kernel_size": 3, "padding": "same",
+       "activation": "relu"},
+      {"type": "batch_normalization", "name": "bn"},
+      {"type": "depthwise_conv2d", "name": "depthwise", "kernel_size": 3, "padding": "same"},
+      {"type": "separable_conv2d", "name": "separable", "filters": 4, "kernel_size": 3,
+       "padding": "same", "activation": "swish"},
+      {"type": "add", "name": "sum", "inputs": ["bn", "separable"]},
+      {"type": "zero_padding2d", "name": "padded", "padding": 1},
+      {"type": "cropping2d", "name": "cropped", "cropping": [[1, 1], [1, 1]]},
+      {"type": "max_pool2d", "name": "pooled", "pool_size": 2},
+      {"type": "conv2d_transpose", "name": "transposed", "filters": 4, "kernel_size": 3,
+       "strides": 2, "padding": "same"},
+      {"type": "up_sampling2d", "name": "up", "size": 2},
+      {"type": "resizing", "name": "resized", "height": 20, "width": 16},
+      {"type": "conv2d", "name": "strided", "filters": 4, "kernel_size": 3, "strides": 2,
+       "dilation_rate": 1, "activation": "elu"},
+      {"type": "average_pool2d", "name": "avg", "pool_size": 2, "strides": 2, "padding": "same"},
+      {"type": "layer_normalization", "name": "ln"},
+      {"type": "global_max_pool2d", "name": "gmax2", "inputs": ["ln"]},
+      {"type": "global_average_pool2d", "name": "gavg2", "inputs": ["cropped"]},
+      {"type": "reshape", "name": "seq", "inputs": ["avg"], "target_shape": [-1, 4]},
+      {"type": "conv1d", "name": "conv1d", "filters": 4, "kernel_size": 2, "padding": "same",
+       "groups": 2},
+      {"type": "zero_padding1d", "name": "pad1", "padding": 2},
+      {"type": "cropping1d", "name": "crop1", "cropping": [1, 1]},
+      {"type": "max_pool1d", "name": "pool1", "pool_size": 2, "padding": "same"},
+      {"type": "average_pool1d", "name": "avg1", "pool_size": 1},
+      {"type": "embedding", "name": "embedded", "inputs": ["words"], "input_dim": 30,
+       "output_dim": 4},
+      {"type": "gru", "name": "gru", "units": 4, "return_sequences": true},
+      {"type": "simple_rnn", "name": "rnn", "units": 4, "return_sequences": true,
+       "bidirectional": "sum"},
+      {"type": "lstm", "name": "lstm", "inputs": ["gru"], "units": 4, "return_sequences": true,
+       "bidirectional": "ave"},
+      {"type": "subtract", "name": "diff", "inputs": ["rnn", "lstm"]},
+      {"type": "multiply", "name": "prod", "inputs": ["rnn", "lstm"]},
+      {"type": "average", "name": "mean", "inputs": ["diff", "prod"]},
+      {"type": "maximum", "name": "max", "inputs": ["mean", "rnn"]},
+      {"type": "minimum", "name": "min", "inputs": ["max", "lstm"]},
+      {"type": "permute", "name": "swapped", "dims": [2, 1]},
+      {"type": "time_distributed", "name": "per_step",
+       "layer": {"type": "dense", "units": 3, "activation": "gelu"}},
+      {"type": "global_average_pool1d", "name": "gavg1", "inputs": ["avg1"]},
+      {"type": "global_max_pool1d", "name": "gmax1", "inputs": ["per_step"]},
+      {"type": "concatenate", "name": "all", "inputs": ["gmax2", "gavg2", "gavg1", "gmax1"]},
+      {"type": "dropout", "name": "drop", "rate": 0.1},
+      {"type": "dense", "name": "hidden", "units": 6},
+      {"type": "activation", "name": "leaky", "activation": "leaky_relu", "alpha": 0.1},
+      {"type": "flatten", "name": "flat"},
+      {"type": "dense", "name": "output", "units": 2, "activation": "softmax"}],
+    "optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 8, "epochs": 1})");
+  std::mt19937 gen(11);
+  std::uniform_int_distribution<int> pixel(0, 255), word(0, 29);
+  for (const auto& [split, n] : {std::pair<std::string, int>{"train", 16}, {"test", 8}}) {
+    std::vector<double> image, words, y;
+    for (int i = 0; i < n; ++i) {
+      for (int p = 0; p < 3 * 12 * 12; ++p) image.push_back(pixel(gen));
+      for (int t = 0; t < 6; ++t) words.push_back(word(gen));
+      y.push_back(i % 2);
+    }
+    const auto nn = static_cast<std::size_t>(n);
+    const fs::path dir = root / "datasets" / "every";
+    npy(dir / (split + "_image.npy"), {nn, 12, 12, 3}, image);
+    npy(dir / (split + "_words.npy"), {nn, 6}, words);
+    npy(dir / (split + "_y.npy"), {nn}, y);
+  }
+  const auto spec = pmt::model::load_subject(root / "every.json");
+  std::set<pmt::model::LayerType> types;
+  for (const auto& l : spec.layers) types.insert(l.type);
+  CHECK(types.size() + 1 == pmt::model::layer_types().size());  // all but dot (movie_recomm's)
+  pmt::tools::TrainMutantsOptions o;
+  o.subject_file = (root / "every.json").string();
+  o.instances = "0-1";
+  o.common.data_root = root.string();
+  o.progress = false;
+  CHECK(pmt::tools::run_train_mutants(o).trained == std::vector<int>{0, 1});
+  for (double a : accuracies(o)) CHECK((a >= 0 && a <= 1));
+  auto m = o;
+  m.mut = "change_activation_function", m.param = "tanh", m.layer = 4;  // the separable's swish
+  CHECK(pmt::tools::run_train_mutants(m).trained == std::vector<int>{0, 1});
+  for (const char* op : {"gaussian_fuzzing", "neuron_effect_block", "neuron_switch"})
+    for (double a : mutate_and_evaluate(o, op, "0.2")) CHECK((a >= 0 && a <= 1));
 }

@@ -55,6 +55,7 @@ enum class LayerType {
   kZeroPadding2d,
   kCropping2d,
   kUpSampling2d,
+  kResizing,
   kZeroPadding1d,
   kCropping1d,
   kReshape,
@@ -190,6 +191,16 @@ struct LayerSpec {
   // left, right; up_sampling2d repeats each row kernel[0] and each column kernel[1] times
   // (zero_padding1d and cropping1d: steps before, after)
   std::array<int, 4> margins{0, 0, 0, 0};
+  // up_sampling2d and resizing (to kernel = {height, width}): TF 2's bilinear interpolation
+  // (half-pixel centres) instead of nearest neighbours (up_sampling2d: repeats; resizing: TF's
+  // half-pixel nearest, floor((o + 0.5) in / out))
+  bool bilinear = false;
+  // conv2d_transpose: Keras' output_padding per axis, added to the output size (-1: none, the
+  // size Keras derives from the padding)
+  std::array<int, 2> output_padding{-1, -1};
+  // dense written as Keras' TimeDistributed(Dense): its input must be a sequence (it then acts
+  // on each step's features, as a dense on a sequence does anyway)
+  bool time_distributed = false;
   // reshape: Keras' target_shape and permute: Keras' dims (1-based), both over the sample's
   // channels-last axes with Keras' element order (pmt's images are [C, H, W]: they are moved to
   // Keras' (H, W, C) and back around the operation)
@@ -324,6 +335,10 @@ bool is_recurrent(LayerType type);
 // True for the layers whose output passes through their `activation`: dense, the
 // convolutions and activation layers (a recurrent layer's activation acts inside it).
 bool activates(LayerType type);
+// The layers with a kernel: dense, the convolutions and the recurrent layers (the layers whose
+// Keras config has kernel_initializer and kernel_regularizer, or a depthwise kernel's own keys,
+// and the post-training operators' weight layers).
+bool has_kernel(LayerType type);
 // The activation applied after the last layer's output: its activation when activates(), else
 // linear.
 Activation output_activation(const SubjectSpec& spec);

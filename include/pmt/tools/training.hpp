@@ -181,7 +181,7 @@ TrainMutantsSummary run_train_mutants(const TrainMutantsOptions& options);
 GenAccSummary run_gen_acc(const GenAccOptions& options);
 WeakTestSetSummary run_weak_test_set(const WeakTestSetOptions& options);
 MutateModelSummary run_mutate_model(const MutateModelOptions& options);
-// mutate_model --list-layers: the model's dense and conv layers (index, name, type, weight shape,
+// mutate_model --list-layers: the model's weight layers (index, name, type, weight shape,
 // bias) and which post-training operators target which by default; text or JSON. Reads the sound
 // instance `instances` names first (or the first present).
 std::string list_layers(const MutateModelOptions& options, bool json);

@@ -1,7 +1,8 @@
 // A saved instance, whatever made it: a pmt subject network (instance_<i>.pt with the spec in its
 // sidecar instance_<i>.json, from train_mutants or mutate_model) or a user's TorchScript module
 // (torch.jit.save from Python; LibTorch 1.13 reads what PyTorch <= 1.13 writes). gen_acc
-// evaluates both, mutate_model mutates both through their dense and conv layers.
+// evaluates both, mutate_model mutates both through their weight layers
+// (TorchScript: parameters "<prefix>.weight" of 2 or 4 dimensions).
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,7 @@ class Instance {
   // > 0) is a data error naming the file.
   double evaluate(const model::Dataset& data, std::vector<std::int64_t>* predictions = nullptr,
                   int num_classes = 0);
-  // The dense and conv layers, their tensors being the model's own (mutated in place).
+  // The weight layers, their tensors being views of the model's own (mutated in place).
   std::vector<mutate::WeightLayer> weight_layers();
   // Every parameter, copied (to restore between draws) and restored.
   std::vector<torch::Tensor> snapshot();

@@ -32,10 +32,31 @@ json change(const WeightLayer& l, const char* what, const torch::Tensor& idx) {
   return j;
 }
 
-WeightLayer& layer_at(std::vector<WeightLayer>& layers, int index, const std::string& op) {
+// The weight layers of subject layer `index` (two for a Bidirectional: its directions).
+std::vector<WeightLayer*> layer_at(std::vector<WeightLayer>& layers, int index,
+                                   const std::string& op) {
+  std::vector<WeightLayer*> out;
   for (auto& l : layers)
-    if (l.index == index) return l;
-  PMT_THROW(kUsage, "--mut {}: layer {} has no dense or conv2d weights", op, index);
+    if (l.index == index) out.push_back(&l);
+  PMT_THROW_IF(out.empty(), kUsage,
+               "--mut {}: layer {} has no weights (dense, convolutional or recurrent)", op, index);
+  return out;
+}
+
+// f(t) on the neuron's tensors: kernel, recurrent kernel and bias (those defined).
+template <typename F>
+void each_tensor(WeightLayer& l, F f) {
+  for (torch::Tensor* t : {&l.weight, &l.recurrent, &l.bias})
+    if (t->defined()) f(*t);
+}
+
+// f(flat) on the entries of t in its own order (row-major over its sizes), written back when t
+// is a strided view (flatten() then copies).
+template <typename F>
+void edit_flat(torch::Tensor t, F f) {
+  torch::Tensor flat = t.is_contiguous() ? t.view(-1) : t.flatten();
+  f(flat);
+  if (!t.is_contiguous()) t.copy_(flat.view(t.sizes()));
 }
 
 // DeepMutation++'s budget: int(r * total), at least 1 (cnn_operator.py:24-27).
@@ -52,7 +73,8 @@ std::vector<torch::Tensor> spread(const std::vector<WeightLayer>& layers, double
   std::vector<std::int64_t> offset{0};
   for (const auto& l : layers) offset.push_back(offset.back() + size(l));
   const std::int64_t total = offset.back();
-  PMT_THROW_IF(total == 0, kUsage, "the model has no dense or conv2d layer to mutate");
+  PMT_THROW_IF(total == 0, kUsage,
+               "the model has no weight layer (dense, convolutional or recurrent) to mutate");
   const std::vector<std::int64_t> picked = to_vector(choose(total, budget(total, ratio), gen));
   std::vector<torch::Tensor> out;
   for (std::size_t k = 0; k < layers.size(); ++k) {
@@ -64,28 +86,36 @@ std::vector<torch::Tensor> spread(const std::vector<WeightLayer>& layers, double
   return out;
 }
 
-// PMT weights_operators.py:52-58: size = int(C * r), or 1 when that is 0.
+// PMT weights_operators.py:52-58: size = int(C * r), or 1 when that is 0 (each direction of a
+// Bidirectional).
 json neurons_freezing(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
-  WeightLayer& l = layer_at(layers, m.layer, m.name);
-  const std::int64_t units = l.weight.size(0);
-  std::int64_t k = static_cast<std::int64_t>(static_cast<double>(units) * m.ratio);
-  if (k == 0) k = 1;
-  const torch::Tensor idx = choose(units, k, gen);
-  l.weight.index_fill_(0, idx, 0.0);
-  if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
-  return json::array({change(l, "neurons", idx)});
+  json changes = json::array();
+  for (WeightLayer* l : layer_at(layers, m.layer, m.name)) {
+    const std::int64_t units = l->weight.size(0);
+    std::int64_t k = static_cast<std::int64_t>(static_cast<double>(units) * m.ratio);
+    if (k == 0) k = 1;
+    const torch::Tensor idx = choose(units, k, gen);
+    each_tensor(*l, [&](torch::Tensor& t) { t.index_fill_(0, idx, 0.0); });
+    changes.push_back(change(*l, "neurons", idx));
+  }
+  return changes;
 }
 
 // PMT weights_operators.py:24-30: int(size * r) entries (no minimum), w + N(0,1) m |w|.
 json weights_fuzzing(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
-  WeightLayer& l = layer_at(layers, m.layer, m.name);
-  torch::Tensor flat = l.weight.view(-1);
-  const std::int64_t k = static_cast<std::int64_t>(static_cast<double>(flat.numel()) * m.ratio);
-  const torch::Tensor idx = choose(flat.numel(), k, gen);
-  const torch::Tensor w = flat.index_select(0, idx);
-  const torch::Tensor z = torch::empty({k}, w.options()).normal_(0.0, 1.0, gen);
-  flat.index_copy_(0, idx, w + z * m.scale * w.abs());
-  return json::array({change(l, "weights", idx)});
+  json changes = json::array();
+  for (WeightLayer* l : layer_at(layers, m.layer, m.name)) {
+    torch::Tensor idx;
+    edit_flat(l->weight, [&](torch::Tensor& flat) {
+      const auto k = static_cast<std::int64_t>(static_cast<double>(flat.numel()) * m.ratio);
+      idx = choose(flat.numel(), k, gen);
+      const torch::Tensor w = flat.index_select(0, idx);
+      const torch::Tensor z = torch::empty({k}, w.options()).normal_(0.0, 1.0, gen);
+      flat.index_copy_(0, idx, w + z * m.scale * w.abs());
+    });
+    changes.push_back(change(*l, "weights", idx));
+  }
+  return changes;
 }
 
 // cnn_operator.py weights_gaussian_fuzzing: w * (1 + N(0, sigma)), then the whole kernel of every
@@ -96,11 +126,12 @@ json gaussian_fuzzing(const Mutation& m, std::vector<WeightLayer>& layers, torch
   json changes = json::array();
   for (std::size_t k = 0; k < layers.size(); ++k) {
     if (picks[k].numel() == 0) continue;
-    torch::Tensor flat = layers[k].weight.view(-1);
-    const torch::Tensor w = flat.index_select(0, picks[k]);
-    const torch::Tensor z =
-        torch::empty({picks[k].numel()}, w.options()).normal_(0.0, m.scale, gen);
-    flat.index_copy_(0, picks[k], w * (1 + z));
+    edit_flat(layers[k].weight, [&](torch::Tensor& flat) {
+      const torch::Tensor w = flat.index_select(0, picks[k]);
+      const torch::Tensor z =
+          torch::empty({picks[k].numel()}, w.options()).normal_(0.0, m.scale, gen);
+      flat.index_copy_(0, picks[k], w * (1 + z));
+    });
     layers[k].weight.clamp_(-1.0, 1.0);
     changes.push_back(change(layers[k], "weights", picks[k]));
   }
@@ -121,13 +152,13 @@ json per_neuron(const Mutation& m, std::vector<WeightLayer>& layers, torch::Gene
   return changes;
 }
 
-// Each neuron's incoming weights, among themselves.
+// Each neuron's input-kernel weights, among themselves.
 json weights_shuffling(const Mutation& m, std::vector<WeightLayer>& layers, torch::Generator& gen) {
   return per_neuron(m, layers, gen, [&](WeightLayer& l, const torch::Tensor& idx) {
-    for (std::int64_t j : to_vector(idx)) {
-      torch::Tensor row = l.weight[j].view(-1);
-      row.copy_(row.index_select(0, torch::randperm(row.numel(), gen, torch::kLong)));
-    }
+    for (std::int64_t j : to_vector(idx))
+      edit_flat(l.weight[j], [&](torch::Tensor& row) {
+        row.copy_(row.index_select(0, torch::randperm(row.numel(), gen, torch::kLong)));
+      });
     return change(l, "neurons", idx);
   });
 }
@@ -135,8 +166,7 @@ json weights_shuffling(const Mutation& m, std::vector<WeightLayer>& layers, torc
 json neuron_effect_block(const Mutation& m, std::vector<WeightLayer>& layers,
                          torch::Generator& gen) {
   return per_neuron(m, layers, gen, [](WeightLayer& l, const torch::Tensor& idx) {
-    l.weight.index_fill_(0, idx, 0.0);
-    if (l.bias.defined()) l.bias.index_fill_(0, idx, 0.0);
+    each_tensor(l, [&](torch::Tensor& t) { t.index_fill_(0, idx, 0.0); });
     return change(l, "neurons", idx);
   });
 }
@@ -144,8 +174,7 @@ json neuron_effect_block(const Mutation& m, std::vector<WeightLayer>& layers,
 json neuron_activation_inverse(const Mutation& m, std::vector<WeightLayer>& layers,
                                torch::Generator& gen) {
   return per_neuron(m, layers, gen, [](WeightLayer& l, const torch::Tensor& idx) {
-    l.weight.index_copy_(0, idx, -l.weight.index_select(0, idx));
-    if (l.bias.defined()) l.bias.index_copy_(0, idx, -l.bias.index_select(0, idx));
+    each_tensor(l, [&](torch::Tensor& t) { t.index_copy_(0, idx, -t.index_select(0, idx)); });
     return change(l, "neurons", idx);
   });
 }
@@ -156,11 +185,10 @@ json neuron_switch(const Mutation& m, std::vector<WeightLayer>& layers, torch::G
     const std::int64_t units = l.weight.size(0);
     if (units < 2) return json();
     std::vector<std::int64_t> swapped;
-    for (std::int64_t t = 0; t < idx.numel(); ++t) {
+    for (std::int64_t n = 0; n < idx.numel(); ++n) {
       const torch::Tensor pair = torch::randperm(units, gen, torch::kLong).slice(0, 0, 2);
       const torch::Tensor flipped = pair.flip(0);
-      l.weight.index_copy_(0, pair, l.weight.index_select(0, flipped));
-      if (l.bias.defined()) l.bias.index_copy_(0, pair, l.bias.index_select(0, flipped));
+      each_tensor(l, [&](torch::Tensor& t) { t.index_copy_(0, pair, t.index_select(0, flipped)); });
       for (std::int64_t v : to_vector(pair)) swapped.push_back(v);
     }
     return json{{"layer", l.index}, {"name", l.name}, {"pairs", idx.numel()}, {"indices", swapped}};

@@ -1,11 +1,16 @@
 // Post-training (model-level) weight operators: they act in place on the weights of a trained
-// model's dense and convolutional layers (LibTorch layout: weight (out, in[, kh, kw]), bias (out)),
-// so that they serve pmt's subject networks and users' TorchScript modules alike.
+// model's dense, convolutional and recurrent layers (WeightLayer: neuron-first views of LibTorch's
+// parameters), so that they serve pmt's subject networks and users' TorchScript modules alike.
+// A neuron is an output unit or channel: a recurrent layer's unit owns its columns of every gate
+// in the kernel, the recurrent kernel and the bias. The kernel-entry operators (weights_fuzzing,
+// GF, WS) change input kernels only, as the references change Keras' weights[0]; the neuron
+// operators (neurons_freezing, NEB, NAI, NS) change the neuron's kernel, recurrent kernel and bias
+// slices. Normalisation and embedding parameters are left alone.
 //   neurons_freezing, weights_fuzzing: the PMT package (FlowSs/PMT operators/weights_operators.py)
 //     on ONE layer: int(r * units) units (at least 1) zeroed, kernel slice and bias; int(r * size)
 //     kernel entries (no minimum) get w + N(0,1) * m * |w|; the bias is untouched.
 //   GF, WS, NEB, NAI, NS: DeepMutation++ (wellido/mutation_tool cnn_mutation/src/cnn_operator.py)
-//     over all dense and conv layers: a budget of int(r * total) kernel weights (GF) or neurons
+//     over all weight layers: a budget of int(r * total) kernel weights (GF) or neurons
 //     (the others), at least 1, drawn without replacement over the layers together.
 // Where pmt departs from the reference code (docs/reference/posttraining.md §2.3): every neuron
 // can be drawn (DeepMutation++'s range(0, n - 1) never draws a layer's last one; DeepCrime's copy
@@ -26,13 +31,20 @@
 
 namespace pmt::mutate {
 
-// One dense or convolutional layer of a trained model.
+// One weight layer of a trained model, each tensor a view of the model's own parameter (changed
+// in place) with the layer's neurons (output units or channels) first.
 struct WeightLayer {
   int index = 0;     // in the subject's layer list (TorchScript: in weight_layers order)
-  std::string name;  // "layer1" (pmt subject) or the TorchScript module path ("fc1")
-  model::LayerType type = model::LayerType::kDense;  // dense or conv2d
-  torch::Tensor weight;  // (out, in[, kh, kw]): the model's own parameter (changed in place)
-  torch::Tensor bias;    // (out), or undefined
+  std::string name;  // "layer1" (pmt subject; "layer1.backward": a Bidirectional's backward
+                     // direction, with the same index) or the TorchScript module path ("fc1")
+  model::LayerType type = model::LayerType::kDense;
+  // the input kernel (neurons, ...): dense (out, in), convolutions (out, in / groups, [kh,] kw),
+  // a separable convolution's pointwise kernel, a transposed convolution's (filters, in, kh, kw)
+  // view, a recurrent layer's (units, gates, in) view of Keras' (in, gates * units) kernel
+  torch::Tensor weight;
+  torch::Tensor bias;       // (neurons), a recurrent layer's (units, gates) or (units, 2, gates)
+                            // view, or undefined
+  torch::Tensor recurrent;  // a recurrent layer's (units, gates, units) view, else undefined
 };
 
 // A weight operator's behaviour: `layers` changed in place, drawing from `gen`; returns what
