@@ -227,15 +227,30 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where, std::size_t
   const Header h = HeaderParser(bytes.substr(offset, header_len), where).parse();
   PMT_THROW_IF(h.fortran_order, kData, "{}: Fortran-ordered arrays are not supported", where);
 
-  std::size_t item = 0;
-  if (h.descr == "<f8" || h.descr == "<i8")
-    item = 8;
-  else if (h.descr == "<f4" || h.descr == "<i4")
-    item = 4;
-  else
-    PMT_THROW(kData, "{}: dtype '{}' is not supported (expected little-endian float64 '<f8'{})",
-              where, shorten(h.descr),
-              !h.descr.empty() && h.descr[0] == '>' ? ": big-endian byte order" : "");
+  // numpy's little-endian (or byte-sized) numbers: what np.save writes for float64, float32,
+  // the integers and bool (images as uint8, word indices as int32 ...)
+  using Convert = void (*)(const char*, std::size_t, std::vector<double>&);
+  struct Dtype {
+    const char* descr;
+    std::size_t item;
+    Convert convert;
+  };
+  static constexpr Dtype kDtypes[] = {
+      {"<f8", 8, convert<double>},       {"<f4", 4, convert<float>},
+      {"<i8", 8, convert<std::int64_t>}, {"<u8", 8, convert<std::uint64_t>},
+      {"<i4", 4, convert<std::int32_t>}, {"<u4", 4, convert<std::uint32_t>},
+      {"<i2", 2, convert<std::int16_t>}, {"<u2", 2, convert<std::uint16_t>},
+      {"|i1", 1, convert<std::int8_t>},  {"|u1", 1, convert<std::uint8_t>},
+      {"|b1", 1, convert<std::uint8_t>}};
+  const Dtype* dtype = nullptr;
+  for (const Dtype& d : kDtypes)
+    if (h.descr == d.descr) dtype = &d;
+  PMT_THROW_IF(!dtype, kData,
+               "{}: dtype '{}' is not supported (numbers: <f8, <f4, <i8, <u8, <i4, <u4, <i2, <u2, "
+               "|i1, |u1, |b1{})",
+               where, shorten(h.descr),
+               !h.descr.empty() && h.descr[0] == '>' ? "; this one is big-endian" : "");
+  const std::size_t item = dtype->item;
   NpyArray arr;
   arr.shape = h.shape;
   const auto n = element_count(arr.shape);
@@ -249,14 +264,7 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where, std::size_t
                "{}: truncated: shape {} needs {} bytes of data, file has {}", where,
                shape_text(arr.shape), *needed, bytes.size() - data_off);
   const char* src = bytes.data() + data_off;
-  if (h.descr == "<f8")
-    convert<double>(src, *n, arr.data);
-  else if (h.descr == "<f4")
-    convert<float>(src, *n, arr.data);
-  else if (h.descr == "<i8")
-    convert<std::int64_t>(src, *n, arr.data);
-  else
-    convert<std::int32_t>(src, *n, arr.data);
+  dtype->convert(src, *n, arr.data);
   return arr;
 }
 

@@ -90,58 +90,56 @@ void initialise(torch::Tensor w, const std::string& name, torch::Generator& gen,
 }
 
 // A normalisation's learnt scale (gamma, "weight") and centre (beta, "bias"), each present when
-// the spec's scale and center say so, viewed as `shape` over the normalised axis.
-torch::Tensor scale_and_centre(torch::Tensor y, torch::nn::Module& m,
-                               const std::vector<std::int64_t>& shape) {
+// the spec's scale and center say so (else undefined).
+std::pair<torch::Tensor, torch::Tensor> scale_and_centre(torch::nn::Module& m) {
   const auto params = m.named_parameters(false);
-  if (const auto* gamma = params.find("weight")) y = y * gamma->view(shape);
-  if (const auto* beta = params.find("bias")) y = y + beta->view(shape);
-  return y;
+  const auto* gamma = params.find("weight");
+  const auto* beta = params.find("bias");
+  return {gamma ? *gamma : torch::Tensor(), beta ? *beta : torch::Tensor()};
 }
 
 // Batch normalisation of x (N, C, H, W), (N, F) or (N, steps, C) over all but the channel axis
-// (Keras' axis -1 in its channels-last layout). Training: the batch's mean and biased variance
-// normalise, and the running statistics move towards them (Keras: running = momentum * running
-// + (1 - momentum) * batch, with the biased variance; PyTorch: running = (1 - momentum) *
-// running + momentum * batch, with the unbiased one). Evaluation: the running statistics.
+// (Keras' axis -1 in its channels-last layout), by LibTorch's fused kernel. Training: the batch's
+// mean and biased variance normalise, and the running statistics move towards them (Keras:
+// running = momentum * running + (1 - momentum) * batch, with the biased variance; PyTorch:
+// running = (1 - momentum) * running + momentum * batch, with the unbiased one). Evaluation: the
+// running statistics.
 torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec& l,
                                   torch::nn::Module& m, bool training) {
-  // the channels of (N, C, H, W), else the last axis: (N, F) or (N, steps, C)
-  const std::int64_t axis = x.dim() == 4 ? 1 : x.dim() - 1;
-  std::vector<std::int64_t> dims, shape(static_cast<std::size_t>(x.dim()), 1);
-  for (std::int64_t d = 0; d < x.dim(); ++d)
-    if (d != axis) dims.push_back(d);
-  shape[static_cast<std::size_t>(axis)] = x.size(axis);
+  // the kernel normalises over all but dimension 1: a sequence's channels are moved there
+  const bool sequence = x.dim() == 3;
+  const torch::Tensor in = sequence ? x.transpose(1, 2) : x;
   const auto buffers = m.named_buffers(false);  // handles: the in-place updates reach m
   torch::Tensor mean_run = buffers["running_mean"], var_run = buffers["running_var"];
+  const auto [w, b] = scale_and_centre(m);
   torch::Tensor y;
   if (training) {
-    const torch::Tensor mean = x.mean(dims, true);
-    const torch::Tensor var = (x - mean).pow(2).mean(dims, true);
-    y = (x - mean) / torch::sqrt(var + l.epsilon);
+    torch::Tensor mean, invstd;
+    std::tie(y, mean, invstd) = torch::native_batch_norm(in, w, b, {}, {}, true, 0.0, l.epsilon);
     torch::NoGradGuard no_grad;
-    const double n = double(x.numel() / x.size(axis));
+    const double n = double(in.numel() / in.size(1));
     const double batch = l.pytorch ? l.momentum : 1 - l.momentum;  // the batch's weight
-    const torch::Tensor v = var.flatten() * (l.pytorch && n > 1 ? n / (n - 1) : 1.0);
-    mean_run.mul_(1 - batch).add_(mean.flatten(), batch);
-    var_run.mul_(1 - batch).add_(v, batch);
+    // the batch's biased variance, from the kernel's 1 / sqrt(var + epsilon)
+    const torch::Tensor var = invstd.to(torch::kDouble).pow(-2).sub_(l.epsilon);
+    const torch::Tensor v = var * (l.pytorch && n > 1 ? n / (n - 1) : 1.0);
+    mean_run.mul_(1 - batch).add_(mean, batch);
+    var_run.mul_(1 - batch).add_(v.to(var_run.scalar_type()), batch);
   } else {
-    y = (x - mean_run.view(shape)) / torch::sqrt(var_run.view(shape) + l.epsilon);
+    y = torch::batch_norm(in, w, b, mean_run, var_run, false, 0.0, l.epsilon, false);
   }
-  return scale_and_centre(y, m, shape);
+  return sequence ? y.transpose(1, 2) : y;
 }
 
 // Keras' LayerNormalization(axis=-1): each position over its channels (dimension 1 of
-// (N, C, H, W), the last of (N, F) or (N, steps, C)), the biased variance.
+// (N, C, H, W), the last of (N, F) or (N, steps, C)), the biased variance; LibTorch's fused
+// kernel over the last axis, an image's channels moved there.
 torch::Tensor layer_normalization(const torch::Tensor& x, const model::LayerSpec& l,
                                   torch::nn::Module& m) {
-  const std::int64_t axis = x.dim() == 4 ? 1 : x.dim() - 1;
-  std::vector<std::int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
-  shape[static_cast<std::size_t>(axis)] = x.size(axis);
-  const torch::Tensor mean = x.mean(axis, true);
-  const torch::Tensor var = (x - mean).pow(2).mean(axis, true);
-  torch::Tensor y = (x - mean) / torch::sqrt(var + l.epsilon);
-  return scale_and_centre(y, m, shape);
+  const bool image = x.dim() == 4;
+  const torch::Tensor in = image ? x.permute({0, 2, 3, 1}) : x;
+  const auto [w, b] = scale_and_centre(m);
+  const torch::Tensor y = torch::layer_norm(in, {in.size(-1)}, w, b, l.epsilon, false);
+  return image ? y.permute({0, 3, 1, 2}) : y;
 }
 
 // Keras' Conv2DTranspose (TF's conv2d_transpose, the adjoint of a convolution) to the output
@@ -373,8 +371,9 @@ torch::Tensor recurrent_pass(const torch::Tensor& x, const model::LayerSpec& l,
   const auto gate = [&](const torch::Tensor& t) { return activate(t, l.recurrent_activation); };
   torch::Tensor h = torch::zeros({x.size(0), u}, x.options()), c = torch::zeros_like(h);
   std::vector<torch::Tensor> steps;
-  for (std::int64_t t = 0; t < x.size(1); ++t) {
-    const torch::Tensor in = xk.select(1, t);
+  // unbind, not select: the gradient of T selected steps would be T full-size tensors
+  const std::vector<torch::Tensor> inputs = xk.unbind(1);
+  for (const torch::Tensor& in : inputs) {
     if (l.type == model::LayerType::kSimpleRnn) {
       h = activate(in + h.matmul(rec), l.activation);
     } else if (lstm) {

@@ -64,6 +64,24 @@ TEST_CASE("NPY round trip and dtype conversion", "[io]") {
   std::ofstream(dir / "f.npy", std::ios::binary) << bytes;
   CHECK(pmt::io::read_npy(dir / "f.npy", {2}).data == std::vector<double>{0.5, 0.25});
   CHECK_THROWS_AS(pmt::io::read_npy(dir / "f.npy", {3}), pmt::Error);
+  // the integer dtypes np.save writes (keras.datasets' uint8 images, int32 word indices)
+  const auto npy_of = [&](const char* descr, const std::string& data) {
+    std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" +
+                    std::to_string(data.size() / (descr[2] - '0')) + ",), }";
+    h.append(128 - 10 - h.size() - 1, ' ');
+    h += '\n';
+    const fs::path p = dir / "i.npy";
+    std::ofstream(p, std::ios::binary)
+        << std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) + '\0' + h + data;
+    return pmt::io::read_npy(p).data;
+  };
+  CHECK(npy_of("|u1", std::string("\x00\x7f\xff", 3)) == std::vector<double>{0, 127, 255});
+  CHECK(npy_of("|i1", std::string("\xff\x02", 2)) == std::vector<double>{-1, 2});
+  CHECK(npy_of("<i2", std::string("\xfe\xff\x00\x01", 4)) == std::vector<double>{-2, 256});
+  CHECK(npy_of("<u4", std::string("\xff\xff\xff\xff", 4)) == std::vector<double>{4294967295.0});
+  CHECK(npy_of("|b1", std::string("\x01\x00", 2)) == std::vector<double>{1, 0});
+  REQUIRE_THROWS_WITH(npy_of("<c8", std::string(8, '\0')),
+                      Catch::Contains("dtype '<c8' is not supported (numbers: <f8"));
   fs::remove_all(dir);
 }
 
