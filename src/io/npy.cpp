@@ -182,6 +182,12 @@ void convert(const char* src, std::size_t n, std::vector<double>& out) {
   }
 }
 
+// numpy's bool: any nonzero byte is True.
+void convert_bool(const char* src, std::size_t n, std::vector<double>& out) {
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = src[i] != 0 ? 1.0 : 0.0;
+}
+
 }  // namespace
 
 std::size_t NpyArray::size() const {
@@ -241,7 +247,7 @@ NpyArray parse_npy(std::string_view bytes, const std::string& where, std::size_t
       {"<i4", 4, convert<std::int32_t>}, {"<u4", 4, convert<std::uint32_t>},
       {"<i2", 2, convert<std::int16_t>}, {"<u2", 2, convert<std::uint16_t>},
       {"|i1", 1, convert<std::int8_t>},  {"|u1", 1, convert<std::uint8_t>},
-      {"|b1", 1, convert<std::uint8_t>}};
+      {"|b1", 1, convert_bool}};
   const Dtype* dtype = nullptr;
   for (const Dtype& d : kDtypes)
     if (h.descr == d.descr) dtype = &d;

@@ -120,7 +120,8 @@ torch::Tensor batch_normalization(const torch::Tensor& x, const model::LayerSpec
     const double n = double(in.numel() / in.size(1));
     const double batch = l.pytorch ? l.momentum : 1 - l.momentum;  // the batch's weight
     // the batch's biased variance, from the kernel's 1 / sqrt(var + epsilon)
-    const torch::Tensor var = invstd.to(torch::kDouble).pow(-2).sub_(l.epsilon);
+    // (clamped: a constant channel's rounds to about -1e-10)
+    const torch::Tensor var = invstd.to(torch::kDouble).pow(-2).sub_(l.epsilon).clamp_min_(0);
     const torch::Tensor v = var * (l.pytorch && n > 1 ? n / (n - 1) : 1.0);
     mean_run.mul_(1 - batch).add_(mean, batch);
     var_run.mul_(1 - batch).add_(v.to(var_run.scalar_type()), batch);

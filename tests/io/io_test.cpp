@@ -79,7 +79,7 @@ TEST_CASE("NPY round trip and dtype conversion", "[io]") {
   CHECK(npy_of("|i1", std::string("\xff\x02", 2)) == std::vector<double>{-1, 2});
   CHECK(npy_of("<i2", std::string("\xfe\xff\x00\x01", 4)) == std::vector<double>{-2, 256});
   CHECK(npy_of("<u4", std::string("\xff\xff\xff\xff", 4)) == std::vector<double>{4294967295.0});
-  CHECK(npy_of("|b1", std::string("\x01\x00", 2)) == std::vector<double>{1, 0});
+  CHECK(npy_of("|b1", std::string("\x01\x00\x02", 3)) == std::vector<double>{1, 0, 1});
   REQUIRE_THROWS_WITH(npy_of("<c8", std::string(8, '\0')),
                       Catch::Contains("dtype '<c8' is not supported (numbers: <f8"));
   fs::remove_all(dir);

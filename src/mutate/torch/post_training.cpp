@@ -51,7 +51,7 @@ void each_tensor(WeightLayer& l, F f) {
 }
 
 // f(flat) on the entries of t in its own order (row-major over its sizes), written back when t
-// is a strided view (flatten() then copies).
+// is not contiguous (flatten() may then copy; when it returns a view, the copy back is a no-op).
 template <typename F>
 void edit_flat(torch::Tensor t, F f) {
   torch::Tensor flat = t.is_contiguous() ? t.view(-1) : t.flatten();
