@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "pmt/core/error.hpp"
@@ -136,16 +138,16 @@ herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, vo
   return 0;
 }
 
-std::vector<std::string> list_datasets(const Handle& f, const std::string& where) {
+std::vector<std::string> list_datasets(hid_t f, const std::string& where) {
   std::vector<std::string> names;
-  PMT_THROW_IF(H5Lvisit(f.get(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names) < 0, kData,
+  PMT_THROW_IF(H5Lvisit(f, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names) < 0, kData,
                "{}: cannot list its datasets (corrupt file?): {}", where, hdf5_detail());
   std::sort(names.begin(), names.end());
   return names;
 }
 
 // "(it has: x_test, y_test)" for messages about a dataset that is not there.
-std::string present_datasets(const Handle& f, const std::string& where) {
+std::string present_datasets(hid_t f, const std::string& where) {
   constexpr std::size_t kShown = 20;
   std::vector<std::string> names;
   try {
@@ -205,23 +207,19 @@ std::string missing_filter(hid_t dataset) {
   return "";
 }
 
-}  // namespace
-
-Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
-  const QuietErrors quiet;
-  const std::string where = file.string();
-  const Handle f = open_file(file);
-
+// Dataset `dataset` of the open file `f` (of `file_bytes` bytes, 0 when unknown).
+Hdf5Array read_dataset(hid_t f, const std::string& where, const std::string& dataset,
+                       hsize_t file_bytes) {
   // Each step of the path must exist before the object can be opened (H5Lexists' contract).
   const std::string name = relative_name(dataset);
   bool found = !name.empty();
   for (std::size_t end = 0; found && end != std::string::npos;) {
     end = name.find('/', end + 1);
-    found = H5Lexists(f.get(), name.substr(0, end).c_str(), H5P_DEFAULT) > 0;
+    found = H5Lexists(f, name.substr(0, end).c_str(), H5P_DEFAULT) > 0;
   }
   H5Eclear2(H5E_DEFAULT);
   PMT_THROW_IF(!found, kData, "{}: no dataset '{}' {}", where, dataset, present_datasets(f, where));
-  const Handle d(H5Oopen(f.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+  const Handle d(H5Oopen(f, name.c_str(), H5P_DEFAULT), H5Oclose);
   PMT_THROW_IF(!d.ok(), kData, "{}: cannot open dataset '{}': {}", where, dataset, hdf5_detail());
   const H5I_type_t kind = H5Iget_type(d.get());
   PMT_THROW_IF(kind != H5I_DATASET, kData, "{}: '{}' is {}, not a dataset {}", where, dataset,
@@ -262,10 +260,8 @@ Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
   // deflate: 1032 to 1) bounds the element count. A crafted file that declares more is refused
   // before any allocation (an 8 KB file could otherwise make pmt allocate and zero gigabytes).
   constexpr hsize_t kMaxExpansion = 1032;
-  std::error_code size_error;
-  const auto file_bytes = static_cast<hsize_t>(fs::file_size(file, size_error));
-  const hsize_t stored = size_error ? H5Dget_storage_size(d.get())
-                                    : std::min(H5Dget_storage_size(d.get()), file_bytes);
+  const hsize_t stored = file_bytes == 0 ? H5Dget_storage_size(d.get())
+                                         : std::min(H5Dget_storage_size(d.get()), file_bytes);
   PMT_THROW_IF(count > 0 && stored == 0, kData,
                "{}: dataset '{}' of shape {} has no data stored in the file", where, dataset,
                shape_string(dims));
@@ -299,9 +295,185 @@ Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
   return out;
 }
 
+// H5Literate callback: collects a group's member names.
+herr_t collect_member(hid_t, const char* name, const H5L_info_t*, void* out) {
+  constexpr std::size_t kMaxMembers = 1000000;
+  auto* names = static_cast<std::vector<std::string>*>(out);
+  if (names->size() >= kMaxMembers) return -1;
+  try {
+    names->emplace_back(name);
+  } catch (...) {  // no exception may cross HDF5's C frames
+    return -1;
+  }
+  return 0;
+}
+
+// True when every link of `path` exists (H5Lexists' contract: each step before the next).
+bool links_exist(hid_t f, const std::string& name) {
+  bool found = !name.empty();
+  for (std::size_t end = 0; found && end != std::string::npos;) {
+    end = name.find('/', end + 1);
+    found = H5Lexists(f, name.substr(0, end).c_str(), H5P_DEFAULT) > 0;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  return found;
+}
+
+// The HDF5 signature at offset 0 or a power of two from 512 (where a superblock may sit).
+bool has_signature(const std::string& image) {
+  static constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
+  for (std::size_t at = 0; at + 8 <= image.size(); at = at == 0 ? 512 : at * 2)
+    if (image.compare(at, 8, kSignature, 8) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+struct Hdf5File::Impl {
+  Impl(Handle f, std::string name, hsize_t size)
+      : file(std::move(f)), origin(std::move(name)), bytes(size) {}
+  Handle file;
+  std::string origin;
+  hsize_t bytes;  // the file's size
+};
+
+Hdf5File::Hdf5File(const fs::path& file) {
+  const QuietErrors quiet;
+  std::error_code error;
+  const auto bytes = static_cast<hsize_t>(fs::file_size(file, error));
+  impl_ = std::make_unique<Impl>(open_file(file), file.string(), error ? 0 : bytes);
+}
+
+Hdf5File::Hdf5File(const std::string& image, std::string origin) {
+  const QuietErrors quiet;
+  PMT_THROW_IF(!has_signature(image), kData, "{}: not an HDF5 file (no HDF5 signature)", origin);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  // the core driver over a copy of the image (H5Pset_file_image copies it)
+  PMT_THROW_IF(!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 16, false) < 0 ||
+                   H5Pset_file_image(fapl.get(), const_cast<char*>(image.data()), image.size()) < 0,
+               kData, "{}: cannot open in memory: {}", origin, hdf5_detail());
+  Handle f(H5Fopen(origin.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  PMT_THROW_IF(!f.ok(), kData, "{}: not a readable HDF5 file (truncated or corrupt?): {}", origin,
+               hdf5_detail());
+  const hsize_t bytes = image.size();
+  impl_ = std::make_unique<Impl>(std::move(f), std::move(origin), bytes);
+}
+
+Hdf5File::~Hdf5File() {
+  if (impl_) {
+    const QuietErrors quiet;
+    impl_->file.release();
+  }
+}
+Hdf5File::Hdf5File(Hdf5File&&) noexcept = default;
+
+const std::string& Hdf5File::origin() const { return impl_->origin; }
+
+bool Hdf5File::is_group(const std::string& path) const {
+  const QuietErrors quiet;
+  const std::string name = relative_name(path);
+  if (name.empty()) return true;
+  if (!links_exist(impl_->file.get(), name)) return false;
+  const Handle object(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+  H5Eclear2(H5E_DEFAULT);
+  return object.ok() && H5Iget_type(object.get()) == H5I_GROUP;
+}
+
+bool Hdf5File::is_dataset(const std::string& path) const {
+  const QuietErrors quiet;
+  const std::string name = relative_name(path);
+  if (name.empty() || !links_exist(impl_->file.get(), name)) return false;
+  const Handle object(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
+  H5Eclear2(H5E_DEFAULT);
+  return object.ok() && H5Iget_type(object.get()) == H5I_DATASET;
+}
+
+std::vector<std::string> Hdf5File::members(const std::string& group) const {
+  const QuietErrors quiet;
+  const std::string name = relative_name(group);
+  PMT_THROW_IF(!is_group(group), kData, "{}: no group '{}'", impl_->origin, group);
+  const Handle g(H5Gopen2(impl_->file.get(), name.empty() ? "/" : name.c_str(), H5P_DEFAULT),
+                 H5Gclose);
+  PMT_THROW_IF(!g.ok(), kData, "{}: cannot open group '{}': {}", impl_->origin, group,
+               hdf5_detail());
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  PMT_THROW_IF(H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collect_member, &names) < 0,
+               kData, "{}: cannot list group '{}' (corrupt file, or over 1,000,000 members?): {}",
+               impl_->origin, group, hdf5_detail());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<std::vector<std::string>> Hdf5File::strings(const std::string& path,
+                                                          const std::string& name) const {
+  const QuietErrors quiet;
+  const std::string object = relative_name(path).empty() ? "." : relative_name(path);
+  const std::string where =
+      fmt::format("{}: attribute '{}' of '{}'", impl_->origin, name, object == "." ? "/" : object);
+  const hid_t f = impl_->file.get();
+  if (object != "." && !links_exist(f, object)) return std::nullopt;
+  const htri_t exists = H5Aexists_by_name(f, object.c_str(), name.c_str(), H5P_DEFAULT);
+  PMT_THROW_IF(exists < 0, kData, "{}: unreadable: {}", where, hdf5_detail());
+  if (exists == 0) return std::nullopt;
+  const Handle a(H5Aopen_by_name(f, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                 H5Aclose);
+  PMT_THROW_IF(!a.ok(), kData, "{}: cannot open: {}", where, hdf5_detail());
+  const Handle type(H5Aget_type(a.get()), H5Tclose);
+  PMT_THROW_IF(!type.ok() || H5Tget_class(type.get()) != H5T_STRING, kData,
+               "{}: holds {}, not strings", where,
+               type.ok() ? type_class_name(H5Tget_class(type.get())) : "an unreadable type");
+  const Handle space(H5Aget_space(a.get()), H5Sclose);
+  const int rank = space.ok() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  PMT_THROW_IF(rank < 0 || rank > 1, kData, "{}: rank {} (a string or a list of them expected)",
+               where, rank);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  constexpr hsize_t kMaxBytes = hsize_t{256} << 20;
+  PMT_THROW_IF(count < 0 || static_cast<hsize_t>(count) > kMaxBytes, kData, "{}: {} strings", where,
+               count);
+  const auto n = static_cast<std::size_t>(count);
+  std::vector<std::string> out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memory.get(), H5T_VARIABLE);
+    std::vector<char*> pointers(n, nullptr);
+    PMT_THROW_IF(n > 0 && H5Aread(a.get(), memory.get(), pointers.data()) < 0, kData,
+                 "{}: cannot read: {}", where, hdf5_detail());
+    std::size_t total = 0;
+    for (char* p : pointers) {
+      const std::size_t length = p == nullptr ? 0 : std::strlen(p);
+      total += length;
+      if (total <= kMaxBytes) out.emplace_back(p == nullptr ? "" : p, length);
+    }
+    H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, pointers.data());
+    PMT_THROW_IF(total > kMaxBytes, kData, "{}: over 256 MB of text", where);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  PMT_THROW_IF(size == 0 || (n > 0 && size > kMaxBytes / n), kData, "{}: over 256 MB of text",
+               where);
+  std::string buffer(size * n, '\0');
+  PMT_THROW_IF(n > 0 && H5Aread(a.get(), type.get(), buffer.data()) < 0, kData,
+               "{}: cannot read: {}", where, hdf5_detail());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view item(buffer.data() + i * size, size);
+    out.emplace_back(item.substr(0, item.find('\0')));
+  }
+  return out;
+}
+
+Hdf5Array Hdf5File::read(const std::string& path) const {
+  const QuietErrors quiet;
+  return read_dataset(impl_->file.get(), impl_->origin, path, impl_->bytes);
+}
+
+Hdf5Array read_hdf5(const fs::path& file, const std::string& dataset) {
+  return Hdf5File(file).read(dataset);
+}
+
 std::vector<std::string> hdf5_datasets(const fs::path& file) {
   const QuietErrors quiet;
-  return list_datasets(open_file(file), file.string());
+  return list_datasets(open_file(file).get(), file.string());
 }
 
 void write_hdf5(const fs::path& file,

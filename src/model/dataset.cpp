@@ -285,6 +285,20 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
 }
 
+// n images (H, W, C) channels-last -> [C, H, W] each.
+std::vector<float> channels_first(const std::vector<float>& data, std::int64_t n,
+                                  const std::vector<std::int64_t>& chw) {
+  const std::int64_t c = chw[0], hw = chw[1] * chw[2];
+  std::vector<float> out(data.size());
+  for (std::int64_t s = 0; s < n; ++s) {
+    const float* from = data.data() + s * c * hw;
+    float* to = out.data() + s * c * hw;
+    for (std::int64_t p = 0; p < hw; ++p)
+      for (std::int64_t k = 0; k < c; ++k) to[k * hw + p] = from[p * c + k];
+  }
+  return out;
+}
+
 }  // namespace
 
 Dataset make_dataset(const SubjectSpec& spec, std::vector<ArrayData> inputs, ArrayData targets) {
@@ -306,6 +320,12 @@ Dataset make_dataset(const SubjectSpec& spec, std::vector<ArrayData> inputs, Arr
     PMT_THROW_IF(per != want, kData,
                  "{}: shape {} does not fit input '{}' of shape ({}) per sample", a.origin,
                  shape_text(a.shape), in.name, fmt::join(in.shape, ", "));
+    // Keras' channels-last images (N, H, W, C) into pmt's [C, H, W] (arrays already of pmt's
+    // shape, and one-channel images, need nothing)
+    const std::vector<std::int64_t> sample(a.shape.begin() + 1, a.shape.end());
+    if (in.shape.size() == 3 && in.shape[0] > 1 && sample != in.shape &&
+        sample == keras_shape(in.shape))
+      a.data = channels_first(a.data, n, in.shape);
     const float inv = static_cast<float>(1.0 / in.scale);
     for (float& v : a.data) {
       PMT_THROW_IF(!std::isfinite(v), kData, "{}: contains NaN or infinite values", a.origin);

@@ -654,7 +654,7 @@ void set_regularizer(LayerSpec& layer, const std::string& name) {
   layer.l2 = name == "l2" || name == "l1_l2" ? 0.01 : 0.0;
 }
 
-SubjectSpec parse_subject(const json& j, const std::string& origin) {
+SubjectSpec parse_subject(const json& j, const std::string& origin, bool check_output) {
   check_keys(origin, "subject", j,
              {"name",
               "source",
@@ -691,8 +691,8 @@ SubjectSpec parse_subject(const json& j, const std::string& origin) {
   read_mutation_settings(j, origin, s);
   try {
     const auto shapes = infer_shapes(s);
-    PMT_THROW_IF(shapes.back().size() != 1 || shapes.back()[0] != s.num_classes, kData,
-                 "{}: the last layer must output {} values (num_classes), not [{}]", origin,
+    PMT_THROW_IF(check_output && (shapes.back().size() != 1 || shapes.back()[0] != s.num_classes),
+                 kData, "{}: the last layer must output {} values (num_classes), not [{}]", origin,
                  s.num_classes, fmt::join(shapes.back(), ", "));
   } catch (const Error& e) {
     if (std::string(e.what()).rfind(origin, 0) == 0) throw;

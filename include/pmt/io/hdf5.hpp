@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,40 @@ struct Hdf5Array {
 // a scalar, an element count beyond memory, a read failure (e.g. a compression filter this
 // HDF5 lacks). Malformed and truncated files give the same one-line errors.
 Hdf5Array read_hdf5(const std::filesystem::path& file, const std::string& dataset);
+
+// An HDF5 file open for reading, for files with more than arrays in them (Keras' model files:
+// string attributes holding JSON, groups of weights). Every failure is one pmt::Error (data)
+// naming origin(); the file stays open while the object lives.
+class Hdf5File {
+ public:
+  explicit Hdf5File(const std::filesystem::path& file);
+  // A whole file held in memory (a member of a zip archive), named `origin` in messages.
+  Hdf5File(const std::string& image, std::string origin);
+  ~Hdf5File();
+  Hdf5File(Hdf5File&&) noexcept;
+  Hdf5File& operator=(Hdf5File&&) = delete;
+  Hdf5File(const Hdf5File&) = delete;
+  Hdf5File& operator=(const Hdf5File&) = delete;
+
+  const std::string& origin() const;
+  // True when `path` names a group ("" or "/" is the root) or a dataset.
+  bool is_group(const std::string& path) const;
+  bool is_dataset(const std::string& path) const;
+  // The names of a group's members (at most 1,000,000), sorted.
+  std::vector<std::string> members(const std::string& group) const;
+  // Attribute `name` of the object at `path` ("" the root) as strings: a scalar string is one
+  // entry, a 1-D array of strings one per element (fixed or variable length, NUL padding
+  // dropped); std::nullopt when the object has no such attribute. An attribute that is not
+  // strings, of rank > 1, or of more than 256 MB is a data error naming it.
+  std::optional<std::vector<std::string>> strings(const std::string& path,
+                                                  const std::string& name) const;
+  // Dataset `path` as read_hdf5 reads it.
+  Hdf5Array read(const std::string& path) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Every dataset of `file` as a path from the root ("x_test", "group/x"), sorted by name.
 std::vector<std::string> hdf5_datasets(const std::filesystem::path& file);

@@ -322,7 +322,10 @@ void set_regularizer(LayerSpec& layer, const std::string& name);
 
 // Parses and validates a spec; `origin` (a file name) prefixes every message. Unknown names are
 // reported with the valid ones; shapes that do not fit name the layer. Throws pmt::Error (data).
-SubjectSpec parse_subject(const nlohmann::json& json, const std::string& origin);
+// Without `check_output` the last layer's output need not be num_classes wide (the importer
+// reads the width off it).
+SubjectSpec parse_subject(const nlohmann::json& json, const std::string& origin,
+                          bool check_output = true);
 SubjectSpec load_subject(const std::filesystem::path& path);
 // A built-in subject: data/subjects/<name>.json found from any working directory.
 std::filesystem::path builtin_subject_path(const std::string& name);
