@@ -245,3 +245,67 @@ TEST_CASE("NPY images channels-last (Keras') are read into pmt's channels-first 
             .inputs[0]
             .x == chw);
 }
+
+TEST_CASE("import_model: Keras 3 functional nodes and a nested model are flattened in place") {
+  // Keras 3's serialisation (serialization_lib): {"args": [__keras_tensor__...]} nodes, a
+  // DTypePolicy dtype, batch_shape; a Sequential base called inside a Functional model
+  const auto tensor = [](const std::string& layer) {
+    return json{{"class_name", "__keras_tensor__"},
+                {"config", {{"shape", {nullptr, 4}}, {"keras_history", {layer, 0, 0}}}}};
+  };
+  const json dtype{
+      {"module", "keras"}, {"class_name", "DTypePolicy"}, {"config", {{"name", "float32"}}}};
+  const json base{
+      {"module", "keras"},
+      {"class_name", "Sequential"},
+      {"config",
+       {{"name", "base"},
+        {"layers",
+         {{{"class_name", "InputLayer"},
+           {"config", {{"name", "base_in"}, {"batch_shape", {nullptr, 4}}}}},
+          {{"class_name", "Dense"},
+           {"config",
+            {{"name", "hidden"}, {"units", 5}, {"activation", "relu"}, {"dtype", dtype}}}}}}}},
+      {"name", "base"},
+      {"inbound_nodes", {{{"args", {tensor("x")}}, {"kwargs", json::object()}}}}};
+  const json model{
+      {"module", "keras"},
+      {"class_name", "Functional"},
+      {"config",
+       {{"name", "outer"},
+        {"layers",
+         {{{"class_name", "InputLayer"},
+           {"name", "x"},
+           {"config", {{"name", "x"}, {"batch_shape", {nullptr, 4}}}},
+           {"inbound_nodes", json::array()}},
+          base,
+          {{"class_name", "Dense"},
+           {"name", "skip"},
+           {"config", {{"name", "skip"}, {"units", 5}}},
+           {"inbound_nodes", {{{"args", {tensor("x")}}, {"kwargs", {{"training", false}}}}}}},
+          {{"class_name", "Add"},
+           {"name", "sum"},
+           {"config", {{"name", "sum"}}},
+           {"inbound_nodes",
+            {{{"args", {{tensor("base"), tensor("skip")}}}, {"kwargs", json::object()}}}}},
+          {{"class_name", "Dense"},
+           {"name", "out"},
+           {"config", {{"name", "out"}, {"units", 3}, {"activation", "softmax"}}},
+           {"inbound_nodes", {{{"args", {tensor("sum")}}, {"kwargs", json::object()}}}}}}},
+        {"input_layers", {{"x", 0, 0}}},
+        {"output_layers", {{"out", 0, 0}}}}}};
+  pmt::importer::Options o;
+  o.name = "k3";
+  const auto imported =
+      pmt::importer::import_keras_config(model, json::object(), "3.6.0", "k3.json", o);
+  const json& layers = imported.spec["layers"];
+  REQUIRE(layers.size() == 4);
+  CHECK(layers[0]["name"] == "base/hidden");
+  CHECK(layers[0]["inputs"] == json::array({"x"}));
+  CHECK(layers[1]["name"] == "skip");
+  CHECK(layers[2]["inputs"] == json::array({"base/hidden", "skip"}));
+  CHECK(layers[3]["inputs"] == json::array({"sum"}));
+  CHECK(imported.spec["task"] == "classification");
+  CHECK(imported.spec["num_classes"] == 3);
+  CHECK(imported.parameters == 4 * 5 + 5 + 4 * 5 + 5 + 5 * 3 + 3);
+}
