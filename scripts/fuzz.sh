@@ -5,8 +5,8 @@
 # embedding_sidecar (the JSON beside a `cluster --embedding` file), hdf5 (Debian's HDF5 1.10.8
 # itself reads out of bounds on some crafted files: see the harness;
 # this harness runs in libFuzzer's fork mode, goes on after such a crash and attributes each
-# finding to HDF5 or to pmt by the first of their frames in the stack), keras_import (import_model's
-# reader of Keras .h5, .keras and JSON files; fork mode and attribution as hdf5's).
+# finding to HDF5 or to pmt by the first of their frames in the stack), import_model (import_model's
+# readers of Keras .h5, .keras, JSON and ONNX files; fork mode and attribution as hdf5's).
 # Builds into build-fuzz/ (torch-free: the readers' sources are compiled into each harness),
 # assembles a seed corpus from the bundled data (tests/data, raw_data, data/) plus generated
 # seeds (a .npy with a 50 KB header, a version-2 .npy with a 300 KB header, IDX files plain and
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-180}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(accuracy_csv npy idx settings subject embedding_sidecar hdf5 keras_import)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(accuracy_csv npy idx settings subject embedding_sidecar hdf5 import_model)
 max_len=${PMT_FUZZ_MAX_LEN:-262144}
 
 # clang with libFuzzer's runtime (bookworm: clang 14 + libclang-rt-14-dev) and the readers' headers.
@@ -31,14 +31,15 @@ probe='#include <fmt/format.h>
 #include <hdf5.h>
 #include <zlib.h>
 #include <zip.h>
+#include <onnx/onnx_pb.h>
 extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }'
 if ! command -v "$CXX" >/dev/null || ! echo "$probe" |
-  "$CXX" -x c++ -I/usr/include/eigen3 -I/usr/include/hdf5/serial -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+  "$CXX" -x c++ -I/usr/include/eigen3 -I/usr/include/hdf5/serial -DONNX_ML=1 -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
   echo "fuzz.sh: installing clang, its libFuzzer runtime and the readers' libraries" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends clang libclang-rt-dev zlib1g-dev libfmt-dev \
-    nlohmann-json3-dev libhdf5-dev libeigen3-dev libzip-dev >&2
+    nlohmann-json3-dev libhdf5-dev libeigen3-dev libzip-dev libonnx-dev libprotobuf-dev >&2
 fi
 
 out=build-fuzz
@@ -56,8 +57,9 @@ sources_for() {
     subject) echo "${io[*]} src/model/subject.cpp src/model/spec_reader.cpp" ;;
     embedding_sidecar) echo "${io[*]} src/cluster/names.cpp -I/usr/include/eigen3" ;;
     hdf5) echo "${io[*]} ${hdf5[*]}" ;;
-    keras_import)
-      echo "${io[*]} ${hdf5[*]} src/model/subject.cpp src/model/spec_reader.cpp src/importer/*.cpp -lzip"
+    import_model)
+      echo "${io[*]} ${hdf5[*]} src/model/subject.cpp src/model/spec_reader.cpp src/importer/*.cpp" \
+        "-DONNX_ML=1 -DONNX_NAMESPACE=onnx -lzip -lonnx_proto -lprotobuf"
       ;;
     *) echo "${io[*]}" ;;
   esac
@@ -73,7 +75,7 @@ done
 # Seeds (rebuilt every run; small files, or the first max_len bytes of big ones).
 seeds=$out/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{accuracy_csv,npy,idx,settings,subject,embedding_sidecar,hdf5,keras_import}
+mkdir -p "$seeds"/{accuracy_csv,npy,idx,settings,subject,embedding_sidecar,hdf5,import_model}
 for f in raw_data/mnist/*.csv raw_data/deepcrime_comp/*.csv; do
   { head -n 1 "$f"; tail -n 1 "$f"; } >"$seeds/accuracy_csv/$(basename "$f")"
 done
@@ -113,8 +115,8 @@ printf '{}' >"$seeds/embedding_sidecar/empty.json"
 cp tests/data/hdf5/*.h5 "$seeds/hdf5/"
 # the real Keras files (their first max_len bytes: a truncated file is a seed too), and the small
 # files of every format in the regression folder
-for f in tests/data/import/*.h5 tests/data/import/*.keras; do
-  head -c "$max_len" "$f" >"$seeds/keras_import/$(basename "$f")"
+for f in tests/data/import/*.h5 tests/data/import/*.keras tests/data/onnx/*.onnx; do
+  head -c "$max_len" "$f" >"$seeds/import_model/$(basename "$f")"
 done
 
 printf '%-14s %8s %12s %8s %s\n' harness seconds executions max_len findings
@@ -131,7 +133,7 @@ for h in "${harnesses[@]}"; do
   # The hdf5 harness runs in fork mode and goes on after a crash: Debian's HDF5 1.10.8 crashes
   # inside itself on some crafted files (below: each finding is replayed and attributed).
   asan="" fork=()
-  { [ "$h" = hdf5 ] || [ "$h" = keras_import ]; } && asan="allocator_may_return_null=1:detect_leaks=0" &&
+  { [ "$h" = hdf5 ] || [ "$h" = import_model ]; } && asan="allocator_may_return_null=1:detect_leaks=0" &&
     fork=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   ASAN_OPTIONS=$asan "$out/${h}_fuzz" "${fork[@]}" -max_len="$max_len" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "$seeds/$h" "$regress" >"$log" 2>&1
@@ -141,7 +143,7 @@ for h in "${harnesses[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\): cov.*/\1/p' "$log" | tail -1)  # fork mode
   findings=$(find "$artifacts" -type f | wc -l)
-  if { [ "$h" = hdf5 ] || [ "$h" = keras_import ]; } && [ "$findings" -gt 0 ]; then
+  if { [ "$h" = hdf5 ] || [ "$h" = import_model ]; } && [ "$findings" -gt 0 ]; then
     # the first frame that is HDF5's or pmt's own says where the defect is
     in_hdf5=0
     for a in "$artifacts"*; do

@@ -9,8 +9,8 @@ packages=(
   gnuplot-nox
   # training engine: LibTorch with OpenBLAS (2.5x faster than the reference BLAS here)
   libtorch-dev libopenblas0-pthread zlib1g-dev
-  # model import: the Keras 3 .keras zip
-  libzip-dev
+  # model import: the Keras 3 .keras zip, ONNX's protobuf classes
+  libzip-dev libonnx-dev libprotobuf-dev
   # the Slurm test (scripts/slurm/test.sh): a real one-node Slurm; Fashion-MNIST as its data
   slurmctld slurmd munge slurm-client dataset-fashion-mnist
   "$@"

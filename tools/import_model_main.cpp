@@ -1,5 +1,6 @@
 // import_model: a Keras model file (.h5 from model.save, a Keras 3 .keras zip, model.to_json()
-// text) becomes a pmt subject spec, and with --weights its trained instance (docs/import.md).
+// text) or an ONNX model becomes a pmt subject spec, and with --weights its trained instance
+// (docs/import.md).
 #include "pmt/cli/common.hpp"
 #include "pmt/tools/import_model.hpp"
 
@@ -7,7 +8,7 @@ int main(int argc, char** argv) {
   CLI::App app;
   pmt::tools::ImportModelOptions o;
   pmt::cli::setup_app(app, "import_model", o.common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  app.add_option("file", o.file, "The model file: Keras .h5 (model.save), .keras, or JSON text")
+  app.add_option("file", o.file, "The model file: Keras .h5 (model.save), .keras, JSON text, or ONNX")
       ->required();
   app.add_option("--name", o.name, "The subject's name (its folders') [default: the file's stem]");
   app.add_option("--dataset", o.dataset,

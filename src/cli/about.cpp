@@ -39,6 +39,8 @@ constexpr const char* kUmap =
     "L. McInnes, J. Healy, J. Melville. UMAP: Uniform Manifold Approximation and Projection for "
     "Dimension Reduction. arXiv:1802.03426";
 constexpr const char* kVae = "D. Kingma, M. Welling. Auto-Encoding Variational Bayes. ICLR 2014";
+constexpr const char* kOnnx =
+    "ONNX: Open Neural Network Exchange, the operator specification (onnx/onnx docs/Operators.md)";
 constexpr const char* kKeras =
     "F. Chollet et al. Keras (keras-team/keras and tf-keras: the model formats' source, "
     "saving_lib.py, legacy_h5_format.py, hdf5_format.py)";
@@ -211,24 +213,28 @@ std::vector<ToolInfo> all_tools() {
        "  gen_acc --torchscript --model mine --mut original --test-set t10k-images-idx3-ubyte.gz",
        cite({{kDeepCrime, "generate_acc_files"}})},
       {"import_model",
-       "Turns a Keras model file into a pmt subject spec that every tool takes: an HDF5 file of "
-       "model.save (Keras 2.x, or Keras 3's legacy .h5), a Keras 3 .keras zip, or the JSON text "
-       "of model.to_json(). Sequential and Functional models, nested models flattened in place; "
-       "each Keras layer maps onto a spec layer (docs/import.md has the table) and the training "
-       "config (loss, optimiser and its hyperparameters) onto the spec's training section. "
+       "Turns a Keras or ONNX model file into a pmt subject spec that every tool takes: an HDF5 "
+       "file of model.save (Keras 2.x, or Keras 3's legacy .h5), a Keras 3 .keras zip, the JSON "
+       "text of model.to_json(), or an ONNX model as torch.onnx.export writes it (opsets 7-21, "
+       "weights inline or in an external data file). Sequential and Functional models, nested "
+       "models flattened in place; each Keras layer or ONNX op maps onto a spec layer "
+       "(docs/import.md has the tables) and Keras' training config (loss, optimiser and its "
+       "hyperparameters) onto the spec's training section. "
        "Writes the spec (-o, default <name>.json) and prints what maps to what, the parameter "
        "count and anything not modelled exactly. --weights also stores the file's weights as "
        "sound instance 0 (trained_models/<name>/original/instance_0.pt with its sidecar), which "
        "gen_acc evaluates and mutate_model mutates. A Lambda layer or a custom class (Python "
        "code) is refused with its name and a suggestion: --substitute NAME=JSON gives the pmt "
-       "layer that stands for it. Unsupported layers or options exit 2, malformed files 1; "
+       "layer that stands for it. Unsupported layers, ops or options exit 2 (naming the layer or "
+       "the ONNX node), malformed files 1; "
        "nothing is written then.",
        "  import_model model.h5 --weights\n"
+       "  import_model resnet18.onnx --weights --name resnet --dataset imagenet_subset\n"
        "  import_model model.keras --name digits --dataset mnist_npy -o digits.json\n"
        "  import_model steering.h5 --substitute 'lambda_1={\"type\": \"rescaling\", "
        "\"scale\": 0.00784313725490196, \"offset\": -1}'\n"
        "  gen_acc --subject digits.json --mut original",
-       cite({{kKeras, ""}})},
+       cite({{kKeras, ""}, {kOnnx, ""}})},
       {"weak_test_set",
        "Builds a weak test set, DeepCrime's \"test inputs a sound instance classifies with "
        "maximal confidence\" (its construction script is not public; this is pmt's reading): "

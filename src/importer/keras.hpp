@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -110,6 +111,18 @@ class Converter {
   std::set<std::size_t> permuted_;      // dense layers reading a channels-last Flatten
   std::vector<std::size_t> layer_map_;  // spec layer -> its maps_ entry
 };
+
+// The spec around imported layers: name, source, dataset (Options or the file's stem), the
+// inputs (a graph), the layers, NPY data ({split}_x.npy, or {split}_<input>.npy for several).
+nlohmann::json spec_frame(const Options& options, const std::string& origin,
+                          const std::vector<nlohmann::json>& inputs,
+                          const std::vector<nlohmann::json>& layers);
+// A spec whose layers form a chain becomes a stack (input_shape, no names or edges), as
+// hand-written specs are, so that every operator and the fused trainer apply.
+void chain_to_stack(nlohmann::json& spec);
+
+// An ONNX model (onnx.cpp).
+Imported import_onnx(const std::filesystem::path& file, const Options& options);
 
 // The Keras arrays of one weighted layer, in its vars' order (a source of weights).
 using WeightSource = std::function<std::vector<io::Hdf5Array>(const Weighted&)>;

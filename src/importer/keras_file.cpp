@@ -288,10 +288,7 @@ Imported import_model(const fs::path& file, const Options& options) {
     imported.format = fmt::format("Keras {} model.to_json()", version.empty() ? "?" : version);
     return imported;
   }
-  PMT_THROW(kUsage,
-            "{}: not a model file pmt reads (a Keras .h5 from model.save, a Keras 3 .keras zip, or "
-            "model.to_json() text)",
-            origin);
+  return detail::import_onnx(file, options);
 }
 
 }  // namespace pmt::importer

@@ -282,23 +282,10 @@ Imported Converter::convert(const json& model, const json& training_config) {
   PMT_THROW_IF(layers_.empty() || layers_.back()["name"] != outputs[0], kUsage,
                "{}: the model's output '{}' is not its last layer", origin_,
                io::shorten(outputs[0]));
-  const std::string name =
-      options_.name.empty() ? std::filesystem::path(origin_).stem().string() : options_.name;
-  json spec{{"name", name},
-            {"source", fmt::format("imported from {} by import_model", origin_)},
-            {"dataset", options_.dataset.empty() ? name : options_.dataset},
-            {"inputs", inputs_},
-            {"layers", layers_},
-            {"task", "regression"},
-            {"outputs", 1},
-            {"metric", "loss"}};
-  json data{{"format", "npy"}, {"targets", "{split}_y.npy"}};
-  data["inputs"] = json::array();
-  for (const json& in : inputs_)
-    data["inputs"].push_back(inputs_.size() == 1
-                                 ? std::string("{split}_x.npy")
-                                 : fmt::format("{{split}}_{}.npy", in["name"].get<std::string>()));
-  spec["data"] = data;
+  json spec = spec_frame(options_, origin_, inputs_, layers_);
+  spec["task"] = "regression";
+  spec["outputs"] = 1;
+  spec["metric"] = "loss";
 
   const model::SubjectSpec parsed = model::parse_subject(spec, origin_, false);
   const auto shapes = model::infer_shapes(parsed);
@@ -323,26 +310,49 @@ Imported Converter::convert(const json& model, const json& training_config) {
            model::to_string(model::output_activation(parsed)));
   flatten_order(spec);
 
-  // a chain of layers is written as a stack (names and edges implied), as hand-written specs are
-  bool chain = inputs_.size() == 1;
-  for (std::size_t i = 0; chain && i < layers_.size(); ++i)
-    chain = spec["layers"][i]["inputs"] ==
-            json::array({i == 0 ? inputs_[0]["name"] : spec["layers"][i - 1]["name"]});
-  if (chain) {
-    spec["input_shape"] = inputs_[0]["shape"];
-    spec["scale"] = 1;
-    spec.erase("inputs");
-    for (json& l : spec["layers"]) {
-      l.erase("name");
-      l.erase("inputs");
-    }
-  }
+  chain_to_stack(spec);
   Imported imported;
   imported.spec = spec;
   model::parse_subject(spec, origin_);  // the spec every tool will read
   imported.layers = maps_;
   imported.approximations = notes_;
   return imported;
+}
+
+json spec_frame(const Options& options, const std::string& origin, const std::vector<json>& inputs,
+                const std::vector<json>& layers) {
+  const std::string name =
+      options.name.empty() ? std::filesystem::path(origin).stem().string() : options.name;
+  json spec{{"name", name},
+            {"source", fmt::format("imported from {} by import_model", origin)},
+            {"dataset", options.dataset.empty() ? name : options.dataset},
+            {"inputs", inputs},
+            {"layers", layers}};
+  json data{{"format", "npy"}, {"targets", "{split}_y.npy"}};
+  data["inputs"] = json::array();
+  for (const json& in : inputs)
+    data["inputs"].push_back(inputs.size() == 1
+                                 ? std::string("{split}_x.npy")
+                                 : fmt::format("{{split}}_{}.npy", in["name"].get<std::string>()));
+  spec["data"] = data;
+  return spec;
+}
+
+void chain_to_stack(json& spec) {
+  const json& inputs = spec["inputs"];
+  json& layers = spec["layers"];
+  bool chain = inputs.size() == 1;
+  for (std::size_t i = 0; chain && i < layers.size(); ++i)
+    chain = layers[i]["inputs"] ==
+            json::array({i == 0 ? inputs[0]["name"] : layers[i - 1]["name"]});
+  if (!chain) return;
+  spec["input_shape"] = inputs[0]["shape"];
+  spec["scale"] = 1;
+  spec.erase("inputs");
+  for (json& l : layers) {
+    l.erase("name");
+    l.erase("inputs");
+  }
 }
 
 // ---- weights ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Model import: a user's model file becomes a pmt subject spec, and with its weights a trained
 // instance. Keras 2.x and 3.x (an HDF5 file of model.save, a Keras 3 .keras zip, the JSON text of
-// model.to_json()) map layer by layer onto the spec's vocabulary (docs/import.md has the table).
+// model.to_json()) map layer by layer, ONNX models (torch.onnx.export's) op by op, onto the
+// spec's vocabulary (docs/import.md has the tables).
 // No LibTorch here: the weights come out as plain arrays in pmt's layout, named as the subject
 // network's parameters, and the import_model tool stores them as an instance.
 //
@@ -23,7 +24,7 @@ namespace pmt::importer {
 struct Options {
   std::string name;      // the subject's name ("" = the file's stem)
   std::string dataset;   // its dataset folder ("" = the name)
-  bool weights = false;  // read the weights (Keras' .h5 and .keras files hold them)
+  bool weights = false;  // read the weights (Keras' .h5 and .keras files and ONNX hold them)
   // Keras layer name -> the pmt layer spec that stands for it ({"type": "rescaling", ...}): for
   // Lambda layers and custom classes, whose Python code cannot be read
   std::map<std::string, nlohmann::json> substitutes;
@@ -45,7 +46,7 @@ struct LayerMap {
 };
 
 struct Imported {
-  std::string format;   // "Keras 2.2.4 HDF5 (model.save)"
+  std::string format;   // "Keras 2.2.4 HDF5 (model.save)", "ONNX opset 13 (pytorch 1.13.0)"
   nlohmann::json spec;  // a subject spec that model::parse_subject accepts
   std::vector<LayerMap> layers;
   std::vector<std::string> approximations;  // what the spec does not model exactly
@@ -54,7 +55,7 @@ struct Imported {
                                 // file's arrays when read, else from the spec's shapes
 };
 
-// Reads `file` (the format told by its first bytes: HDF5, zip, or JSON text). Throws
+// Reads `file` (the format told by its first bytes: HDF5, zip, JSON text, else ONNX). Throws
 // pmt::Error as above; nothing is written.
 Imported import_model(const std::filesystem::path& file, const Options& options);
 

@@ -1,4 +1,4 @@
-// import_model: a user's model file (Keras .h5 / .keras / model.to_json()) becomes a subject spec
+// import_model: a user's model file (Keras .h5 / .keras / model.to_json(), ONNX) becomes a subject spec
 // that every tool takes, and with --weights a trained instance of it in the layout
 // (trained_models/<model>/original/instance_0.pt), which gen_acc evaluates and the post-training
 // operators mutate. docs/import.md.

@@ -176,15 +176,15 @@ std::string ImportModelSummary::text() const {
   const auto shorter = [&](const std::string& s) {
     return s.rfind(prefix, 0) == 0 ? s.substr(prefix.size()) : s;
   };
-  std::size_t width = 11;
+  std::size_t width = 11;  // "in the file"
   for (const auto& l : imported.layers) width = std::max(width, shorter(l.source).size());
   width = std::min<std::size_t>(width, 60);
   std::string out =
       fmt::format("import_model: {} ({}) -> {}\n", file.string(), imported.format, spec.string());
   const std::size_t n = imported.spec["layers"].size();
-  out += fmt::format("  {} layers, {} parameters (Keras' total: trainable and not)\n", n,
+  out += fmt::format("  {} layers, {} weights (trainable and not: Keras' total params)\n", n,
                      thousands(imported.parameters));
-  out += fmt::format("  {:<{}}  {:<28}  {:>10}\n", "Keras layer", width, "pmt", "parameters");
+  out += fmt::format("  {:<{}}  {:<28}  {:>10}\n", "in the file", width, "pmt", "weights");
   for (const auto& l : imported.layers)
     out += fmt::format("  {:<{}}  {:<28}  {:>10}\n", shorter(l.source), width, l.target,
                        l.parameters ? thousands(l.parameters) : "");
@@ -202,7 +202,7 @@ std::string ImportModelSummary::text() const {
   if (!instance.empty()) out += fmt::format("  weights: {}\n", instance.string());
   out += fmt::format(
       "  data: <data-root>/datasets/{}/{{train,test}}_{{x,y}}.npy (samples as the model takes "
-      "them, channels last), then: gen_acc --subject {}{}\n",
+      "them), then: gen_acc --subject {}{}\n",
       sj.value("dataset", "?"), spec.string(),
       instance.empty() ? "" : " --model " + sj.value("name", std::string()));
   return out;
