@@ -13,6 +13,13 @@ int main(int argc, char** argv) {
   app.add_option("--name", o.name, "The subject's name (its folders') [default: the file's stem]");
   app.add_option("--dataset", o.dataset,
                  "The folder of its data under <data-root>/datasets/ [default: the name]");
+  app.add_option("--data", o.data,
+                 "Its data's format: npy ({split}_x.npy, {split}_y.npy) or idx (the MNIST "
+                 "family's files)")
+      ->check(CLI::IsMember({"npy", "idx"}))
+      ->capture_default_str();
+  app.add_option("--scale", o.scale, "The stored input values are divided by it (255: pixels)")
+      ->capture_default_str();
   app.add_option("-o,--out", o.out, "The spec to write [default: <name>.json]");
   app.add_flag("--weights", o.weights,
                "Also store the file's weights as sound instance 0 "

@@ -21,6 +21,8 @@ struct ImportModelOptions {
   std::string file;
   std::string name;      // the subject's (and model folder's) name; "" = the file's stem
   std::string dataset;   // "" = the name
+  std::string data = "npy";  // npy ({split}_x.npy, {split}_y.npy) or idx (the MNIST family's files)
+  double scale = 1;          // the stored input values are divided by it (255: pixels in 0..255)
   std::string out;       // the spec to write; "" = <name>.json
   bool weights = false;  // also write the file's weights as a sound instance
   std::string instance;  // where; "" = <data-root>/trained_models/<name>/original/instance_0.pt

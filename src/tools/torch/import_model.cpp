@@ -3,6 +3,7 @@
 #include "pmt/tools/import_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -113,7 +114,16 @@ ImportModelSummary run_import_model(const ImportModelOptions& o) {
   ImportModelSummary s;
   s.file = o.file;
   s.imported = importer::import_model(o.file, io_options);
-  const json& spec_json = s.imported.spec;
+  json& spec_json = s.imported.spec;
+  // the data as the user has them: IDX files (mnist, fashion_mnist), pixels to divide
+  PMT_THROW_IF(o.data != "npy" && o.data != "idx", kUsage, "--data: npy or idx, not '{}'",
+               io::shorten(o.data));
+  PMT_THROW_IF(!(o.scale > 0) || !std::isfinite(o.scale), kUsage, "--scale must be > 0");
+  if (o.data == "idx") spec_json["data"] = {{"format", "idx"}};
+  if (spec_json.contains("input_shape"))
+    spec_json["scale"] = o.scale;
+  else
+    for (json& in : spec_json["inputs"]) in["scale"] = o.scale;
   const std::string model = spec_json["name"];
   const model::SubjectSpec spec = model::parse_subject(spec_json, o.file);
   s.spec = o.out.empty() ? fs::path(model + ".json") : fs::path(o.out);
@@ -200,11 +210,14 @@ std::string ImportModelSummary::text() const {
       sj.contains("optimizer") ? sj["optimizer"].dump() : "adam (default)",
       sj.value("batch_size", 32), sj.value("epochs", 1));
   if (!instance.empty()) out += fmt::format("  weights: {}\n", instance.string());
-  out += fmt::format(
-      "  data: <data-root>/datasets/{}/{{train,test}}_{{x,y}}.npy (samples as the model takes "
-      "them), then: gen_acc --subject {}{}\n",
-      sj.value("dataset", "?"), spec.string(),
-      instance.empty() ? "" : " --model " + sj.value("name", std::string()));
+  const bool idx = sj["data"].value("format", "npy") == "idx";
+  const std::string data =
+      idx ? fmt::format("the IDX files of <data-root>/datasets/{}/", sj.value("dataset", "?"))
+          : fmt::format("<data-root>/datasets/{}/{{train,test}}_{{x,y}}.npy (samples as the "
+                        "model takes them)",
+                        sj.value("dataset", "?"));
+  out += fmt::format("  data: {}, then: gen_acc --subject {} --mut original\n", data,
+                     spec.string());
   return out;
 }
 
