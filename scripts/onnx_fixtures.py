@@ -4,7 +4,8 @@ PyTorch's torch.onnx.export (Debian's python3-torch 1.13, python3-torchvision 0.
 PyTorch's outputs on fixed inputs, so that tests/importer need no Python.
 
 Models: torchvision's resnet18, mobilenet_v2 and vgg11 (untrained definitions), an LSTM
-classifier and an MLP written in the PyTorch tutorials' style. Their weights are not trained
+classifier and an MLP written in the PyTorch tutorials' style; and a small CNN graph built by hand
+in the pattern tf2onnx and keras2onnx write (NHWC input, Transposes around the convolution). Their weights are not trained
 ones but a formula that the C++ test computes too (weight(), below): the big models' weights
 then need not be in git, only their graphs, with every initializer in an external data file
 (`<model>.onnx.data`, as `onnx.save_model(..., save_as_external_data=True)` writes it) that the
@@ -94,9 +95,53 @@ MODELS = [
 ]
 
 
+def tf2onnx_style():
+    """A graph in the pattern tf2onnx and keras2onnx write for a Keras CNN (hand-built with
+    onnx.helper: TensorFlow is not on Debian): an NHWC input transposed to NCHW for the
+    convolution and back before Keras' Flatten (a Reshape), then MatMul + Add and Softmax."""
+    from onnx import TensorProto, helper, numpy_helper
+    shape = [8, 8, 3]
+    w = weight("conv/kernel", [4, 3, 3, 3])
+    b = weight("conv/bias", [4])
+    d = weight("dense/kernel", [256, 5])
+    db = weight("dense/bias", [5])
+    nodes = [
+        helper.make_node("Transpose", ["input_1"], ["t0"], perm=[0, 3, 1, 2], name="transpose_in"),
+        helper.make_node("Conv", ["t0", "conv/kernel", "conv/bias"], ["c"], name="conv2d",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="conv2d/Relu"),
+        helper.make_node("Transpose", ["r"], ["t1"], perm=[0, 2, 3, 1], name="transpose_out"),
+        helper.make_node("Reshape", ["t1", "flatten/shape"], ["f"], name="flatten"),
+        helper.make_node("MatMul", ["f", "dense/kernel"], ["m"], name="dense/MatMul"),
+        helper.make_node("Add", ["m", "dense/bias"], ["a"], name="dense/BiasAdd"),
+        helper.make_node("Softmax", ["a"], ["output"], name="dense/Softmax", axis=-1),
+    ]
+    inits = [numpy_helper.from_array(w, "conv/kernel"), numpy_helper.from_array(b, "conv/bias"),
+             numpy_helper.from_array(np.array([-1, 256], dtype=np.int64), "flatten/shape"),
+             numpy_helper.from_array(d, "dense/kernel"), numpy_helper.from_array(db, "dense/bias")]
+    graph = helper.make_graph(
+        nodes, "tf2onnx_style_cnn",
+        [helper.make_tensor_value_info("input_1", TensorProto.FLOAT, ["unk__1", *shape])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["unk__1", 5])], inits)
+    model = helper.make_model(graph, producer_name="pmt scripts/onnx_fixtures.py (tf2onnx's pattern)",
+                              opset_imports=[helper.make_opsetid("", 12)])
+    onnx.checker.check_model(model)
+    x = torch.from_numpy(inputs(shape))
+    y = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2), torch.from_numpy(w), torch.from_numpy(b),
+                                   padding=1).relu().permute(0, 2, 3, 1).reshape(SAMPLES, -1)
+    out = torch.softmax(y @ torch.from_numpy(d) + torch.from_numpy(db), dim=1)
+    return model, shape, out, sum(a.size for a in (w, b, d, db))
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
     expected = {}
+    model, shape, out, params = tf2onnx_style()
+    onnx.save_model(model, os.path.join(HERE, "tf2onnx_style_cnn.onnx"))
+    expected["tf2onnx_style_cnn"] = {"file": "tf2onnx_style_cnn.onnx", "opset": 12,
+                                     "input_shape": shape, "nhwc": True, "softmax": True,
+                                     "parameters": int(params),
+                                     "external_data": "", "outputs": out.double().tolist()}
     for name, make, shape, opset, external in MODELS:
         torch.manual_seed(0)
         model = make().eval()
@@ -124,6 +169,8 @@ def main():
             "input_shape": shape,
             "parameters": sum(p.numel() for p in model.parameters()),
             "external_data": data if external else "",
+            "nhwc": False,
+            "softmax": name == "lstm_classifier",  # the others end in logits
             "outputs": out.double().tolist(),
         }
         ops = sorted({n.op_type for n in m.graph.node})

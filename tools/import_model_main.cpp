@@ -8,7 +8,8 @@ int main(int argc, char** argv) {
   CLI::App app;
   pmt::tools::ImportModelOptions o;
   pmt::cli::setup_app(app, "import_model", o.common, pmt::cli::kDataRoot | pmt::cli::kJson);
-  app.add_option("file", o.file, "The model file: Keras .h5 (model.save), .keras, JSON text, or ONNX")
+  app.add_option("file", o.file,
+                 "The model file: Keras .h5 (model.save), .keras, JSON text, or ONNX")
       ->required();
   app.add_option("--name", o.name, "The subject's name (its folders') [default: the file's stem]");
   app.add_option("--dataset", o.dataset,

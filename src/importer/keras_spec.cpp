@@ -343,8 +343,8 @@ void chain_to_stack(json& spec) {
   json& layers = spec["layers"];
   bool chain = inputs.size() == 1;
   for (std::size_t i = 0; chain && i < layers.size(); ++i)
-    chain = layers[i]["inputs"] ==
-            json::array({i == 0 ? inputs[0]["name"] : layers[i - 1]["name"]});
+    chain =
+        layers[i]["inputs"] == json::array({i == 0 ? inputs[0]["name"] : layers[i - 1]["name"]});
   if (!chain) return;
   spec["input_shape"] = inputs[0]["shape"];
   spec["scale"] = 1;

@@ -46,7 +46,9 @@ enum class Layout {
   kSeqFirst,  // [seq, batch, feat] of a pmt [seq, feat]
   kLead1,     // [1, batch, ...]: a recurrent op's last state
   kRnnY,      // [seq, 1, batch, hidden]: a recurrent op's sequence output
-  kVec11      // [batch, C, 1, 1] of a pmt vector [C]: a global pool's output
+  kVec11,     // [batch, C, 1, 1] of a pmt vector [C]: a global pool's output
+  kNhwc       // [batch, H, W, C] of a pmt image [C, H, W]: TensorFlow's layout (tf2onnx,
+              // keras2onnx transpose to NCHW around the convolutions)
 };
 
 struct Value {
@@ -164,12 +166,11 @@ Const OnnxConverter::read_tensor(const onnx::TensorProto& t, bool load) {
                origin_, io::shorten(t.name()), count, kMaxElements);
   const auto n = static_cast<std::size_t>(count);
   const int type = t.data_type();
-  const std::size_t element = type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::INT32
-                                  ? 4
-                              : type == onnx::TensorProto::DOUBLE || type == onnx::TensorProto::INT64
-                                  ? 8
-                              : type == onnx::TensorProto::BOOL ? 1
-                                                                : 0;
+  const std::size_t element =
+      type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::INT32    ? 4
+      : type == onnx::TensorProto::DOUBLE || type == onnx::TensorProto::INT64 ? 8
+      : type == onnx::TensorProto::BOOL                                       ? 1
+                                                                              : 0;
   PMT_THROW_IF(element == 0, kUsage, "{}: tensor '{}' has data type {}, which pmt does not read",
                origin_, io::shorten(t.name()), type);
   const bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
@@ -236,10 +237,11 @@ void OnnxConverter::read_external(const onnx::TensorProto& t, std::size_t count,
   std::uint64_t offset = 0, length = count * element;
   for (const auto& e : t.external_data()) {
     const auto number = [&](const std::string& s) {
-      PMT_THROW_IF(s.empty() || s.size() > 19 ||
-                       !std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; }),
-                   kData, "{}: tensor '{}': external data {} '{}' is not a number", origin_,
-                   io::shorten(t.name()), e.key(), io::shorten(s));
+      PMT_THROW_IF(
+          s.empty() || s.size() > 19 ||
+              !std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; }),
+          kData, "{}: tensor '{}': external data {} '{}' is not a number", origin_,
+          io::shorten(t.name()), e.key(), io::shorten(s));
       return std::stoull(s);
     };
     if (e.key() == "location") location = e.value();
@@ -269,8 +271,8 @@ void OnnxConverter::read_external(const onnx::TensorProto& t, std::size_t count,
 const Value& OnnxConverter::value(const onnx::NodeProto& n, int k) {
   PMT_THROW_IF(!has_input(n, k), kData, "{}: {}: input {} missing", origin_, attr_name(n), k);
   const auto it = values_.find(n.input(k));
-  PMT_THROW_IF(it == values_.end(), kData, "{}: {}: input '{}' is made by no earlier node",
-               origin_, attr_name(n), io::shorten(n.input(k)));
+  PMT_THROW_IF(it == values_.end(), kData, "{}: {}: input '{}' is made by no earlier node", origin_,
+               attr_name(n), io::shorten(n.input(k)));
   return it->second;
 }
 
@@ -293,8 +295,11 @@ std::string OnnxConverter::add_layer(const onnx::NodeProto& n, json layer,
   for (int k = 1; names_.count(name); ++k) name = fmt::format("{}_{}", base, k);
   names_.insert(name);
   // its output shape: pmt's inference on a one-layer graph of its inputs
-  json probe{{"name", "probe"},   {"dataset", "probe"}, {"task", "regression"},
-             {"metric", "loss"},  {"inputs", json::array()}};
+  json probe{{"name", "probe"},
+             {"dataset", "probe"},
+             {"task", "regression"},
+             {"metric", "loss"},
+             {"inputs", json::array()}};
   json files = json::array();
   for (const std::string& t : in) {
     probe["inputs"].push_back({{"name", t}, {"shape", shape_of(t)}});
@@ -344,7 +349,8 @@ void OnnxConverter::add_weight(std::size_t layer, const std::string& param,
   maps_.back().parameters += n;
   total_ += n;
   if (options_.weights)
-    weights_.push_back({fmt::format("layer{}.{}", layer, param), std::move(shape), std::move(data)});
+    weights_.push_back(
+        {fmt::format("layer{}.{}", layer, param), std::move(shape), std::move(data)});
 }
 
 // Conv: conv2d (grouped) or depthwise_conv2d (a group per input channel), with its padding
@@ -387,9 +393,9 @@ void OnnxConverter::conv(const onnx::NodeProto& n) {
       if (pads[0] == pads[2] && pads[1] == pads[3]) {
         if (pads[0] || pads[1]) l["padding"] = {pads[0], pads[1]};
       } else {
-        in = {add_layer(n, {{"type", "zero_padding2d"},
-                            {"padding", {{pads[0], pads[2]}, {pads[1], pads[3]}}}},
-                        in)};
+        in = {add_layer(
+            n, {{"type", "zero_padding2d"}, {"padding", {{pads[0], pads[2]}, {pads[1], pads[3]}}}},
+            in)};
       }
     }
   } else if (mode != "VALID") {
@@ -402,8 +408,8 @@ void OnnxConverter::conv(const onnx::NodeProto& n) {
              options_.weights ? floats(constant(n, 1)) : std::vector<float>{});
   if (has_input(n, 2)) {
     const Const& b = constant(n, 2, false);
-    PMT_THROW_IF(b.dims != std::vector<std::int64_t>{out}, kData, "{}: {}: a bias of [{}]",
-                 origin_, attr_name(n), fmt::join(b.dims, ", "));
+    PMT_THROW_IF(b.dims != std::vector<std::int64_t>{out}, kData, "{}: {}: a bias of [{}]", origin_,
+                 attr_name(n), fmt::join(b.dims, ", "));
     add_weight(index, "bias", b.dims,
                options_.weights ? floats(constant(n, 2)) : std::vector<float>{});
   }
@@ -418,8 +424,8 @@ void OnnxConverter::gemm(const onnx::NodeProto& n, bool matmul) {
   if (b.dims.size() != 2) unsupported(n, "its weights must be a matrix");
   const bool trans = !matmul && attr_int(n, "transB", 0) != 0;
   const std::int64_t in = trans ? b.dims[1] : b.dims[0], out = trans ? b.dims[0] : b.dims[1];
-  PMT_THROW_IF(x.shape.back() != in, kData, "{}: {}: {} inputs for a [{}] weight matrix",
-               origin_, attr_name(n), x.shape.back(), fmt::join(b.dims, ", "));
+  PMT_THROW_IF(x.shape.back() != in, kData, "{}: {}: {} inputs for a [{}] weight matrix", origin_,
+               attr_name(n), x.shape.back(), fmt::join(b.dims, ", "));
   const double alpha = matmul ? 1.0 : attr_float(n, "alpha", 1.0);
   const double beta = matmul ? 1.0 : attr_float(n, "beta", 1.0);
   const bool bias = !matmul && has_input(n, 2);
@@ -476,8 +482,9 @@ void OnnxConverter::pool(const onnx::NodeProto& n) {
       if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3])
         unsupported(n, "uneven pooling pads are not supported");
       if (!max && attr_int(n, "count_include_pad", 0) == 0)
-        unsupported(n, "average pooling that leaves the padding out (count_include_pad = 0) "
-                       "is not supported");
+        unsupported(n,
+                    "average pooling that leaves the padding out (count_include_pad = 0) "
+                    "is not supported");
       l["padding"] = {pads[0], pads[1]};
     }
   } else if (mode != "VALID") {
@@ -522,8 +529,9 @@ void OnnxConverter::binary(const onnx::NodeProto& n) {
   if (!ca && !cb) {
     const Value x = tensor_input(n, 0, a.layout), y = tensor_input(n, 1, a.layout);
     if (x.shape != y.shape || op == "Div" || x.layout != Layout::kSame)
-      unsupported(n, "pmt's elementwise layers take two tensors of one shape (no broadcasting, "
-                     "no division)");
+      unsupported(n,
+                  "pmt's elementwise layers take two tensors of one shape (no broadcasting, "
+                  "no division)");
     const std::string type = op == "Add" ? "add" : op == "Sub" ? "subtract" : "multiply";
     set(n.output(0), tensor(add_layer(n, {{"type", type}}, {x.tensor, y.tensor})));
     return;
@@ -556,8 +564,8 @@ void OnnxConverter::binary(const onnx::NodeProto& n) {
     scale = 1 / v;
   }
   set(n.output(0),
-      tensor(add_layer(n, {{"type", "rescaling"}, {"scale", scale}, {"offset", offset}},
-                       {x.tensor})));
+      tensor(
+          add_layer(n, {{"type", "rescaling"}, {"scale", scale}, {"offset", offset}}, {x.tensor})));
 }
 
 // LSTM and GRU (forward, PyTorch's exports: sigmoid and tanh, zero initial states): X in the
@@ -594,16 +602,19 @@ void OnnxConverter::recurrent(const onnx::NodeProto& n) {
   const std::int64_t u = attr_int(n, "hidden_size", r.dims.size() == 3 ? r.dims[2] : 0);
   PMT_THROW_IF(w.dims != std::vector<std::int64_t>({1, gates * u, x.shape[1]}) ||
                    r.dims != std::vector<std::int64_t>({1, gates * u, u}),
-               kData, "{}: {}: weights [{}] and [{}] do not fit {} units over {} features",
-               origin_, attr_name(n), fmt::join(w.dims, ", "), fmt::join(r.dims, ", "), u,
-               x.shape[1]);
+               kData, "{}: {}: weights [{}] and [{}] do not fit {} units over {} features", origin_,
+               attr_name(n), fmt::join(w.dims, ", "), fmt::join(r.dims, ", "), u, x.shape[1]);
   const bool bias = has_input(n, 3);
   const bool reset_after = !lstm && attr_int(n, "linear_before_reset", 0) != 0;
   if (!lstm && !reset_after && bias)
-    note_once("GRU with linear_before_reset = 0: pmt's reset_after=False GRU has one bias; the "
-              "recurrent bias is added to the input bias");
-  json l{{"type", lstm ? "lstm" : "gru"}, {"units", u},           {"use_bias", bias},
-         {"return_sequences", use_y},     {"recurrent_activation", "sigmoid"}};
+    note_once(
+        "GRU with linear_before_reset = 0: pmt's reset_after=False GRU has one bias; the "
+        "recurrent bias is added to the input bias");
+  json l{{"type", lstm ? "lstm" : "gru"},
+         {"units", u},
+         {"use_bias", bias},
+         {"return_sequences", use_y},
+         {"recurrent_activation", "sigmoid"}};
   if (lstm) l["unit_forget_bias"] = false;
   if (!lstm) l["reset_after"] = reset_after;
   const std::string name = add_layer(n, l, {x.tensor});
@@ -611,19 +622,23 @@ void OnnxConverter::recurrent(const onnx::NodeProto& n) {
   // Keras' gate order (i, f, c, o; GRU z, r, h) from ONNX's (i, o, f, c; GRU z, r, h)
   const std::vector<std::int64_t> order =
       lstm ? std::vector<std::int64_t>{0, 2, 3, 1} : std::vector<std::int64_t>{0, 1, 2};
-  const auto kernel = [&](const Const& m, std::int64_t cols) {  // (gates u, cols) -> (cols, gates u)
+  const auto kernel = [&](const Const& m,
+                          std::int64_t cols) {  // (gates u, cols) -> (cols, gates u)
     std::vector<float> out;
     if (!options_.weights) return out;
     out.resize(static_cast<std::size_t>(cols * gates * u));
     for (std::int64_t g = 0; g < gates; ++g)
       for (std::int64_t j = 0; j < u; ++j)
         for (std::int64_t i = 0; i < cols; ++i)
-          out[static_cast<std::size_t>(i * gates * u + g * u + j)] = static_cast<float>(
-              m.values[static_cast<std::size_t>((order[static_cast<std::size_t>(g)] * u + j) * cols + i)]);
+          out[static_cast<std::size_t>(i * gates * u + g * u + j)] =
+              static_cast<float>(m.values[static_cast<std::size_t>(
+                  (order[static_cast<std::size_t>(g)] * u + j) * cols + i)]);
     return out;
   };
-  add_weight(index, "kernel", {x.shape[1], gates * u}, kernel(constant(n, 1, options_.weights), x.shape[1]));
-  add_weight(index, "recurrent_kernel", {u, gates * u}, kernel(constant(n, 2, options_.weights), u));
+  add_weight(index, "kernel", {x.shape[1], gates * u},
+             kernel(constant(n, 1, options_.weights), x.shape[1]));
+  add_weight(index, "recurrent_kernel", {u, gates * u},
+             kernel(constant(n, 2, options_.weights), u));
   if (bias) {
     const Const& b = constant(n, 3, false);
     PMT_THROW_IF(b.dims != std::vector<std::int64_t>({1, 2 * gates * u}), kData,
@@ -638,8 +653,8 @@ void OnnxConverter::recurrent(const onnx::NodeProto& n) {
       for (int part = 0; part < (reset_after ? 2 : 1); ++part)
         for (std::int64_t g = 0; g < gates; ++g)
           for (std::int64_t j = 0; j < u; ++j)
-            bv.push_back(static_cast<float>(reset_after ? at(part, g, j)
-                                                        : at(0, g, j) + at(1, g, j)));
+            bv.push_back(
+                static_cast<float>(reset_after ? at(part, g, j) : at(0, g, j) + at(1, g, j)));
     }
     add_weight(index, "bias",
                reset_after ? std::vector<std::int64_t>{2, gates * u}
@@ -704,8 +719,7 @@ void OnnxConverter::node(const onnx::NodeProto& n) {
     return activation(n, "selu");
   }
   if (op == "HardSigmoid") {
-    if (attr_float(n, "alpha", 0.2) != static_cast<float>(0.2) ||
-        attr_float(n, "beta", 0.5) != 0.5)
+    if (attr_float(n, "alpha", 0.2) != static_cast<float>(0.2) || attr_float(n, "beta", 0.5) != 0.5)
       unsupported(n, "HardSigmoid other than clip(0.2 x + 0.5, 0, 1) is not supported");
     return activation(n, "hard_sigmoid");
   }
@@ -760,7 +774,8 @@ void OnnxConverter::node(const onnx::NodeProto& n) {
   if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
     const Value x = tensor_input(n, 0);
     if (x.shape.size() != 3) unsupported(n, "global pooling of [N, C, H, W] only");
-    const std::string type = op == "GlobalAveragePool" ? "global_average_pool2d" : "global_max_pool2d";
+    const std::string type =
+        op == "GlobalAveragePool" ? "global_average_pool2d" : "global_max_pool2d";
     return set(n.output(0), tensor(add_layer(n, {{"type", type}}, {x.tensor}), Layout::kVec11));
   }
   if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze" ||
@@ -853,8 +868,8 @@ void OnnxConverter::shape_op(const onnx::NodeProto& n) {
     const std::int64_t axis = attr_int(n, "axis", 0);
     bool shapes = true;
     for (int k = 0; k < n.input_size(); ++k)
-      shapes = shapes && (value(n, k).kind == Value::Kind::kDims ||
-                          value(n, k).kind == Value::Kind::kConst);
+      shapes = shapes &&
+               (value(n, k).kind == Value::Kind::kDims || value(n, k).kind == Value::Kind::kConst);
     if (shapes) {
       Value v;
       v.kind = Value::Kind::kDims;
@@ -898,6 +913,14 @@ void OnnxConverter::shape_op(const onnx::NodeProto& n) {
       v.layout = x.layout == Layout::kSame ? Layout::kSeqFirst : Layout::kSame;
       return out(v);
     }
+    // TensorFlow's NHWC and back
+    if (x.shape.size() == 3 &&
+        ((perm == std::vector<std::int64_t>{0, 3, 1, 2} && x.layout == Layout::kNhwc) ||
+         (perm == std::vector<std::int64_t>{0, 2, 3, 1} && x.layout == Layout::kSame))) {
+      Value v = x;
+      v.layout = x.layout == Layout::kNhwc ? Layout::kSame : Layout::kNhwc;
+      return out(v);
+    }
     unsupported(n, fmt::format("Transpose [{}] is not supported (a sequence's [1, 0, 2] is)",
                                fmt::join(perm, ", ")));
   }
@@ -937,10 +960,13 @@ void OnnxConverter::shape_op(const onnx::NodeProto& n) {
   // reshapes of sequences and vectors a reshape
   std::int64_t size = 1;
   for (auto d : x.shape) size *= d;
-  if (x.layout != Layout::kSame && x.layout != Layout::kVec11)
+  if (x.layout != Layout::kSame && x.layout != Layout::kVec11 && x.layout != Layout::kNhwc)
     unsupported(n, "it reshapes a tensor layout pmt cannot map");
   const auto flat = [&] {
     if (x.shape.size() == 1) return out(tensor(x.tensor));
+    // an NHWC image flattens position by position: a reshape in Keras' element order
+    if (x.layout == Layout::kNhwc)
+      return out(tensor(add_layer(n, {{"type", "reshape"}, {"target_shape", {-1}}}, {x.tensor})));
     out(tensor(add_layer(n, {{"type", "flatten"}}, {x.tensor})));
   };
   if (op == "Flatten") {
@@ -960,7 +986,7 @@ void OnnxConverter::shape_op(const onnx::NodeProto& n) {
     sample.push_back(*target[k]);
   }
   if (sample.size() == 1 && (sample[0] == -1 || sample[0] == size)) return flat();
-  if (sample == x.shape) return out(tensor(x.tensor, Layout::kSame));
+  if (sample == x.shape && x.layout != Layout::kNhwc) return out(tensor(x.tensor, Layout::kSame));
   if (x.shape.size() <= 2 && sample.size() <= 2 && x.layout == Layout::kSame)
     return out(tensor(add_layer(n, {{"type", "reshape"}, {"target_shape", sample}}, {x.tensor})));
   unsupported(n, "a reshape of images other than a flatten is not supported");
@@ -1019,12 +1045,23 @@ Imported OnnxConverter::convert(const onnx::ModelProto& m) {
     }
     PMT_THROW_IF(shape.empty() || shape.size() > 3, kUsage,
                  "{}: [batch, ...] of 1 to 3 sample axes expected", where);
+    // an image that every reader transposes to NCHW first is TensorFlow's NHWC
+    bool nhwc = shape.size() == 3;
+    for (const auto& nd : g.node())
+      for (const auto& i : nd.input())
+        if (i == in.name())
+          nhwc = nhwc && nd.op_type() == "Transpose" &&
+                 attr_ints(nd, "perm") == std::vector<std::int64_t>{0, 3, 1, 2};
+    if (nhwc) shape = {shape[2], shape[0], shape[1]};
     std::string name = in.name();
     names_.insert(name);
     inputs_.push_back({{"name", name}, {"shape", shape}, {"scale", 1}});
     shapes_[name] = shape;
-    maps_.push_back({where, fmt::format("input '{}' {}", name, json(shape).dump()), 0});
-    set(in.name(), tensor(name));
+    maps_.push_back({where,
+                     fmt::format("input '{}' {}{}", name, json(shape).dump(),
+                                 nhwc ? " (NHWC in the file)" : ""),
+                     0});
+    set(in.name(), tensor(name, nhwc ? Layout::kNhwc : Layout::kSame));
   }
   PMT_THROW_IF(inputs_.empty(), kUsage, "{}: the model has no input", origin_);
   for (const auto& nd : g.node()) node(nd);
@@ -1058,8 +1095,9 @@ Imported OnnxConverter::convert(const onnx::ModelProto& m) {
     spec["loss"] = "mean_squared_error";
     spec["metric"] = "loss";
   }
-  notes_.push_back("ONNX holds no training configuration: Adam (learning rate 0.001), batch_size "
-                   "32, 1 epoch (edit the spec)");
+  notes_.push_back(
+      "ONNX holds no training configuration: Adam (learning rate 0.001), batch_size "
+      "32, 1 epoch (edit the spec)");
   chain_to_stack(spec);
   model::parse_subject(spec, origin_);
   Imported imported;

@@ -213,11 +213,12 @@ std::string ImportModelSummary::text() const {
   const bool idx = sj["data"].value("format", "npy") == "idx";
   const std::string data =
       idx ? fmt::format("the IDX files of <data-root>/datasets/{}/", sj.value("dataset", "?"))
-          : fmt::format("<data-root>/datasets/{}/{{train,test}}_{{x,y}}.npy (samples as the "
-                        "model takes them)",
-                        sj.value("dataset", "?"));
-  out += fmt::format("  data: {}, then: gen_acc --subject {} --mut original\n", data,
-                     spec.string());
+          : fmt::format(
+                "<data-root>/datasets/{}/{{train,test}}_{{x,y}}.npy (samples as the "
+                "model takes them)",
+                sj.value("dataset", "?"));
+  out +=
+      fmt::format("  data: {}, then: gen_acc --subject {} --mut original\n", data, spec.string());
   return out;
 }
 

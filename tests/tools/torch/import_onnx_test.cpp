@@ -1,5 +1,6 @@
 // import_model on ONNX models nobody here wrote (torchvision's resnet18, mobilenet_v2 and vgg11,
-// an LSTM classifier, an MLP), exported by torch.onnx.export (scripts/onnx_fixtures.py): the
+// an LSTM classifier, an MLP), exported by torch.onnx.export (scripts/onnx_fixtures.py), and a
+// graph in tf2onnx's NHWC pattern: the
 // imported network gives PyTorch's outputs on the same inputs and has PyTorch's parameters. The
 // big models' weights are a formula (weight(), as the script's) written here into their external
 // data files, so that git holds only their graphs.
@@ -127,17 +128,19 @@ TEST_CASE("import_model: torch.onnx.export's models give PyTorch's outputs and p
     torch::Tensor out;
     {
       torch::NoGradGuard no_grad;
-      const torch::Tensor x = inputs(shape, 2);
+      torch::Tensor x = inputs(shape, 2);
+      // an NHWC graph's input: pmt's image is channels first
+      if (want["nhwc"].get<bool>()) x = x.permute({0, 3, 1, 2}).contiguous();
       // the models that end in logits: the subject's softmax is after them
-      out = (name == "lstm_classifier" ? net.forward(x) : net.logits(x)).to(torch::kDouble);
+      out = (want["softmax"].get<bool>() ? net.forward(x) : net.logits(x)).to(torch::kDouble);
     }
     const auto ref = want["outputs"].get<std::vector<std::vector<double>>>();
     REQUIRE(out.size(0) == static_cast<std::int64_t>(ref.size()));
     double worst = 0, scale = 0;
     for (std::size_t s = 0; s < ref.size(); ++s)
       for (std::size_t k = 0; k < ref[s].size(); ++k) {
-        const double d = out[static_cast<std::int64_t>(s)][static_cast<std::int64_t>(k)]
-                             .item<double>();
+        const double d =
+            out[static_cast<std::int64_t>(s)][static_cast<std::int64_t>(k)].item<double>();
         worst = std::max(worst, std::abs(d - ref[s][k]));
         scale = std::max(scale, std::abs(ref[s][k]));
       }
@@ -175,8 +178,9 @@ TEST_CASE("import_model: an ONNX op pmt lacks is named with its node, nothing wr
   } catch (const pmt::Error& e) {
     CHECK(e.exit_code() == 2);
     CHECK(std::string(e.what()) ==
-          o.file + ": node '/2/Mish' (Mish): the op 'Mish' is not supported (docs/import.md "
-                   "lists the ops pmt imports)");
+          o.file +
+              ": node '/2/Mish' (Mish): the op 'Mish' is not supported (docs/import.md "
+              "lists the ops pmt imports)");
   }
   CHECK(!fs::exists(root / "mish.json"));
   CHECK(!fs::exists(root / "trained_models"));

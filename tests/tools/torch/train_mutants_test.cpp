@@ -200,8 +200,8 @@ TEST_CASE_METHOD(Fixture, "validation_split keeps floor(n (1 - v)) samples for t
   o.subject_file = split_subject.string();
   o.instances = "0";
   pmt::tools::run_train_mutants(o);
-  const json side = json::parse(pmt::io::read_file(
-      root / "trained_models" / "tiny" / "original" / "instance_0.json"));
+  const json side = json::parse(
+      pmt::io::read_file(root / "trained_models" / "tiny" / "original" / "instance_0.json"));
   // 256 samples: Keras trains on floor(256 * 0.9) = 230 and validates on the last 26
   CHECK(side["train_size"] == 230);
 }
